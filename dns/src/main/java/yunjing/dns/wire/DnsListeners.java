@@ -1,0 +1,148 @@
+package yunjing.dns.wire;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.ChannelGroupFuture;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import yunjing.common.net.EventLoops;
+import yunjing.dns.answer.Responder;
+
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The UDP and TCP listeners of one server, on the same address and port, on event loops that the
+ * caller owns (closing the listeners never closes the loops).
+ *
+ * <p>Port 0 means "any": UDP binds first and takes an ephemeral port, then TCP binds the same
+ * number. Another process may hold that TCP port already; then both are released and the pair is
+ * tried again on a fresh port, a few times.
+ *
+ * <p>Lifecycle: bound ({@link #bind}) → closed ({@link #close}, idempotent; also closes accepted
+ * connections; waits for the sockets to close unless called on one of their event loops).
+ */
+public final class DnsListeners implements AutoCloseable {
+
+    /** Idle TCP connections close after this long (RFC 7766 section 6.2.3 suggests seconds). */
+    public static final Duration TCP_IDLE_TIMEOUT = Duration.ofSeconds(10);
+    static final int BIND_ATTEMPTS = 5;
+    /** Receive buffer per datagram: larger than any sane query, EDNS included. */
+    static final int UDP_RECEIVE_BUFFER = 4096;
+
+    private final Channel udp;
+    private final Channel tcp;
+    private final ChannelGroup connections;
+    private final InetSocketAddress udpAddress;
+    private final InetSocketAddress tcpAddress;
+    private volatile boolean closed;
+
+    private DnsListeners(Channel udp, Channel tcp, ChannelGroup connections) {
+        this.udp = udp;
+        this.tcp = tcp;
+        this.connections = connections;
+        this.udpAddress = (InetSocketAddress) udp.localAddress();
+        this.tcpAddress = (InetSocketAddress) tcp.localAddress();
+    }
+
+    public static DnsListeners bind(InetSocketAddress address, EventLoops loops, Responder responder,
+            MeterRegistry registry, Duration tcpIdleTimeout) throws BindException, InterruptedException {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(loops, "loops");
+        QueryMetrics metrics = new QueryMetrics(Objects.requireNonNull(registry, "registry"));
+        QueryProcessor processor = new QueryProcessor(Objects.requireNonNull(responder, "responder"), metrics);
+        int attempts = address.getPort() == 0 ? BIND_ATTEMPTS : 1;
+        for (int attempt = 1; ; attempt++) {
+            ChannelGroup connections = new DefaultChannelGroup("dns-tcp", GlobalEventExecutor.INSTANCE);
+            Channel udp = bindUdp(address, loops, processor, metrics);
+            InetSocketAddress udpAddress = (InetSocketAddress) udp.localAddress();
+            InetSocketAddress tcpWanted = new InetSocketAddress(address.getAddress(), udpAddress.getPort());
+            try {
+                Channel tcp = bindTcp(tcpWanted, loops, processor, tcpIdleTimeout, connections);
+                return new DnsListeners(udp, tcp, connections);
+            } catch (BindException | InterruptedException e) {
+                udp.close().awaitUninterruptibly();
+                if (e instanceof InterruptedException || attempt >= attempts) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static Channel bindUdp(InetSocketAddress address, EventLoops loops, QueryProcessor processor,
+            QueryMetrics metrics) throws BindException, InterruptedException {
+        Bootstrap b = new Bootstrap()
+                .group(loops.group())
+                .channel(loops.datagramChannel())
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(UDP_RECEIVE_BUFFER))
+                .handler(new DnsUdpHandler(processor, metrics));
+        return await(b.bind(address), "udp", address);
+    }
+
+    private static Channel bindTcp(InetSocketAddress address, EventLoops loops, QueryProcessor processor,
+            Duration idleTimeout, ChannelGroup connections) throws BindException, InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(loops.group())
+                .channel(loops.serverChannel())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                // Bounded per-connection memory: past 64 KiB queued, the handler stops reading.
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                .childHandler(new DnsTcpInitializer(processor, idleTimeout, connections));
+        return await(b.bind(address), "tcp", address);
+    }
+
+    /** Waits for a bind; any failure becomes a {@link BindException} that names the address. */
+    private static Channel await(ChannelFuture future, String protocol, InetSocketAddress address)
+            throws BindException, InterruptedException {
+        future.await();
+        if (future.isSuccess()) {
+            return future.channel();
+        }
+        Throwable cause = future.cause();
+        BindException e = new BindException("dns " + protocol + " " + address.getAddress().getHostAddress() + ":"
+                + address.getPort() + ": " + cause.getMessage());
+        e.initCause(cause);
+        throw e;
+    }
+
+    public InetSocketAddress udpAddress() {
+        return udpAddress;
+    }
+
+    public InetSocketAddress tcpAddress() {
+        return tcpAddress;
+    }
+
+    /** Whether both listeners are open. */
+    public boolean isActive() {
+        return !closed && udp.isActive() && tcp.isActive();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // Waiting on an event loop for that loop's own work would deadlock (Netty refuses it):
+        // from an event loop, start the closes and return.
+        boolean mayWait = !udp.eventLoop().inEventLoop() && !tcp.eventLoop().inEventLoop();
+        ChannelFuture udpClosed = udp.close();
+        ChannelFuture tcpClosed = tcp.close();
+        ChannelGroupFuture connectionsClosed = connections.close();
+        if (mayWait) {
+            udpClosed.awaitUninterruptibly();
+            tcpClosed.awaitUninterruptibly();
+            connectionsClosed.awaitUninterruptibly();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package yunjing.dns.wire;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.handler.timeout.IdleStateHandler;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds the pipeline of an accepted DNS-over-TCP connection; handler names and order live here:
+ * <pre>
+ *   idle → frameDecoder → framePrepender → query
+ * </pre>
+ * DNS over TCP prefixes every message with its length as two bytes (RFC 1035 section 4.2.2).
+ */
+final class DnsTcpInitializer extends ChannelInitializer<Channel> {
+
+    static final String IDLE = "idle";
+    static final String FRAME_DECODER = "frameDecoder";
+    static final String FRAME_PREPENDER = "framePrepender";
+    static final String QUERY = "query";
+
+    private final QueryProcessor processor;
+    private final Duration idleTimeout;
+    private final ChannelGroup connections;
+
+    DnsTcpInitializer(QueryProcessor processor, Duration idleTimeout, ChannelGroup connections) {
+        this.processor = processor;
+        this.idleTimeout = idleTimeout;
+        this.connections = connections;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        connections.add(ch); // closed with the server; removed by the group when it closes
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(IDLE, new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast(FRAME_DECODER, new LengthFieldBasedFrameDecoder(QueryProcessor.MAX_TCP + 2, 0, 2, 0, 2));
+        p.addLast(FRAME_PREPENDER, new LengthFieldPrepender(2));
+        p.addLast(QUERY, new DnsTcpHandler(processor));
+    }
+}

@@ -1,0 +1,81 @@
+package yunjing.dns.wire;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server's meters:
+ * <ul>
+ * <li>{@code yunjing.dns.queries} (counter; tags {@code rcode}, {@code qtype}, {@code transport}),
+ * <li>{@code yunjing.dns.answer.latency} (timer, received to encoded answer; tag {@code transport}),
+ * <li>{@code yunjing.dns.truncated} (counter; UDP answers sent with TC),
+ * <li>{@code yunjing.dns.dropped} (counter; tag {@code reason}: packets that got no answer at all).
+ * </ul>
+ * Query types outside a fixed set are counted as {@code other}, so a scan of all 65536 types
+ * cannot blow up the registry. Thread-safe; meters are cached so the hot path does one map lookup.
+ */
+final class QueryMetrics {
+
+    private static final Set<Integer> NAMED_TYPES = Set.of(Type.A, Type.AAAA, Type.NS, Type.SOA, Type.CNAME,
+            Type.TXT, Type.CAA, Type.MX, Type.SRV, Type.PTR, Type.ANY, Type.HTTPS, Type.SVCB, Type.DS, Type.DNSKEY,
+            Type.AXFR, Type.IXFR);
+    /** Stands for "no question could be read" in the qtype tag. */
+    static final int NO_QTYPE = -1;
+    private static final int OTHER_KEY = 0x1_0000;
+    private static final int NONE_KEY = 0x1_0001;
+
+    private final MeterRegistry registry;
+    private final Map<Long, Counter> queries = new ConcurrentHashMap<>();
+    private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
+    private final Timer udpLatency;
+    private final Timer tcpLatency;
+    private final Counter truncated;
+
+    QueryMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.udpLatency = latency(registry, Transport.UDP);
+        this.tcpLatency = latency(registry, Transport.TCP);
+        this.truncated = Counter.builder("yunjing.dns.truncated")
+                .description("UDP answers too large for the client, sent with TC")
+                .register(registry);
+    }
+
+    private static Timer latency(MeterRegistry registry, Transport transport) {
+        return Timer.builder("yunjing.dns.answer.latency")
+                .description("time from receiving a query to its encoded answer")
+                .tag("transport", transport.tag)
+                .register(registry);
+    }
+
+    void answered(Transport transport, int rcode, int qtype, long startNanos) {
+        int typeKey = qtype == NO_QTYPE ? NONE_KEY : NAMED_TYPES.contains(qtype) ? qtype : OTHER_KEY;
+        long key = ((long) transport.ordinal() << 40) | ((long) (rcode & 0xFFF) << 20) | typeKey;
+        queries.computeIfAbsent(key, k -> Counter.builder("yunjing.dns.queries")
+                .description("answered queries")
+                .tag("rcode", Rcode.string(rcode))
+                .tag("qtype", typeKey == NONE_KEY ? "none" : typeKey == OTHER_KEY ? "other" : Type.string(typeKey))
+                .tag("transport", transport.tag)
+                .register(registry)).increment();
+        (transport == Transport.UDP ? udpLatency : tcpLatency)
+                .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    void truncated() {
+        truncated.increment();
+    }
+
+    void dropped(String reason) {
+        dropped.computeIfAbsent(reason, r -> Counter.builder("yunjing.dns.dropped")
+                .description("packets that got no answer")
+                .tag("reason", r)
+                .register(registry)).increment();
+    }
+}

@@ -1,0 +1,183 @@
+package yunjing.dns.wire;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedFlags;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Opcode;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static yunjing.dns.testing.TestZone.name;
+
+class QueryProcessorTest {
+
+    private static final InetSocketAddress CLIENT = new InetSocketAddress("192.0.2.53", 40000);
+
+    @TempDir
+    Path dir;
+
+    private WireFixture fixture;
+
+    @BeforeEach
+    void setUp() {
+        fixture = new WireFixture(dir);
+    }
+
+    private static Message query(String name, int type) {
+        return Message.newQuery(Record.newRecord(name(name), type, DClass.IN));
+    }
+
+    private static Message withOpt(Message query, int payload, int version, int flags) {
+        query.addRecord(new OPTRecord(payload, 0, version, flags), Section.ADDITIONAL);
+        return query;
+    }
+
+    private Message process(Message query, Transport transport) throws IOException {
+        byte[] out = fixture.processor.process(query.toWire(), transport, CLIENT);
+        assertNotNull(out, "expected an answer");
+        return new Message(out);
+    }
+
+    @Test
+    void garbageAfterAValidHeaderIsFormerrEchoingTheId() throws IOException {
+        byte[] packet = {(byte) 0xBE, (byte) 0xEF, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 63, 'a', 'b'};
+        byte[] out = fixture.processor.process(packet, Transport.UDP, CLIENT);
+        assertNotNull(out);
+        Message r = new Message(out);
+        assertEquals(0xBEEF, r.getHeader().getID());
+        assertEquals(Rcode.FORMERR, r.getRcode());
+        assertTrue(r.getHeader().getFlag(Flags.QR));
+        assertTrue(r.getHeader().getFlag(Flags.RD), "RD copied");
+        assertEquals(1.0, fixture.registry.get("yunjing.dns.queries").tag("rcode", "FORMERR").tag("qtype", "none")
+                .counter().count());
+    }
+
+    @Test
+    void packetShorterThanAHeaderIsDropped() {
+        assertNull(fixture.processor.process(new byte[] {1, 2, 3}, Transport.UDP, CLIENT));
+        assertEquals(1.0, fixture.registry.get("yunjing.dns.dropped").tag("reason", "short").counter().count());
+    }
+
+    @Test
+    void responsesAreNeverAnswered() {
+        Message m = query("api.mirror.test.", Type.A);
+        m.getHeader().setFlag(Flags.QR);
+        assertNull(fixture.processor.process(m.toWire(), Transport.UDP, CLIENT));
+    }
+
+    @Test
+    void updateAndNotifyAreNotImplemented() throws IOException {
+        for (int opcode : new int[] {Opcode.UPDATE, Opcode.NOTIFY}) {
+            Message m = query("mirror.test.", Type.SOA);
+            m.getHeader().setOpcode(opcode);
+            Message r = process(m, Transport.UDP);
+            assertEquals(Rcode.NOTIMP, r.getRcode(), Opcode.string(opcode));
+            assertEquals(opcode, r.getHeader().getOpcode(), "opcode echoed");
+            assertEquals(m.getHeader().getID(), r.getHeader().getID());
+        }
+    }
+
+    @Test
+    void queryWithoutQuestionIsFormerr() throws IOException {
+        Message m = new Message();
+        assertEquals(Rcode.FORMERR, process(m, Transport.UDP).getRcode());
+    }
+
+    @Test
+    void queryWithTwoQuestionsIsFormerr() throws IOException {
+        Message m = query("api.mirror.test.", Type.A);
+        m.addRecord(Record.newRecord(name("models.mirror.test."), Type.A, DClass.IN), Section.QUESTION);
+        assertEquals(Rcode.FORMERR, process(m, Transport.UDP).getRcode());
+    }
+
+    @Test
+    void ednsQueryGetsOurPayloadSizeAndItsDoBitBack() throws IOException {
+        Message r = process(withOpt(query("api.mirror.test.", Type.A), 4096, 0, ExtendedFlags.DO), Transport.UDP);
+        OPTRecord opt = r.getOPT();
+        assertNotNull(opt);
+        assertEquals(QueryProcessor.UDP_PAYLOAD, opt.getPayloadSize());
+        assertEquals(0, opt.getVersion());
+        assertEquals(ExtendedFlags.DO, opt.getFlags() & ExtendedFlags.DO);
+    }
+
+    @Test
+    void queryWithoutEdnsGetsNoOpt() throws IOException {
+        assertNull(process(query("api.mirror.test.", Type.A), Transport.UDP).getOPT());
+    }
+
+    @Test
+    void unknownEdnsVersionIsBadvers() throws IOException {
+        Message r = process(withOpt(query("api.mirror.test.", Type.A), 1232, 1, 0), Transport.UDP);
+        assertEquals(Rcode.BADVERS, r.getRcode());
+        assertEquals(0, r.getOPT().getVersion(), "we answer with the version we speak");
+        assertTrue(r.getSection(Section.ANSWER).isEmpty());
+    }
+
+    @Test
+    void twoOptRecordsAreFormerr() throws IOException {
+        Message m = withOpt(withOpt(query("api.mirror.test.", Type.A), 1232, 0, 0), 1232, 0, 0);
+        assertEquals(Rcode.FORMERR, process(m, Transport.UDP).getRcode());
+    }
+
+    @Test
+    void oversizedUdpAnswerIsTruncatedToTheQuestion() throws IOException {
+        Message r = process(query("big.mirror.test.", Type.TXT), Transport.UDP);
+        assertTrue(r.getHeader().getFlag(Flags.TC));
+        assertTrue(r.getHeader().getFlag(Flags.AA));
+        assertEquals(name("big.mirror.test."), r.getQuestion().getName());
+        assertTrue(r.getSection(Section.ANSWER).isEmpty());
+        assertEquals(1.0, fixture.registry.get("yunjing.dns.truncated").counter().count());
+    }
+
+    @Test
+    void sameAnswerFitsWhenTheClientAdvertisesMore() throws IOException {
+        Message r = process(withOpt(query("big.mirror.test.", Type.TXT), 1232, 0, 0), Transport.UDP);
+        assertFalse(r.getHeader().getFlag(Flags.TC));
+        assertEquals(1, r.getSection(Section.ANSWER).size());
+    }
+
+    @Test
+    void tinyAdvertisedSizeCountsAs512() {
+        assertEquals(512, QueryProcessor.limit(Transport.UDP, new OPTRecord(100, 0, 0)));
+        assertEquals(QueryProcessor.UDP_PAYLOAD, QueryProcessor.limit(Transport.UDP, new OPTRecord(65000, 0, 0)));
+        assertEquals(512, QueryProcessor.limit(Transport.UDP, null));
+        assertEquals(65535, QueryProcessor.limit(Transport.TCP, null));
+    }
+
+    @Test
+    void tcpAnswerIsNotTruncated() throws IOException {
+        Message r = process(query("big.mirror.test.", Type.TXT), Transport.TCP);
+        assertFalse(r.getHeader().getFlag(Flags.TC));
+        assertEquals(1, r.getSection(Section.ANSWER).size());
+    }
+
+    @Test
+    void queriesAreCountedByRcodeQtypeAndTransport() throws IOException {
+        process(query("api.mirror.test.", Type.A), Transport.UDP);
+        process(query("nope.mirror.test.", Type.AAAA), Transport.TCP);
+        process(query("mirror.test.", 65280), Transport.UDP);
+        var registry = fixture.registry;
+        assertEquals(1.0, registry.get("yunjing.dns.queries").tags("rcode", "NOERROR", "qtype", "A", "transport", "udp")
+                .counter().count());
+        assertEquals(1.0, registry.get("yunjing.dns.queries").tags("rcode", "NXDOMAIN", "qtype", "AAAA",
+                "transport", "tcp").counter().count());
+        assertEquals(1.0, registry.get("yunjing.dns.queries").tags("qtype", "other").counter().count());
+        assertEquals(2, registry.get("yunjing.dns.answer.latency").tag("transport", "udp").timer().count());
+    }
+}
