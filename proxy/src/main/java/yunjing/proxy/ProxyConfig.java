@@ -1,0 +1,70 @@
+package yunjing.proxy;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything one proxy node needs, built once by the composition root (deploy) and never changed.
+ *
+ * @param nodeId         this node's id, e.g. {@code "gz-unicom"}; appears in {@code Via}, {@code Forwarded}
+ *                       and {@code Cache-Status}
+ * @param tier           {@code "edge"}, {@code "regional"} or {@code "central"}
+ * @param httpBind       HTTP/1.1 and h2c listener; port 0 picks an ephemeral port
+ * @param httpsBind      TLS listener (h2 and HTTP/1.1 by ALPN), or null for none; port 0 allowed
+ * @param tlsCertChain   PEM certificate chain (node certificate first, then its CA); null when httpsBind is null
+ * @param tlsPrivateKey  PEM PKCS#8 private key of the node certificate; null when httpsBind is null
+ * @param parents        parents in order of preference
+ * @param connectTimeout upstream TCP connect timeout, also the health probe timeout
+ * @param healthInterval interval of the active {@code /readyz} probes
+ */
+public record ProxyConfig(
+        String nodeId,
+        String tier,
+        InetSocketAddress httpBind,
+        InetSocketAddress httpsBind,
+        Path tlsCertChain,
+        Path tlsPrivateKey,
+        List<ParentConfig> parents,
+        Duration connectTimeout,
+        Duration healthInterval) {
+
+    public ProxyConfig {
+        Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(tier, "tier");
+        Objects.requireNonNull(httpBind, "httpBind");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(healthInterval, "healthInterval");
+        if (nodeId.isBlank() || !nodeId.chars().allMatch(ProxyConfig::isTokenChar)) {
+            // The id goes into Via and Cache-Status unquoted, so it must be an RFC 9110 §5.6.2 token.
+            throw new IllegalArgumentException("nodeId: '" + nodeId + "' (expected: a non-empty token, e.g. gz-unicom)");
+        }
+        if (!List.of("edge", "regional", "central").contains(tier)) {
+            throw new IllegalArgumentException("tier: " + tier + " (expected: edge, regional or central)");
+        }
+        if (httpsBind != null && (tlsCertChain == null || tlsPrivateKey == null)) {
+            throw new IllegalArgumentException("httpsBind: " + httpsBind
+                    + " needs tlsCertChain and tlsPrivateKey (got: " + tlsCertChain + ", " + tlsPrivateKey + ")");
+        }
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("connectTimeout: " + connectTimeout + " (expected: > 0)");
+        }
+        if (healthInterval.isNegative() || healthInterval.isZero()) {
+            throw new IllegalArgumentException("healthInterval: " + healthInterval + " (expected: > 0)");
+        }
+        parents = List.copyOf(Objects.requireNonNull(parents, "parents"));
+        var ids = new HashSet<String>();
+        for (ParentConfig parent : parents) {
+            if (!ids.add(parent.id())) {
+                throw new IllegalArgumentException("parents: duplicate id " + parent.id());
+            }
+        }
+    }
+
+    private static boolean isTokenChar(int c) {
+        return c > 0x20 && c < 0x7f && "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+    }
+}

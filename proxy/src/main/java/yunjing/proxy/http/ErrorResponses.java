@@ -1,0 +1,78 @@
+package yunjing.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Responses the proxy makes itself, in the OpenAI error shape API clients already parse:
+ * {@code {"error":{"message":"…","type":"…","code":"…"}}}.
+ */
+public final class ErrorResponses {
+
+    private ErrorResponses() {
+    }
+
+    /** 400: the client's request could not be parsed or is not allowed (RFC 9110 §15.5.1). */
+    public static FullHttpResponse badRequest(ByteBufAllocator alloc, String message) {
+        return error(alloc, HttpResponseStatus.BAD_REQUEST, message, "invalid_request_error", "bad_request");
+    }
+
+    /** 502: no parent could be reached, or the one reached failed (RFC 9110 §15.6.3). */
+    public static FullHttpResponse badGateway(ByteBufAllocator alloc, String message) {
+        return error(alloc, HttpResponseStatus.BAD_GATEWAY, message, "upstream_error", "bad_gateway");
+    }
+
+    /** 504: parents did not answer in time (RFC 9110 §15.6.5). */
+    public static FullHttpResponse gatewayTimeout(ByteBufAllocator alloc, String message) {
+        return error(alloc, HttpResponseStatus.GATEWAY_TIMEOUT, message, "upstream_error", "gateway_timeout");
+    }
+
+    /**
+     * A complete response with a JSON body; the caller owns the returned message (and its buffer) until
+     * it writes it.
+     */
+    public static FullHttpResponse error(
+            ByteBufAllocator alloc, HttpResponseStatus status, String message, String type, String code) {
+        String json = "{\"error\":{\"message\":" + quote(message) + ",\"type\":" + quote(type)
+                + ",\"code\":" + quote(code) + "}}";
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        ByteBuf body = alloc.buffer(bytes.length).writeBytes(bytes);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        return response;
+    }
+
+    /** A JSON string literal (RFC 8259 §7). */
+    static String quote(String s) {
+        StringBuilder out = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+}

@@ -1,0 +1,420 @@
+package yunjing.proxy.server;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import yunjing.proxy.http.ErrorResponses;
+import yunjing.proxy.http.HopByHopHeaders;
+import yunjing.proxy.http.ProxyHeaders;
+import yunjing.proxy.upstream.UpstreamException;
+import yunjing.proxy.upstream.UpstreamExchange;
+import yunjing.proxy.upstream.UpstreamListener;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Forwards the requests of one HTTP/1.1 connection, or of one HTTP/2 stream (then converted to HTTP
+ * objects by {@code Http2StreamFrameToHttpObjectCodec}), to the parents, and relays the responses.
+ *
+ * <h2>Streaming and backpressure</h2>
+ * Nothing is aggregated: each request content is written upstream as it arrives and each response
+ * content is written and flushed to the client as it arrives, so server-sent events pass one by one.
+ * Each direction stops reading its source while its destination is not writable and resumes on the
+ * writability change (the pattern of Netty's HexDumpProxy), which bounds memory per exchange.
+ *
+ * <h2>Exchanges</h2>
+ * One {@link Exchange} at a time. HTTP/1.1 requests pipelined behind it (RFC 9112 §9.3.2) wait in
+ * {@link #backlog}, in order, and the connection stops reading when the backlog is full.
+ * If the client goes away (connection closed, h2 stream reset) the upstream connection is closed, which
+ * is how the cancel reaches the origin.
+ *
+ * <h2>Threads and buffers</h2>
+ * Runs on the channel's event loop, as does the upstream side of its exchange. Messages in the backlog
+ * are owned by this handler until dispatched or released on close; contents passed to
+ * {@link UpstreamExchange#write} and response contents written to the channel change owner there.
+ */
+final class ProxyHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = Logger.getLogger(ProxyHandler.class.getName());
+
+    /** Pipelined HTTP/1.1 messages held while an exchange runs; beyond this the connection stops reading. */
+    static final int MAX_BACKLOG = 16;
+
+    private final Forwarding forwarding;
+    private final String scheme;
+    private final boolean http2;
+    private final ArrayDeque<Object> backlog = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private Exchange current;
+    private boolean closing;   // an answer that ends with closing the connection is on its way
+    private boolean inactive;
+
+    /**
+     * @param scheme {@code http} or {@code https}: what the client used, for {@code Forwarded: proto=}
+     * @param http2  whether this handler serves one HTTP/2 stream (else an HTTP/1.x connection)
+     */
+    ProxyHandler(Forwarding forwarding, String scheme, boolean http2) {
+        this.forwarding = forwarding;
+        this.scheme = scheme;
+        this.http2 = http2;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (current != null && current.wantsBody() && msg instanceof HttpContent content && !(msg instanceof HttpRequest)) {
+            current.body(content);
+        } else if (current != null || !backlog.isEmpty()) {
+            backlog.add(msg);
+            updateAutoRead();
+        } else {
+            dispatch(msg);
+        }
+    }
+
+    /** Handles a message that is not part of the body of a running exchange. Takes ownership of msg. */
+    private void dispatch(Object msg) {
+        if (closing) {
+            // Requests behind one whose answer closes the connection are not served (RFC 9112 §9.6).
+            ReferenceCountUtil.release(msg);
+        } else if (msg instanceof HttpRequest request) {
+            current = new Exchange(request);
+            current.start(request);
+        } else {
+            // The rest of a body whose exchange already ended (answered early, or failed): discarded.
+            ReferenceCountUtil.release(msg);
+        }
+        updateAutoRead();
+    }
+
+    private void exchangeEnded(Exchange exchange) {
+        if (current != exchange) {
+            return;
+        }
+        current = null;
+        Object msg;
+        while (!inactive && (msg = backlog.peek()) != null) {
+            if (current != null && !(current.wantsBody() && msg instanceof HttpContent && !(msg instanceof HttpRequest))) {
+                break;
+            }
+            backlog.poll();
+            if (current != null) {
+                current.body((HttpContent) msg);
+            } else {
+                dispatch(msg);
+            }
+        }
+        updateAutoRead();
+    }
+
+    /** Reads from the client unless the backlog is full or the request body has nowhere to go yet. */
+    private void updateAutoRead() {
+        if (inactive) {
+            return;
+        }
+        boolean read = backlog.size() < MAX_BACKLOG
+                && (current == null || !current.wantsBody() || current.upstreamWritable());
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (current != null) {
+            current.clientWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        inactive = true;
+        Exchange exchange = current;
+        current = null;
+        if (exchange != null) {
+            exchange.clientGone();
+        }
+        Object msg;
+        while ((msg = backlog.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.log(Level.FINE, "client channel " + ctx.channel() + " failed", cause);
+        ctx.close();
+    }
+
+    /** One request and its response. Confined to the event loop. */
+    private final class Exchange implements UpstreamListener {
+
+        private final String requestId;
+        private final HttpVersion clientVersion;
+        private final HttpMethod method;
+        private UpstreamExchange upstream;
+        private boolean requestDone;
+        private boolean responseStarted;
+        private boolean ended;
+
+        Exchange(HttpRequest request) {
+            this.requestId = ProxyHeaders.requestId(request.headers());
+            this.clientVersion = request.protocolVersion();
+            this.method = request.method();
+        }
+
+        boolean wantsBody() {
+            return !requestDone && !ended;
+        }
+
+        boolean upstreamWritable() {
+            return upstream != null && upstream.isWritable();
+        }
+
+        /** Takes ownership of request (and of its content when it is a full request). */
+        void start(HttpRequest request) {
+            HttpRequest head;
+            try {
+                head = upstreamHead(request);
+            } catch (BadRequestException e) {
+                requestDone = request instanceof LastHttpContent;
+                ReferenceCountUtil.release(request);
+                // After a malformed request the HTTP/1.1 decoder discards the rest of the connection, and a
+                // refused request may still have a body coming: close rather than guess (RFC 9112 §9.6).
+                respondWithError(ErrorResponses.badRequest(ctx.alloc(), e.getMessage()), true);
+                return;
+            }
+            upstream = forwarding.upstream().send(head, ctx.channel().eventLoop(), this);
+            if (request instanceof FullHttpRequest full) {
+                // The full request's buffer moves into a plain last content: one reference, one owner.
+                LastHttpContent last = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
+                body(last);
+            }
+        }
+
+        /** Takes ownership of content. */
+        void body(HttpContent content) {
+            if (content instanceof LastHttpContent) {
+                requestDone = true;
+            }
+            if (ended || upstream == null) {
+                content.release();
+                return;
+            }
+            upstream.write(content);
+        }
+
+        private HttpRequest upstreamHead(HttpRequest request) throws BadRequestException {
+            if (request.decoderResult().isFailure()) {
+                throw new BadRequestException("malformed request: " + request.decoderResult().cause().getMessage());
+            }
+            HttpHeaders headers = request.headers();
+            boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+            String target = request.uri();
+            String authority = null;
+            if (target.regionMatches(true, 0, "http://", 0, 7) || target.regionMatches(true, 0, "https://", 0, 8)) {
+                // absolute-form: the target's authority replaces Host (RFC 9112 §3.2.2); forward origin-form.
+                try {
+                    URI uri = new URI(target);
+                    authority = uri.getRawAuthority();
+                    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+                    target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+                } catch (URISyntaxException e) {
+                    throw new BadRequestException("malformed request-target: " + e.getMessage());
+                }
+            } else if (!target.startsWith("/") && !(target.equals("*") && HttpMethod.OPTIONS.equals(request.method()))) {
+                throw new BadRequestException("request-target must be origin-form (RFC 9112 §3.2.1)");
+            }
+            if (authority == null) {
+                // h2 requests carry :authority, which the stream codec turned into Host.
+                List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
+                if (hosts.size() != 1 || hosts.get(0).isBlank()) {
+                    throw new BadRequestException((hosts.isEmpty() ? "missing" : "more than one")
+                            + " Host header (RFC 9112 §3.2)");
+                }
+                authority = hosts.get(0).strip();
+            }
+            boolean teTrailers = HopByHopHeaders.strip(headers);
+            headers.set(HttpHeaderNames.HOST, authority);
+            String receivedProtocol = http2 ? "2"
+                    : clientVersion.majorVersion() + "." + clientVersion.minorVersion();
+            ProxyHeaders.appendListMember(headers, HttpHeaderNames.VIA, receivedProtocol + " " + forwarding.nodeId());
+            headers.set(ProxyHeaders.X_REQUEST_ID, requestId);
+            ProxyHeaders.appendListMember(headers, ProxyHeaders.FORWARDED,
+                    ProxyHeaders.forwardedElement(ctx.channel().remoteAddress(), forwarding.nodeId(), scheme));
+            if (teTrailers) {
+                // TE is hop-by-hop, but "trailers" may be passed on, with its connection option (RFC 9110 §10.1.4).
+                headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderNames.TE);
+            }
+            boolean bodyFollows = !(request instanceof FullHttpRequest) && (chunked || http2);
+            if (!HttpUtil.isContentLengthSet(request) && bodyFollows) {
+                // A body of unknown length goes upstream chunked (RFC 9112 §7.1).
+                HttpUtil.setTransferEncodingChunked(request, true);
+            } else if (request instanceof FullHttpRequest full && full.content().isReadable()
+                    && !HttpUtil.isContentLengthSet(request)) {
+                HttpUtil.setContentLength(request, full.content().readableBytes());
+            }
+            return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), target, headers);
+        }
+
+        @Override
+        public void onInformational(HttpResponse response) {
+            if (ended || clientVersion.equals(HttpVersion.HTTP_1_0)) {
+                // No 1xx to an HTTP/1.0 client (RFC 9110 §15.2).
+                return;
+            }
+            HopByHopHeaders.strip(response.headers());
+            // Both the HTTP/1.1 encoder and the h2 stream codec take an interim response as one full message.
+            FullHttpResponse interim = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(),
+                    Unpooled.EMPTY_BUFFER, response.headers(), EmptyHttpHeaders.INSTANCE);
+            ctx.writeAndFlush(interim);
+        }
+
+        @Override
+        public void onResponseHead(HttpResponse response) {
+            if (ended) {
+                return;
+            }
+            HttpHeaders headers = response.headers();
+            boolean lengthKnown = HttpUtil.isContentLengthSet(response);
+            HopByHopHeaders.strip(headers);
+            HttpVersion received = response.protocolVersion();
+            ProxyHeaders.appendListMember(headers, HttpHeaderNames.VIA,
+                    received.majorVersion() + "." + received.minorVersion() + " " + forwarding.nodeId());
+            if (!headers.contains(ProxyHeaders.X_REQUEST_ID)) {
+                headers.set(ProxyHeaders.X_REQUEST_ID, requestId);
+            }
+            // No cache yet: every response was forwarded without a cache lookup (RFC 9211 §2.2 fwd=bypass).
+            ProxyHeaders.appendListMember(headers, ProxyHeaders.CACHE_STATUS, forwarding.nodeId() + "; fwd=bypass");
+            int code = response.status().code();
+            boolean bodyless = HttpMethod.HEAD.equals(method) || code == 204 || code == 304;
+            if (!lengthKnown && !bodyless && !clientVersion.equals(HttpVersion.HTTP_1_0)) {
+                // Relayed as it arrives, so the length is unknown: chunked to HTTP/1.1 clients (RFC 9112 §6.1),
+                // DATA frames to h2 clients (the stream codec drops the header); an HTTP/1.0 client reads to close.
+                HttpUtil.setTransferEncodingChunked(response, true);
+            }
+            responseStarted = true;
+            forwarding.metrics().response(code);
+            ctx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), headers));
+        }
+
+        @Override
+        public void onResponseContent(HttpContent content) {
+            if (ended) {
+                content.release();
+                return;
+            }
+            // Ownership passes to the client channel; each piece is flushed at once (SSE must not wait).
+            ctx.writeAndFlush(content);
+            if (content instanceof LastHttpContent) {
+                end();
+            } else if (!ctx.channel().isWritable()) {
+                upstream.pauseResponse();
+            }
+        }
+
+        @Override
+        public void onWritabilityChanged(boolean writable) {
+            updateAutoRead();
+        }
+
+        @Override
+        public void onFailure(UpstreamException cause) {
+            if (ended) {
+                return;
+            }
+            log.log(Level.FINE, () -> forwarding.nodeId() + " request " + requestId + " failed: " + cause.getMessage());
+            if (responseStarted) {
+                // Part of the response is out: only an abrupt close tells the client it is incomplete
+                // (RFC 9112 §8 for HTTP/1.1; for an h2 stream, closing the child channel sends RST_STREAM).
+                end();
+                ctx.channel().close();
+                return;
+            }
+            String message = "upstream of " + forwarding.nodeId() + " failed: " + cause.getMessage();
+            respondWithError(cause.kind() == UpstreamException.Kind.CONNECT_TIMEOUT
+                    ? ErrorResponses.gatewayTimeout(ctx.alloc(), message)
+                    : ErrorResponses.badGateway(ctx.alloc(), message), false);
+        }
+
+        /** Sends a response of the proxy's own and ends the exchange. Takes ownership of error. */
+        private void respondWithError(FullHttpResponse error, boolean closeConnection) {
+            error.headers().set(ProxyHeaders.X_REQUEST_ID, requestId);
+            ProxyHeaders.appendListMember(error.headers(), HttpHeaderNames.VIA, (http2 ? "2" : "1.1") + " " + forwarding.nodeId());
+            boolean closeAfter = !http2 && (closeConnection || !requestDone);
+            if (closeAfter) {
+                // An unread body is not worth reading; the connection cannot be reused without it.
+                error.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            responseStarted = true;
+            forwarding.metrics().response(error.status().code());
+            var written = ctx.writeAndFlush(error);
+            if (closeAfter) {
+                closing = true;
+                written.addListener(ChannelFutureListener.CLOSE);
+            }
+            end();
+        }
+
+        void clientWritabilityChanged(boolean writable) {
+            if (upstream == null || ended) {
+                return;
+            }
+            if (writable) {
+                upstream.resumeResponse();
+            } else {
+                upstream.pauseResponse();
+            }
+        }
+
+        void clientGone() {
+            ended = true;
+            if (upstream != null) {
+                upstream.abort();
+            }
+        }
+
+        private void end() {
+            ended = true;
+            exchangeEnded(this);
+        }
+    }
+
+    /** A request the proxy refuses to forward; the message goes to the client in the 400 body. */
+    private static final class BadRequestException extends Exception {
+        BadRequestException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package yunjing.proxy.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import yunjing.proxy.metrics.ProxyMetrics;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * Forwards requests to the parents over HTTP/1.1: picks candidates from the {@link ParentSelector},
+ * reuses an idle keep-alive connection when there is one on the caller's event loop, otherwise
+ * connects; fails over as {@link UpstreamExchange} describes. Thread-safe.
+ *
+ * <p>Room to grow: an h2 connection pool per parent replaces the HTTP/1.1 pool behind this class.
+ */
+public final class UpstreamClient implements AutoCloseable {
+
+    private final Class<? extends SocketChannel> channelType;
+    private final int connectTimeoutMillis;
+    private final ParentSelector selector;
+    private final ProxyMetrics metrics;
+    private final Consumer<String> passiveHealth;
+    private final IdleConnections idle = new IdleConnections();
+    private final ChannelGroup channels = new DefaultChannelGroup("upstream", ImmediateEventExecutor.INSTANCE);
+    private volatile boolean closed;
+
+    /**
+     * @param passiveHealth told the parent id of every failed connect (the passive health check)
+     */
+    public UpstreamClient(
+            Class<? extends SocketChannel> channelType, Duration connectTimeout, ParentSelector selector,
+            ProxyMetrics metrics, Consumer<String> passiveHealth) {
+        this.channelType = channelType;
+        this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
+        this.selector = selector;
+        this.metrics = metrics;
+        this.passiveHealth = passiveHealth;
+    }
+
+    /**
+     * Starts forwarding {@code head} (a complete HTTP/1.1 request head, hop-by-hop headers already
+     * replaced). The body follows through {@link UpstreamExchange#write}. Must be called on {@code loop},
+     * which then runs the whole exchange.
+     */
+    public UpstreamExchange send(HttpRequest head, EventLoop loop, UpstreamListener listener) {
+        assert loop.inEventLoop();
+        UpstreamExchange exchange = new UpstreamExchange(this, head, loop, listener, selector.candidates());
+        exchange.start();
+        return exchange;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    IdleConnections idle() {
+        return idle;
+    }
+
+    /** A bootstrap whose connections live on {@code loop}, the loop of the client side of the exchange. */
+    Bootstrap bootstrap(EventLoop loop) {
+        return new Bootstrap()
+                .group(loop)
+                .channel(channelType)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new UpstreamInitializer(idle));
+    }
+
+    void connected(Channel channel) {
+        channels.add(channel);
+        if (closed) {
+            channel.close();
+        }
+    }
+
+    void connectFailed(String parentId) {
+        metrics.connectFailure(parentId);
+        passiveHealth.accept(parentId);
+    }
+
+    /** Closes every upstream connection, idle or busy. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        channels.close();
+    }
+}

@@ -1,0 +1,28 @@
+package yunjing.proxy.upstream;
+
+import java.io.IOException;
+
+/** Why an exchange with the parents failed. */
+public final class UpstreamException extends IOException {
+
+    /** What went wrong, which decides the status a client gets. */
+    public enum Kind {
+        /** Every parent tried timed out while connecting: 504. */
+        CONNECT_TIMEOUT,
+        /** No parent accepted a connection (refused, unreachable, none configured): 502. */
+        UNAVAILABLE,
+        /** A parent took the request but the connection broke or the response was malformed: 502. */
+        BROKEN
+    }
+
+    private final Kind kind;
+
+    public UpstreamException(Kind kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+}

@@ -1,0 +1,62 @@
+package yunjing.proxy.testing;
+
+import yunjing.proxy.ParentConfig;
+import yunjing.proxy.ProxyConfig;
+import yunjing.proxy.ProxyServer;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/** Configurations and waits shared by the server tests. Everything on 127.0.0.1, port 0. */
+public final class Nodes {
+
+    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration HEALTH_INTERVAL = Duration.ofMillis(100);
+
+    private Nodes() {
+    }
+
+    public static InetSocketAddress ephemeral() {
+        return new InetSocketAddress("127.0.0.1", 0);
+    }
+
+    public static ParentConfig parent(String id, InetSocketAddress http, URI readyz) {
+        return new ParentConfig(id, http, readyz);
+    }
+
+    public static ParentConfig origin(TestOrigin origin) {
+        return new ParentConfig("origin", origin.address(), origin.readyzUrl());
+    }
+
+    /** A parent proxy, health-checked through itself (its /readyz is forwarded to the origin). */
+    public static ParentConfig parent(ProxyServer proxy, String id) {
+        InetSocketAddress http = proxy.httpAddress();
+        return new ParentConfig(id, http, URI.create("http://127.0.0.1:" + http.getPort() + "/readyz"));
+    }
+
+    public static ProxyConfig config(String nodeId, String tier, List<ParentConfig> parents) {
+        return new ProxyConfig(nodeId, tier, ephemeral(), null, null, null, parents, CONNECT_TIMEOUT, HEALTH_INTERVAL);
+    }
+
+    /** An address nothing listens on: a port bound and released at once. */
+    public static InetSocketAddress closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            return new InetSocketAddress("127.0.0.1", socket.getLocalPort());
+        }
+    }
+
+    public static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package yunjing.proxy.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A stand-in for the origin on 127.0.0.1:0 (JDK HTTP server, a thread per exchange):
+ * <ul>
+ *   <li>{@code /readyz} — status {@link #readyzStatus} (200 unless a test changes it); counts probes</li>
+ *   <li>{@code /echo…} — any method; answers JSON with method, path, the caller's port, request headers
+ *       (lower-case names), body length and SHA-256</li>
+ *   <li>{@code /bytes?n=N} — N bytes, byte i being {@code i % 251}, with a Content-Length</li>
+ *   <li>{@code /sse?n=N&gap=MS} — N server-sent events MS apart, each flushed; records when each was sent
+ *       and whether the stream was cut off (the write failed: the proxy closed the connection)</li>
+ * </ul>
+ */
+public final class TestOrigin implements AutoCloseable {
+
+    public final AtomicInteger readyzStatus = new AtomicInteger(200);
+    public final AtomicInteger readyzProbes = new AtomicInteger();
+    /** While set, /readyz waits for this latch before answering. */
+    public volatile CountDownLatch readyzGate;
+    /** System.nanoTime() when each SSE event of the latest stream was flushed. */
+    public final List<Long> sseSentNanos = new CopyOnWriteArrayList<>();
+    /** Counted down when an SSE stream fails to write: its connection was closed by the proxy. */
+    public final CountDownLatch sseCancelled = new CountDownLatch(1);
+    /** Counted down when an SSE stream is fully written. */
+    public final CountDownLatch sseCompleted = new CountDownLatch(1);
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "test-origin");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public TestOrigin() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        server.setExecutor(executor);
+        server.createContext("/readyz", this::readyz);
+        server.createContext("/echo", this::echo);
+        server.createContext("/sse", this::sse);
+        server.createContext("/bytes", this::bytes);
+        server.start();
+    }
+
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    public URI readyzUrl() {
+        return URI.create("http://127.0.0.1:" + address().getPort() + "/readyz");
+    }
+
+    private void readyz(HttpExchange exchange) throws IOException {
+        readyzProbes.incrementAndGet();
+        CountDownLatch gate = readyzGate;
+        if (gate != null) {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        byte[] body = "ok\n".getBytes(StandardCharsets.US_ASCII);
+        exchange.sendResponseHeaders(readyzStatus.get(), body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    private void echo(HttpExchange exchange) throws IOException {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IOException(e);
+        }
+        long length = 0;
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                sha.update(buffer, 0, n);
+                length += n;
+            }
+        }
+        Map<String, List<String>> headers = new TreeMap<>();
+        exchange.getRequestHeaders().forEach((name, values) ->
+                headers.computeIfAbsent(name.toLowerCase(), k -> new ArrayList<>()).addAll(values));
+        StringBuilder json = new StringBuilder("{\"method\":").append(quote(exchange.getRequestMethod()))
+                .append(",\"path\":").append(quote(exchange.getRequestURI().toString()))
+                .append(",\"remotePort\":").append(exchange.getRemoteAddress().getPort())
+                .append(",\"bodyBytes\":").append(length)
+                .append(",\"bodySha256\":").append(quote(HexFormat.of().formatHex(sha.digest())))
+                .append(",\"headers\":{");
+        String sep = "";
+        for (var header : headers.entrySet()) {
+            json.append(sep).append(quote(header.getKey())).append(":[");
+            String vsep = "";
+            for (String value : header.getValue()) {
+                json.append(vsep).append(quote(value));
+                vsep = ",";
+            }
+            json.append(']');
+            sep = ",";
+        }
+        json.append("}}");
+        byte[] body = json.toString().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.getResponseHeaders().set("Cache-Status", "origin; fwd=uri-miss");
+        if ("HEAD".equals(exchange.getRequestMethod())) {
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+            return;
+        }
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    private void bytes(HttpExchange exchange) throws IOException {
+        long n = Long.parseLong(exchange.getRequestURI().getQuery().substring(2));
+        exchange.getRequestBody().close();
+        exchange.sendResponseHeaders(200, n);
+        byte[] block = new byte[251 * 64];
+        for (int i = 0; i < block.length; i++) {
+            block[i] = (byte) (i % 251);
+        }
+        try (OutputStream out = exchange.getResponseBody()) {
+            for (long sent = 0; sent < n; sent += block.length) {
+                out.write(block, 0, (int) Math.min(block.length, n - sent));
+            }
+        } catch (IOException e) {
+            exchange.close();
+        }
+    }
+
+    private void sse(HttpExchange exchange) throws IOException {
+        String query = exchange.getRequestURI().getQuery();
+        int n = 5;
+        long gapMillis = 100;
+        if (query != null) {
+            for (String param : query.split("&")) {
+                String[] kv = param.split("=", 2);
+                if (kv[0].equals("n")) {
+                    n = Integer.parseInt(kv[1]);
+                } else if (kv[0].equals("gap")) {
+                    gapMillis = Long.parseLong(kv[1]);
+                }
+            }
+        }
+        exchange.getRequestBody().close();
+        sseSentNanos.clear();
+        exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+        exchange.sendResponseHeaders(200, 0); // chunked
+        OutputStream out = exchange.getResponseBody();
+        try {
+            for (int i = 0; i < n; i++) {
+                if (i > 0) {
+                    Thread.sleep(gapMillis);
+                }
+                out.write(("data: {\"event\":" + i + "}\n\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                sseSentNanos.add(System.nanoTime());
+            }
+            out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+            out.close();
+            sseCompleted.countDown();
+        } catch (IOException e) {
+            sseCancelled.countDown();
+            exchange.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exchange.close();
+        }
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
