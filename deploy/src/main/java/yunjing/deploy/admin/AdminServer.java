@@ -1,0 +1,69 @@
+package yunjing.deploy.admin;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import yunjing.common.net.EventLoops;
+
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.function.Supplier;
+
+/**
+ * The admin listener every node and service has: {@code GET /healthz} (the process is alive),
+ * {@code GET /readyz} (200 when the role should get traffic, 503 otherwise, with the reason) and
+ * {@code GET /metrics} (Prometheus text from the role's registry).
+ */
+public final class AdminServer implements AutoCloseable {
+
+    private final Channel channel;
+
+    private AdminServer(Channel channel) {
+        this.channel = channel;
+    }
+
+    public static AdminServer start(String nodeId, InetSocketAddress bind, EventLoops loops,
+                                    PrometheusMeterRegistry registry, Supplier<Readiness> readiness)
+            throws BindException, InterruptedException {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(loops.group())
+                .channel(loops.serverChannel())
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast("idle", new IdleStateHandler(0, 0, 30))
+                                .addLast("http", new HttpServerCodec())
+                                .addLast("aggregator", new HttpObjectAggregator(8 * 1024))
+                                .addLast("admin", new AdminHandler(nodeId, registry, readiness));
+                    }
+                });
+        try {
+            return new AdminServer(bootstrap.bind(bind).sync().channel());
+        } catch (Exception e) {
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            BindException bind2 = new BindException("admin: cannot listen on " + describe(bind) + ": " + e.getMessage());
+            bind2.initCause(e);
+            throw bind2;
+        }
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+    }
+
+    static String describe(InetSocketAddress address) {
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
+    }
+}

@@ -1,0 +1,62 @@
+package yunjing.deploy.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import yunjing.deploy.run.LaunchException;
+import yunjing.deploy.run.MirrorNetwork;
+import yunjing.deploy.run.PortMode;
+import yunjing.deploy.run.RunningRole;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code yunjing node --id ID}: one role per process, the production form. Parents are reached
+ * at the addresses the topology gives; the node serves as soon as it listens, and its
+ * {@code /readyz} turns 200 once a parent answers.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = "Run one node of the topology (or the DNS with --id dns) until Ctrl-C or SIGTERM.")
+final class NodeCommand implements Runnable {
+
+    @Mixin
+    TopologyOptions options;
+
+    @Option(names = "--id", required = true, paramLabel = "ID", description = "Node id from the topology, or 'dns'.")
+    String id;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        PrintWriter out = spec.commandLine().getOut();
+        MirrorNetwork network;
+        try {
+            network = MirrorNetwork.start(options.topology(), options.state(), PortMode.TOPOLOGY,
+                    Duration.ofSeconds(5), Set.of(id));
+        } catch (LaunchException e) {
+            throw CliException.usage(e.getMessage(), e);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            network.close();
+            stopped.countDown();
+        }, "yunjing-shutdown"));
+        RunningRole role = network.roles().get(0);
+        out.printf("yunjing: %s (%s) listening: %s%s, admin %s; transport %s%n", role.id(), role.kind(),
+                Usage.hostPort(role.http()), role.https() == null ? "" : ", https " + Usage.hostPort(role.https()),
+                Usage.hostPort(role.adminAddress()), network.transport());
+        out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package yunjing.deploy.cli;
+
+import picocli.CommandLine.Option;
+import yunjing.deploy.run.StateDir;
+import yunjing.deploy.topology.Topology;
+import yunjing.deploy.topology.TopologyException;
+import yunjing.deploy.topology.TopologyLoader;
+
+import java.nio.file.Path;
+
+/** {@code --topology} and {@code --state-dir}, shared by the commands that run or read nodes. */
+final class TopologyOptions {
+
+    @Option(names = "--topology", paramLabel = "FILE",
+            description = "Topology file (default: the embedded deploy/topology/local.yaml).")
+    Path topologyFile;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "State directory: TLS files, artifact store (default: $YUNJING_STATE_DIR, "
+                    + "$XDG_STATE_HOME/yunjing or ~/.local/state/yunjing).")
+    Path stateDir;
+
+    Topology topology() {
+        try {
+            return topologyFile == null ? TopologyLoader.loadEmbedded() : TopologyLoader.load(topologyFile);
+        } catch (TopologyException e) {
+            throw CliException.usage(e.getMessage(), e);
+        }
+    }
+
+    StateDir state() {
+        return stateDir == null ? StateDir.defaultLocation() : new StateDir(stateDir);
+    }
+}

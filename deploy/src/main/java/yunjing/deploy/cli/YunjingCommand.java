@@ -1,0 +1,54 @@
+package yunjing.deploy.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/**
+ * The {@code yunjing} command line. Exit codes: 0 success, 1 a check found a problem
+ * ({@code status} with nodes not ready), 2 bad usage or input (unknown option, bad topology,
+ * unknown node, port in use, missing model files).
+ */
+@Command(name = "yunjing", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "yunjing (云镜): CDN mirror and smart DNS for a large-model API.",
+        subcommands = {UpCommand.class, NodeCommand.class, StatusCommand.class, ModelCommand.class,
+                CommandLine.HelpCommand.class})
+public final class YunjingCommand implements Runnable {
+
+    static final int USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: yunjing up, yunjing --help)");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs one command line with the given output streams; returns the exit code. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new YunjingCommand());
+        cli.setOut(out).setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof CliException cliError) {
+                commandLine.getErr().println("yunjing: " + cliError.getMessage());
+                return cliError.exitCode();
+            }
+            commandLine.getErr().println("yunjing: unexpected error: " + e);
+            e.printStackTrace(commandLine.getErr());
+            return 1;
+        });
+        cli.setParameterExceptionHandler((e, args1) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("yunjing: " + e.getMessage());
+            c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
+            return USAGE;
+        });
+        return cli.execute(args);
+    }
+}

@@ -1,0 +1,26 @@
+package yunjing.deploy.run;
+
+import yunjing.origin.model.TestModelGenerator;
+import yunjing.sync.store.ArtifactStore;
+import yunjing.sync.store.Revision;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Model operations behind {@code yunjing model}: generate the test model, publish directories. */
+public final class ModelTool {
+    private ModelTool() {
+    }
+
+    public static void generate(Path dir, long seed) throws IOException {
+        TestModelGenerator.generate(dir, seed);
+    }
+
+    public static Revision generateAndPublish(StateDir state, String repo, long seed) throws IOException {
+        return ModelPreparer.publishTestModel(new ArtifactStore(state.artifacts()), repo, "main", seed);
+    }
+
+    public static Revision publish(StateDir state, String repo, String ref, Path source) throws IOException {
+        return new ArtifactStore(state.artifacts()).publish(repo, ref, source);
+    }
+}

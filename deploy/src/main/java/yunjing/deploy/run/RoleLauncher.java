@@ -1,0 +1,189 @@
+package yunjing.deploy.run;
+
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import yunjing.common.net.EventLoops;
+import yunjing.deploy.admin.AdminServer;
+import yunjing.deploy.admin.Readiness;
+import yunjing.deploy.tls.LocalCertificateAuthority;
+import yunjing.deploy.tls.NodeCertificate;
+import yunjing.deploy.topology.Node;
+import yunjing.deploy.topology.Tier;
+import yunjing.deploy.topology.Topology;
+import yunjing.dns.DnsConfig;
+import yunjing.dns.DnsServer;
+import yunjing.dns.DnsTarget;
+import yunjing.origin.ModelLoadException;
+import yunjing.origin.OriginConfig;
+import yunjing.origin.OriginServer;
+import yunjing.proxy.ParentConfig;
+import yunjing.proxy.ProxyConfig;
+import yunjing.proxy.ProxyServer;
+import yunjing.sync.store.ArtifactStore;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Maps topology nodes onto the roles' own config records and starts them: the only place that
+ * knows both the topology file and the modules (which never see each other).
+ */
+final class RoleLauncher {
+    /** Reserved id under which the DNS service runs in {@code yunjing node --id dns}. */
+    static final String DNS_ID = "dns";
+
+    private final Topology topology;
+    private final StateDir state;
+    private final EventLoops loops;
+    private final Endpoints endpoints;
+    private final Timings timings;
+
+    RoleLauncher(Topology topology, StateDir state, EventLoops loops, Endpoints endpoints, Timings timings) {
+        this.topology = topology;
+        this.state = state;
+        this.loops = loops;
+        this.endpoints = endpoints;
+        this.timings = timings;
+    }
+
+    /** Probe intervals: production defaults, or fast ones so tests and `up` settle quickly. */
+    record Timings(Duration healthInterval, Duration connectTimeout) {
+        static final Timings PRODUCTION = new Timings(Duration.ofSeconds(5), Duration.ofSeconds(2));
+    }
+
+    RunningRole start(Node node) throws LaunchException {
+        String where = "node '" + node.id() + "': ";
+        PrometheusMeterRegistry registry = registry(node.id(), node.tier().label());
+        AutoCloseable role = null;
+        try {
+            InetSocketAddress http;
+            InetSocketAddress https = null;
+            Supplier<Readiness> readiness;
+            if (node.tier() == Tier.ORIGIN) {
+                OriginServer origin = OriginServer.start(new OriginConfig(node.id(),
+                        endpoints.bind(node, node.ports().http()),
+                        new ModelPreparer(new ArtifactStore(state.artifacts())).prepare(node),
+                        Math.max(1, Runtime.getRuntime().availableProcessors())), loops, registry);
+                role = origin;
+                http = origin.httpAddress();
+                readiness = () -> Readiness.of(origin.isReady(), origin.isReady() ? "models loaded" : "loading models");
+            } else {
+                ProxyServer proxy = ProxyServer.start(proxyConfig(node), loops, registry);
+                role = proxy;
+                http = proxy.httpAddress();
+                https = proxy.httpsAddress();
+                readiness = () -> Readiness.of(proxy.isReady(), "parents " + describe(proxy.parentHealth()));
+            }
+            AdminServer admin = AdminServer.start(node.id(), endpoints.bind(node, node.ports().admin()), loops, registry, readiness);
+            RunningRole running = new RunningRole(node.id(), node.tier().label(), http, https, admin, registry, readiness, role);
+            endpoints.started(running);
+            return running;
+        } catch (ModelLoadException e) {
+            throw failed(role, registry, new LaunchException(where + e.getMessage(), e));
+        } catch (BindException e) {
+            throw failed(role, registry, new LaunchException(where + "cannot listen: " + rootMessage(e), e));
+        } catch (IOException e) {
+            throw failed(role, registry, new LaunchException(where + rootMessage(e), e));
+        } catch (java.io.UncheckedIOException e) {
+            // The origin reports a listener it cannot bind this way; the cause says why.
+            throw failed(role, registry, new LaunchException(where + rootMessage(e.getCause()), e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failed(role, registry, new LaunchException(where + "interrupted while starting", e));
+        } catch (LaunchException e) {
+            throw failed(role, registry, e);
+        }
+    }
+
+    RunningRole startDns() throws LaunchException {
+        PrometheusMeterRegistry registry = registry(DNS_ID, "dns");
+        DnsServer dns = null;
+        try {
+            List<DnsTarget> targets = new ArrayList<>();
+            for (Node edge : topology.edges()) {
+                targets.add(new DnsTarget(edge.id(), edge.address(), edge.province(), edge.carrier().label(),
+                        edge.weight(), endpoints.readyz(edge.id())));
+            }
+            List<String> services = topology.services().keySet().stream().map(topology::serviceFqdn).toList();
+            DnsConfig config = new DnsConfig(topology.zone(), endpoints.bind(topology.dns().listen()), services, targets,
+                    List.of(topology.dns().listen().getAddress()), null, topology.dns().ttlSeconds(),
+                    topology.dns().maxAnswers(), timings.healthInterval(), 3);
+            dns = DnsServer.start(config, loops, registry);
+            DnsServer server = dns;
+            Supplier<Readiness> readiness = () -> Readiness.of(server.isReady(), "edges " + describe(server.targetHealth()));
+            AdminServer admin = AdminServer.start(DNS_ID, endpoints.bind(topology.dns().admin()), loops, registry, readiness);
+            return new RunningRole(DNS_ID, "dns", dns.udpAddress(), null, admin, registry, readiness, dns);
+        } catch (IOException e) {
+            throw failed(dns, registry, new LaunchException("dns: cannot start: " + rootMessage(e), e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failed(dns, registry, new LaunchException("dns: interrupted while starting", e));
+        }
+    }
+
+    private ProxyConfig proxyConfig(Node node) throws LaunchException, IOException {
+        List<ParentConfig> parents = new ArrayList<>();
+        for (String parent : node.parents()) {
+            parents.add(new ParentConfig(parent, endpoints.http(parent), endpoints.readyz(parent)));
+        }
+        NodeCertificate cert = certificate(node);
+        return new ProxyConfig(node.id(), node.tier().label(), endpoints.bind(node, node.ports().http()),
+                endpoints.bind(node, node.ports().https()), cert.chain(), cert.key(), parents,
+                timings.connectTimeout(), timings.healthInterval());
+    }
+
+    /** Names on a node certificate: its id, the service names (clients reach edges by them) and its address. */
+    private NodeCertificate certificate(Node node) throws IOException {
+        List<String> names = new ArrayList<>(topology.services().values());
+        names.add(node.id() + "." + topology.zone().replaceAll("\\.$", ""));
+        names.add("localhost");
+        List<InetAddress> addresses = List.of(node.address());
+        return LocalCertificateAuthority.openOrCreate(state.tls()).issue(node.id(), names, addresses);
+    }
+
+    private static PrometheusMeterRegistry registry(String id, String kind) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags("node", id, "tier", kind);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        return registry;
+    }
+
+    private static LaunchException failed(AutoCloseable role, PrometheusMeterRegistry registry, LaunchException e) {
+        if (role != null) {
+            try {
+                role.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+        }
+        registry.close();
+        return e;
+    }
+
+    static String describe(Map<String, Boolean> health) {
+        StringBuilder sb = new StringBuilder();
+        health.forEach((id, up) -> sb.append(sb.isEmpty() ? "" : ", ").append(id).append(up ? " up" : " down"));
+        return sb.isEmpty() ? "none" : sb.toString();
+    }
+
+    private static String rootMessage(Throwable e) {
+        String message = e.getMessage();
+        Throwable cause = e.getCause();
+        if (cause != null && cause.getMessage() != null && (message == null || !message.contains(cause.getMessage()))) {
+            message = (message == null ? "" : message + ": ") + cause.getMessage();
+        }
+        return message == null ? e.toString() : message;
+    }
+}

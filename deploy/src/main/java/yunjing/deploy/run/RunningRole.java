@@ -1,0 +1,35 @@
+package yunjing.deploy.run;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import yunjing.deploy.admin.AdminServer;
+import yunjing.deploy.admin.Readiness;
+
+import java.net.InetSocketAddress;
+import java.util.function.Supplier;
+
+/**
+ * A node or the DNS service as started in this process: the role itself, its admin listener
+ * and the addresses it actually bound (which differ from the topology's in ephemeral mode).
+ *
+ * @param http   HTTP listener (DNS: the UDP/TCP listener)
+ * @param https  HTTPS listener, or null where the role has none
+ */
+public record RunningRole(String id, String kind, InetSocketAddress http, InetSocketAddress https,
+                          AdminServer admin, PrometheusMeterRegistry registry, Supplier<Readiness> readiness,
+                          AutoCloseable role) implements AutoCloseable {
+
+    public InetSocketAddress adminAddress() {
+        return admin.address();
+    }
+
+    @Override
+    public void close() {
+        admin.close();
+        try {
+            role.close();
+        } catch (Exception e) {
+            System.err.println("yunjing: " + id + ": error while stopping: " + e);
+        }
+        registry.close();
+    }
+}

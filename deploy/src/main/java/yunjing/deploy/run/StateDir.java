@@ -1,0 +1,33 @@
+package yunjing.deploy.run;
+
+import java.nio.file.Path;
+
+/**
+ * The directory a node keeps its state in: {@code tls/} (local CA and node certificates) and
+ * {@code artifacts/} (the origin's artifact store). Default: {@code $YUNJING_STATE_DIR}, else
+ * {@code $XDG_STATE_HOME/yunjing}, else {@code ~/.local/state/yunjing}.
+ */
+public record StateDir(Path root) {
+
+    public StateDir {
+        root = root.toAbsolutePath().normalize();
+    }
+
+    public static StateDir defaultLocation() {
+        String explicit = System.getenv("YUNJING_STATE_DIR");
+        if (explicit != null && !explicit.isBlank()) {
+            return new StateDir(Path.of(explicit));
+        }
+        String xdg = System.getenv("XDG_STATE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
+        return new StateDir(base.resolve("yunjing"));
+    }
+
+    public Path tls() {
+        return root.resolve("tls");
+    }
+
+    public Path artifacts() {
+        return root.resolve("artifacts");
+    }
+}

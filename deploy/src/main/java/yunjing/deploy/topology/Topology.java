@@ -1,0 +1,43 @@
+package yunjing.deploy.topology;
+
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The whole mirror network as declared in one topology file: zone, DNS, service names, nodes by
+ * tier, API plans and keys. Immutable and already validated (see {@link TopologyLoader}).
+ *
+ * @param source where it was read from, for messages ("embedded local.yaml" for the default)
+ */
+public record Topology(String source, String zone, DnsSettings dns, Map<String, String> services,
+                       List<Node> nodes, Map<String, Plan> plans, List<ApiKey> keys, Path baseDir) {
+
+    public Topology {
+        services = Map.copyOf(services);
+        nodes = List.copyOf(nodes);
+        plans = Map.copyOf(plans);
+        keys = List.copyOf(keys);
+    }
+
+    public Optional<Node> node(String id) {
+        return nodes.stream().filter(n -> n.id().equals(id)).findFirst();
+    }
+
+    /** Nodes in start order: origin first, edges last, so every node's parents are up before it. */
+    public List<Node> nodesInStartOrder() {
+        return nodes.stream().sorted(Comparator.comparingInt(n -> n.tier().rank())).toList();
+    }
+
+    public List<Node> edges() {
+        return nodes.stream().filter(n -> n.tier() == Tier.EDGE).toList();
+    }
+
+    /** Fully qualified service name with trailing dot, e.g. {@code api.mirror.test.}. */
+    public String serviceFqdn(String service) {
+        String name = services.get(service);
+        return name.endsWith(".") ? name : name + ".";
+    }
+}

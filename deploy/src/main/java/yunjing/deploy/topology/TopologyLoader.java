@@ -1,0 +1,292 @@
+package yunjing.deploy.topology;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.io.StringReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a topology file into a validated {@link Topology}. Every error names the file and line
+ * ({@code local.yaml:14: node 'gz-unicom': parent 'gz-regonal' does not exist}); cross-node rules
+ * live in {@link TopologyValidator}.
+ */
+public final class TopologyLoader {
+
+    /** Classpath location of the embedded default topology, {@code deploy/topology/local.yaml}. */
+    public static final String EMBEDDED = "topology/local.yaml";
+
+    private static final Pattern NODE_ID = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final Set<String> TOP = Set.of("zone", "dns", "services", "defaults", "nodes", "plans", "keys", "key_files");
+    private static final Set<String> NODE_FIELDS = Set.of("id", "tier", "address", "ports", "province", "carrier", "parents", "weight", "models");
+    private static final Set<String> PORT_FIELDS = Set.of("http", "https", "admin");
+    private static final Set<String> MODEL_FIELDS = Set.of("name", "repo", "ref", "generate");
+    private static final Set<String> PLAN_FIELDS = Set.of("concurrent", "requests_per_minute", "requests_per_day", "tokens_per_minute");
+    private static final Set<String> KEY_FIELDS = Set.of("id", "plan", "sha256");
+
+    private TopologyLoader() {
+    }
+
+    public static Topology load(Path file) throws TopologyException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new TopologyException(file + ": no such file");
+        } catch (IOException e) {
+            throw new TopologyException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        return parse(file.toString(), new StringReader(text), dir);
+    }
+
+    public static Topology loadEmbedded() throws TopologyException {
+        try (InputStream in = TopologyLoader.class.getClassLoader().getResourceAsStream(EMBEDDED)) {
+            if (in == null) {
+                throw new TopologyException(EMBEDDED + ": not found on the class path (broken build?)");
+            }
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return parse("local.yaml", new StringReader(text), Path.of("").toAbsolutePath());
+        } catch (IOException e) {
+            throw new TopologyException(EMBEDDED + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses topology text; {@code baseDir} resolves relative paths such as key files. */
+    public static Topology parse(String fileName, Reader reader, Path baseDir) throws TopologyException {
+        YamlMap root = new YamlMap(fileName, "", compose(fileName, reader));
+        root.allowOnly(TOP);
+
+        String zone = root.string("zone").toLowerCase(Locale.ROOT);
+        if (!zone.endsWith(".")) {
+            zone = zone + ".";
+        }
+        DnsSettings dns = dns(root.map("dns"));
+        Map<String, String> services = services(root.map("services"), zone);
+
+        Ports defaultPorts = new Ports(8080, 8443, 9090);
+        int defaultWeight = 100;
+        if (root.has("defaults")) {
+            YamlMap defaults = root.map("defaults");
+            defaults.allowOnly(Set.of("ports", "weight"));
+            if (defaults.has("ports")) {
+                defaultPorts = ports(defaults.map("ports"), defaultPorts);
+            }
+            defaultWeight = defaults.integer("weight", defaultWeight, 1, 1_000_000);
+        }
+
+        List<Node> nodes = new ArrayList<>();
+        for (YamlMap n : root.maps("nodes")) {
+            nodes.add(node(n, defaultPorts, defaultWeight));
+        }
+        if (nodes.isEmpty()) {
+            throw root.error("nodes", "'nodes' must list at least one node");
+        }
+
+        Map<String, Plan> plans = new LinkedHashMap<>();
+        for (Map.Entry<String, YamlMap> e : root.namedMaps("plans").entrySet()) {
+            plans.put(e.getKey(), plan(e.getKey(), e.getValue()));
+        }
+        List<ApiKey> keys = new ArrayList<>();
+        keys.addAll(keys(root, plans));
+        for (String keyFile : root.strings("key_files")) {
+            keys.addAll(keyFile(baseDir.resolve(keyFile), plans));
+        }
+
+        Topology topology = new Topology(fileName, zone, dns, services, nodes, plans, keys, baseDir);
+        TopologyValidator.validate(fileName, topology);
+        return topology;
+    }
+
+    private static org.yaml.snakeyaml.nodes.Node compose(String fileName, Reader reader) throws TopologyException {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        options.setMaxAliasesForCollections(10);
+        try {
+            org.yaml.snakeyaml.nodes.Node node = new Yaml(options).compose(reader);
+            if (node == null) {
+                throw new TopologyException(fileName + ":1: the file is empty");
+            }
+            return node;
+        } catch (MarkedYAMLException e) {
+            int line = e.getProblemMark() == null ? 1 : e.getProblemMark().getLine() + 1;
+            throw new TopologyException(fileName + ":" + line + ": YAML syntax: " + e.getProblem());
+        } catch (YAMLException e) {
+            throw new TopologyException(fileName + ": YAML: " + e.getMessage());
+        }
+    }
+
+    private static DnsSettings dns(YamlMap dns) throws TopologyException {
+        dns.allowOnly(Set.of("listen", "admin", "ttl", "max_answers"));
+        return new DnsSettings(socket(dns, "listen"), socket(dns, "admin"),
+                dns.integer("ttl", 30, 1, 86_400), dns.integer("max_answers", 2, 1, 16));
+    }
+
+    private static Map<String, String> services(YamlMap services, String zone) throws TopologyException {
+        Map<String, String> result = new LinkedHashMap<>();
+        for (String key : services.keys()) {
+            String name = services.string(key).toLowerCase(Locale.ROOT);
+            String fqdn = name.endsWith(".") ? name : name + ".";
+            if (!fqdn.endsWith("." + zone)) {
+                throw services.error(key, "service '" + key + "': name '" + name + "' is not inside zone '" + zone + "'");
+            }
+            result.put(key, name);
+        }
+        if (!result.containsKey("api")) {
+            throw services.error("missing required field 'api' in services");
+        }
+        return result;
+    }
+
+    private static Node node(YamlMap n, Ports defaultPorts, int defaultWeight) throws TopologyException {
+        n.allowOnly(NODE_FIELDS);
+        String id = n.string("id");
+        if (!NODE_ID.matcher(id).matches()) {
+            throw n.error("id", "node id '" + id + "' must be lower-case letters, digits and '-' (a DNS label)");
+        }
+        String where = "node '" + id + "': ";
+        Tier tier = enumValue(n, "tier", Tier.class, where);
+        InetAddress address = ipLiteral(n, "address", where);
+        Ports ports = n.has("ports") ? ports(n.map("ports"), defaultPorts) : defaultPorts;
+        String province = n.string("province").toUpperCase(Locale.ROOT);
+        if (!Provinces.isValid(province)) {
+            throw n.error("province", where + "province '" + province
+                    + "' is not an ISO 3166-2:CN code (e.g. BJ, SH, GD; see README)");
+        }
+        Carrier carrier = n.has("carrier") ? enumValue(n, "carrier", Carrier.class, where) : null;
+        List<ModelRef> models = new ArrayList<>();
+        for (YamlMap m : n.maps("models")) {
+            models.add(model(m, where));
+        }
+        return new Node(id, tier, address, ports, province, carrier, n.strings("parents"),
+                n.integer("weight", defaultWeight, 1, 1_000_000), models, n.line());
+    }
+
+    private static ModelRef model(YamlMap m, String where) throws TopologyException {
+        m.allowOnly(MODEL_FIELDS);
+        String repo = m.string("repo");
+        if (!repo.matches("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw m.error("repo", where + "model repo '" + repo + "' must look like owner/name");
+        }
+        Long seed = null;
+        if (m.has("generate")) {
+            YamlMap gen = m.map("generate");
+            gen.allowOnly(Set.of("seed"));
+            seed = (long) gen.integer("seed", 42, 0, Integer.MAX_VALUE);
+        }
+        return new ModelRef(m.string("name"), repo, m.string("ref", "main"), seed);
+    }
+
+    private static Ports ports(YamlMap p, Ports defaults) throws TopologyException {
+        p.allowOnly(PORT_FIELDS);
+        return new Ports(p.integer("http", defaults.http(), 0, 65_535),
+                p.integer("https", defaults.https(), 0, 65_535),
+                p.integer("admin", defaults.admin(), 0, 65_535));
+    }
+
+    private static Plan plan(String name, YamlMap p) throws TopologyException {
+        p.allowOnly(PLAN_FIELDS);
+        return new Plan(name, p.integer("concurrent", 5, 1, 1_000_000),
+                p.integer("requests_per_minute", 60, 1, Integer.MAX_VALUE),
+                p.integer("requests_per_day", 1000, 1, Integer.MAX_VALUE),
+                p.integer("tokens_per_minute", 40_000, 1, Integer.MAX_VALUE));
+    }
+
+    private static List<ApiKey> keys(YamlMap holder, Map<String, Plan> plans) throws TopologyException {
+        List<ApiKey> keys = new ArrayList<>();
+        for (YamlMap k : holder.maps("keys")) {
+            k.allowOnly(KEY_FIELDS);
+            String id = k.string("id");
+            String plan = k.string("plan");
+            if (!plans.containsKey(plan)) {
+                throw k.error("plan", "key '" + id + "': plan '" + plan + "' does not exist");
+            }
+            String sha = k.string("sha256").toLowerCase(Locale.ROOT);
+            if (!SHA256.matcher(sha).matches()) {
+                throw k.error("sha256", "key '" + id + "': sha256 must be 64 hex digits (the hash of the key, never the key)");
+            }
+            keys.add(new ApiKey(id, plan, sha));
+        }
+        return keys;
+    }
+
+    private static List<ApiKey> keyFile(Path file, Map<String, Plan> plans) throws TopologyException {
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            YamlMap root = new YamlMap(file.toString(), "", compose(file.toString(), reader));
+            root.allowOnly(Set.of("keys"));
+            return keys(root, plans);
+        } catch (NoSuchFileException e) {
+            throw new TopologyException(file + ": key file does not exist");
+        } catch (IOException e) {
+            throw new TopologyException(file + ": cannot read key file: " + e.getMessage(), e);
+        }
+    }
+
+    private static <E extends Enum<E>> E enumValue(YamlMap map, String key, Class<E> type, String where)
+            throws TopologyException {
+        String text = map.string(key);
+        try {
+            return Enum.valueOf(type, text.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            List<String> allowed = new ArrayList<>();
+            for (E constant : type.getEnumConstants()) {
+                allowed.add(constant.name().toLowerCase(Locale.ROOT));
+            }
+            throw map.error(key, where + key + " '" + text + "' is not one of " + String.join(", ", allowed));
+        }
+    }
+
+    private static InetAddress ipLiteral(YamlMap map, String key, String where) throws TopologyException {
+        String text = map.string(key);
+        // Only literals: a host name here would make start-up depend on a resolver.
+        if (!text.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+            throw map.error(key, where + key + " '" + text + "' must be an IPv4 or IPv6 literal");
+        }
+        try {
+            return InetAddress.getByName(text);
+        } catch (IOException e) {
+            throw map.error(key, where + key + " '" + text + "' is not a valid IP address");
+        }
+    }
+
+    private static InetSocketAddress socket(YamlMap map, String key) throws TopologyException {
+        String text = map.string(key);
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0) {
+            throw map.error(key, key + " '" + text + "' must be address:port, e.g. 127.0.0.1:5353");
+        }
+        String host = text.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw map.error(key, key + " '" + text + "': port is not a number");
+        }
+        if (port < 0 || port > 65_535 || !host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+            throw map.error(key, key + " '" + text + "' must be an IP literal and a port 0..65535");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        } catch (IOException e) {
+            throw map.error(key, key + " '" + text + "': invalid address");
+        }
+    }
+}

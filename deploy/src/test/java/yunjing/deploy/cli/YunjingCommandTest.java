@@ -1,0 +1,196 @@
+package yunjing.deploy.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import yunjing.deploy.topology.TopologyLoader;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Exit codes and one-line errors for bad input; nothing may be left listening afterwards. */
+class YunjingCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    record Result(int code, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = YunjingCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private static String embedded() throws IOException {
+        try (InputStream in = TopologyLoader.class.getClassLoader().getResourceAsStream(TopologyLoader.EMBEDDED)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The embedded topology moved to free ports, so a test can start it without clashing with a running `up`. */
+    private Path topologyOnFreePorts(String extraEdit) throws IOException {
+        String text = embedded()
+                .replace("ports: { http: 8080, https: 8443, admin: 9090 }",
+                        "ports: { http: " + freePort() + ", https: " + freePort() + ", admin: " + freePort() + " }")
+                .replace("127.0.0.1:5353", "127.0.0.1:" + freePort())
+                .replace("127.0.0.1:9053", "127.0.0.1:" + freePort());
+        Path file = tmp.resolve("topology.yaml");
+        if (extraEdit != null) {
+            String[] fromTo = extraEdit.split("=>", -1);
+            assertTrue(text.contains(fromTo[0]), "edit applies: " + fromTo[0]);
+            text = text.replace(fromTo[0], fromTo[1]);
+        }
+        Files.writeString(file, text);
+        return file;
+    }
+
+    private static void assertOneLine(String err) {
+        assertEquals(1, err.strip().lines().count(), "one line: " + err);
+    }
+
+    private static void assertNothingLeftRunning() {
+        boolean eventLoops = Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.isAlive() && t.getName().startsWith("yunjing-io"));
+        assertTrue(!eventLoops, "event loop threads still running");
+    }
+
+    @Test
+    void help_listsTheCommands() {
+        Result r = run("--help");
+        assertEquals(0, r.code());
+        for (String command : new String[]{"up", "node", "status", "model"}) {
+            assertTrue(r.out().contains(command), r.out());
+        }
+        assertEquals(0, run("up", "--help").code());
+        assertEquals(0, run("model", "gen", "--help").code());
+    }
+
+    @Test
+    void unknownOption_exits2WithAHint() {
+        Result r = run("up", "--bogus");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("Unknown option: '--bogus'"), r.err());
+        assertTrue(r.err().contains("yunjing up --help"), r.err());
+        assertEquals(2, run("frobnicate").code());
+        assertEquals(2, run().code());
+    }
+
+    @Test
+    void malformedTopology_exits2NamingFileAndLine() throws IOException {
+        Path file = topologyOnFreePorts("parents: [gz-regional, sh-regional]=>parents: [gz-regonal, sh-regional]");
+        Result r = run("up", "--topology", file.toString(), "--state-dir", tmp.resolve("state").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().matches("yunjing: .*topology\\.yaml:\\d+: node 'gz-unicom': parent 'gz-regonal' does not exist\\s*"), r.err());
+        assertOneLine(r.err());
+        assertEquals(2, run("status", "--topology", tmp.resolve("missing.yaml").toString()).code());
+    }
+
+    @Test
+    void unknownNodeId_exits2ListingKnownIds() throws IOException {
+        Result r = run("node", "--id", "hz-telecom", "--topology", topologyOnFreePorts(null).toString(),
+                "--state-dir", tmp.resolve("state").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown node id 'hz-telecom'") && r.err().contains("gz-unicom"), r.err());
+        assertOneLine(r.err());
+    }
+
+    @Test
+    void portInUse_exits2NamingNodeAndAddress_andStopsWhatStarted() throws Exception {
+        Path file = topologyOnFreePorts(null);
+        String text = Files.readString(file);
+        int httpPort = Integer.parseInt(text.replaceAll("(?s).*ports: \\{ http: (\\d+),.*", "$1"));
+        // Occupy gz-regional's HTTP port: origin, bj-central and sh-regional have started by then.
+        try (ServerSocket busy = new ServerSocket()) {
+            busy.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.32"), httpPort));
+            Result r = run("up", "--topology", file.toString(), "--state-dir", tmp.resolve("state").toString());
+            assertEquals(2, r.code());
+            assertTrue(r.err().contains("node 'gz-regional': cannot listen") && r.err().contains("127.0.0.32:" + httpPort), r.err());
+            assertOneLine(r.err());
+        }
+        assertNothingLeftRunning();
+        // Everything that had started was stopped: origin's port can be bound again.
+        try (ServerSocket again = new ServerSocket()) {
+            again.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.10"), httpPort));
+        }
+    }
+
+    @Test
+    void originPortInUse_exits2NamingTheOrigin() throws Exception {
+        Path file = topologyOnFreePorts(null);
+        int httpPort = Integer.parseInt(Files.readString(file).replaceAll("(?s).*ports: \\{ http: (\\d+),.*", "$1"));
+        try (ServerSocket busy = new ServerSocket()) {
+            busy.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.10"), httpPort));
+            Result r = run("up", "--topology", file.toString(), "--state-dir", tmp.resolve("state").toString());
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("node 'origin': cannot listen") && r.err().contains("127.0.0.10:" + httpPort), r.err());
+            assertOneLine(r.err());
+        }
+        assertNothingLeftRunning();
+    }
+
+    @Test
+    void missingModelFiles_exits2NamingTheRepository() throws Exception {
+        Path file = topologyOnFreePorts("        generate: { seed: 42 }  # local demo only: write the seeded test model if the store lacks it\n=>");
+        Result r = run("up", "--topology", file.toString(), "--state-dir", tmp.resolve("state").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("node 'origin': model 'tiny-llama': repository 'yunjing/tiny-llama' has no ref 'main'"), r.err());
+        assertOneLine(r.err());
+        assertNothingLeftRunning();
+    }
+
+    @Test
+    void corruptModelFile_exits2NamingTheFile() throws Exception {
+        Path state = tmp.resolve("state");
+        Result gen = run("model", "gen", "--state-dir", state.toString());
+        assertEquals(0, gen.code(), gen.err());
+        try (var files = Files.walk(state.resolve("artifacts"))) {
+            Path weights = files.filter(p -> p.getFileName().toString().equals("model.safetensors")).findFirst().orElseThrow();
+            byte[] bytes = Files.readAllBytes(weights);
+            bytes[0] = (byte) 0xff;  // header length now points far beyond the file
+            bytes[7] = (byte) 0x7f;
+            Files.write(weights, bytes);
+        }
+        Result r = run("up", "--topology", topologyOnFreePorts(null).toString(), "--state-dir", state.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("node 'origin'") && r.err().contains("model.safetensors"), r.err());
+        assertOneLine(r.err());
+        assertNothingLeftRunning();
+    }
+
+    @Test
+    void modelGen_withOut_writesTheHuggingFaceFiles() {
+        Path out = tmp.resolve("model");
+        Result r = run("model", "gen", "--seed", "7", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String f : new String[]{"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        }
+    }
+
+    @Test
+    void status_withNothingRunning_exits1AndShowsEveryNodeDown() throws IOException {
+        Result r = run("status", "--topology", topologyOnFreePorts(null).toString(), "--timeout", "300");
+        assertEquals(1, r.code());
+        assertTrue(r.out().contains("gz-unicom") && r.out().contains("down"), r.out());
+        assertTrue(r.out().contains("8 not ready"), r.out());
+    }
+}

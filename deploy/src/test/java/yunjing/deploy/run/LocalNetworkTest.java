@@ -1,0 +1,225 @@
+package yunjing.deploy.run;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.ARecord;
+import yunjing.deploy.peers.DigPeer;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
+import yunjing.deploy.topology.Node;
+import yunjing.deploy.topology.Topology;
+import yunjing.deploy.topology.TopologyLoader;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The embedded default topology, all seven nodes and the DNS, started in this JVM on ephemeral
+ * ports: the DNS → edge → regional → central → origin path, over HTTP and HTTPS.
+ */
+class LocalNetworkTest {
+
+    static final String CHAT = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+            + "\"stream\":true,\"max_tokens\":16}";
+
+    @TempDir
+    static Path state;
+    static Topology topology;
+    static MirrorNetwork network;
+    static HttpClient http;
+
+    @BeforeAll
+    static void startNetwork() throws Exception {
+        topology = TopologyLoader.loadEmbedded();
+        network = MirrorNetwork.startAll(topology, new StateDir(state), PortMode.EPHEMERAL, Duration.ofMillis(200));
+        network.awaitReady(Duration.ofSeconds(60));
+        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    @AfterAll
+    static void stopNetwork() {
+        if (network != null) {
+            network.close();
+        }
+        if (http != null) {
+            http.close();
+        }
+    }
+
+    private static RunningRole role(String id) {
+        return network.role(id).orElseThrow();
+    }
+
+    private static List<InetAddress> resolveApi() throws Exception {
+        SimpleResolver resolver = new SimpleResolver(role("dns").http());
+        resolver.setTimeout(Duration.ofSeconds(2));
+        Message response = resolver.send(Message.newQuery(Record.newRecord(Name.fromString("api.mirror.test."), Type.A, DClass.IN)));
+        assertEquals(Rcode.NOERROR, response.getRcode());
+        assertTrue(response.getHeader().getFlag(Flags.AA), "authoritative");
+        List<InetAddress> addresses = new ArrayList<>();
+        for (Record r : response.getSection(Section.ANSWER)) {
+            addresses.add(((ARecord) r).getAddress());
+        }
+        return addresses;
+    }
+
+    private static HttpRequest chat(URI uri, String body) {
+        return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer sk-yunjing-local-free")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    /** Reads an SSE body line by line, returning the payloads of its data: lines. */
+    private static List<String> dataEvents(InputStream body) throws Exception {
+        List<String> events = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+            for (String line; (line = reader.readLine()) != null; ) {
+                if (line.startsWith("data: ")) {
+                    events.add(line.substring(6));
+                }
+            }
+        }
+        return events;
+    }
+
+    @Test
+    void dns_answersTheApiNameWithEdgeAddresses() throws Exception {
+        Set<InetAddress> edges = topology.edges().stream().map(Node::address).collect(Collectors.toSet());
+        List<InetAddress> answer = resolveApi();
+        assertFalse(answer.isEmpty());
+        assertTrue(edges.containsAll(answer), answer + " ⊄ " + edges);
+    }
+
+    @Test
+    void streamingChat_throughGzUnicom_crossesGzRegionalCentralAndOrigin() throws Exception {
+        URI uri = URI.create("http://" + Endpoints.hostPort(role("gz-unicom").http()) + "/v1/chat/completions");
+        HttpResponse<InputStream> response = http.send(chat(uri, CHAT), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+        String via = String.join(", ", response.headers().allValues("via"));
+        assertTrue(via.matches(".*bj-central.*gz-regional.*gz-unicom.*"), "Via, origin-most first: " + via);
+        assertTrue(response.headers().firstValue("server").orElse("").contains("origin"),
+                "the origin answered: " + response.headers().map());
+        assertTrue(response.headers().firstValue("x-request-id").isPresent());
+
+        List<String> events = dataEvents(response.body());
+        assertEquals("[DONE]", events.get(events.size() - 1));
+        assertTrue(events.size() >= 3, "role chunk, tokens, finish: " + events);
+        assertTrue(events.get(0).contains("\"chat.completion.chunk\""), events.get(0));
+    }
+
+    @Test
+    void dnsChosenEdge_servesAPlainCompletionFromTheOrigin() throws Exception {
+        InetAddress edgeAddress = resolveApi().get(0);
+        RunningRole edge = network.roles().stream()
+                .filter(r -> r.http().getAddress().equals(edgeAddress)).findFirst().orElseThrow();
+        URI uri = URI.create("http://" + Endpoints.hostPort(edge.http()) + "/v1/chat/completions");
+        HttpResponse<String> response = http.send(chat(uri, CHAT.replace("\"stream\":true", "\"stream\":false")),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        assertTrue(response.body().contains("\"chat.completion\""), response.body());
+        assertTrue(response.body().contains("\"completion_tokens\""), response.body());
+        assertTrue(String.join(",", response.headers().allValues("via")).contains(edge.id()));
+    }
+
+    @Test
+    void sameRequestTwice_givesTheSameGreedyAnswer() throws Exception {
+        URI uri = URI.create("http://" + Endpoints.hostPort(role("sh-telecom").http()) + "/v1/chat/completions");
+        String body = CHAT.replace("\"stream\":true", "\"stream\":false,\"temperature\":0");
+        String first = http.send(chat(uri, body), HttpResponse.BodyHandlers.ofString()).body();
+        String second = http.send(chat(uri, body), HttpResponse.BodyHandlers.ofString()).body();
+        assertEquals(content(first), content(second));
+    }
+
+    private static String content(String completion) {
+        int start = completion.indexOf("\"content\":");
+        return completion.substring(start, completion.indexOf("\"finish_reason\""));
+    }
+
+    @Test
+    void https_withTheLocalCa_negotiatesH2AndStreams() throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(state.resolve("tls/ca.pem"))) {
+            trust.setCertificateEntry("yunjing", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        InetSocketAddress https = role("gz-unicom").https();
+        try (HttpClient client = HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_2).build()) {
+            URI uri = URI.create("https://" + Endpoints.hostPort(https) + "/v1/chat/completions");
+            HttpResponse<InputStream> response = client.send(chat(uri, CHAT), HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(HttpClient.Version.HTTP_2, response.version());
+            assertEquals(200, response.statusCode());
+            List<String> events = dataEvents(response.body());
+            assertEquals("[DONE]", events.get(events.size() - 1));
+        }
+    }
+
+    @Test
+    void everyRole_servesHealthzReadyzAndMetrics() throws Exception {
+        for (RunningRole r : network.roles()) {
+            String base = "http://" + Endpoints.hostPort(r.adminAddress());
+            assertEquals(200, get(base + "/healthz").statusCode(), r.id());
+            HttpResponse<String> ready = get(base + "/readyz");
+            assertEquals(200, ready.statusCode(), r.id() + " " + ready.body());
+            HttpResponse<String> metrics = get(base + "/metrics");
+            assertEquals(200, metrics.statusCode());
+            assertTrue(metrics.body().contains("node=\"" + r.id() + "\""), r.id());
+            assertEquals(404, get(base + "/nope").statusCode());
+        }
+    }
+
+    private static HttpResponse<String> get(String uri) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void realDig_getsAnAuthoritativeEdgeAnswer() throws Exception {
+        DigPeer.requireOrSkip();
+        InetSocketAddress dns = role("dns").http();
+        String output = DigPeer.run("@" + dns.getAddress().getHostAddress(), "-p", String.valueOf(dns.getPort()),
+                "api.mirror.test", "A", "+norecurse");
+        assertTrue(output.contains("status: NOERROR"), output);
+        assertTrue(output.contains(" aa"), "aa flag: " + output);
+        Set<String> edges = topology.edges().stream().map(n -> n.address().getHostAddress()).collect(Collectors.toSet());
+        assertTrue(edges.stream().anyMatch(a -> output.matches("(?s).*api\\.mirror\\.test\\.\\s+30\\s+IN\\s+A\\s+" + a.replace(".", "\\.") + ".*")),
+                output);
+    }
+}

@@ -1,0 +1,167 @@
+package yunjing.deploy.topology;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TopologyLoaderTest {
+
+    @TempDir
+    Path tmp;
+
+    static String embeddedText() throws IOException {
+        try (InputStream in = TopologyLoader.class.getClassLoader().getResourceAsStream(TopologyLoader.EMBEDDED)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static Topology parse(String text) throws TopologyException {
+        return TopologyLoader.parse("local.yaml", new StringReader(text), Path.of("."));
+    }
+
+    private static String errorOf(String text) {
+        return assertThrows(TopologyException.class, () -> parse(text)).getMessage();
+    }
+
+    /** Line (1-based) of the first line containing {@code needle}. */
+    private static int lineOf(String text, String needle) {
+        List<String> lines = text.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(needle)) {
+                return i + 1;
+            }
+        }
+        throw new AssertionError(needle);
+    }
+
+    @Test
+    void embedded_matchesTheArchitectureTable() throws Exception {
+        Topology t = TopologyLoader.loadEmbedded();
+        assertEquals("mirror.test.", t.zone());
+        assertEquals(List.of("origin", "bj-central", "sh-regional", "gz-regional", "sh-telecom", "gz-unicom", "bj-mobile"),
+                t.nodes().stream().map(Node::id).toList());
+        Node gz = t.node("gz-unicom").orElseThrow();
+        assertEquals(Tier.EDGE, gz.tier());
+        assertEquals("127.0.0.42", gz.address().getHostAddress());
+        assertEquals("GD", gz.province());
+        assertEquals(Carrier.UNICOM, gz.carrier());
+        assertEquals(List.of("gz-regional", "sh-regional"), gz.parents());
+        assertEquals(new Ports(8080, 8443, 9090), gz.ports());
+        assertNull(t.node("origin").orElseThrow().carrier());
+        assertEquals(5353, t.dns().listen().getPort());
+        assertEquals("api.mirror.test.", t.serviceFqdn("api"));
+        assertEquals("models.mirror.test.", t.serviceFqdn("models"));
+        assertEquals(5, t.plans().get("free").concurrent());
+        assertEquals(1000, t.plans().get("free").requestsPerDay());
+        assertEquals(List.of("origin", "bj-central", "sh-regional", "gz-regional", "sh-telecom", "gz-unicom", "bj-mobile"),
+                t.nodesInStartOrder().stream().map(Node::id).toList());
+        ModelRef model = t.node("origin").orElseThrow().models().get(0);
+        assertEquals(new ModelRef("tiny-llama", "yunjing/tiny-llama", "main", 42L), model);
+    }
+
+    @Test
+    void embedded_keysAreHashesOfTheDemoKeys() throws Exception {
+        Topology t = TopologyLoader.loadEmbedded();
+        String free = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest("sk-yunjing-local-free".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(free, t.keys().get(0).sha256());
+        assertEquals("free", t.keys().get(0).plan());
+        assertTrue(embeddedText().lines().noneMatch(l -> l.contains("sha256:") && l.contains("sk-yunjing")),
+                "no plaintext key in a sha256 field");
+    }
+
+    @Test
+    void misspelledParent_namesFileLineNodeAndParent() throws Exception {
+        String text = embeddedText().replace("parents: [gz-regional, sh-regional]", "parents: [gz-regonal, sh-regional]");
+        assertEquals("local.yaml:" + lineOf(text, "- id: gz-unicom")
+                + ": node 'gz-unicom': parent 'gz-regonal' does not exist", errorOf(text));
+    }
+
+    @Test
+    void unknownField_isRejectedWithItsLine() throws Exception {
+        String text = embeddedText().replace("    carrier: mobile", "    carrier: mobile\n    parnets: [origin]");
+        String error = errorOf(text);
+        assertTrue(error.startsWith("local.yaml:" + lineOf(text, "parnets") + ": unknown field 'parnets'"), error);
+    }
+
+    @Test
+    void edgeWithoutCarrier_isRejected() throws Exception {
+        String error = errorOf(embeddedText().replace("    carrier: mobile\n", ""));
+        assertTrue(error.contains("node 'bj-mobile': an edge needs a carrier"), error);
+    }
+
+    @Test
+    void badEnumsAndProvince_listTheAllowedValues() throws Exception {
+        assertTrue(errorOf(embeddedText().replace("carrier: mobile", "carrier: cmcc"))
+                .contains("carrier 'cmcc' is not one of telecom, unicom, mobile, edu"));
+        assertTrue(errorOf(embeddedText().replace("tier: central", "tier: middle")).contains("tier 'middle'"));
+        assertTrue(errorOf(embeddedText().replace("province: GD\n    carrier", "province: XX\n    carrier"))
+                .contains("province 'XX' is not an ISO 3166-2:CN code"));
+    }
+
+    @Test
+    void parentInSameOrLowerTier_isRejected() throws Exception {
+        String error = errorOf(embeddedText().replace("parents: [bj-central]\n\n  - id: gz-regional",
+                "parents: [gz-regional]\n\n  - id: gz-regional"));
+        assertTrue(error.contains("node 'sh-regional': parent 'gz-regional' is a regional node"), error);
+    }
+
+    @Test
+    void duplicateIdsAndListeners_areRejected() throws Exception {
+        assertTrue(errorOf(embeddedText().replace("id: bj-mobile", "id: gz-unicom"))
+                .contains("node id 'gz-unicom' is declared twice"));
+        assertTrue(errorOf(embeddedText().replace("address: 127.0.0.43", "address: 127.0.0.42"))
+                .contains("already used by node 'gz-unicom'"));
+    }
+
+    @Test
+    void yamlSyntaxError_pointsAtTheLine() throws Exception {
+        String text = embeddedText().replace("    tier: central", "    tier: [central");
+        String error = errorOf(text);
+        assertTrue(error.startsWith("local.yaml:") && error.contains("YAML syntax"), error);
+    }
+
+    @Test
+    void plaintextKeyInSha256Field_isRejected() throws Exception {
+        String text = embeddedText().replaceFirst("sha256: [0-9a-f]{64}", "sha256: sk-yunjing-local-free");
+        assertTrue(errorOf(text).contains("key 'local-free': sha256 must be 64 hex digits"));
+        assertTrue(errorOf(embeddedText().replace("plan: free, sha256", "plan: gold, sha256"))
+                .contains("plan 'gold' does not exist"));
+    }
+
+    @Test
+    void reservedDnsId_isRejected() throws Exception {
+        assertTrue(errorOf(embeddedText().replace("id: bj-mobile", "id: dns")).contains("reserved"));
+    }
+
+    @Test
+    void keyFiles_areReadRelativeToTheTopology() throws Exception {
+        Files.writeString(tmp.resolve("keys.yaml"), "keys:\n  - { id: team-a, plan: pro, sha256: " + "ab".repeat(32) + " }\n");
+        Path topology = tmp.resolve("prod.yaml");
+        Files.writeString(topology, embeddedText() + "key_files: [keys.yaml]\n");
+        Topology t = TopologyLoader.load(topology);
+        assertEquals("team-a", t.keys().get(2).id());
+
+        Files.writeString(tmp.resolve("keys.yaml"), "keys:\n  - { id: team-a, plan: pro, sha256: nope }\n");
+        String error = assertThrows(TopologyException.class, () -> TopologyLoader.load(topology)).getMessage();
+        assertTrue(error.startsWith(tmp.resolve("keys.yaml") + ":2:"), error);
+    }
+
+    @Test
+    void missingFile_saysSo() {
+        String error = assertThrows(TopologyException.class, () -> TopologyLoader.load(tmp.resolve("nope.yaml"))).getMessage();
+        assertTrue(error.endsWith("nope.yaml: no such file"), error);
+    }
+}

@@ -1,0 +1,56 @@
+package yunjing.origin.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.io.UncheckedIOException;
+
+/**
+ * Builds complete JSON responses. The returned response owns a freshly allocated buffer; whoever writes it
+ * passes ownership to Netty, which releases it after sending.
+ */
+final class ApiResponses {
+
+    private ApiResponses() {}
+
+    static FullHttpResponse json(ByteBufAllocator alloc, ObjectMapper mapper, HttpResponseStatus status,
+                                 JsonNode body) {
+        byte[] bytes;
+        try {
+            bytes = mapper.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e); // a tree we built always serializes
+        }
+        ByteBuf content = alloc.buffer(bytes.length + 1).writeBytes(bytes).writeByte('\n');
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        return response;
+    }
+
+    /** The OpenAI error shape: {@code {"error":{"message","type","param","code"}}}. */
+    static FullHttpResponse error(ByteBufAllocator alloc, ObjectMapper mapper, ApiException e) {
+        ObjectNode root = mapper.createObjectNode();
+        ObjectNode error = root.putObject("error");
+        error.put("message", e.getMessage());
+        error.put("type", e.type);
+        error.put("param", e.param);
+        error.put("code", e.code);
+        FullHttpResponse response = json(alloc, mapper, e.status, root);
+        if (e.allow != null) {
+            response.headers().set(HttpHeaderNames.ALLOW, e.allow);
+        }
+        return response;
+    }
+}

@@ -1,0 +1,22 @@
+package yunjing.origin.engine;
+
+/** Why generation ended. */
+public enum FinishReason {
+    /** End-of-sequence token or stop string (OpenAI {@code "stop"}). */
+    STOP("stop"),
+    /** {@code max_tokens} or the context length reached (OpenAI {@code "length"}). */
+    LENGTH("length"),
+    /** The listener cancelled: the client disconnected or the server is closing. */
+    CANCELLED("cancelled");
+
+    private final String openAiName;
+
+    FinishReason(String openAiName) {
+        this.openAiName = openAiName;
+    }
+
+    /** The {@code finish_reason} value in OpenAI responses. */
+    public String openAiName() {
+        return openAiName;
+    }
+}

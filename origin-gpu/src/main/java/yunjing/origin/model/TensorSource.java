@@ -1,0 +1,107 @@
+package yunjing.origin.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import yunjing.origin.ModelLoadException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The tensors of a checkpoint directory: {@code model.safetensors}, or the shards listed by
+ * {@code model.safetensors.index.json} ({@code weight_map}: tensor name → shard file) as larger Hugging Face
+ * checkpoints are published.
+ */
+final class TensorSource implements AutoCloseable {
+
+    static final String SINGLE_FILE = "model.safetensors";
+    static final String INDEX_FILE = "model.safetensors.index.json";
+
+    private final Map<String, SafetensorsFile> byTensor;
+    private final Map<Path, SafetensorsFile> files;
+
+    private TensorSource(Map<String, SafetensorsFile> byTensor, Map<Path, SafetensorsFile> files) {
+        this.byTensor = byTensor;
+        this.files = files;
+    }
+
+    static TensorSource open(Path dir) throws ModelLoadException {
+        Path single = dir.resolve(SINGLE_FILE);
+        Path index = dir.resolve(INDEX_FILE);
+        Map<Path, SafetensorsFile> files = new LinkedHashMap<>();
+        Map<String, SafetensorsFile> byTensor = new HashMap<>();
+        try {
+            if (Files.exists(single)) {
+                SafetensorsFile f = SafetensorsFile.open(single);
+                files.put(single, f);
+                f.tensors().keySet().forEach(name -> byTensor.put(name, f));
+            } else if (Files.exists(index)) {
+                JsonNode map = readIndex(index).get("weight_map");
+                if (map == null || !map.isObject()) {
+                    throw new ModelLoadException(index + ": missing weight_map");
+                }
+                for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    Path shard = dir.resolve(e.getValue().asText()).normalize();
+                    if (!shard.startsWith(dir.normalize())) {
+                        throw new ModelLoadException(index + ": shard " + e.getValue() + " is outside " + dir);
+                    }
+                    SafetensorsFile f = files.get(shard);
+                    if (f == null) {
+                        f = SafetensorsFile.open(shard);
+                        files.put(shard, f);
+                    }
+                    if (!f.tensors().containsKey(e.getKey())) {
+                        throw new ModelLoadException(shard + ": no tensor named '" + e.getKey() + "' (listed in "
+                                + index.getFileName() + ")");
+                    }
+                    byTensor.put(e.getKey(), f);
+                }
+            } else {
+                throw new ModelLoadException(single + ": file not found (nor " + INDEX_FILE + ")");
+            }
+        } catch (ModelLoadException e) {
+            files.values().forEach(SafetensorsFile::close);
+            throw e;
+        }
+        return new TensorSource(byTensor, files);
+    }
+
+    private static JsonNode readIndex(Path index) throws ModelLoadException {
+        try {
+            return new ObjectMapper().readTree(index.toFile());
+        } catch (IOException e) {
+            throw new ModelLoadException(index + ": cannot parse: " + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+    }
+
+    boolean has(String name) {
+        return byTensor.containsKey(name);
+    }
+
+    /** The tensor as floats after checking it has exactly {@code shape}, as the engines index it by that shape. */
+    float[] floats(String name, long... shape) throws ModelLoadException {
+        SafetensorsFile f = byTensor.get(name);
+        if (f == null) {
+            Path where = files.isEmpty() ? Path.of(SINGLE_FILE) : files.keySet().iterator().next();
+            throw new ModelLoadException(where + ": missing tensor '" + name + "'");
+        }
+        long[] actual = f.tensors().get(name).shape();
+        if (!Arrays.equals(actual, shape)) {
+            throw new ModelLoadException(f.file() + ": tensor '" + name + "' has shape " + Arrays.toString(actual)
+                    + " (expected: " + Arrays.toString(shape) + " from config.json)");
+        }
+        return f.readFloats(name);
+    }
+
+    @Override
+    public void close() {
+        files.values().forEach(SafetensorsFile::close);
+    }
+}
