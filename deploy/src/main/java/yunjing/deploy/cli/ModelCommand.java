@@ -1,6 +1,7 @@
 package yunjing.deploy.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -39,8 +40,8 @@ final class ModelCommand implements Runnable {
         @Option(names = "--repo", defaultValue = "yunjing/tiny-llama", description = "Store repository (default: ${DEFAULT-VALUE}).")
         String repo;
 
-        @Option(names = "--state-dir", paramLabel = "DIR", description = "State directory holding the artifact store.")
-        Path stateDir;
+        @Mixin
+        StateDirOption stateDir;
 
         @Spec
         CommandSpec spec;
@@ -53,7 +54,7 @@ final class ModelCommand implements Runnable {
                     spec.commandLine().getOut().println("yunjing: wrote test model (seed " + seed + ") to " + out.toAbsolutePath());
                     return;
                 }
-                StateDir state = stateDir == null ? StateDir.defaultLocation() : new StateDir(stateDir);
+                StateDir state = stateDir.state();
                 Revision revision = ModelTool.generateAndPublish(state, repo, seed);
                 spec.commandLine().getOut().println("yunjing: published " + repo + "@main = " + revision.id()
                         + " in " + state.artifacts());
@@ -75,15 +76,15 @@ final class ModelCommand implements Runnable {
         @Option(names = "--ref", defaultValue = "main", description = "Ref to move (default: ${DEFAULT-VALUE}).")
         String ref;
 
-        @Option(names = "--state-dir", paramLabel = "DIR", description = "State directory holding the artifact store.")
-        Path stateDir;
+        @Mixin
+        StateDirOption stateDir;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public void run() {
-            StateDir state = stateDir == null ? StateDir.defaultLocation() : new StateDir(stateDir);
+            StateDir state = stateDir.state();
             try {
                 Revision revision = ModelTool.publish(state, repo, ref, source);
                 spec.commandLine().getOut().println("yunjing: published " + repo + "@" + ref + " = " + revision.id()

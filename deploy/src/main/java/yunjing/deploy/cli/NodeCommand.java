@@ -5,6 +5,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import yunjing.deploy.run.Endpoints;
 import yunjing.deploy.run.LaunchException;
 import yunjing.deploy.run.MirrorNetwork;
 import yunjing.deploy.run.PortMode;
@@ -50,8 +51,8 @@ final class NodeCommand implements Runnable {
         }, "yunjing-shutdown"));
         RunningRole role = network.roles().get(0);
         out.printf("yunjing: %s (%s) listening: %s%s, admin %s; transport %s%n", role.id(), role.kind(),
-                Usage.hostPort(role.http()), role.https() == null ? "" : ", https " + Usage.hostPort(role.https()),
-                Usage.hostPort(role.adminAddress()), network.transport());
+                Endpoints.hostPort(role.http()), role.https() == null ? "" : ", https " + Endpoints.hostPort(role.https()),
+                Endpoints.hostPort(role.adminAddress()), network.transport());
         out.flush();
         try {
             stopped.await();

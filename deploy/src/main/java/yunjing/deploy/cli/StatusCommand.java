@@ -5,6 +5,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import yunjing.deploy.run.Endpoints;
 import yunjing.deploy.topology.Node;
 import yunjing.deploy.topology.Topology;
 
@@ -64,7 +65,7 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private String probe(HttpClient client, InetSocketAddress admin) throws InterruptedException {
-        URI uri = URI.create("http://" + Usage.hostPort(admin) + "/readyz");
+        URI uri = URI.create("http://" + Endpoints.hostPort(admin) + "/readyz");
         try {
             HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri)
                     .timeout(Duration.ofMillis(timeoutMillis)).GET().build(), HttpResponse.BodyHandlers.ofString());

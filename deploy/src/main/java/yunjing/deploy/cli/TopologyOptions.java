@@ -1,5 +1,6 @@
 package yunjing.deploy.cli;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import yunjing.deploy.run.StateDir;
 import yunjing.deploy.topology.Topology;
@@ -15,10 +16,8 @@ final class TopologyOptions {
             description = "Topology file (default: the embedded deploy/topology/local.yaml).")
     Path topologyFile;
 
-    @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "State directory: TLS files, artifact store (default: $YUNJING_STATE_DIR, "
-                    + "$XDG_STATE_HOME/yunjing or ~/.local/state/yunjing).")
-    Path stateDir;
+    @Mixin
+    StateDirOption stateDir;
 
     Topology topology() {
         try {
@@ -29,6 +28,6 @@ final class TopologyOptions {
     }
 
     StateDir state() {
-        return stateDir == null ? StateDir.defaultLocation() : new StateDir(stateDir);
+        return stateDir.state();
     }
 }

@@ -1,5 +1,6 @@
 package yunjing.deploy.cli;
 
+import yunjing.deploy.run.Endpoints;
 import yunjing.deploy.run.MirrorNetwork;
 import yunjing.deploy.run.RunningRole;
 import yunjing.deploy.run.StateDir;
@@ -7,7 +8,6 @@ import yunjing.deploy.topology.Node;
 import yunjing.deploy.topology.Topology;
 
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 
 /** What {@code yunjing up} prints once the network is ready: the node table and copy-paste examples. */
 final class Usage {
@@ -38,7 +38,7 @@ final class Usage {
         Node edge = topology.edges().get(Math.min(1, topology.edges().size() - 1));
         RunningRole edgeRole = network.role(edge.id()).orElseThrow();
         RunningRole dns = network.role("dns").orElseThrow();
-        String http = hostPort(edgeRole.http());
+        String http = Endpoints.hostPort(edgeRole.http());
         String api = topology.services().get("api");
         String ca = state.tls().resolve("ca.pem").toString();
         out.printf("%nLocal CA (trust it for HTTPS): %s%n", ca);
@@ -67,8 +67,4 @@ final class Usage {
                 topology.source().equals("local.yaml") ? "" : " --topology " + topology.source());
     }
 
-    static String hostPort(InetSocketAddress address) {
-        String host = address.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
-    }
 }

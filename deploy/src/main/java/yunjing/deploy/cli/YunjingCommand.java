@@ -27,6 +27,8 @@ public final class YunjingCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        // One line per log record (time, level, logger, message) instead of JUL's default two.
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %3$s: %5$s%6$s%n");
         System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 

@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Where each node can be reached. With the topology's ports it is computed from the file (a
  * node on another machine); in ephemeral mode it is what the already-started roles bound.
  */
-final class Endpoints {
+public final class Endpoints {
     private final Topology topology;
     private final PortMode mode;
     private final Map<String, RunningRole> started = new ConcurrentHashMap<>();
@@ -61,7 +61,8 @@ final class Endpoints {
         return node;
     }
 
-    static String hostPort(InetSocketAddress address) {
+    /** {@code host:port}, with IPv6 hosts in brackets. */
+    public static String hostPort(InetSocketAddress address) {
         String host = address.getAddress().getHostAddress();
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }
