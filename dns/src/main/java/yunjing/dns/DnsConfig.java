@@ -2,6 +2,7 @@ package yunjing.dns;
 
 import org.xbill.DNS.Name;
 import org.xbill.DNS.TextParseException;
+import yunjing.dns.locate.LocatorConfig;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -29,6 +30,9 @@ import java.util.Set;
  * @param maxAnswers          most addresses in one steered answer (default 2)
  * @param healthInterval      pause between health rounds (default 5 s)
  * @param failuresToMarkDown  consecutive failed probes that take a target out (default 3)
+ * @param locator             where client-location data lives; null = no location data: steering
+ *                            looks at health and weight only ({@code HealthWeightedPolicy}); set =
+ *                            carrier/province steering ({@code CarrierProvincePolicy})
  */
 public record DnsConfig(
         String zone,
@@ -40,12 +44,21 @@ public record DnsConfig(
         int answerTtlSeconds,
         int maxAnswers,
         Duration healthInterval,
-        int failuresToMarkDown) {
+        int failuresToMarkDown,
+        LocatorConfig locator) {
 
     public static final int DEFAULT_ANSWER_TTL_SECONDS = 30;
     public static final int DEFAULT_MAX_ANSWERS = 2;
     public static final Duration DEFAULT_HEALTH_INTERVAL = Duration.ofSeconds(5);
     public static final int DEFAULT_FAILURES_TO_MARK_DOWN = 3;
+
+    /** Without location data: health and weight steering only. */
+    public DnsConfig(String zone, InetSocketAddress bind, List<String> serviceNames, List<DnsTarget> targets,
+            List<InetAddress> nameserverAddresses, Path zoneFile, int answerTtlSeconds, int maxAnswers,
+            Duration healthInterval, int failuresToMarkDown) {
+        this(zone, bind, serviceNames, targets, nameserverAddresses, zoneFile, answerTtlSeconds, maxAnswers,
+                healthInterval, failuresToMarkDown, null);
+    }
 
     public DnsConfig {
         Objects.requireNonNull(zone, "zone");

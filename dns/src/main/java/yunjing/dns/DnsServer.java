@@ -8,6 +8,8 @@ import org.xbill.DNS.TextParseException;
 import yunjing.common.net.EventLoops;
 import yunjing.dns.answer.Responder;
 import yunjing.dns.health.HealthChecker;
+import yunjing.dns.locate.ClientLocator;
+import yunjing.dns.steer.CarrierProvincePolicy;
 import yunjing.dns.steer.HealthWeightedPolicy;
 import yunjing.dns.steer.SteeringPolicy;
 import yunjing.dns.wire.DnsListeners;
@@ -28,27 +30,35 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * master file and the steered service names, over UDP and TCP on one port.
  *
  * <p>Wiring (each part in its own package): {@code zone} loads the data, {@code health} probes the
- * targets on its own thread, {@code steer} picks addresses per query from the health state,
- * {@code answer} builds responses, {@code wire} runs the Netty listeners and the message envelope.
+ * targets on its own thread, {@code locate} (when {@link DnsConfig#locator()} is set) places the
+ * client by carrier and province, {@code steer} picks addresses per query from the health state
+ * and that location, {@code answer} builds responses, {@code wire} runs the Netty listeners and the
+ * message envelope (EDNS, the ECS echo, truncation).
  *
  * <p>Lifecycle: {@link #start} returns a listening server; it becomes {@linkplain #isReady() ready}
  * when the first health round has finished; {@link #close} (idempotent) stops listening and stops
- * the health thread. The event loops belong to the caller and stay open.
+ * the health thread and releases the location databases. The event loops belong to the caller and
+ * stay open.
  */
 public final class DnsServer implements AutoCloseable {
 
     /** Health probes give up after this long (connect, and again for the response). */
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
 
+    private static final System.Logger LOG = System.getLogger(DnsServer.class.getName());
+
     private final DnsListeners listeners;
     private final HealthChecker health;
+    private final ClientLocator locator; // null without location data
     private final MeterRegistry metrics;
     private final List<Meter> gauges;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private DnsServer(DnsListeners listeners, HealthChecker health, MeterRegistry metrics, List<Meter> gauges) {
+    private DnsServer(DnsListeners listeners, HealthChecker health, ClientLocator locator, MeterRegistry metrics,
+            List<Meter> gauges) {
         this.listeners = listeners;
         this.health = health;
+        this.locator = locator;
         this.metrics = metrics;
         this.gauges = gauges;
     }
@@ -56,8 +66,9 @@ public final class DnsServer implements AutoCloseable {
     /**
      * Loads the zone, binds UDP and TCP, and starts health checking.
      *
-     * @throws IOException          the zone file is unreadable or wrong; the message starts with
-     *                              {@code file:line:} for syntax errors, {@code file:} for others
+     * @throws IOException          the zone file or a location data file is unreadable or wrong; the
+     *                              message starts with {@code file:line:} for syntax errors, {@code file:}
+     *                              for others
      * @throws java.net.BindException the address cannot be bound; the message names it
      */
     public static DnsServer start(DnsConfig config, EventLoops loops, MeterRegistry metrics)
@@ -74,14 +85,23 @@ public final class DnsServer implements AutoCloseable {
                 System.currentTimeMillis() / 1000);
         HealthChecker health = new HealthChecker(config.targets(), config.healthInterval(),
                 config.failuresToMarkDown(), PROBE_TIMEOUT);
-        SteeringPolicy policy = new HealthWeightedPolicy(config.targets(), health::isHealthy,
-                config.answerTtlSeconds(), config.maxAnswers());
+        ClientLocator locator = null;
         DnsListeners listeners;
         try {
+            SteeringPolicy policy;
+            if (config.locator() == null) {
+                policy = new HealthWeightedPolicy(config.targets(), health::isHealthy,
+                        config.answerTtlSeconds(), config.maxAnswers());
+            } else {
+                locator = ClientLocator.open(config.locator());
+                policy = new CarrierProvincePolicy(config.targets(), health::isHealthy, locator::lookup,
+                        config.answerTtlSeconds(), config.maxAnswers());
+            }
             listeners = DnsListeners.bind(config.bind(), loops, new Responder(zone, policy), metrics,
                     DnsListeners.TCP_IDLE_TIMEOUT);
         } catch (IOException | InterruptedException | RuntimeException e) {
             health.close();
+            closeQuietly(locator);
             throw e;
         }
         health.start();
@@ -93,7 +113,17 @@ public final class DnsServer implements AutoCloseable {
                     .tag("target", target.id())
                     .register(metrics));
         }
-        return new DnsServer(listeners, health, metrics, gauges);
+        return new DnsServer(listeners, health, locator, metrics, gauges);
+    }
+
+    private static void closeQuietly(ClientLocator locator) {
+        if (locator != null) {
+            try {
+                locator.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing the client locator failed", e);
+            }
+        }
     }
 
     private static Name name(String s) {
@@ -136,6 +166,7 @@ public final class DnsServer implements AutoCloseable {
         } finally {
             health.close();
             gauges.forEach(metrics::remove); // a stopped server's targets are no longer its to report
+            closeQuietly(locator); // after the listeners: no event loop reads the databases any more
         }
     }
 }

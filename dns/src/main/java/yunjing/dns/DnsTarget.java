@@ -9,8 +9,10 @@ import java.util.Objects;
  *
  * @param id        unique name of the node, e.g. {@code sh-telecom}; used in logs and {@link DnsServer#targetHealth()}
  * @param address   the address handed out in A (IPv4) or AAAA (IPv6) answers
- * @param province  province code, e.g. {@code SH}; may be null (used by later steering, not by the health policy)
- * @param carrier   carrier, e.g. {@code telecom}; may be null (used by later steering, not by the health policy)
+ * @param province  province code, e.g. {@code SH}; may be null (used by carrier/province steering, when
+ *                  {@link DnsConfig#locator()} is set; the health-only policy ignores it)
+ * @param carrier   carrier: {@code telecom}, {@code unicom}, {@code mobile} or {@code edu}; may be null (used
+ *                  like {@code province})
  * @param weight    share of answers relative to the other healthy targets (&gt; 0)
  * @param healthUrl the node's admin {@code GET /readyz}: 200 means healthy; null means the node is not probed
  *                  and always counts as healthy

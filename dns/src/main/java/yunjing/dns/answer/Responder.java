@@ -56,10 +56,24 @@ public final class Responder {
     }
 
     /**
+     * A response and, when a steered name was answered, the steering decision behind it (the wire
+     * layer needs its rule for metrics and its scope for the ECS option).
+     *
+     * @param steered the steering decision, or null when no steered name was answered
+     */
+    public record Reply(Message message, SteeringAnswer steered) {
+    }
+
+    /**
      * @param query  a parsed QUERY with exactly one question
      * @param source where the query came from (the resolver), for steering
      */
     public Message respond(Message query, InetSocketAddress source) {
+        return reply(query, source).message();
+    }
+
+    /** As {@link #respond}, with the steering decision. */
+    public Reply reply(Message query, InetSocketAddress source) {
         Record question = query.getQuestion();
         Message response = replyTo(query);
         Header header = response.getHeader();
@@ -70,23 +84,22 @@ public final class Responder {
         // we are not a resolver (RFC 1035 section 4.1.1: REFUSED "for policy reasons").
         if (question.getDClass() != DClass.IN || !qname.subdomain(zone.origin())) {
             header.setRcode(Rcode.REFUSED);
-            return response;
+            return new Reply(response, null);
         }
         if (qtype == Type.AXFR || qtype == Type.IXFR) {
             header.setRcode(Rcode.REFUSED); // RFC 5936 section 4.2: a server may refuse transfers
-            return response;
+            return new Reply(response, null);
         }
         if (qtype == Type.MAILA || qtype == Type.MAILB) {
             header.setRcode(Rcode.NOTIMP);
-            return response;
+            return new Reply(response, null);
         }
         if (qtype == Type.OPT || qtype == Type.TSIG || qtype == Type.TKEY) {
             header.setRcode(Rcode.FORMERR); // meta-types are not questions (RFC 6895 section 3.1)
-            return response;
+            return new Reply(response, null);
         }
         header.setFlag(Flags.AA);
-        answer(response, query, qname, qtype, source);
-        return response;
+        return new Reply(response, answer(response, query, qname, qtype, source));
     }
 
     /** A response header echoing the query: same id, QR set, RD and CD copied, RA clear. */
@@ -107,22 +120,26 @@ public final class Responder {
         return response;
     }
 
-    /** RFC 1034 section 4.3.2 step 3, following CNAMEs while they stay inside the zone. */
-    private void answer(Message response, Message query, Name qname, int qtype, InetSocketAddress source) {
+    /**
+     * RFC 1034 section 4.3.2 step 3, following CNAMEs while they stay inside the zone.
+     *
+     * @return the steering decision if a steered name was answered, else null
+     */
+    private SteeringAnswer answer(Message response, Message query, Name qname, int qtype, InetSocketAddress source) {
         Name name = qname;
         Set<Name> seen = new HashSet<>();
         for (int hop = 0; ; hop++) {
             if (hop > 0 && !name.subdomain(zone.origin())) {
-                return; // the resolver follows the CNAME out of our zone itself (RFC 1034 section 4.3.2 3a)
+                return null; // the resolver follows the CNAME out of our zone itself (RFC 1034 section 4.3.2 3a)
             }
             if (hop > MAX_CNAME_CHAIN || !seen.add(name)) {
-                return; // loop or absurd chain: give what we have, never spin
+                return null; // loop or absurd chain: give what we have, never spin
             }
             if (!zone.exists(name)) {
                 // After a CNAME the rcode describes the last name in the chain (RFC 6604 section 2.1).
                 response.getHeader().setRcode(Rcode.NXDOMAIN);
                 addNegativeSoa(response);
-                return;
+                return null;
             }
             RRset cname = zone.rrset(name, Type.CNAME);
             if (qtype == Type.ANY) {
@@ -133,7 +150,7 @@ public final class Responder {
                 } else {
                     response.addRecord(new HINFORecord(name, DClass.IN, ANY_TTL, "RFC8482", ""), Section.ANSWER);
                 }
-                return;
+                return null;
             }
             if (zone.isSteered(name) && (qtype == Type.A || qtype == Type.AAAA)) {
                 SteeringAnswer steered = steering.steer(new SteeringQuery(name, qtype, source, query));
@@ -147,7 +164,7 @@ public final class Responder {
                 if (added == 0) {
                     addNegativeSoa(response); // NODATA: no address of this family
                 }
-                return;
+                return steered;
             }
             if (cname != null && qtype != Type.CNAME) {
                 addRRset(response, cname, name);
@@ -157,11 +174,11 @@ public final class Responder {
             RRset rrset = zone.rrset(name, qtype);
             if (rrset == null) {
                 addNegativeSoa(response); // NODATA: NOERROR, empty answer, SOA (RFC 2308 section 2.2)
-                return;
+                return null;
             }
             addRRset(response, rrset, name);
             addAdditional(response, rrset);
-            return;
+            return null;
         }
     }
 

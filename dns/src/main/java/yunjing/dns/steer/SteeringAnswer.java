@@ -2,22 +2,40 @@ package yunjing.dns.steer;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What a {@link SteeringPolicy} chose.
  *
- * @param addresses  addresses to answer with, in the order given; empty for "none of this family"
- * @param ttlSeconds TTL of the answer records
- * @param failOpen   true when no candidate was healthy and the answer ignores health
+ * @param addresses   addresses to answer with, in the order given; empty for "none of this family"
+ * @param ttlSeconds  TTL of the answer records
+ * @param failOpen    true when no candidate was healthy and the answer ignores health
+ * @param rule        the rule that decided, for metrics: e.g. {@code health}, {@code carrier+province},
+ *                    {@code fail-open}, {@code no-targets}
+ * @param scopePrefix the answer is the same for every client in the client's block of this prefix
+ *                    length: the SCOPE PREFIX-LENGTH an ECS response may claim (RFC 7871 section
+ *                    7.2.1) before it is capped to the query's source prefix; 0 when the answer
+ *                    does not depend on the client
  */
-public record SteeringAnswer(List<InetAddress> addresses, long ttlSeconds, boolean failOpen) {
+public record SteeringAnswer(List<InetAddress> addresses, long ttlSeconds, boolean failOpen, String rule,
+        int scopePrefix) {
 
-    public static final SteeringAnswer NONE = new SteeringAnswer(List.of(), 0, false);
+    /** No target of the query's family: NODATA, the same for every client. */
+    public static final SteeringAnswer NONE = new SteeringAnswer(List.of(), 0, false, "no-targets", 0);
 
     public SteeringAnswer {
         addresses = List.copyOf(addresses);
+        Objects.requireNonNull(rule, "rule");
         if (ttlSeconds < 0) {
             throw new IllegalArgumentException("ttlSeconds: " + ttlSeconds + " (expected: >= 0)");
         }
+        if (scopePrefix < 0 || scopePrefix > 128) {
+            throw new IllegalArgumentException("scopePrefix: " + scopePrefix + " (expected: 0–128)");
+        }
+    }
+
+    /** An answer that does not depend on the client: rule {@code health} (or {@code fail-open}), scope 0. */
+    public SteeringAnswer(List<InetAddress> addresses, long ttlSeconds, boolean failOpen) {
+        this(addresses, ttlSeconds, failOpen, failOpen ? "fail-open" : "health", 0);
     }
 }

@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code yunjing.dns.queries} (counter; tags {@code rcode}, {@code qtype}, {@code transport}),
  * <li>{@code yunjing.dns.answer.latency} (timer, received to encoded answer; tag {@code transport}),
  * <li>{@code yunjing.dns.truncated} (counter; UDP answers sent with TC),
- * <li>{@code yunjing.dns.dropped} (counter; tag {@code reason}: packets that got no answer at all).
+ * <li>{@code yunjing.dns.dropped} (counter; tag {@code reason}: packets that got no answer at all),
+ * <li>{@code yunjing.dns.steered} (counter; tag {@code rule}: answers of steered names by the rule that
+ *     chose them, e.g. {@code carrier+province}, {@code any}, {@code fail-open}, {@code health}).
  * </ul>
  * Query types outside a fixed set are counted as {@code other}, so a scan of all 65536 types
  * cannot blow up the registry. Thread-safe; meters are cached so the hot path does one map lookup.
@@ -35,6 +37,7 @@ final class QueryMetrics {
     private final MeterRegistry registry;
     private final Map<Long, Counter> queries = new ConcurrentHashMap<>();
     private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
+    private final Map<String, Counter> steered = new ConcurrentHashMap<>();
     private final Timer udpLatency;
     private final Timer tcpLatency;
     private final Counter truncated;
@@ -70,6 +73,14 @@ final class QueryMetrics {
 
     void truncated() {
         truncated.increment();
+    }
+
+    /** {@code rule} comes from a policy's fixed set of rule names, so the tag stays bounded. */
+    void steered(String rule) {
+        steered.computeIfAbsent(rule, r -> Counter.builder("yunjing.dns.steered")
+                .description("answers of steered names, by the steering rule that chose them")
+                .tag("rule", r)
+                .register(registry)).increment();
     }
 
     void dropped(String reason) {

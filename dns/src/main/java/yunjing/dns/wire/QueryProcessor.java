@@ -1,5 +1,7 @@
 package yunjing.dns.wire;
 
+import org.xbill.DNS.ClientSubnetOption;
+import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Header;
@@ -11,10 +13,13 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 import yunjing.dns.answer.Responder;
+import yunjing.dns.locate.ClientSubnet;
+import yunjing.dns.steer.SteeringAnswer;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /**
  * Turns the bytes of one query into the bytes of its response, or null when the packet deserves
@@ -25,7 +30,8 @@ import java.net.InetSocketAddress;
  * <li>opcode other than QUERY: NOTIMP (RFC 1035 section 4.1.1), e.g. UPDATE or NOTIFY;
  * <li>QDCOUNT other than 1: FORMERR (RFC 9619 section 4);
  * <li>EDNS (RFC 6891): two OPTs FORMERR (6.1.1), version other than 0 BADVERS (6.1.3); an OPT in
- *     the query gets one in the response (7) with our payload size and DO copied (RFC 3225 section 3);
+ *     the query gets one in the response (7) with our payload size and DO copied (RFC 3225 section 3),
+ *     and an EDNS Client Subnet option echoed with its scope (RFC 7871 section 7.2.1, {@link #ecsEcho});
  * <li>size: 512 bytes over UDP without EDNS (RFC 1035 section 4.2.1), else the client's advertised
  *     size, at least 512 (RFC 6891 section 6.2.5) and at most our {@value #UDP_PAYLOAD}; over TCP
  *     65535. Too big: TC with the question only (RFC 2181 section 9), so the client retries on TCP.
@@ -82,6 +88,7 @@ final class QueryProcessor {
         OPTRecord opt = query.getOPT();
         Message response;
         int rcode;
+        SteeringAnswer steered = null;
         if (header.getOpcode() != Opcode.QUERY) {
             response = error(header, question, Rcode.NOTIMP);
             rcode = Rcode.NOTIMP;
@@ -96,7 +103,9 @@ final class QueryProcessor {
             rcode = Rcode.BADVERS;
         } else {
             try {
-                response = responder.respond(query, source);
+                Responder.Reply reply = responder.reply(query, source);
+                response = reply.message();
+                steered = reply.steered();
                 rcode = response.getHeader().getRcode();
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "answering " + question + " failed", e);
@@ -105,12 +114,39 @@ final class QueryProcessor {
             }
         }
         if (opt != null) {
-            response.addRecord(new OPTRecord(UDP_PAYLOAD, rcode >>> 4, 0, opt.getFlags() & ExtendedFlags.DO),
-                    Section.ADDITIONAL);
+            response.addRecord(new OPTRecord(UDP_PAYLOAD, rcode >>> 4, 0, opt.getFlags() & ExtendedFlags.DO,
+                    ecsEcho(opt, steered)), Section.ADDITIONAL);
         }
         byte[] out = encode(response, opt, transport);
         metrics.answered(transport, rcode, qtype, start);
+        if (steered != null) {
+            metrics.steered(steered.rule());
+        }
         return out;
+    }
+
+    /**
+     * The ECS option of the response (RFC 7871 section 7.2.1): FAMILY, SOURCE PREFIX-LENGTH and
+     * ADDRESS as the query sent them, and a SCOPE PREFIX-LENGTH saying how much of the address the
+     * answer depended on. An answer that did not depend on the client (not steered, or fail-open)
+     * gets scope 0. A steered one gets the widest block over which the locator's answer is the
+     * same, capped to the source prefix: the resolver cannot use a longer scope than it sent
+     * (section 7.3.1 caches it as the source prefix anyway), and we only located the source block.
+     */
+    static List<EDNSOption> ecsEcho(OPTRecord queryOpt, SteeringAnswer steered) {
+        ClientSubnetOption ecs = ClientSubnet.of(queryOpt);
+        if (ecs == null) {
+            return List.of();
+        }
+        int source = ecs.getSourcePrefixLength();
+        int scope = steered == null ? 0 : Math.min(source, steered.scopePrefix());
+        try {
+            return List.of(new ClientSubnetOption(source, scope, ecs.getAddress()));
+        } catch (IllegalArgumentException e) {
+            // e.g. FAMILY 2 carrying an IPv4-mapped address, which Java turns into an IPv4 address
+            // longer than its source prefix allows: no echo rather than a wrong one.
+            return List.of();
+        }
     }
 
     /** Serialises, replacing the message by its TC form when it exceeds the transport's limit. */

@@ -3,9 +3,12 @@ package yunjing.dns.wire;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.ClientSubnetOption;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
+import org.xbill.DNS.GenericEDNSOption;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
@@ -14,9 +17,15 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
+import yunjing.dns.answer.Responder;
+import yunjing.dns.steer.SteeringAnswer;
+import yunjing.dns.testing.TestZone;
+
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -179,5 +188,75 @@ class QueryProcessorTest {
                 "transport", "tcp").counter().count());
         assertEquals(1.0, registry.get("yunjing.dns.queries").tags("qtype", "other").counter().count());
         assertEquals(2, registry.get("yunjing.dns.answer.latency").tag("transport", "udp").timer().count());
+    }
+
+    /** A processor whose steering always answers 192.0.2.41 with the given ECS scope. */
+    private QueryProcessor steeringWithScope(int scopePrefix) throws IOException {
+        InetAddress a = InetAddress.getByName("192.0.2.41");
+        return new QueryProcessor(new Responder(TestZone.load(dir),
+                q -> new SteeringAnswer(List.of(a), 30, false, "carrier+province", scopePrefix)), fixture.metrics);
+    }
+
+    private static Message withEcs(Message query, EDNSOption ecs) {
+        query.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(ecs)), Section.ADDITIONAL);
+        return query;
+    }
+
+    private static ClientSubnetOption ecsOf(Message response) {
+        return (ClientSubnetOption) response.getOPT().getOptions(EDNSOption.Code.CLIENT_SUBNET).get(0);
+    }
+
+    private static Message run(QueryProcessor processor, Message query) throws IOException {
+        return new Message(processor.process(query.toWire(), Transport.UDP, CLIENT));
+    }
+
+    @Test
+    void ecsEcho_keepsFamilySourceAndAddress_scopeFromSteering() throws IOException {
+        Message r = run(steeringWithScope(16), withEcs(query("api.mirror.test.", Type.A),
+                new ClientSubnetOption(24, InetAddress.getByName("10.1.2.0"))));
+        ClientSubnetOption echo = ecsOf(r);
+        assertEquals(1, echo.getFamily());
+        assertEquals(24, echo.getSourcePrefixLength());
+        assertEquals(16, echo.getScopePrefixLength());
+        assertEquals(InetAddress.getByName("10.1.2.0"), echo.getAddress());
+        assertEquals(1.0, fixture.registry.get("yunjing.dns.steered").tag("rule", "carrier+province").counter()
+                .count());
+    }
+
+    @Test
+    void ecsEcho_scopeNeverExceedsSourcePrefix() throws IOException {
+        Message r = run(steeringWithScope(28), withEcs(query("api.mirror.test.", Type.A),
+                new ClientSubnetOption(24, InetAddress.getByName("10.1.2.0"))));
+        assertEquals(24, ecsOf(r).getScopePrefixLength());
+    }
+
+    @Test
+    void ecsEcho_sourcePrefixZero_scopeZero() throws IOException {
+        Message r = run(steeringWithScope(16), withEcs(query("api.mirror.test.", Type.A),
+                new ClientSubnetOption(0, InetAddress.getByName("0.0.0.0"))));
+        assertEquals(0, ecsOf(r).getSourcePrefixLength());
+        assertEquals(0, ecsOf(r).getScopePrefixLength());
+    }
+
+    @Test
+    void ecsEcho_unsteeredAnswer_scopeZero() throws IOException {
+        Message r = run(steeringWithScope(16), withEcs(query("mirror.test.", Type.SOA),
+                new ClientSubnetOption(24, InetAddress.getByName("10.1.2.0"))));
+        assertEquals(0, ecsOf(r).getScopePrefixLength());
+    }
+
+    @Test
+    void ecsWithAddressBitsPastSourcePrefix_isFormerr() throws IOException {
+        // RFC 7871 section 6: ADDRESS must be truncated to SOURCE PREFIX-LENGTH; section 7.1.1: FORMERR.
+        byte[] bad = {0, 1, 24, 0, 10, 1, 2, 3}; // family 1, source /24, scope 0, four address bytes
+        Message r = process(withEcs(query("api.mirror.test.", Type.A),
+                new GenericEDNSOption(EDNSOption.Code.CLIENT_SUBNET, bad)), Transport.UDP);
+        assertEquals(Rcode.FORMERR, r.getRcode());
+    }
+
+    @Test
+    void healthPolicyAnswersAreCountedAsRuleHealth() throws IOException {
+        process(query("api.mirror.test.", Type.A), Transport.UDP);
+        assertEquals(1.0, fixture.registry.get("yunjing.dns.steered").tag("rule", "health").counter().count());
     }
 }

@@ -1,0 +1,182 @@
+package yunjing.dns.steer;
+
+import org.xbill.DNS.ClientSubnetOption;
+import org.xbill.DNS.Type;
+import yunjing.dns.DnsTarget;
+import yunjing.dns.locate.ClientLocator;
+import yunjing.dns.locate.ClientSubnet;
+import yunjing.dns.locate.Location;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * Steers each client to healthy targets on its own carrier, as near as possible: carrier before
+ * distance, because the interconnects between Chinese carriers are the bottleneck, not distance.
+ *
+ * <p>The client is the EDNS Client Subnet address when the resolver sends one, else the resolver
+ * (see {@link ClientSubnet#clientAddress}). Among the healthy targets of the query's family it
+ * takes the first non-empty group of:
+ * <ol>
+ * <li>{@code line-node}: the target an operator line pins the client's block to;
+ * <li>{@code carrier+province}: same carrier, same province;
+ * <li>{@code carrier+region}: same carrier, same region ({@link Regions});
+ * <li>{@code carrier}: same carrier anywhere;
+ * <li>{@code province}: same province, any carrier;
+ * <li>{@code any}: every healthy target.
+ * </ol>
+ * and answers up to {@code maxAnswers} of that group, spread by weight with a rotation per group
+ * ({@link WeightedRotation}). The group's name is the answer's {@code rule}. Ranking inside a
+ * group by measured RTT is not done yet; {@link RttTable} is where it will come from.
+ *
+ * <p>When no target of the family is healthy it fails open exactly as {@link HealthWeightedPolicy}
+ * does: all of them, with a TTL of at most {@value HealthWeightedPolicy#FAIL_OPEN_TTL_SECONDS} s.
+ *
+ * <p>ECS scope: the answer depends on the client only through its {@link Location}, so it is the
+ * same across the block the locator reports as constant around the client; that prefix length is
+ * the answer's {@code scopePrefix} (fail-open answers: 0).
+ *
+ * <p>Thread-safe; runs on event loops. The locator lookup is in memory (the MMDBs are memory-mapped:
+ * a cold page can fault once, nothing blocks on a lock or a socket); rotations are lock-free.
+ */
+public final class CarrierProvincePolicy implements SteeringPolicy {
+
+    /** Rotations are kept per group; more distinct groups than this means a bug, so start over. */
+    private static final int MAX_ROTATIONS = 4096;
+
+    private record Candidate(DnsTarget target, String carrier, String province, String region) {
+    }
+
+    private record GroupKey(boolean v4, String rule, String carrier, String area) {
+    }
+
+    private final List<Candidate> ipv4;
+    private final List<Candidate> ipv6;
+    private final Predicate<String> healthy;
+    private final Function<InetAddress, ClientLocator.Located> locator;
+    private final long ttlSeconds;
+    private final int maxAnswers;
+    private final Map<GroupKey, WeightedRotation> rotations = new ConcurrentHashMap<>();
+
+    /**
+     * @param healthy a cheap read of the health state (called on event loops)
+     * @param locator usually {@link ClientLocator#lookup}; must be in-memory and thread-safe
+     */
+    public CarrierProvincePolicy(List<DnsTarget> targets, Predicate<String> healthy,
+            Function<InetAddress, ClientLocator.Located> locator, long ttlSeconds, int maxAnswers) {
+        Objects.requireNonNull(targets, "targets");
+        this.healthy = Objects.requireNonNull(healthy, "healthy");
+        this.locator = Objects.requireNonNull(locator, "locator");
+        if (ttlSeconds <= 0) {
+            throw new IllegalArgumentException("ttlSeconds: " + ttlSeconds + " (expected: > 0)");
+        }
+        if (maxAnswers <= 0) {
+            throw new IllegalArgumentException("maxAnswers: " + maxAnswers + " (expected: > 0)");
+        }
+        this.ttlSeconds = ttlSeconds;
+        this.maxAnswers = maxAnswers;
+        List<Candidate> v4 = new ArrayList<>();
+        List<Candidate> v6 = new ArrayList<>();
+        for (DnsTarget t : targets) {
+            String carrier = t.carrier() == null ? null : t.carrier().toLowerCase(Locale.ROOT);
+            String province = t.province() == null ? null : t.province().toUpperCase(Locale.ROOT);
+            (t.address() instanceof Inet4Address ? v4 : v6).add(
+                    new Candidate(t, carrier, province, Regions.of(province)));
+        }
+        this.ipv4 = List.copyOf(v4);
+        this.ipv6 = List.copyOf(v6);
+    }
+
+    @Override
+    public SteeringAnswer steer(SteeringQuery query) {
+        boolean v4 = query.type() == Type.A;
+        List<Candidate> family = v4 ? ipv4 : ipv6;
+        if (family.isEmpty()) {
+            return SteeringAnswer.NONE;
+        }
+        List<Candidate> up = new ArrayList<>(family.size());
+        for (Candidate c : family) {
+            if (healthy.test(c.target.id())) {
+                up.add(c);
+            }
+        }
+        if (up.isEmpty()) {
+            List<DnsTarget> all = family.stream().map(Candidate::target).toList();
+            return answer(rotation(new GroupKey(v4, "fail-open", null, null)).pick(all, maxAnswers),
+                    Math.min(HealthWeightedPolicy.FAIL_OPEN_TTL_SECONDS, ttlSeconds), true, "fail-open", 0);
+        }
+
+        ClientSubnetOption ecs = ClientSubnet.of(query.query());
+        InetAddress client = ClientSubnet.clientAddress(ecs, query.source());
+        ClientLocator.Located located = client == null ? new ClientLocator.Located(Location.UNKNOWN, 0)
+                : locator.apply(client);
+        Location where = located.location();
+        String carrier = where.carrier();
+        String province = where.province();
+        String region = Regions.of(province);
+
+        List<DnsTarget> group = new ArrayList<>(up.size());
+        GroupKey key = null;
+        if (where.node() != null) {
+            select(up, group, c -> c.target.id().equals(where.node()));
+            key = new GroupKey(v4, "line-node", where.node(), null);
+        }
+        if (group.isEmpty() && carrier != null && province != null) {
+            select(up, group, c -> carrier.equals(c.carrier) && province.equals(c.province));
+            key = new GroupKey(v4, "carrier+province", carrier, province);
+        }
+        if (group.isEmpty() && carrier != null && region != null) {
+            select(up, group, c -> carrier.equals(c.carrier) && region.equals(c.region));
+            key = new GroupKey(v4, "carrier+region", carrier, region);
+        }
+        if (group.isEmpty() && carrier != null) {
+            select(up, group, c -> carrier.equals(c.carrier));
+            key = new GroupKey(v4, "carrier", carrier, null);
+        }
+        if (group.isEmpty() && province != null) {
+            select(up, group, c -> province.equals(c.province));
+            key = new GroupKey(v4, "province", null, province);
+        }
+        if (group.isEmpty()) {
+            select(up, group, c -> true);
+            key = new GroupKey(v4, "any", null, null);
+        }
+        // Seam: RTT ranking inside the group (RttTable) goes here, before the weighted spread.
+        return answer(rotation(key).pick(group, maxAnswers), ttlSeconds, false, key.rule(), located.prefixLength());
+    }
+
+    private static void select(List<Candidate> up, List<DnsTarget> into, Predicate<Candidate> p) {
+        for (Candidate c : up) {
+            if (p.test(c)) {
+                into.add(c.target);
+            }
+        }
+    }
+
+    private WeightedRotation rotation(GroupKey key) {
+        WeightedRotation r = rotations.get(key);
+        if (r == null) {
+            if (rotations.size() >= MAX_ROTATIONS) {
+                rotations.clear();
+            }
+            r = rotations.computeIfAbsent(key, k -> new WeightedRotation());
+        }
+        return r;
+    }
+
+    private static SteeringAnswer answer(List<DnsTarget> picked, long ttl, boolean failOpen, String rule, int scope) {
+        List<InetAddress> addresses = new ArrayList<>(picked.size());
+        for (DnsTarget t : picked) {
+            addresses.add(t.address());
+        }
+        return new SteeringAnswer(addresses, ttl, failOpen, rule, scope);
+    }
+}
