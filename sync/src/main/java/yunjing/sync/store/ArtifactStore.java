@@ -1,6 +1,11 @@
 package yunjing.sync.store;
 
+import yunjing.sync.chunk.Chunk;
+import yunjing.sync.chunk.FastCdc;
+import yunjing.sync.sign.ManifestSigner;
+
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +16,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
@@ -26,8 +37,18 @@ import java.util.stream.Stream;
  * <pre>
  * root/repos/{owner}/{name}/revisions/{revision}/...files + .yunjing-manifest.json
  * root/repos/{owner}/{name}/refs/{ref}        (one line: the revision id)
+ * root/repos/{owner}/{name}/version           (one line: the last manifest version issued)
  * root/tmp/                                   (staging; same file system, so renames are atomic)
  * </pre>
+ *
+ * <p>Every publish issues the next manifest {@code version} of the repository (monotonic, never
+ * reused), stamps {@code expires = now + validity} and, when the store has a
+ * {@link ManifestSigner}, signs the manifest. Re-publishing files that already form a revision
+ * keeps the revision id and replaces only that revision's manifest (newer version, later expiry),
+ * atomically. Publishing is serialized per store object; one publisher process per store.
+ *
+ * <p>Replicas use the same layout: an agent stages a revision under {@link #tmpDirectory()} and
+ * hands it to {@link #activate}, which moves it into place and then moves the ref.
  *
  * <p>Crash safety: a revision is staged under {@code tmp/}, every file fsynced, then renamed
  * into place in one step; a ref is replaced by write-temp, fsync, rename. A crash therefore
@@ -44,10 +65,64 @@ public final class ArtifactStore {
     private static final Pattern REF = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Pattern REVISION = Pattern.compile("[0-9a-f]{40}");
 
-    private final Path root;
+    /** How long a published manifest stays valid unless configured otherwise. */
+    public static final Duration DEFAULT_VALIDITY = Duration.ofDays(30);
 
+    private final Path root;
+    private final ManifestSigner signer;
+    private final Duration validity;
+    private final Clock clock;
+
+    /** A store whose manifests are unsigned (fine locally; replicas refuse them), valid 30 days. */
     public ArtifactStore(Path root) {
+        this(root, null, DEFAULT_VALIDITY, Clock.systemUTC());
+    }
+
+    private ArtifactStore(Path root, ManifestSigner signer, Duration validity, Clock clock) {
         this.root = root.toAbsolutePath().normalize();
+        this.signer = signer;
+        this.validity = validity;
+        this.clock = clock;
+    }
+
+    public static Builder builder(Path root) {
+        return new Builder(root);
+    }
+
+    /** Immutable store configuration, built once. */
+    public static final class Builder {
+        private final Path root;
+        private ManifestSigner signer;
+        private Duration validity = DEFAULT_VALIDITY;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(Path root) {
+            this.root = root;
+        }
+
+        /** Signs every manifest published from now on. */
+        public Builder signer(ManifestSigner signer) {
+            this.signer = signer;
+            return this;
+        }
+
+        /** How long after publication a manifest expires. */
+        public Builder validity(Duration validity) {
+            if (validity.isNegative() || validity.isZero()) {
+                throw new IllegalArgumentException("validity: " + validity + " (expected: > 0)");
+            }
+            this.validity = validity;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        public ArtifactStore build() {
+            return new ArtifactStore(root, signer, validity, clock);
+        }
     }
 
     public Path root() {
@@ -75,23 +150,31 @@ public final class ArtifactStore {
             List<Manifest.Entry> entries = new ArrayList<>();
             for (Path file : files) {
                 String relative = source.relativize(file).toString().replace('\\', '/');
+                Manifest.checkPath(relative);
                 Path target = staging.resolve(relative);
                 Files.createDirectories(target.getParent());
                 Files.copy(file, target, StandardCopyOption.COPY_ATTRIBUTES);
                 fsync(target);
-                entries.add(new Manifest.Entry(relative, Files.size(target), Digests.sha256(target)));
+                entries.add(index(relative, target));
             }
-            Manifest manifest = new Manifest(repo, entries);
-            String revision = manifest.revisionId();
-            Files.writeString(staging.resolve(Manifest.FILE_NAME), manifest.toJson(revision));
-            fsync(staging.resolve(Manifest.FILE_NAME));
-
-            Path revisionDir = revisionsDir(repo).resolve(revision);
-            if (!Files.isDirectory(revisionDir)) {
-                Files.createDirectories(revisionDir.getParent());
-                moveAtomically(staging, revisionDir);
+            Manifest unversioned = new Manifest(repo, entries);
+            String revision = unversioned.revision();
+            synchronized (this) {
+                long version = nextVersion(repo);
+                Manifest manifest = unversioned.withPublication(version, clock.instant().plus(validity));
+                byte[] json = signer == null ? manifest.toJson() : signer.sign(manifest.toTree());
+                Path revisionDir = revisionsDir(repo).resolve(revision);
+                if (!Files.isDirectory(revisionDir)) {
+                    writeSynced(staging.resolve(Manifest.FILE_NAME), json);
+                    Files.createDirectories(revisionDir.getParent());
+                    moveAtomically(staging, revisionDir);
+                } else {
+                    Path manifestTemp = tmp.resolve("manifest-" + UUID.randomUUID());
+                    writeSynced(manifestTemp, json);
+                    moveAtomically(manifestTemp, revisionDir.resolve(Manifest.FILE_NAME));
+                }
+                setRef(repo, ref, revision);
             }
-            setRef(repo, ref, revision);
             return resolve(repo, revision);
         } finally {
             deleteRecursively(staging);
@@ -120,6 +203,53 @@ public final class ArtifactStore {
         return new Revision(repo, revision, dir, Manifest.parse(manifestFile));
     }
 
+    /**
+     * The staging folder on the store's file system, created if absent. Directories staged here
+     * can be {@linkplain #activate activated} with atomic renames.
+     */
+    public Path tmpDirectory() throws IOException {
+        return Files.createDirectories(root.resolve("tmp"));
+    }
+
+    /**
+     * Moves {@code staged} (a directory under {@link #tmpDirectory()} holding every file its
+     * {@link Manifest#FILE_NAME} lists, written and fsynced by the caller, who has verified the
+     * hashes) into the store as its revision and then points {@code ref} at it. If the revision
+     * is already present only a newer manifest replaces the old one, and {@code staged} is
+     * deleted. A crash leaves the previous ref target whole: the ref moves last.
+     */
+    public Revision activate(String repo, String ref, Path staged) throws IOException {
+        checkRepo(repo);
+        checkRef(ref);
+        Path dir = staged.toAbsolutePath().normalize();
+        if (!dir.getParent().equals(root.resolve("tmp"))) {
+            throw new IllegalArgumentException("staged: " + staged + " (expected: a directory in " + root.resolve("tmp") + ")");
+        }
+        Manifest manifest = Manifest.parse(dir.resolve(Manifest.FILE_NAME));
+        if (!manifest.repo().equals(repo)) {
+            throw new IOException(staged + ": manifest is for repository '" + manifest.repo() + "' (expected: '" + repo + "')");
+        }
+        List<String> problems = new Revision(repo, manifest.revision(), dir, manifest).verify(false);
+        if (!problems.isEmpty()) {
+            throw new IOException(staged + ": incomplete revision: " + String.join("; ", problems));
+        }
+        synchronized (this) {
+            Path revisionDir = revisionsDir(repo).resolve(manifest.revision());
+            if (!Files.isDirectory(revisionDir)) {
+                Files.createDirectories(revisionDir.getParent());
+                moveAtomically(dir, revisionDir);
+            } else {
+                Manifest existing = Manifest.parse(revisionDir.resolve(Manifest.FILE_NAME));
+                if (manifest.version() > existing.version()) {
+                    moveAtomically(dir.resolve(Manifest.FILE_NAME), revisionDir.resolve(Manifest.FILE_NAME));
+                }
+                deleteRecursively(dir);
+            }
+            setRef(repo, ref, manifest.revision());
+        }
+        return resolve(repo, manifest.revision());
+    }
+
     /** True when {@code repo} has {@code ref}. */
     public boolean hasRef(String repo, String ref) {
         checkRepo(repo);
@@ -137,6 +267,49 @@ public final class ArtifactStore {
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    private long nextVersion(String repo) throws IOException {
+        Path file = Files.createDirectories(repoDir(repo)).resolve("version");
+        long last = 0;
+        if (Files.isRegularFile(file)) {
+            String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+            try {
+                last = Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw new IOException(file + ": '" + text + "' (expected: the last issued manifest version)", e);
+            }
+        }
+        long next = last + 1;
+        Path temp = file.resolveSibling(".version." + UUID.randomUUID() + ".tmp");
+        try {
+            writeSynced(temp, (next + "\n").getBytes(StandardCharsets.US_ASCII));
+            moveAtomically(temp, file);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        return next;
+    }
+
+    /** Size, SHA-256 and chunks of {@code file}, read once. */
+    private static Manifest.Entry index(String path, Path file) throws IOException {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+        List<Chunk> chunks;
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
+            chunks = FastCdc.chunks(in);
+        }
+        long size = chunks.isEmpty() ? 0 : chunks.getLast().end();
+        return new Manifest.Entry(path, size, HexFormat.of().formatHex(sha.digest()), chunks);
+    }
+
+    private static void writeSynced(Path file, byte[] bytes) throws IOException {
+        Files.write(file, bytes);
+        fsync(file);
     }
 
     private Path repoDir(String repo) {
@@ -179,6 +352,16 @@ public final class ArtifactStore {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("cannot rename " + from + " to " + to + " atomically: the store must be on one file system", e);
+        }
+        fsyncDirectory(to.getParent());
+    }
+
+    /** Makes a rename durable; best effort, since not every file system lets a directory be opened. */
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // The rename itself is atomic; only its durability across power loss is not assured here.
         }
     }
 

@@ -2,15 +2,28 @@ package yunjing.sync.store;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import yunjing.sync.chunk.Chunk;
+import yunjing.sync.chunk.FastCdc;
+import yunjing.sync.sign.Ed25519Keys;
+import yunjing.sync.sign.ManifestSigner;
+import yunjing.sync.sign.ManifestVerifier;
 
 import java.io.IOException;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Random;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,5 +99,76 @@ class ArtifactStoreTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.resolve("../etc", "main"));
         assertTrue(e.getMessage().contains("owner/name"));
         assertThrows(IllegalArgumentException.class, () -> store.resolve("o/m", "../x"));
+    }
+
+    @Test
+    void publish_writesChunkListsThatTileEachFile() throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("big"));
+        byte[] weights = new byte[(1 << 20) + 123];
+        new Random(5).nextBytes(weights);
+        Files.write(src.resolve("model.bin"), weights);
+        Files.write(src.resolve("empty.txt"), new byte[0]);
+        Revision rev = new ArtifactStore(tmp.resolve("store")).publish("o/m", "main", src);
+
+        Manifest.Entry model = rev.manifest().entry("model.bin");
+        assertEquals(FastCdc.chunks(src.resolve("model.bin")), model.chunks());
+        assertEquals(weights.length, model.chunks().getLast().end());
+        assertTrue(model.chunks().size() > 5);
+        assertEquals(List.of(), rev.manifest().entry("empty.txt").chunks());
+        assertNull(rev.manifest().entry("missing"));
+    }
+
+    @Test
+    void publish_issuesIncreasingVersionsAndExpiry_keepingTheContentAddress() throws IOException {
+        Instant now = Instant.parse("2026-11-22T10:00:00Z");
+        ArtifactStore store = ArtifactStore.builder(tmp.resolve("store"))
+                .clock(Clock.fixed(now, ZoneOffset.UTC)).validity(Duration.ofHours(6)).build();
+        Revision a = store.publish("o/m", "main", source("a"));
+        Revision b = store.publish("o/m", "main", source("b"));
+        Revision again = store.publish("o/m", "main", source("a"));
+
+        assertEquals(List.of(1L, 2L, 3L), List.of(a.manifest().version(), b.manifest().version(), again.manifest().version()));
+        assertEquals(a.id(), again.id(), "same files, same revision");
+        assertEquals(3, store.resolve("o/m", a.id()).manifest().version(), "re-publishing refreshes the revision's manifest");
+        assertEquals(now.plus(Duration.ofHours(6)), again.manifest().expires());
+        assertEquals(1, store.publish("o/other", "main", source("a")).manifest().version(), "versions are per repository");
+    }
+
+    @Test
+    void publish_withSigner_writesAManifestTheVerifierAccepts() throws Exception {
+        KeyPair keys = Ed25519Keys.generate();
+        ArtifactStore store = ArtifactStore.builder(tmp.resolve("store"))
+                .signer(new ManifestSigner(keys.getPrivate(), keys.getPublic())).build();
+        Revision rev = store.publish("o/m", "main", source("x"));
+
+        byte[] json = Files.readAllBytes(rev.directory().resolve(Manifest.FILE_NAME));
+        Manifest verified = new ManifestVerifier(keys.getPublic(), Clock.systemUTC()).verify(json, "o/m", null);
+        assertEquals(rev.manifest(), verified);
+        assertEquals(rev.id(), verified.revision());
+    }
+
+    @Test
+    void formatOneManifest_stillResolves() throws IOException {
+        ArtifactStore store = new ArtifactStore(tmp.resolve("store"));
+        Revision rev = store.publish("o/m", "main", source("x"));
+        String v1 = "{\"repo\":\"o/m\",\"revision\":\"" + rev.id() + "\",\"files\":["
+                + rev.manifest().entries().stream()
+                .map(e -> "{\"path\":\"" + e.path() + "\",\"size\":" + e.size() + ",\"sha256\":\"" + e.sha256() + "\"}")
+                .collect(java.util.stream.Collectors.joining(",")) + "]}";
+        Files.writeString(rev.directory().resolve(Manifest.FILE_NAME), v1);
+
+        Revision old = store.resolve("o/m", "main");
+        assertEquals(0, old.manifest().version());
+        assertNull(old.manifest().expires());
+        assertEquals(List.<Chunk>of(), old.manifest().entries().get(0).chunks());
+        assertTrue(old.verify(true).isEmpty());
+    }
+
+    @Test
+    void activate_refusesADirectoryOutsideTheStagingFolder() throws IOException {
+        ArtifactStore store = new ArtifactStore(tmp.resolve("store"));
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.activate("o/m", "main", elsewhere));
+        assertTrue(e.getMessage().contains("expected: a directory in"), e.getMessage());
     }
 }

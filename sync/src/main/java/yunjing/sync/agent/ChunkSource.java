@@ -1,0 +1,24 @@
+package yunjing.sync.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Where an agent gets the bytes it cannot find locally: a parent tier, the origin, or a test.
+ * Implementations must be safe to call from one thread at a time; they need not verify content
+ * (the agent checks every chunk against the signed manifest).
+ */
+public interface ChunkSource {
+
+    /**
+     * Opens the bytes {@code [first, last]} (inclusive, as in an HTTP {@code Range}) of
+     * {@code path} in {@code revision} of {@code repo}. The stream may end early or fail midway;
+     * the agent treats that as a truncated response and asks again for the remainder.
+     */
+    InputStream openRange(String repo, String revision, String path, long first, long last) throws IOException;
+
+    /** A short name for logs and errors. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+}

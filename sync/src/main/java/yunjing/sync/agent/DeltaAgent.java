@@ -1,0 +1,243 @@
+package yunjing.sync.agent;
+
+import yunjing.sync.sign.ManifestRejectedException;
+import yunjing.sync.sign.ManifestVerifier;
+import yunjing.sync.store.ArtifactStore;
+import yunjing.sync.store.Manifest;
+import yunjing.sync.store.Revision;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The replica side of sync: brings a local {@link ArtifactStore} to the revision a signed
+ * manifest names, moving only the chunks it does not already have.
+ *
+ * <ol>
+ *   <li>Verify the manifest ({@link ManifestVerifier}: signature, repository, expiry, no rollback
+ *       below the version last accepted for this repo and ref, safe paths). Nothing is written
+ *       before this passes.</li>
+ *   <li>Index the chunks available locally: the ref's current revision (its manifest's chunk
+ *       lists), the target revision if already present, and every file under the configured
+ *       local directories (chunked with the same {@link yunjing.sync.chunk.FastCdc}).</li>
+ *   <li>For each file, in {@code tmp/agent-{revision}.parts/}: copy matching local chunks,
+ *       fetch the rest as merged {@code Range}s from the {@link ChunkSource}s, verify every chunk
+ *       and the whole-file SHA-256, fsync, then rename into the staged revision
+ *       {@code tmp/agent-{revision}/}.</li>
+ *   <li>Write the signed manifest into the staged revision and {@link ArtifactStore#activate}
+ *       it: one rename of the directory, then the ref moves. Record the accepted version.</li>
+ * </ol>
+ *
+ * <p>Crash safety: until the final rename the ref still names the previous revision, whole. The
+ * staging and part directories are named after the revision, so the next sync of the same
+ * manifest resumes: finished files are re-hashed rather than fetched, part files continue from
+ * their {@link ResumeLog}.
+ *
+ * <p>One sync at a time per store: {@link #sync} is {@code synchronized}.
+ */
+public final class DeltaAgent {
+
+    /** The activated revision and what it cost. */
+    public record Result(Revision revision, SyncStats stats) {
+    }
+
+    private final ArtifactStore store;
+    private final ManifestVerifier verifier;
+    private final List<ChunkSource> sources;
+    private final List<Path> localDirectories;
+    private final long maxRangeBytes;
+    private final int maxAttempts;
+    private final Path stateDirectory;
+
+    private DeltaAgent(Builder b) {
+        this.store = b.store;
+        this.verifier = b.verifier;
+        this.sources = List.copyOf(b.sources);
+        this.localDirectories = List.copyOf(b.localDirectories);
+        this.maxRangeBytes = b.maxRangeBytes;
+        this.maxAttempts = b.maxAttempts;
+        this.stateDirectory = b.stateDirectory != null ? b.stateDirectory : store.root().resolve("agent");
+    }
+
+    /** An agent writing into {@code store}, trusting {@code verifier}, fetching from {@code source} first. */
+    public static Builder builder(ArtifactStore store, ManifestVerifier verifier, ChunkSource source) {
+        return new Builder(store, verifier, source);
+    }
+
+    /** Immutable agent configuration, built once. */
+    public static final class Builder {
+        private final ArtifactStore store;
+        private final ManifestVerifier verifier;
+        private final List<ChunkSource> sources = new ArrayList<>();
+        private final List<Path> localDirectories = new ArrayList<>();
+        private long maxRangeBytes = 16L << 20;
+        private int maxAttempts = 3;
+        private Path stateDirectory;
+
+        private Builder(ArtifactStore store, ManifestVerifier verifier, ChunkSource source) {
+            this.store = store;
+            this.verifier = verifier;
+            this.sources.add(source);
+        }
+
+        /** Another source, tried after a failed or truncated response and first for a chunk that failed verification. */
+        public Builder alternate(ChunkSource source) {
+            sources.add(source);
+            return this;
+        }
+
+        /** A directory whose files may hold chunks of new revisions (e.g. a download cache). */
+        public Builder localDirectory(Path directory) {
+            localDirectories.add(directory);
+            return this;
+        }
+
+        /** Upper bound of one merged range request; also the most a restart re-fetches per file. */
+        public Builder maxRangeBytes(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxRangeBytes: " + bytes + " (expected: > 0)");
+            }
+            this.maxRangeBytes = bytes;
+            return this;
+        }
+
+        /** Requests per range (after truncation) and per corrupt chunk before the sync fails. */
+        public Builder maxAttempts(int attempts) {
+            if (attempts < 1) {
+                throw new IllegalArgumentException("maxAttempts: " + attempts + " (expected: >= 1)");
+            }
+            this.maxAttempts = attempts;
+            return this;
+        }
+
+        /** Where accepted manifest versions are recorded; default {@code {store}/agent}. */
+        public Builder stateDirectory(Path directory) {
+            this.stateDirectory = directory;
+            return this;
+        }
+
+        public DeltaAgent build() {
+            return new DeltaAgent(this);
+        }
+    }
+
+    /**
+     * Verifies {@code signedManifest} for {@code repo} and makes {@code ref} name its revision,
+     * fetching what is missing. Throws {@link ManifestRejectedException} before writing anything
+     * if the manifest is refused; on an {@link IOException} the previous revision stays active
+     * and a later call resumes.
+     */
+    public synchronized Result sync(String repo, String ref, byte[] signedManifest) throws IOException, ManifestRejectedException {
+        Revision current = store.hasRef(repo, ref) ? store.resolve(repo, ref) : null;
+        Manifest manifest = verifier.verify(signedManifest, repo, lastAccepted(repo, ref, current));
+        SyncStats.Counter stats = new SyncStats.Counter();
+        ManifestVerifier.Accepted accepted = new ManifestVerifier.Accepted(manifest.version(), manifest.revision());
+        if (current != null && current.id().equals(manifest.revision()) && current.manifest().version() >= manifest.version()) {
+            saveAccepted(repo, ref, accepted);
+            return new Result(current, stats.snapshot());
+        }
+
+        Path tmp = store.tmpDirectory();
+        Path staged = Files.createDirectories(tmp.resolve("agent-" + manifest.revision()));
+        Path parts = Files.createDirectories(tmp.resolve("agent-" + manifest.revision() + ".parts"));
+        FileAssembler assembler = new FileAssembler(repo, manifest.revision(), sources,
+                localChunks(repo, current, manifest.revision()), maxRangeBytes, maxAttempts, stats);
+        List<Manifest.Entry> entries = manifest.entries();
+        for (int i = 0; i < entries.size(); i++) {
+            Manifest.Entry entry = entries.get(i);
+            Path target = staged.resolve(entry.path());
+            if (Files.isRegularFile(target) && Files.size(target) == entry.size() && FileAssembler.sha256(target).equals(entry.sha256())) {
+                continue;
+            }
+            Path part = parts.resolve(i + ".part");
+            Path log = parts.resolve(i + ".done");
+            assembler.assemble(entry, part, log);
+            Files.createDirectories(target.getParent());
+            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.deleteIfExists(log);
+        }
+        Path manifestFile = staged.resolve(Manifest.FILE_NAME);
+        Files.write(manifestFile, signedManifest);
+        try (FileChannel channel = FileChannel.open(manifestFile, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Revision activated = store.activate(repo, ref, staged);
+        saveAccepted(repo, ref, accepted);
+        deleteRecursively(parts);
+        return new Result(activated, stats.snapshot());
+    }
+
+    private LocalChunks localChunks(String repo, Revision current, String target) throws IOException {
+        LocalChunks local = new LocalChunks();
+        if (current != null) {
+            local.addRevision(current.directory(), current.manifest());
+        }
+        try {
+            Revision known = store.resolve(repo, target);
+            local.addRevision(known.directory(), known.manifest());
+        } catch (NoSuchFileException absent) {
+            // A revision this node never had: nothing to add.
+        }
+        for (Path dir : localDirectories) {
+            local.addDirectory(dir);
+        }
+        return local;
+    }
+
+    /** The floor for the next manifest: the recorded state, else the version of what the ref names now. */
+    private ManifestVerifier.Accepted lastAccepted(String repo, String ref, Revision current) throws IOException {
+        Path file = stateFile(repo, ref);
+        if (Files.isRegularFile(file)) {
+            String[] fields = Files.readString(file, StandardCharsets.US_ASCII).strip().split(" ");
+            try {
+                return new ManifestVerifier.Accepted(Long.parseLong(fields[0]), fields[1]);
+            } catch (RuntimeException e) {
+                throw new IOException(file + ": '" + String.join(" ", fields) + "' (expected: VERSION REVISION)", e);
+            }
+        }
+        if (current != null && current.manifest().version() > 0) {
+            return new ManifestVerifier.Accepted(current.manifest().version(), current.id());
+        }
+        return null;
+    }
+
+    private void saveAccepted(String repo, String ref, ManifestVerifier.Accepted accepted) throws IOException {
+        Path file = stateFile(repo, ref);
+        Files.createDirectories(file.getParent());
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(temp, accepted.version() + " " + accepted.revision() + "\n", StandardCharsets.US_ASCII);
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private Path stateFile(String repo, String ref) {
+        // repo and ref were checked by the store (owner/name, plain names), so they are safe path segments.
+        return stateDirectory.resolve(repo).resolve(ref + ".accepted");
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+}

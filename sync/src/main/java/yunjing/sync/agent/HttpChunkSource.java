@@ -1,0 +1,88 @@
+package yunjing.sync.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Fetches byte ranges over HTTP from a parent tier or the origin, at the Hugging Face-style path
+ * {@code {base}/{org}/{repo}/resolve/{revision}/{path}}. Revisions are content-addressed, so the
+ * tier caches in between may keep these responses forever and N agents behind one cache cost
+ * the origin one transfer.
+ *
+ * <p>Only {@code 206 Partial Content} whose {@code Content-Range} names exactly the requested
+ * range is accepted (RFC 9110 section 14.4 and 15.3.7): a {@code 200} would be the whole file,
+ * which the agent did not ask for. {@code timeout} bounds the wait for the headers and, through
+ * {@link StallGuardInputStream}, each wait for body bytes.
+ */
+public final class HttpChunkSource implements ChunkSource {
+
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+
+    private final HttpClient client;
+    private final URI base;
+    private final Duration timeout;
+
+    /** {@code base} is the parent's root URL, e.g. {@code http://models.mirror.test:8080/}. */
+    public HttpChunkSource(HttpClient client, URI base, Duration timeout) {
+        String b = base.toString();
+        this.client = client;
+        this.base = URI.create(b.endsWith("/") ? b : b + "/");
+        this.timeout = timeout;
+    }
+
+    @Override
+    public InputStream openRange(String repo, String revision, String path, long first, long last) throws IOException {
+        URI uri = base.resolve(encodePath(repo) + "/resolve/" + revision + "/" + encodePath(path));
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(timeout)
+                .header("Range", "bytes=" + first + "-" + last)
+                .GET()
+                .build();
+        HttpResponse<InputStream> response;
+        try {
+            response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted fetching " + uri, e);
+        }
+        InputStream body = response.body();
+        String range = response.headers().firstValue("Content-Range").orElse("");
+        Matcher m = CONTENT_RANGE.matcher(range);
+        if (response.statusCode() != 206 || !m.matches()
+                || Long.parseLong(m.group(1)) != first || Long.parseLong(m.group(2)) != last) {
+            body.close();
+            throw new IOException(uri + ": status " + response.statusCode() + ", Content-Range '" + range
+                    + "' (expected: 206 with bytes " + first + "-" + last + "/...)");
+        }
+        return new StallGuardInputStream(body, timeout);
+    }
+
+    @Override
+    public String name() {
+        return base.toString();
+    }
+
+    /** Percent-encodes each segment (RFC 3986 section 3.3), keeping the slashes between them. */
+    static String encodePath(String path) {
+        StringBuilder out = new StringBuilder(path.length());
+        for (byte b : path.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+                out.append(c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            }
+        }
+        return out.toString();
+    }
+}
