@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param parents        parents in order of preference
  * @param connectTimeout upstream TCP connect timeout, also the health probe timeout
  * @param healthInterval interval of the active {@code /readyz} probes
+ * @param cache          the cache tiers and their limits
  */
 public record ProxyConfig(
         String nodeId,
@@ -30,9 +31,19 @@ public record ProxyConfig(
         Path tlsPrivateKey,
         List<ParentConfig> parents,
         Duration connectTimeout,
-        Duration healthInterval) {
+        Duration healthInterval,
+        CacheConfig cache) {
+
+    /** A node with the default, memory-only cache ({@link CacheConfig#memoryOnly()}). */
+    public ProxyConfig(String nodeId, String tier, InetSocketAddress httpBind, InetSocketAddress httpsBind,
+            Path tlsCertChain, Path tlsPrivateKey, List<ParentConfig> parents, Duration connectTimeout,
+            Duration healthInterval) {
+        this(nodeId, tier, httpBind, httpsBind, tlsCertChain, tlsPrivateKey, parents, connectTimeout,
+                healthInterval, CacheConfig.memoryOnly());
+    }
 
     public ProxyConfig {
+        Objects.requireNonNull(cache, "cache");
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(tier, "tier");
         Objects.requireNonNull(httpBind, "httpBind");

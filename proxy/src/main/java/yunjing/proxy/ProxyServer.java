@@ -2,6 +2,7 @@ package yunjing.proxy;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import yunjing.common.net.EventLoops;
+import yunjing.proxy.cache.HttpCache;
 import yunjing.proxy.health.HealthChecker;
 import yunjing.proxy.metrics.ProxyMetrics;
 import yunjing.proxy.server.HttpListeners;
@@ -14,7 +15,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One proxy node: a streaming reverse proxy that forwards every request to the first healthy parent.
+ * One proxy node: a streaming, caching reverse proxy (RFC 9111 shared cache in memory, request collapsing)
+ * that forwards what it cannot answer to the first healthy parent.
  *
  * <p>Lifecycle: {@link #start} binds the listeners and starts the health checks (their first round runs
  * at once but is not awaited; until it answers no parent counts as healthy) → running →
@@ -27,11 +29,13 @@ public final class ProxyServer implements AutoCloseable {
     private final ProxyMetrics metrics;
     private final HealthChecker health;
     private final UpstreamClient upstream;
+    private final HttpCache cache;
     private final HttpListeners listeners;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ProxyServer(ProxyConfig config, ProxyMetrics metrics, HealthChecker health, UpstreamClient upstream,
-            HttpListeners listeners) {
+            HttpCache cache, HttpListeners listeners) {
+        this.cache = cache;
         this.config = config;
         this.metrics = metrics;
         this.health = health;
@@ -56,17 +60,22 @@ public final class ProxyServer implements AutoCloseable {
         ParentSelector selector = new ParentSelector(config.parents(), health::isHealthy);
         UpstreamClient upstream = new UpstreamClient(
                 loops.socketChannel(), config.connectTimeout(), selector, meters, health::reportFailure);
+        HttpCache cache = null;
         HttpListeners listeners;
         try {
-            listeners = HttpListeners.bind(config, loops, upstream, meters);
+            cache = new HttpCache(config.cache(), config.nodeId(), upstream, meters, System::currentTimeMillis);
+            listeners = HttpListeners.bind(config, loops, upstream, cache, meters);
         } catch (IOException | InterruptedException | RuntimeException e) {
+            if (cache != null) {
+                cache.close();
+            }
             upstream.close();
             health.close();
             meters.close();
             throw e;
         }
         health.start();
-        return new ProxyServer(config, meters, health, upstream, listeners);
+        return new ProxyServer(config, meters, health, upstream, cache, listeners);
     }
 
     public InetSocketAddress httpAddress() {
@@ -95,6 +104,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         listeners.close();
         upstream.close();
+        cache.close();
         health.close();
         metrics.close();
     }

@@ -21,6 +21,13 @@ import java.util.function.Predicate;
  *   <li>{@code yunjing.proxy.upstream.connect.failures} (counter; tags {@code node}, {@code parent})</li>
  *   <li>{@code yunjing.proxy.connections.active} (gauge; tag {@code node}) — open client connections</li>
  *   <li>{@code yunjing.proxy.parent.healthy} (gauge; tags {@code node}, {@code parent}) — 1 or 0</li>
+ *   <li>{@code yunjing.proxy.cache.requests} (counter; tags {@code node}, {@code result}: hit, miss, stale,
+ *       revalidated, collapsed, bypass) — cache decisions; revalidated counts the 304s that refreshed an
+ *       entry (their requests were counted as stale first)</li>
+ *   <li>{@code yunjing.proxy.cache.served.bytes} (counter; tags {@code node}, {@code tier}) — body bytes
+ *       served from a cache tier</li>
+ *   <li>{@code yunjing.proxy.cache.stored.bytes} (gauge; tags {@code node}, {@code tier}) — weighted size</li>
+ *   <li>{@code yunjing.proxy.cache.evictions} (counter; tags {@code node}, {@code tier})</li>
  * </ul>
  */
 public final class ProxyMetrics implements AutoCloseable {
@@ -31,6 +38,9 @@ public final class ProxyMetrics implements AutoCloseable {
     private final Map<String, Counter> requestsByClass = new ConcurrentHashMap<>();
     private final Map<String, Counter> connectFailuresByParent = new ConcurrentHashMap<>();
     private final List<Meter> gauges = new CopyOnWriteArrayList<>();
+    private final Map<String, Counter> cacheResults = new ConcurrentHashMap<>();
+    private final Map<String, Counter> cacheServed = new ConcurrentHashMap<>();
+    private final Map<String, Counter> cacheEvictions = new ConcurrentHashMap<>();
 
     public ProxyMetrics(MeterRegistry registry, String nodeId) {
         this.registry = registry;
@@ -74,6 +84,35 @@ public final class ProxyMetrics implements AutoCloseable {
                 .description("Failed connection attempts to a parent")
                 .tags("node", nodeId, "parent", p)
                 .register(registry)).increment();
+    }
+
+    public void cacheResult(String result) {
+        cacheResults.computeIfAbsent(result, r -> Counter.builder("yunjing.proxy.cache.requests")
+                .description("Cache decisions, by result")
+                .tags("node", nodeId, "result", r)
+                .register(registry)).increment();
+    }
+
+    public void cacheServed(String tier, long bytes) {
+        cacheServed.computeIfAbsent(tier, t -> Counter.builder("yunjing.proxy.cache.served.bytes")
+                .description("Body bytes served from a cache tier")
+                .tags("node", nodeId, "tier", t)
+                .register(registry)).increment(bytes);
+    }
+
+    public void cacheEviction(String tier) {
+        cacheEvictions.computeIfAbsent(tier, t -> Counter.builder("yunjing.proxy.cache.evictions")
+                .description("Entries evicted to keep a tier within its bound")
+                .tags("node", nodeId, "tier", t)
+                .register(registry)).increment();
+    }
+
+    /** Registers the stored-bytes gauge of a tier; {@code bytes} is read on every scrape. */
+    public void cacheBytes(String tier, java.util.function.Supplier<Number> bytes) {
+        gauges.add(Gauge.builder("yunjing.proxy.cache.stored.bytes", bytes)
+                .description("Bytes held by a cache tier")
+                .tags("node", nodeId, "tier", tier)
+                .register(registry));
     }
 
     /** Removes the gauges, which would otherwise keep reporting a stopped node. Counters stay. */

@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import yunjing.proxy.cache.ResponseHandle;
 import yunjing.proxy.http.ErrorResponses;
 import yunjing.proxy.http.HopByHopHeaders;
 import yunjing.proxy.http.ProxyHeaders;
@@ -183,6 +184,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         private final HttpVersion clientVersion;
         private final HttpMethod method;
         private UpstreamExchange upstream;
+        /** Set when the cache answers (hit, fill, relay); then {@link #upstream} stays null. */
+        private ResponseHandle cached;
         private boolean requestDone;
         private boolean responseStarted;
         private boolean ended;
@@ -198,7 +201,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
 
         boolean upstreamWritable() {
-            return upstream != null && upstream.isWritable();
+            // A cached request's body (there is none) is discarded, so reading never waits for it.
+            return cached != null || (upstream != null && upstream.isWritable());
         }
 
         /** Takes ownership of request (and of its content when it is a full request). */
@@ -214,7 +218,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 respondWithError(ErrorResponses.badRequest(ctx.alloc(), e.getMessage()), true);
                 return;
             }
-            upstream = forwarding.upstream().send(head, ctx.channel().eventLoop(), this);
+            cached = forwarding.cache().serve(head, ctx.channel().eventLoop(), this);
+            if (cached == null) {
+                forwarding.metrics().cacheResult("bypass");
+                upstream = forwarding.upstream().send(head, ctx.channel().eventLoop(), this);
+            }
             if (request instanceof FullHttpRequest full) {
                 // The full request's buffer moves into a plain last content: one reference, one owner.
                 LastHttpContent last = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
@@ -315,8 +323,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (!headers.contains(ProxyHeaders.X_REQUEST_ID)) {
                 headers.set(ProxyHeaders.X_REQUEST_ID, requestId);
             }
-            // No cache yet: every response was forwarded without a cache lookup (RFC 9211 §2.2 fwd=bypass).
-            ProxyHeaders.appendListMember(headers, ProxyHeaders.CACHE_STATUS, forwarding.nodeId() + "; fwd=bypass");
+            if (cached == null) {
+                // Forwarded without a cache lookup (RFC 9211 §2.2 fwd=bypass); the cache adds its own entry.
+                ProxyHeaders.appendListMember(headers, ProxyHeaders.CACHE_STATUS, forwarding.nodeId() + "; fwd=bypass");
+            }
             int code = response.status().code();
             boolean bodyless = HttpMethod.HEAD.equals(method) || code == 204 || code == 304;
             if (!lengthKnown && !bodyless && !clientVersion.equals(HttpVersion.HTTP_1_0)) {
@@ -340,7 +350,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (content instanceof LastHttpContent) {
                 end();
             } else if (!ctx.channel().isWritable()) {
-                upstream.pauseResponse();
+                if (cached != null) {
+                    cached.pause();
+                } else {
+                    upstream.pauseResponse();
+                }
             }
         }
 
@@ -388,6 +402,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
 
         void clientWritabilityChanged(boolean writable) {
+            if (cached != null && !ended) {
+                if (writable) {
+                    cached.resume();
+                } else {
+                    cached.pause();
+                }
+                return;
+            }
             if (upstream == null || ended) {
                 return;
             }
@@ -400,6 +422,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
         void clientGone() {
             ended = true;
+            if (cached != null) {
+                cached.abort();
+            }
             if (upstream != null) {
                 upstream.abort();
             }

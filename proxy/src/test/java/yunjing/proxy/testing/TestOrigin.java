@@ -31,6 +31,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /bytes?n=N} — N bytes, byte i being {@code i % 251}, with a Content-Length</li>
  *   <li>{@code /sse?n=N&gap=MS} — N server-sent events MS apart, each flushed; records when each was sent
  *       and whether the stream was cut off (the write failed: the proxy closed the connection)</li>
+ *   <li>{@code /cached/…?…} — a response shaped by its query, for cache tests; every request is counted in
+ *       {@link #fetches} by its full target: {@code cc} (Cache-Control), {@code status}, {@code n} (body of
+ *       N bytes {@code i % 251}, else the text {@code body:<target>}), {@code etag} (ETag; a matching
+ *       If-None-Match gets 304, counted in {@link #notModified}), {@code lm} (Last-Modified), {@code age},
+ *       {@code vary}, {@code echo} (a request header whose value becomes the body), {@code hold} (after
+ *       half the body, wait for {@link #holdGate})</li>
  * </ul>
  */
 public final class TestOrigin implements AutoCloseable {
@@ -46,6 +52,17 @@ public final class TestOrigin implements AutoCloseable {
     /** Counted down when an SSE stream is fully written. */
     public final CountDownLatch sseCompleted = new CountDownLatch(1);
 
+    /** Requests to /cached by target (path and query). */
+    public final Map<String, AtomicInteger> fetches = new java.util.concurrent.ConcurrentHashMap<>();
+    /** 304s sent by /cached. */
+    public final AtomicInteger notModified = new AtomicInteger();
+    /** What a /cached?hold=1 response waits for after half its body. */
+    public final CountDownLatch holdGate = new CountDownLatch(1);
+    /** Counted down when a /cached?hold=1 response has sent half its body and starts waiting. */
+    public final CountDownLatch holding = new CountDownLatch(1);
+    /** Set when a /cached?hold=1 response stopped waiting for {@link #holdGate} because it timed out. */
+    public volatile boolean holdTimedOut;
+
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "test-origin");
@@ -60,6 +77,7 @@ public final class TestOrigin implements AutoCloseable {
         server.createContext("/echo", this::echo);
         server.createContext("/sse", this::sse);
         server.createContext("/bytes", this::bytes);
+        server.createContext("/cached", this::cached);
         server.start();
     }
 
@@ -149,6 +167,89 @@ public final class TestOrigin implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
             for (long sent = 0; sent < n; sent += block.length) {
                 out.write(block, 0, (int) Math.min(block.length, n - sent));
+            }
+        } catch (IOException e) {
+            exchange.close();
+        }
+    }
+
+    /** How often /cached answered this target. */
+    public int fetchCount(String target) {
+        AtomicInteger n = fetches.get(target);
+        return n == null ? 0 : n.get();
+    }
+
+    private void cached(HttpExchange exchange) throws IOException {
+        String target = exchange.getRequestURI().getRawPath()
+                + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery());
+        fetches.computeIfAbsent(target, t -> new AtomicInteger()).incrementAndGet();
+        exchange.getRequestBody().close();
+        Map<String, String> q = new TreeMap<>();
+        String query = exchange.getRequestURI().getRawQuery();
+        if (query != null) {
+            for (String param : query.split("&")) {
+                String[] kv = param.split("=", 2);
+                q.put(kv[0], kv.length > 1 ? java.net.URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+            }
+        }
+        var headers = exchange.getResponseHeaders();
+        headers.set("Date", java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)));
+        if (q.containsKey("cc")) {
+            headers.set("Cache-Control", q.get("cc"));
+        }
+        if (q.containsKey("lm")) {
+            headers.set("Last-Modified", q.get("lm"));
+        }
+        if (q.containsKey("age")) {
+            headers.set("Age", q.get("age"));
+        }
+        if (q.containsKey("vary")) {
+            headers.set("Vary", q.get("vary"));
+        }
+        String etag = q.get("etag");
+        if (etag != null) {
+            headers.set("ETag", etag);
+            if (etag.equals(exchange.getRequestHeaders().getFirst("If-None-Match"))) {
+                notModified.incrementAndGet();
+                exchange.sendResponseHeaders(304, -1);
+                exchange.close();
+                return;
+            }
+        }
+        int status = Integer.parseInt(q.getOrDefault("status", "200"));
+        byte[] body;
+        if (q.containsKey("n")) {
+            body = new byte[Integer.parseInt(q.get("n"))];
+            for (int i = 0; i < body.length; i++) {
+                body[i] = (byte) (i % 251);
+            }
+        } else if (q.containsKey("echo")) {
+            body = String.valueOf(exchange.getRequestHeaders().getFirst(q.get("echo"))).getBytes(StandardCharsets.UTF_8);
+        } else {
+            body = ("body:" + target).getBytes(StandardCharsets.UTF_8);
+        }
+        if ("HEAD".equals(exchange.getRequestMethod())) {
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+            return;
+        }
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            if (q.containsKey("hold")) {
+                out.write(body, 0, body.length / 2);
+                out.flush();
+                holding.countDown();
+                try {
+                    if (!holdGate.await(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                        holdTimedOut = true;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                out.write(body, body.length / 2, body.length - body.length / 2);
+            } else {
+                out.write(body);
             }
         } catch (IOException e) {
             exchange.close();

@@ -1,0 +1,79 @@
+package yunjing.proxy.cache;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import yunjing.proxy.http.HopByHopHeaders;
+import yunjing.proxy.http.ProxyHeaders;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A stored response: status, head, body and the times RFC 9111 §4.2.3 needs. Immutable except for the
+ * body while it fills; the head is never modified after construction (readers copy it).
+ */
+final class CacheEntry {
+
+    final String primaryKey;
+    final String key;
+    final HttpResponseStatus status;
+    final HttpHeaders headers;
+    final CacheControl cacheControl;
+    final List<String> varyNames;
+    final long requestTime;
+    final long responseTime;
+    final long lifetime;
+    final GrowingBody body;
+
+    CacheEntry(String primaryKey, String key, HttpResponseStatus status, HttpHeaders headers, List<String> varyNames,
+            long requestTime, long responseTime, long lifetime, GrowingBody body) {
+        this.primaryKey = primaryKey;
+        this.key = key;
+        this.status = status;
+        this.headers = headers;
+        this.cacheControl = CacheControl.parse(headers);
+        this.varyNames = varyNames;
+        this.requestTime = requestTime;
+        this.responseTime = responseTime;
+        this.lifetime = lifetime;
+        this.body = body;
+    }
+
+    /**
+     * The head to store from a parent's response: hop-by-hop fields and per-request fields
+     * ({@code X-Request-Id}) removed; {@code Age} is kept for the age calculation and replaced when served.
+     */
+    static HttpHeaders storedHeaders(HttpHeaders received) {
+        HttpHeaders headers = new DefaultHttpHeaders().set(received);
+        HopByHopHeaders.strip(headers);
+        headers.remove(ProxyHeaders.X_REQUEST_ID);
+        return headers;
+    }
+
+    long age(long now) {
+        return CachePolicy.currentAge(headers, requestTime, responseTime, now);
+    }
+
+    boolean isFresh(long now) {
+        return !CachePolicy.mustValidateEachTime(cacheControl) && lifetime > age(now);
+    }
+
+    boolean immutable() {
+        return cacheControl.has("immutable");
+    }
+
+    boolean hasValidators() {
+        return headers.contains(HttpHeaderNames.ETAG) || headers.contains(HttpHeaderNames.LAST_MODIFIED);
+    }
+
+    /** Weight in the L1 bound: body bytes plus a rough size of the head. */
+    int weight() {
+        long head = 64;
+        for (Map.Entry<String, String> h : headers) {
+            head += h.getKey().length() + h.getValue().length() + 4;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, body.length() + head + key.length());
+    }
+}

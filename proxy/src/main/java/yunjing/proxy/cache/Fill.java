@@ -1,0 +1,313 @@
+package yunjing.proxy.cache;
+
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import yunjing.proxy.upstream.UpstreamException;
+import yunjing.proxy.upstream.UpstreamExchange;
+import yunjing.proxy.upstream.UpstreamListener;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One GET sent to the parents to fill (or refresh) the cache for a primary key, and the clients waiting
+ * for it: request collapsing with read-while-writer.
+ *
+ * <h2>Phases</h2>
+ * <em>waiting</em> for the response head: clients that miss on the same key join as waiters →
+ * <ul>
+ *   <li><em>storing</em>: the response is storable; every waiter (and every client that joins later,
+ *       until the body is complete) reads the {@link GrowingBody} as it grows, at its own pace. The fill
+ *       reads the parent at full speed: the body is bounded by {@code l1MaxObjectBytes} (a body of
+ *       unknown length that grows past it is finished for the readers already attached but not stored;
+ *       until then it is held in memory — the disk tier is where such bodies will go).</li>
+ *   <li><em>relaying</em>: not storable (or too large by its Content-Length): the owner gets the
+ *       parent's response relayed with backpressure; the other waiters each send their own request.</li>
+ *   <li>a 304 to a revalidation refreshes the stale entry and every waiter gets it; a failure or 5xx
+ *       with a stale entry that stale-if-error allows serves that entry.</li>
+ * </ul>
+ * → <em>done</em>. The fill is registered in the cache's in-flight map while waiters may join and
+ * unregistered after the entry is in L1, so a request never misses both.
+ *
+ * <h2>Threads and buffers</h2>
+ * The parent exchange and every listener call run on {@link #loop}, the owner's event loop (or any loop
+ * for a background refresh). {@link #join} is called from other loops: the phase and the waiters are
+ * guarded by {@code this}. Response contents received here are released after their bytes are copied
+ * into the body (storing), or pass to the owner's delivery (relaying).
+ */
+final class Fill implements UpstreamListener {
+
+    private enum Phase { WAITING, STORING, RELAYING, DONE }
+
+    private final HttpCache cache;
+    private final CacheRequest request;
+    private final Delivery owner;
+    private final CacheEntry stale;
+    private final String forwardReason;
+    private final boolean registered;
+    private final EventLoop loop;
+
+    // Guarded by this.
+    private Phase phase = Phase.WAITING;
+    private final List<Delivery> waiters = new ArrayList<>();
+    private CacheEntry entry;
+    private boolean tooLarge;
+
+    // Confined to loop.
+    private UpstreamExchange upstream;
+    private long requestTime;
+
+    /**
+     * @param owner      the client whose request this is, or null for a background refresh
+     * @param stale      the stored entry that could not be used (revalidated when it has validators, served
+     *                   on errors when stale-if-error allows), or null
+     * @param forwardReason this node's Cache-Status {@code fwd} parameter (RFC 9211 §2.2)
+     * @param registered whether this fill is in the in-flight map (false for a client's own fetch)
+     */
+    Fill(HttpCache cache, CacheRequest request, Delivery owner, CacheEntry stale, String forwardReason,
+            boolean registered, EventLoop loop) {
+        this.cache = cache;
+        this.forwardReason = forwardReason;
+        this.request = request;
+        this.owner = owner;
+        this.stale = stale;
+        this.registered = registered;
+        this.loop = loop;
+        if (owner != null) {
+            waiters.add(owner);
+        }
+    }
+
+    /** Sends the request. On {@link #loop}. */
+    void start() {
+        requestTime = cache.now();
+        HttpHeaders headers = request.head().headers().copy();
+        // The fill needs the whole representation: the client's own conditions are answered from the
+        // entry (Delivery), not forwarded.
+        headers.remove(HttpHeaderNames.IF_NONE_MATCH);
+        headers.remove(HttpHeaderNames.IF_MODIFIED_SINCE);
+        headers.remove(HttpHeaderNames.IF_MATCH);
+        headers.remove(HttpHeaderNames.IF_UNMODIFIED_SINCE);
+        headers.remove(HttpHeaderNames.IF_RANGE);
+        headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+        headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        if (stale != null) {
+            // Validation, RFC 9111 §4.3.1: send the stored validators.
+            String etag = stale.headers.get(HttpHeaderNames.ETAG);
+            String lastModified = stale.headers.get(HttpHeaderNames.LAST_MODIFIED);
+            if (etag != null) {
+                headers.set(HttpHeaderNames.IF_NONE_MATCH, etag);
+            }
+            if (lastModified != null) {
+                headers.set(HttpHeaderNames.IF_MODIFIED_SINCE, lastModified);
+            }
+        }
+        HttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, request.head().uri(), headers);
+        upstream = cache.upstream().send(head, loop, this);
+        upstream.write(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    /**
+     * Adds a client that missed on the same primary key. Any thread. False when it cannot share this
+     * fill (it decided to relay, finished, or the response varies on a field the client sent
+     * differently): then the client fetches for itself.
+     */
+    boolean join(Delivery delivery) {
+        CacheEntry filling;
+        synchronized (this) {
+            if (phase == Phase.WAITING) {
+                waiters.add(delivery);
+                return true;
+            }
+            if (phase != Phase.STORING || tooLarge) {
+                return false;
+            }
+            filling = entry;
+        }
+        if (!filling.key.equals(delivery.request.secondaryKey(filling.varyNames))) {
+            return false;
+        }
+        delivery.serveEntry(filling, "fwd=miss; collapsed");
+        return true;
+    }
+
+    @Override
+    public void onInformational(HttpResponse response) {
+        // Interim responses are not passed on for cached requests (GET has no body to continue).
+    }
+
+    @Override
+    public void onResponseHead(HttpResponse response) {
+        long responseTime = cache.now();
+        int code = response.status().code();
+        HttpHeaders received = response.headers();
+        if (stale != null && code == 304) {
+            // RFC 9111 §4.3.4: the 304's fields update the stored response, which is then used.
+            CacheEntry refreshed = cache.refresh(stale, received, requestTime, responseTime);
+            List<Delivery> all = finish(Phase.DONE);
+            cache.count("revalidated");
+            all.forEach(w -> w.serveEntry(refreshed, forwardReason + "; fwd-status=304"));
+            return;
+        }
+        if (stale != null && code >= 500 && cache.staleIfErrorAllows(stale, responseTime)) {
+            List<Delivery> all = finish(Phase.DONE);
+            upstream.abort();
+            serveStaleOnError(all, "fwd=stale; fwd-status=" + code + "; detail=stale-if-error");
+            return;
+        }
+        CacheControl cc = CacheControl.parse(received);
+        List<String> vary = CachePolicy.varyNames(received);
+        long declared = HttpUtil.getContentLength(response, -1L);
+        long lifetime = CachePolicy.freshnessLifetime(code, received, cc, responseTime,
+                cache.maxHeuristicMillis(), cache.negativeTtlMillis());
+        boolean storable = CachePolicy.storable(request.head().headers(), request.cacheControl(), code, received, cc)
+                && CachePolicy.worthStoring(received, lifetime)
+                && declared <= cache.maxObjectBytes();
+        if (stale != null) {
+            cache.invalidate(stale); // a new response replaces it, stored or not (RFC 9111 §4.4 in spirit)
+        }
+        String forwarded = stale == null ? forwardReason : forwardReason + "; fwd-status=" + code;
+        if (storable) {
+            String key = request.secondaryKey(vary);
+            CacheEntry filling = new CacheEntry(request.primaryKey(), key, response.status(),
+                    CacheEntry.storedHeaders(received), vary, requestTime, responseTime, lifetime, new GrowingBody());
+            List<Delivery> all;
+            synchronized (this) {
+                entry = filling;
+                phase = Phase.STORING;
+                all = List.copyOf(waiters);
+                waiters.clear();
+            }
+            for (Delivery w : all) {
+                if (w == owner) {
+                    w.serveEntry(filling, forwarded + "; stored");
+                } else if (key.equals(w.request.secondaryKey(vary))) {
+                    w.serveEntry(filling, "fwd=miss; collapsed");
+                } else {
+                    cache.fetchAlone(w);
+                }
+            }
+            return;
+        }
+        List<Delivery> all = finish(Phase.RELAYING);
+        boolean relayed = false;
+        for (Delivery w : all) {
+            if (w == owner) {
+                relayed = true;
+                w.relayHead(upstream, response, forwarded);
+            } else {
+                cache.fetchAlone(w);
+            }
+        }
+        if (!relayed) {
+            upstream.abort(); // a background refresh that got something it cannot store
+        }
+    }
+
+    @Override
+    public void onResponseContent(HttpContent content) {
+        Phase current;
+        CacheEntry filling;
+        synchronized (this) {
+            current = phase;
+            filling = entry;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (current == Phase.RELAYING && owner != null) {
+            owner.relayContent(content); // ownership passes to the owner's delivery
+            if (last) {
+                synchronized (this) {
+                    phase = Phase.DONE;
+                }
+            }
+            return;
+        }
+        if (current != Phase.STORING) {
+            content.release();
+            return;
+        }
+        try {
+            filling.body.append(content.content());
+        } finally {
+            content.release();
+        }
+        if (!tooLarge && filling.body.length() > cache.maxObjectBytes()) {
+            synchronized (this) {
+                tooLarge = true; // no more joiners; the readers attached finish, nothing is stored
+            }
+            unregister();
+        }
+        if (last) {
+            filling.body.complete();
+            if (!tooLarge) {
+                cache.store(filling);
+            }
+            finish(Phase.DONE);
+        }
+    }
+
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        // The request has no body.
+    }
+
+    @Override
+    public void onFailure(UpstreamException cause) {
+        Phase before;
+        CacheEntry filling;
+        synchronized (this) {
+            before = phase;
+            filling = entry;
+        }
+        List<Delivery> all = finish(Phase.DONE);
+        switch (before) {
+            case WAITING -> {
+                if (stale != null && cache.staleIfErrorAllows(stale, cache.now())) {
+                    serveStaleOnError(all, "fwd=stale; detail=stale-if-error");
+                } else {
+                    all.forEach(w -> w.fail(cause));
+                }
+            }
+            case STORING -> filling.body.fail(); // readers see the break and cut their responses off
+            case RELAYING -> {
+                if (owner != null) {
+                    owner.relayFailure(cause);
+                }
+            }
+            case DONE -> {
+            }
+        }
+    }
+
+    private void serveStaleOnError(List<Delivery> all, String status) {
+        cache.count("stale");
+        all.forEach(w -> w.serveEntry(stale, status));
+    }
+
+    /** Moves to {@code next}, unregisters, and returns the waiters that had not been served. */
+    private List<Delivery> finish(Phase next) {
+        List<Delivery> all;
+        synchronized (this) {
+            phase = next;
+            all = List.copyOf(waiters);
+            waiters.clear();
+        }
+        unregister();
+        return all;
+    }
+
+    private void unregister() {
+        if (registered) {
+            cache.unregister(request.primaryKey(), this);
+        }
+    }
+}

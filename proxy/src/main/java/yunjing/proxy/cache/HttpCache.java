@@ -1,0 +1,298 @@
+package yunjing.proxy.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import yunjing.proxy.CacheConfig;
+import yunjing.proxy.metrics.ProxyMetrics;
+import yunjing.proxy.upstream.UpstreamClient;
+import yunjing.proxy.upstream.UpstreamException;
+import yunjing.proxy.upstream.UpstreamListener;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * The node's HTTP cache (RFC 9111, shared cache): L1 in memory, L2 on disk ({@link DiskTier}), request
+ * collapsing, revalidation, stale-while-revalidate and stale-if-error. The parent tier is reached through {@link UpstreamClient}.
+ *
+ * <h2>Design</h2>
+ * <ul>
+ *   <li><b>Lookup</b>: primary key ({@link CacheKey}) → the Vary field names last stored for it → the
+ *       secondary key → L1 (Caffeine, bounded by weight = bytes). L1 holds complete entries only. On an
+ *       L1 miss a GET looks in L2, whose read runs on the disk tier's thread; the entry found moves to L1.
+ *       Every entry stored in L1 is also written to L2.</li>
+ *   <li><b>Misses</b> go to a {@link Fill} in the in-flight map, one per primary key: the first miss
+ *       starts it, later ones join it and read the body as it grows ({@link GrowingBody}).</li>
+ *   <li><b>Stale entries</b> are revalidated by a fill with the stored validators; within
+ *       stale-while-revalidate the stale entry is served at once and the fill runs in the background.</li>
+ *   <li><b>Bypass</b>: methods other than GET/HEAD, requests with a body or a Range (ranges from cache
+ *       are a later step), targets that cannot be normalised, and HEAD misses go the plain forwarding
+ *       path ({@code fwd=bypass}).</li>
+ * </ul>
+ * Thread-safe: called from every event loop. Caffeine's maintenance runs on the calling thread so that
+ * evictions are deterministic; it never blocks on I/O.
+ */
+public final class HttpCache implements AutoCloseable {
+
+    private final CacheConfig config;
+    private final String nodeId;
+    private final UpstreamClient upstream;
+    private final ProxyMetrics metrics;
+    private final LongSupplier clock;
+    private final Cache<String, CacheEntry> l1;
+    private final Cache<String, List<String>> varyIndex;
+    private final ConcurrentHashMap<String, Fill> fills = new ConcurrentHashMap<>();
+    private final DiskTier disk;
+
+    /**
+     * Opens the cache; with a disk tier this reads the index of the disk directory, so it blocks: call it
+     * from the thread that starts the node.
+     *
+     * @throws IOException naming the directory when the disk tier cannot be opened
+     */
+    public HttpCache(CacheConfig config, String nodeId, UpstreamClient upstream, ProxyMetrics metrics,
+            LongSupplier clock) throws IOException {
+        this.config = config;
+        this.nodeId = nodeId;
+        this.upstream = upstream;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.l1 = Caffeine.newBuilder()
+                .maximumWeight(config.l1MaxBytes())
+                .weigher((String key, CacheEntry entry) -> entry.weight())
+                .executor(Runnable::run)
+                .removalListener((String key, CacheEntry entry, RemovalCause cause) -> {
+                    if (cause.wasEvicted()) {
+                        metrics.cacheEviction("l1");
+                    }
+                })
+                .build();
+        // Vary names per primary key: small values, bounded by count.
+        this.varyIndex = Caffeine.newBuilder().maximumSize(1_000_000).executor(Runnable::run).build();
+        metrics.cacheBytes("l1", () -> l1.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L));
+        if (config.diskDir() != null) {
+            try {
+                disk = new DiskTier(config.diskDir(), config.diskMaxBytes(), nodeId, size -> metrics.cacheEviction("l2"));
+            } catch (IOException e) {
+                throw new IOException("cache diskDir " + config.diskDir() + ": " + e.getMessage(), e);
+            }
+            metrics.cacheBytes("l2", disk::bytes);
+        } else {
+            disk = null;
+        }
+    }
+
+    /**
+     * Answers {@code head} from the cache or through a fill, or returns null when the request bypasses
+     * the cache (the caller forwards it). The listener is only called back later, on {@code loop}, never
+     * from inside this method. Must run on {@code loop}.
+     *
+     * @param head the request as it goes upstream; its headers are not modified here
+     */
+    public ResponseHandle serve(HttpRequest head, EventLoop loop, UpstreamListener listener) {
+        if (!CachePolicy.cacheableMethod(head.method()) || hasBody(head)
+                || head.headers().contains(HttpHeaderNames.RANGE)) {
+            return null;
+        }
+        String primary = CacheKey.primary(head.headers().get(HttpHeaderNames.HOST), head.uri());
+        if (primary == null) {
+            return null;
+        }
+        CacheRequest request = new CacheRequest(head, primary, CacheControl.parse(head.headers()));
+        CacheEntry stored = lookup(request);
+        Delivery delivery = new Delivery(this, loop, request, listener);
+        if (request.isHead()) {
+            // A HEAD is answered from a usable stored GET, else forwarded as is: it cannot fill the cache.
+            return stored != null && usable(request, stored, now()) ? decide(request, delivery, stored) : null;
+        }
+        String diskKey = stored == null && disk != null ? disk.keyFor(request) : null;
+        if (diskKey != null) {
+            // L2: read off the event loop, then decide on it as for an L1 lookup; the entry moves to L1.
+            disk.read(diskKey, maxHeuristicMillis(), negativeTtlMillis()).whenComplete((fromDisk, error) ->
+                    loop.execute(() -> {
+                        if (fromDisk != null) {
+                            metrics.cacheServed("l2", fromDisk.body.length());
+                            storeInMemory(fromDisk);
+                        }
+                        decide(request, delivery, fromDisk);
+                    }));
+            return delivery;
+        }
+        return decide(request, delivery, stored);
+    }
+
+    private boolean usable(CacheRequest request, CacheEntry stored, long now) {
+        long lifetime = CachePolicy.mustValidateEachTime(stored.cacheControl) ? 0 : stored.lifetime;
+        return CachePolicy.requestAccepts(request.cacheControl(), lifetime, stored.age(now), stored.immutable());
+    }
+
+    /** What to do with a request given its stored entry (or null). On the request's loop. */
+    private ResponseHandle decide(CacheRequest request, Delivery delivery, CacheEntry stored) {
+        long now = now();
+        EventLoop loop = delivery.loop;
+        String primary = request.primaryKey();
+        if (stored != null) {
+            long age = stored.age(now);
+            long lifetime = CachePolicy.mustValidateEachTime(stored.cacheControl) ? 0 : stored.lifetime;
+            if (usable(request, stored, now)) {
+                count("hit");
+                delivery.serveEntry(stored, "hit");
+                return delivery;
+            }
+            long swr = CachePolicy.staleWhileRevalidate(stored.cacheControl);
+            if (age >= lifetime && age - lifetime <= swr && CachePolicy.requestAccepts(request.cacheControl(),
+                    lifetime + swr, age, false)) {
+                // RFC 5861 §3: serve the stale response now, refresh it in the background.
+                count("stale");
+                Fill refresh = new Fill(this, request, null, stored, "fwd=stale", true, loop);
+                if (fills.putIfAbsent(primary, refresh) == null) {
+                    refresh.start();
+                }
+                delivery.serveEntry(stored, "fwd=stale; detail=stale-while-revalidate");
+                return delivery;
+            }
+        }
+        if (request.cacheControl().has("only-if-cached")) {
+            // RFC 9111 §5.2.1.7: no stored response that can be used → 504.
+            count("miss");
+            delivery.fail(new UpstreamException(UpstreamException.Kind.CONNECT_TIMEOUT,
+                    "only-if-cached: no usable stored response", null));
+            return delivery;
+        }
+        // RFC 9211 §2.2: fwd=request when a usable (fresh) entry was passed over because of the request.
+        String reason = stored == null ? "fwd=miss"
+                : stored.age(now) < stored.lifetime && !CachePolicy.mustValidateEachTime(stored.cacheControl)
+                ? "fwd=request" : "fwd=stale";
+        while (true) {
+            Fill running = fills.get(primary);
+            if (running != null) {
+                if (running.join(delivery)) {
+                    count("collapsed");
+                } else {
+                    count("miss");
+                    fetchAlone(delivery);
+                }
+                return delivery;
+            }
+            Fill fill = new Fill(this, request, delivery, stored, reason, true, loop);
+            if (fills.putIfAbsent(primary, fill) == null) {
+                count(stored == null ? "miss" : "stale");
+                fill.start();
+                return delivery;
+            }
+        }
+    }
+
+    private CacheEntry lookup(CacheRequest request) {
+        List<String> names = varyIndex.getIfPresent(request.primaryKey());
+        return names == null ? null : l1.getIfPresent(request.secondaryKey(names));
+    }
+
+    private static boolean hasBody(HttpRequest head) {
+        return HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
+    }
+
+    /** A client that cannot share a fill sends its own request (not registered: nobody joins it). */
+    void fetchAlone(Delivery delivery) {
+        delivery.loop.execute(() -> {
+            if (!delivery.isAborted()) {
+                new Fill(this, delivery.request, delivery, null, "fwd=miss", false, delivery.loop).start();
+            }
+        });
+    }
+
+    /** Stores a complete entry in L1 and, in the background, on disk. */
+    void store(CacheEntry entry) {
+        storeInMemory(entry);
+        if (disk != null) {
+            disk.write(entry);
+        }
+    }
+
+    private void storeInMemory(CacheEntry entry) {
+        varyIndex.put(entry.primaryKey, entry.varyNames);
+        l1.put(entry.key, entry);
+    }
+
+    void invalidate(CacheEntry entry) {
+        l1.asMap().remove(entry.key, entry);
+        if (disk != null) {
+            disk.remove(entry.key);
+        }
+    }
+
+    /** Finishes pending disk writes and stops the disk tier's thread. */
+    @Override
+    public void close() {
+        if (disk != null) {
+            disk.close();
+        }
+    }
+
+    void unregister(String primaryKey, Fill fill) {
+        fills.remove(primaryKey, fill);
+    }
+
+    /** The stale entry updated with a 304's fields (RFC 9111 §4.3.4), stored and returned. */
+    CacheEntry refresh(CacheEntry stale, HttpHeaders notModified, long requestTime, long responseTime) {
+        HttpHeaders merged = stale.headers.copy();
+        HttpHeaders update = CacheEntry.storedHeaders(notModified);
+        update.remove(HttpHeaderNames.CONTENT_LENGTH); // §4.3.4: a 304's length is not the body's
+        for (String name : update.names()) {
+            merged.set(name, update.getAll(name));
+        }
+        CacheControl cc = CacheControl.parse(merged);
+        long lifetime = CachePolicy.freshnessLifetime(stale.status.code(), merged, cc, responseTime,
+                maxHeuristicMillis(), negativeTtlMillis());
+        CacheEntry refreshed = new CacheEntry(stale.primaryKey, stale.key, stale.status, merged, stale.varyNames,
+                requestTime, responseTime, lifetime, stale.body);
+        store(refreshed);
+        return refreshed;
+    }
+
+    /** Whether stale-if-error lets {@code stale} be served at {@code now} (RFC 5861 §4, capped by the config). */
+    boolean staleIfErrorAllows(CacheEntry stale, long now) {
+        long staleness = stale.age(now) - stale.lifetime;
+        return staleness <= CachePolicy.staleIfError(stale.cacheControl, config.maxStaleIfError().toMillis());
+    }
+
+    void count(String result) {
+        metrics.cacheResult(result);
+    }
+
+    void servedFromMemory(long bytes) {
+        metrics.cacheServed("l1", bytes);
+    }
+
+    UpstreamClient upstream() {
+        return upstream;
+    }
+
+    String nodeId() {
+        return nodeId;
+    }
+
+    long now() {
+        return clock.getAsLong();
+    }
+
+    long maxObjectBytes() {
+        return config.l1MaxObjectBytes();
+    }
+
+    long maxHeuristicMillis() {
+        return config.maxHeuristicLifetime().toMillis();
+    }
+
+    long negativeTtlMillis() {
+        return config.negativeTtl().toMillis();
+    }
+}
