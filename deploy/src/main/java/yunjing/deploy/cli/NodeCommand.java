@@ -9,6 +9,7 @@ import yunjing.deploy.run.Endpoints;
 import yunjing.deploy.run.LaunchException;
 import yunjing.deploy.run.MirrorNetwork;
 import yunjing.deploy.run.PortMode;
+import yunjing.deploy.run.RunOptions;
 import yunjing.deploy.run.RunningRole;
 
 import java.io.PrintWriter;
@@ -28,6 +29,9 @@ final class NodeCommand implements Runnable {
     @Mixin
     TopologyOptions options;
 
+    @Mixin
+    GeoOptions geo;
+
     @Option(names = "--id", required = true, paramLabel = "ID", description = "Node id from the topology, or 'dns'.")
     String id;
 
@@ -39,8 +43,8 @@ final class NodeCommand implements Runnable {
         PrintWriter out = spec.commandLine().getOut();
         MirrorNetwork network;
         try {
-            network = MirrorNetwork.start(options.topology(), options.state(), PortMode.TOPOLOGY,
-                    Duration.ofSeconds(5), Set.of(id));
+            network = MirrorNetwork.start(options.topology(), options.state(),
+                    geo.applyTo(RunOptions.of(PortMode.TOPOLOGY, Duration.ofSeconds(5))), Set.of(id));
         } catch (LaunchException e) {
             throw CliException.usage(e.getMessage(), e);
         }

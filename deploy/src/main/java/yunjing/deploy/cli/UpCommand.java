@@ -8,6 +8,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import yunjing.deploy.run.LaunchException;
 import yunjing.deploy.run.MirrorNetwork;
 import yunjing.deploy.run.PortMode;
+import yunjing.deploy.run.RunOptions;
 import yunjing.deploy.topology.Topology;
 
 import java.io.PrintWriter;
@@ -22,6 +23,9 @@ final class UpCommand implements Runnable {
 
     @Mixin
     TopologyOptions options;
+
+    @Mixin
+    GeoOptions geo;
 
     @Option(names = "--ephemeral-ports",
             description = "Listen on ephemeral ports instead of the topology's (the table shows the real ones).")
@@ -42,8 +46,8 @@ final class UpCommand implements Runnable {
         MirrorNetwork network;
         try {
             // Fast probes while starting so readiness settles in seconds; still bounded by the 3-failure rule.
-            network = MirrorNetwork.startAll(topology, options.state(),
-                    ephemeralPorts ? PortMode.EPHEMERAL : PortMode.TOPOLOGY, Duration.ofSeconds(1));
+            network = MirrorNetwork.startAll(topology, options.state(), geo.applyTo(
+                    RunOptions.of(ephemeralPorts ? PortMode.EPHEMERAL : PortMode.TOPOLOGY, Duration.ofSeconds(1))));
         } catch (LaunchException e) {
             throw CliException.usage(e.getMessage(), e);
         }

@@ -12,7 +12,8 @@ import java.io.PrintWriter;
  */
 @Command(name = "yunjing", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "yunjing (云镜): CDN mirror and smart DNS for a large-model API.",
-        subcommands = {UpCommand.class, NodeCommand.class, StatusCommand.class, ModelCommand.class,
+        subcommands = {UpCommand.class, NodeCommand.class, StatusCommand.class, ModelCommand.class, DnsCommand.class,
+                GeoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class YunjingCommand implements Runnable {
 

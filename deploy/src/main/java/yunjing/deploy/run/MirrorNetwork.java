@@ -7,9 +7,11 @@ import yunjing.deploy.topology.Topology;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Roles of one topology running in this process: every node plus the DNS ({@code yunjing up}),
@@ -24,7 +26,7 @@ public final class MirrorNetwork implements AutoCloseable {
 
     private final EventLoops loops;
     private final List<RunningRole> roles;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private MirrorNetwork(EventLoops loops, List<RunningRole> roles) {
         this.loops = loops;
@@ -32,20 +34,19 @@ public final class MirrorNetwork implements AutoCloseable {
     }
 
     /** Every node of the topology and the DNS. */
-    public static MirrorNetwork startAll(Topology topology, StateDir state, PortMode ports, Duration healthInterval)
-            throws LaunchException {
-        Set<String> all = new java.util.HashSet<>();
+    public static MirrorNetwork startAll(Topology topology, StateDir state, RunOptions options) throws LaunchException {
+        Set<String> all = new HashSet<>();
         topology.nodes().forEach(n -> all.add(n.id()));
         all.add(RoleLauncher.DNS_ID);
-        return start(topology, state, ports, healthInterval, all);
+        return start(topology, state, options, all);
     }
 
     /**
      * The roles named by {@code ids} (node ids, or {@code dns}). Unknown ids are an error that
      * lists the known ones.
      */
-    public static MirrorNetwork start(Topology topology, StateDir state, PortMode ports, Duration healthInterval,
-                                      Set<String> ids) throws LaunchException {
+    public static MirrorNetwork start(Topology topology, StateDir state, RunOptions options, Set<String> ids)
+            throws LaunchException {
         for (String id : ids) {
             if (!id.equals(RoleLauncher.DNS_ID) && topology.node(id).isEmpty()) {
                 List<String> known = new ArrayList<>(topology.nodes().stream().map(Node::id).toList());
@@ -55,9 +56,8 @@ public final class MirrorNetwork implements AutoCloseable {
             }
         }
         EventLoops loops = EventLoops.create(0, "yunjing-io");
-        Endpoints endpoints = new Endpoints(topology, ports);
-        RoleLauncher launcher = new RoleLauncher(topology, state, loops, endpoints,
-                new RoleLauncher.Timings(healthInterval, RoleLauncher.Timings.PRODUCTION.connectTimeout()));
+        Endpoints endpoints = new Endpoints(topology, options.ports());
+        RoleLauncher launcher = new RoleLauncher(topology, state, loops, endpoints, options);
         List<RunningRole> started = new ArrayList<>();
         try {
             for (Node node : topology.nodesInStartOrder()) {

@@ -16,15 +16,18 @@ import yunjing.deploy.topology.Topology;
 import yunjing.dns.DnsConfig;
 import yunjing.dns.DnsServer;
 import yunjing.dns.DnsTarget;
+import yunjing.dns.locate.LocatorConfig;
 import yunjing.origin.ModelLoadException;
 import yunjing.origin.OriginConfig;
 import yunjing.origin.OriginServer;
+import yunjing.proxy.CacheConfig;
 import yunjing.proxy.ParentConfig;
 import yunjing.proxy.ProxyConfig;
 import yunjing.proxy.ProxyServer;
 import yunjing.sync.store.ArtifactStore;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -41,24 +44,21 @@ import java.util.function.Supplier;
 final class RoleLauncher {
     /** Reserved id under which the DNS service runs in {@code yunjing node --id dns}. */
     static final String DNS_ID = "dns";
+    /** Connect timeout to parents; failover to the next parent follows it. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
     private final Topology topology;
     private final StateDir state;
     private final EventLoops loops;
     private final Endpoints endpoints;
-    private final Timings timings;
+    private final RunOptions options;
 
-    RoleLauncher(Topology topology, StateDir state, EventLoops loops, Endpoints endpoints, Timings timings) {
+    RoleLauncher(Topology topology, StateDir state, EventLoops loops, Endpoints endpoints, RunOptions options) {
         this.topology = topology;
         this.state = state;
         this.loops = loops;
         this.endpoints = endpoints;
-        this.timings = timings;
-    }
-
-    /** Probe intervals: production defaults, or fast ones so tests and `up` settle quickly. */
-    record Timings(Duration healthInterval, Duration connectTimeout) {
-        static final Timings PRODUCTION = new Timings(Duration.ofSeconds(5), Duration.ofSeconds(2));
+        this.options = options;
     }
 
     RunningRole start(Node node) throws LaunchException {
@@ -94,7 +94,7 @@ final class RoleLauncher {
             throw failed(role, registry, new LaunchException(where + "cannot listen: " + rootMessage(e), e));
         } catch (IOException e) {
             throw failed(role, registry, new LaunchException(where + rootMessage(e), e));
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             // The origin reports a listener it cannot bind this way; the cause says why.
             throw failed(role, registry, new LaunchException(where + rootMessage(e.getCause()), e));
         } catch (InterruptedException e) {
@@ -117,7 +117,7 @@ final class RoleLauncher {
             List<String> services = topology.services().keySet().stream().map(topology::serviceFqdn).toList();
             DnsConfig config = new DnsConfig(topology.zone(), endpoints.bind(topology.dns().listen()), services, targets,
                     List.of(topology.dns().listen().getAddress()), null, topology.dns().ttlSeconds(),
-                    topology.dns().maxAnswers(), timings.healthInterval(), 3);
+                    topology.dns().maxAnswers(), options.healthInterval(), 3, locatorConfig());
             dns = DnsServer.start(config, loops, registry);
             DnsServer server = dns;
             Supplier<Readiness> readiness = () -> Readiness.of(server.isReady(), "edges " + describe(server.targetHealth()));
@@ -131,6 +131,15 @@ final class RoleLauncher {
         }
     }
 
+    /** GeoIP/ASN data and operator lines for the DNS, or null to steer by health alone. */
+    private LocatorConfig locatorConfig() {
+        if (options.geo() == null && options.linesFile() == null) {
+            return null;
+        }
+        return options.geo() != null ? options.geo().locatorConfig(options.linesFile())
+                : new LocatorConfig(null, null, options.linesFile(), null);
+    }
+
     private ProxyConfig proxyConfig(Node node) throws LaunchException, IOException {
         List<ParentConfig> parents = new ArrayList<>();
         for (String parent : node.parents()) {
@@ -139,7 +148,8 @@ final class RoleLauncher {
         NodeCertificate cert = certificate(node);
         return new ProxyConfig(node.id(), node.tier().label(), endpoints.bind(node, node.ports().http()),
                 endpoints.bind(node, node.ports().https()), cert.chain(), cert.key(), parents,
-                timings.connectTimeout(), timings.healthInterval());
+                CONNECT_TIMEOUT, options.healthInterval(),
+                CacheConfig.withDisk(state.root().resolve("cache").resolve(node.id())));
     }
 
     /** Names on a node certificate: its id, the service names (clients reach edges by them) and its address. */

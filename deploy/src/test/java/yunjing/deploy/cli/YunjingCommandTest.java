@@ -196,4 +196,33 @@ class YunjingCommandTest {
         assertTrue(r.out().contains("gz-unicom") && r.out().contains("down"), r.out());
         assertTrue(r.out().contains("8 not ready"), r.out());
     }
+
+    @Test
+    void geoAndDnsCommands_badInputExits2WithAHint() throws IOException {
+        Path empty = Files.createDirectories(tmp.resolve("empty-geo"));
+        Result explain = run("dns", "explain", "--geo-dir", empty.toString(), "58.32.0.1");
+        assertEquals(2, explain.code());
+        assertTrue(explain.err().contains("yunjing geo fetch"), explain.err());
+        assertOneLine(explain.err());
+
+        Result badIp = run("dns", "explain", "--geo-dir", empty.toString(), "not-an-ip");
+        assertEquals(2, badIp.code());
+        assertTrue(badIp.err().contains("'not-an-ip' is not an IPv4 or IPv6 literal"), badIp.err());
+
+        Result up = run("up", "--topology", topologyOnFreePorts(null).toString(), "--geo-dir", empty.toString(),
+                "--state-dir", tmp.resolve("state").toString());
+        assertEquals(2, up.code());
+        assertTrue(up.err().contains("no GeoLite2-City.mmdb or asn.csv"), up.err());
+        assertEquals(2, run("geo").code());
+    }
+
+    @Test
+    void dnsExplain_withLinesOnly_namesTheDecidingLine() throws IOException {
+        Path geo = Files.createDirectories(tmp.resolve("geo"));
+        Path lines = Files.writeString(tmp.resolve("lines.txt"), "10.9.0.0/16 unicom GD gz-unicom\n");
+        Result r = run("dns", "explain", "--geo-dir", geo.toString(), "--lines", lines.toString(), "10.9.1.2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("carrier=unicom") && r.out().contains("province=GD") && r.out().contains("node=gz-unicom"),
+                r.out());
+    }
 }

@@ -63,7 +63,7 @@ class LocalNetworkTest {
     @BeforeAll
     static void startNetwork() throws Exception {
         topology = TopologyLoader.loadEmbedded();
-        network = MirrorNetwork.startAll(topology, new StateDir(state), PortMode.EPHEMERAL, Duration.ofMillis(200));
+        network = MirrorNetwork.startAll(topology, new StateDir(state), RunOptions.of(PortMode.EPHEMERAL, Duration.ofMillis(200)));
         network.awaitReady(Duration.ofSeconds(60));
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
