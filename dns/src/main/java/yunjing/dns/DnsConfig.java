@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * Immutable configuration of one authoritative server. Names are normalised to absolute form (a
  * trailing dot is added when missing; names are always read as absolute, never relative to the zone).
- * Zero for {@code answerTtlSeconds}, {@code maxAnswers} and {@code failuresToMarkDown}, and null for
+ * Zero for {@code answerTtlSeconds}, {@code maxAnswers}, {@code failuresToMarkDown}, {@code successesToMarkUp},
+ * {@code rrlSlip} and {@code maxTcpConnections}, and null for
  * {@code healthInterval}, select the defaults below.
  *
  * @param zone                the zone we are authoritative for, e.g. {@code mirror.test.}
@@ -33,6 +34,14 @@ import java.util.Set;
  * @param locator             where client-location data lives; null = no location data: steering
  *                            looks at health and weight only ({@code HealthWeightedPolicy}); set =
  *                            carrier/province steering ({@code CarrierProvincePolicy})
+ * @param successesToMarkUp   consecutive successful probes that bring a down target back (default 2)
+ * @param healthStateFile     optional file where health states and drains survive a restart; null = not kept
+ * @param rrlResponsesPerSecond UDP responses per second allowed to one client block (IPv4 /24, IPv6 /56),
+ *                            response rate limiting as in BIND; 0 = off (the default)
+ * @param rrlSlip             with RRL on, every {@code rrlSlip}-th limited response is sent truncated (TC)
+ *                            instead of dropped, so real clients retry over TCP (default 2; 1 = all slip)
+ * @param maxTcpConnections   most TCP connections open at once; excess ones are closed on accept
+ *                            (default {@value #DEFAULT_MAX_TCP_CONNECTIONS})
  */
 public record DnsConfig(
         String zone,
@@ -45,12 +54,20 @@ public record DnsConfig(
         int maxAnswers,
         Duration healthInterval,
         int failuresToMarkDown,
-        LocatorConfig locator) {
+        LocatorConfig locator,
+        int successesToMarkUp,
+        Path healthStateFile,
+        int rrlResponsesPerSecond,
+        int rrlSlip,
+        int maxTcpConnections) {
 
     public static final int DEFAULT_ANSWER_TTL_SECONDS = 30;
     public static final int DEFAULT_MAX_ANSWERS = 2;
     public static final Duration DEFAULT_HEALTH_INTERVAL = Duration.ofSeconds(5);
     public static final int DEFAULT_FAILURES_TO_MARK_DOWN = 3;
+    public static final int DEFAULT_SUCCESSES_TO_MARK_UP = 2;
+    public static final int DEFAULT_RRL_SLIP = 2;
+    public static final int DEFAULT_MAX_TCP_CONNECTIONS = 1024;
 
     /** Without location data: health and weight steering only. */
     public DnsConfig(String zone, InetSocketAddress bind, List<String> serviceNames, List<DnsTarget> targets,
@@ -58,6 +75,14 @@ public record DnsConfig(
             Duration healthInterval, int failuresToMarkDown) {
         this(zone, bind, serviceNames, targets, nameserverAddresses, zoneFile, answerTtlSeconds, maxAnswers,
                 healthInterval, failuresToMarkDown, null);
+    }
+
+    /** With location data, and defaults for hysteresis up, the state file (none) and protection (RRL off). */
+    public DnsConfig(String zone, InetSocketAddress bind, List<String> serviceNames, List<DnsTarget> targets,
+            List<InetAddress> nameserverAddresses, Path zoneFile, int answerTtlSeconds, int maxAnswers,
+            Duration healthInterval, int failuresToMarkDown, LocatorConfig locator) {
+        this(zone, bind, serviceNames, targets, nameserverAddresses, zoneFile, answerTtlSeconds, maxAnswers,
+                healthInterval, failuresToMarkDown, locator, 0, null, 0, 0, 0);
     }
 
     public DnsConfig {
@@ -99,6 +124,13 @@ public record DnsConfig(
         answerTtlSeconds = orDefault("answerTtlSeconds", answerTtlSeconds, DEFAULT_ANSWER_TTL_SECONDS);
         maxAnswers = orDefault("maxAnswers", maxAnswers, DEFAULT_MAX_ANSWERS);
         failuresToMarkDown = orDefault("failuresToMarkDown", failuresToMarkDown, DEFAULT_FAILURES_TO_MARK_DOWN);
+        successesToMarkUp = orDefault("successesToMarkUp", successesToMarkUp, DEFAULT_SUCCESSES_TO_MARK_UP);
+        if (rrlResponsesPerSecond < 0) {
+            throw new IllegalArgumentException("rrlResponsesPerSecond: " + rrlResponsesPerSecond
+                    + " (expected: > 0, or 0 for off)");
+        }
+        rrlSlip = orDefault("rrlSlip", rrlSlip, DEFAULT_RRL_SLIP);
+        maxTcpConnections = orDefault("maxTcpConnections", maxTcpConnections, DEFAULT_MAX_TCP_CONNECTIONS);
         if (healthInterval == null) {
             healthInterval = DEFAULT_HEALTH_INTERVAL;
         } else if (healthInterval.isNegative() || healthInterval.isZero()) {

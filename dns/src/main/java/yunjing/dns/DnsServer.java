@@ -11,8 +11,10 @@ import yunjing.dns.health.HealthChecker;
 import yunjing.dns.locate.ClientLocator;
 import yunjing.dns.steer.CarrierProvincePolicy;
 import yunjing.dns.steer.HealthWeightedPolicy;
+import yunjing.dns.steer.SettlingTtlPolicy;
 import yunjing.dns.steer.SteeringPolicy;
 import yunjing.dns.wire.DnsListeners;
+import yunjing.dns.wire.Protection;
 import yunjing.dns.zone.ZoneData;
 import yunjing.dns.zone.ZoneLoader;
 
@@ -84,7 +86,7 @@ public final class DnsServer implements AutoCloseable {
         ZoneData zone = ZoneLoader.load(origin, steered, config.nameserverAddresses(), config.zoneFile(),
                 System.currentTimeMillis() / 1000);
         HealthChecker health = new HealthChecker(config.targets(), config.healthInterval(),
-                config.failuresToMarkDown(), PROBE_TIMEOUT);
+                config.failuresToMarkDown(), config.successesToMarkUp(), PROBE_TIMEOUT, config.healthStateFile());
         ClientLocator locator = null;
         DnsListeners listeners;
         try {
@@ -97,8 +99,10 @@ public final class DnsServer implements AutoCloseable {
                 policy = new CarrierProvincePolicy(config.targets(), health::isHealthy, locator::lookup,
                         config.answerTtlSeconds(), config.maxAnswers());
             }
+            policy = new SettlingTtlPolicy(policy, health::unsettled);
             listeners = DnsListeners.bind(config.bind(), loops, new Responder(zone, policy), metrics,
-                    DnsListeners.TCP_IDLE_TIMEOUT);
+                    DnsListeners.TCP_IDLE_TIMEOUT, new Protection(config.rrlResponsesPerSecond(), config.rrlSlip(),
+                            config.maxTcpConnections()));
         } catch (IOException | InterruptedException | RuntimeException e) {
             health.close();
             closeQuietly(locator);
@@ -147,7 +151,19 @@ public final class DnsServer implements AutoCloseable {
         return !closed.get() && listeners.isActive() && health.firstRoundDone();
     }
 
-    /** Target id → healthy (not probed yet counts as healthy), in configuration order. */
+    /**
+     * Takes the target out of every answer at once ({@code true}), whatever its probes say, or lets
+     * it back ({@code false}); kept in the health state file when one is configured. While every
+     * candidate of a name is down or draining, the name fails open to all of them.
+     *
+     * @return whether this changed the target's draining state
+     * @throws IllegalArgumentException for an id that is not a configured target
+     */
+    public boolean drain(String id, boolean draining) {
+        return health.drain(id, draining);
+    }
+
+    /** Target id → healthy (not probed yet counts as healthy; draining does not), in configuration order. */
     public Map<String, Boolean> targetHealth() {
         return health.snapshot();
     }

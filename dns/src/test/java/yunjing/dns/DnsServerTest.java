@@ -77,6 +77,20 @@ class DnsServerTest {
         return server;
     }
 
+    /**
+     * Waits until steered answers carry {@code ttl}: right after a health change they carry at most
+     * 5 s for {@code interval × successesToMarkUp} (100 ms here).
+     */
+    private static void awaitSettledTtl(DnsServer server, long ttl) {
+        Await.until("TTL " + ttl, WAIT, () -> {
+            try {
+                return ask(server, "api.mirror.test.", Type.A).getSection(Section.ANSWER).get(0).getTTL() == ttl;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
     private static void awaitHealth(DnsServer server, String id, boolean healthy) {
         Await.until(id + " healthy=" + healthy, WAIT, () -> server.targetHealth().get(id) == healthy);
     }
@@ -86,6 +100,7 @@ class DnsServerTest {
         dns.readyz().set("t3", 503);
         DnsServer server = startReady();
         awaitHealth(server, "t3", false);
+        awaitSettledTtl(server, 30);
         Set<InetAddress> seen = new HashSet<>();
         for (int i = 0; i < 6; i++) {
             Message r = ask(server, "api.mirror.test.", Type.A);
@@ -131,18 +146,21 @@ class DnsServerTest {
     }
 
     @Test
-    void allTargetsDownFailsOpenWithShortTtl() throws Exception {
+    void allTargetsDownFailsOpenWithHalfTheTtl() throws Exception {
         DnsServerExtension.TARGET_IDS.forEach(id -> dns.readyz().set(id, 503));
         DnsServer server = startReady();
         Await.until("all down", WAIT, () -> !server.targetHealth().containsValue(true));
+        awaitSettledTtl(server, 15);
+        double failOpenBefore = dns.registry.counter("yunjing.dns.failopen").count();
         Set<InetAddress> seen = new HashSet<>();
         for (int i = 0; i < 6; i++) {
             Message r = ask(server, "api.mirror.test.", Type.A);
             assertEquals(2, r.getSection(Section.ANSWER).size());
-            r.getSection(Section.ANSWER).forEach(record -> assertEquals(5, record.getTTL()));
+            r.getSection(Section.ANSWER).forEach(record -> assertEquals(15, record.getTTL()));
             seen.addAll(addresses(r));
         }
         assertEquals(Set.of(T1, T2, T3), seen, "answers from all targets");
+        assertEquals(6, dns.registry.counter("yunjing.dns.failopen").count() - failOpenBefore, 0.0);
     }
 
     @Test

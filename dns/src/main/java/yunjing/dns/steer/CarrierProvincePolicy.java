@@ -38,7 +38,7 @@ import java.util.function.Predicate;
  * group by measured RTT is not done yet; {@link RttTable} is where it will come from.
  *
  * <p>When no target of the family is healthy it fails open exactly as {@link HealthWeightedPolicy}
- * does: all of them, with a TTL of at most {@value HealthWeightedPolicy#FAIL_OPEN_TTL_SECONDS} s.
+ * does: all of them, with half the TTL ({@link HealthWeightedPolicy#failOpenTtlSeconds}).
  *
  * <p>ECS scope: the answer depends on the client only through its {@link Location}, so it is the
  * same across the block the locator reports as constant around the client; that prefix length is
@@ -111,7 +111,7 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
         if (up.isEmpty()) {
             List<DnsTarget> all = family.stream().map(Candidate::target).toList();
             return answer(rotation(new GroupKey(v4, "fail-open", null, null)).pick(all, maxAnswers),
-                    Math.min(HealthWeightedPolicy.FAIL_OPEN_TTL_SECONDS, ttlSeconds), true, "fail-open", 0);
+                    HealthWeightedPolicy.failOpenTtlSeconds(ttlSeconds), true, "fail-open", 0);
         }
 
         ClientSubnetOption ecs = ClientSubnet.of(query.query());

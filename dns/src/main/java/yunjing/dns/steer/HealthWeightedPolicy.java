@@ -17,12 +17,17 @@ import java.util.function.Predicate;
  * <p>When no target of the family is healthy it <em>fails open</em>: it answers from all of them,
  * as gdnsd and Route 53 do, because a health checker that cannot reach anything more often means
  * the checker's own network is broken than that every node is down, and an empty answer would take
- * the whole service off the air. Fail-open answers get a short TTL so resolvers come back soon.
+ * the whole service off the air. Fail-open answers get half the TTL so resolvers come back sooner.
  */
 public final class HealthWeightedPolicy implements SteeringPolicy {
 
-    /** TTL of fail-open answers, in seconds. */
-    public static final long FAIL_OPEN_TTL_SECONDS = 5;
+    /**
+     * TTL of fail-open answers: half the configured TTL (at least 1 s), so resolvers come back
+     * sooner while every node looks down, without hammering us if the checker is what is broken.
+     */
+    public static long failOpenTtlSeconds(long ttlSeconds) {
+        return Math.max(1, ttlSeconds / 2);
+    }
 
     private final List<DnsTarget> ipv4;
     private final List<DnsTarget> ipv6;
@@ -70,7 +75,7 @@ public final class HealthWeightedPolicy implements SteeringPolicy {
         for (DnsTarget t : picked) {
             addresses.add(t.address());
         }
-        return new SteeringAnswer(addresses, failOpen ? Math.min(FAIL_OPEN_TTL_SECONDS, ttlSeconds) : ttlSeconds,
+        return new SteeringAnswer(addresses, failOpen ? failOpenTtlSeconds(ttlSeconds) : ttlSeconds,
                 failOpen);
     }
 }

@@ -56,18 +56,25 @@ public final class DnsListeners implements AutoCloseable {
 
     public static DnsListeners bind(InetSocketAddress address, EventLoops loops, Responder responder,
             MeterRegistry registry, Duration tcpIdleTimeout) throws BindException, InterruptedException {
+        return bind(address, loops, responder, registry, tcpIdleTimeout, Protection.DEFAULT);
+    }
+
+    public static DnsListeners bind(InetSocketAddress address, EventLoops loops, Responder responder,
+            MeterRegistry registry, Duration tcpIdleTimeout, Protection protection)
+            throws BindException, InterruptedException {
         Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(protection, "protection");
         Objects.requireNonNull(loops, "loops");
         QueryMetrics metrics = new QueryMetrics(Objects.requireNonNull(registry, "registry"));
         QueryProcessor processor = new QueryProcessor(Objects.requireNonNull(responder, "responder"), metrics);
         int attempts = address.getPort() == 0 ? BIND_ATTEMPTS : 1;
         for (int attempt = 1; ; attempt++) {
             ChannelGroup connections = new DefaultChannelGroup("dns-tcp", GlobalEventExecutor.INSTANCE);
-            Channel udp = bindUdp(address, loops, processor, metrics);
+            Channel udp = bindUdp(address, loops, processor, metrics, protection);
             InetSocketAddress udpAddress = (InetSocketAddress) udp.localAddress();
             InetSocketAddress tcpWanted = new InetSocketAddress(address.getAddress(), udpAddress.getPort());
             try {
-                Channel tcp = bindTcp(tcpWanted, loops, processor, tcpIdleTimeout, connections);
+                Channel tcp = bindTcp(tcpWanted, loops, processor, tcpIdleTimeout, connections, protection, metrics);
                 return new DnsListeners(udp, tcp, connections);
             } catch (BindException | InterruptedException e) {
                 udp.close().awaitUninterruptibly();
@@ -79,24 +86,28 @@ public final class DnsListeners implements AutoCloseable {
     }
 
     private static Channel bindUdp(InetSocketAddress address, EventLoops loops, QueryProcessor processor,
-            QueryMetrics metrics) throws BindException, InterruptedException {
+            QueryMetrics metrics, Protection protection) throws BindException, InterruptedException {
+        ResponseRateLimiter limiter = protection.rrlResponsesPerSecond() == 0 ? null
+                : new ResponseRateLimiter(protection.rrlResponsesPerSecond(), protection.rrlSlip());
         Bootstrap b = new Bootstrap()
                 .group(loops.group())
                 .channel(loops.datagramChannel())
                 .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(UDP_RECEIVE_BUFFER))
-                .handler(new DnsUdpHandler(processor, metrics));
+                .handler(new DnsUdpHandler(processor, metrics, limiter));
         return await(b.bind(address), "udp", address);
     }
 
     private static Channel bindTcp(InetSocketAddress address, EventLoops loops, QueryProcessor processor,
-            Duration idleTimeout, ChannelGroup connections) throws BindException, InterruptedException {
+            Duration idleTimeout, ChannelGroup connections, Protection protection, QueryMetrics metrics)
+            throws BindException, InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.group())
                 .channel(loops.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 // Bounded per-connection memory: past 64 KiB queued, the handler stops reading.
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                .childHandler(new DnsTcpInitializer(processor, idleTimeout, connections));
+                .childHandler(new DnsTcpInitializer(processor, idleTimeout, connections,
+                        protection.maxTcpConnections(), metrics));
         return await(b.bind(address), "tcp", address);
     }
 

@@ -10,6 +10,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Builds the pipeline of an accepted DNS-over-TCP connection; handler names and order live here:
@@ -17,6 +18,9 @@ import java.util.concurrent.TimeUnit;
  *   idle → frameDecoder → framePrepender → query
  * </pre>
  * DNS over TCP prefixes every message with its length as two bytes (RFC 1035 section 4.2.2).
+ * Past {@code maxConnections} open connections, a newly accepted one is closed at once (counted
+ * as {@code yunjing.dns.dropped{reason=tcp-limit}}): a client holding connections open cannot
+ * exhaust our file descriptors (RFC 7766 section 10).
  */
 final class DnsTcpInitializer extends ChannelInitializer<Channel> {
 
@@ -28,15 +32,34 @@ final class DnsTcpInitializer extends ChannelInitializer<Channel> {
     private final QueryProcessor processor;
     private final Duration idleTimeout;
     private final ChannelGroup connections;
+    private final int maxConnections;
+    private final QueryMetrics metrics;
+    private final AtomicInteger open = new AtomicInteger(); // accepted and not yet closed
 
     DnsTcpInitializer(QueryProcessor processor, Duration idleTimeout, ChannelGroup connections) {
+        this(processor, idleTimeout, connections, Integer.MAX_VALUE, null);
+    }
+
+    DnsTcpInitializer(QueryProcessor processor, Duration idleTimeout, ChannelGroup connections, int maxConnections,
+            QueryMetrics metrics) {
         this.processor = processor;
         this.idleTimeout = idleTimeout;
         this.connections = connections;
+        this.maxConnections = maxConnections;
+        this.metrics = metrics;
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        if (open.incrementAndGet() > maxConnections) {
+            open.decrementAndGet();
+            if (metrics != null) {
+                metrics.dropped("tcp-limit");
+            }
+            ch.close();
+            return;
+        }
+        ch.closeFuture().addListener(f -> open.decrementAndGet());
         connections.add(ch); // closed with the server; removed by the group when it closes
         ChannelPipeline p = ch.pipeline();
         p.addLast(IDLE, new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));

@@ -9,7 +9,8 @@ import io.netty.channel.socket.DatagramPacket;
 import java.lang.System.Logger.Level;
 
 /**
- * Answers UDP queries, one datagram in, at most one out. Runs on the datagram channel's event loop.
+ * Answers UDP queries, one datagram in, at most one out. Runs on the datagram channel's event loop,
+ * which also confines the optional {@link ResponseRateLimiter}.
  *
  * <p>Buffer ownership: the inbound packet is released by {@link SimpleChannelInboundHandler} after
  * {@link #channelRead0}; the response wraps a fresh array whose ownership passes to the write.
@@ -22,10 +23,16 @@ final class DnsUdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
 
     private final QueryProcessor processor;
     private final QueryMetrics metrics;
+    private final ResponseRateLimiter limiter; // null: RRL off
 
     DnsUdpHandler(QueryProcessor processor, QueryMetrics metrics) {
+        this(processor, metrics, null);
+    }
+
+    DnsUdpHandler(QueryProcessor processor, QueryMetrics metrics, ResponseRateLimiter limiter) {
         this.processor = processor;
         this.metrics = metrics;
+        this.limiter = limiter;
     }
 
     @Override
@@ -33,6 +40,23 @@ final class DnsUdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         byte[] response = processor.process(ByteBufUtil.getBytes(packet.content()), Transport.UDP, packet.sender());
         if (response == null) {
             return;
+        }
+        if (limiter != null) {
+            switch (limiter.check(packet.sender().getAddress(), System.nanoTime())) {
+                case SEND -> { }
+                case DROP -> {
+                    metrics.dropped("rate-limit");
+                    return;
+                }
+                case SLIP -> {
+                    response = QueryProcessor.slip(response);
+                    if (response == null) {
+                        metrics.dropped("rate-limit");
+                        return;
+                    }
+                    metrics.slipped();
+                }
+            }
         }
         if (!ctx.channel().isWritable()) {
             metrics.dropped("backlog");

@@ -19,7 +19,12 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code yunjing.dns.truncated} (counter; UDP answers sent with TC),
  * <li>{@code yunjing.dns.dropped} (counter; tag {@code reason}: packets that got no answer at all),
  * <li>{@code yunjing.dns.steered} (counter; tag {@code rule}: answers of steered names by the rule that
- *     chose them, e.g. {@code carrier+province}, {@code any}, {@code fail-open}, {@code health}).
+ *     chose them, e.g. {@code carrier+province}, {@code any}, {@code fail-open}, {@code health}),
+ * <li>{@code yunjing.dns.failopen} (counter; steered answers given from all targets because none of
+ *     the name's candidates was healthy),
+ * <li>{@code yunjing.dns.slipped} (counter; rate-limited UDP responses sent truncated instead of dropped),
+ * <li>{@code yunjing.dns.errors} (counter; exceptions caught while handling a packet, which would
+ *     otherwise have escaped: each got SERVFAIL or no answer).
  * </ul>
  * Query types outside a fixed set are counted as {@code other}, so a scan of all 65536 types
  * cannot blow up the registry. Thread-safe; meters are cached so the hot path does one map lookup.
@@ -41,6 +46,9 @@ final class QueryMetrics {
     private final Timer udpLatency;
     private final Timer tcpLatency;
     private final Counter truncated;
+    private final Counter failOpen;
+    private final Counter errors;
+    private final Counter slipped;
 
     QueryMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -48,6 +56,15 @@ final class QueryMetrics {
         this.tcpLatency = latency(registry, Transport.TCP);
         this.truncated = Counter.builder("yunjing.dns.truncated")
                 .description("UDP answers too large for the client, sent with TC")
+                .register(registry);
+        this.failOpen = Counter.builder("yunjing.dns.failopen")
+                .description("steered answers from all targets because none of the name's candidates was healthy")
+                .register(registry);
+        this.errors = Counter.builder("yunjing.dns.errors")
+                .description("unexpected exceptions while handling a packet (answered SERVFAIL or dropped)")
+                .register(registry);
+        this.slipped = Counter.builder("yunjing.dns.slipped")
+                .description("rate-limited UDP responses sent truncated (TC) instead of dropped")
                 .register(registry);
     }
 
@@ -81,6 +98,18 @@ final class QueryMetrics {
                 .description("answers of steered names, by the steering rule that chose them")
                 .tag("rule", r)
                 .register(registry)).increment();
+    }
+
+    void failOpen() {
+        failOpen.increment();
+    }
+
+    void slipped() {
+        slipped.increment();
+    }
+
+    void error() {
+        errors.increment();
     }
 
     void dropped(String reason) {

@@ -58,7 +58,33 @@ final class QueryProcessor {
         this.metrics = metrics;
     }
 
+    /**
+     * Never throws: an unexpected exception outside the responder (which gets SERVFAIL) is
+     * counted in {@code yunjing.dns.errors} and the packet gets no answer.
+     */
     byte[] process(byte[] in, Transport transport, InetSocketAddress source) {
+        try {
+            return processUnguarded(in, transport, source);
+        } catch (RuntimeException e) {
+            metrics.error();
+            LOG.log(Level.WARNING, "handling a " + in.length + "-byte " + transport + " packet failed", e);
+            return null;
+        }
+    }
+
+    /**
+     * The TC form of an encoded response (header, question, OPT; RFC 2181 section 9), for a
+     * rate-limited response that slips; null if the response cannot be read back (never expected).
+     */
+    static byte[] slip(byte[] response) {
+        try {
+            return truncated(new Message(response)).toWire();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private byte[] processUnguarded(byte[] in, Transport transport, InetSocketAddress source) {
         long start = System.nanoTime();
         if (in.length < Header.LENGTH) {
             metrics.dropped("short");
@@ -83,6 +109,12 @@ final class QueryProcessor {
             metrics.answered(transport, Rcode.FORMERR, QueryMetrics.NO_QTYPE, start);
             return out;
         }
+        if (transport == Transport.UDP && in.length > MIN_UDP && in.length > limit(transport, query.getOPT())) {
+            // Larger than the client may send us: 512 without EDNS (RFC 1035 section 4.2.1), else
+            // its payload size capped to ours. Not a query a real resolver sends; no answer.
+            metrics.dropped("oversize");
+            return null;
+        }
         Record question = query.getQuestion();
         int qtype = question == null ? QueryMetrics.NO_QTYPE : question.getType();
         OPTRecord opt = query.getOPT();
@@ -92,7 +124,9 @@ final class QueryProcessor {
         if (header.getOpcode() != Opcode.QUERY) {
             response = error(header, question, Rcode.NOTIMP);
             rcode = Rcode.NOTIMP;
-        } else if (header.getCount(Section.QUESTION) != 1) {
+        } else if (header.getCount(Section.QUESTION) != 1 || question == null) {
+            // question == null with QDCOUNT 1: TC was set, and dnsjava then accepts a message that
+            // ends early (found by QueryProcessorFuzzTest). Incomplete query: FORMERR.
             response = error(header, null, Rcode.FORMERR);
             rcode = Rcode.FORMERR;
         } else if (optCount(query) > 1) {
@@ -108,6 +142,7 @@ final class QueryProcessor {
                 steered = reply.steered();
                 rcode = response.getHeader().getRcode();
             } catch (RuntimeException e) {
+                metrics.error();
                 LOG.log(Level.WARNING, "answering " + question + " failed", e);
                 response = error(header, question, Rcode.SERVFAIL);
                 rcode = Rcode.SERVFAIL;
@@ -121,6 +156,9 @@ final class QueryProcessor {
         metrics.answered(transport, rcode, qtype, start);
         if (steered != null) {
             metrics.steered(steered.rule());
+            if (steered.failOpen()) {
+                metrics.failOpen();
+            }
         }
         return out;
     }

@@ -44,4 +44,45 @@ class TargetStateTest {
         assertEquals(TargetState.Status.DOWN, state.record(true));
         assertTrue(state.healthy());
     }
+
+    @Test
+    void comesBackOnlyAfterTheConfiguredConsecutiveSuccesses() {
+        TargetState state = new TargetState(1, 2);
+        state.record(false);
+        assertFalse(state.healthy());
+        assertNull(state.record(true), "one success is not enough");
+        assertFalse(state.healthy());
+        assertEquals(TargetState.Status.DOWN, state.record(true));
+        assertTrue(state.healthy());
+    }
+
+    @Test
+    void failureBetweenSuccessesRestartsTheCountUp() {
+        TargetState state = new TargetState(1, 2);
+        state.record(false);
+        state.record(true);
+        state.record(false);
+        state.record(true);
+        assertFalse(state.healthy());
+        state.record(true);
+        assertTrue(state.healthy());
+    }
+
+    @Test
+    void firstSuccessFromUnknownIsEnough() {
+        TargetState state = new TargetState(3, 2);
+        assertEquals(TargetState.Status.UNKNOWN, state.record(true));
+        assertEquals(TargetState.Status.UP, state.status());
+    }
+
+    @Test
+    void restoredDownStaysDownUntilEnoughSuccesses() {
+        TargetState state = new TargetState(3, 2);
+        state.restore(TargetState.Status.DOWN);
+        assertFalse(state.healthy());
+        state.record(true);
+        assertFalse(state.healthy());
+        state.record(true);
+        assertTrue(state.healthy());
+    }
 }

@@ -125,7 +125,7 @@ class CarrierProvincePolicyTest {
         SteeringAnswer a = steerFor("10.1.2.0");
         assertTrue(a.failOpen());
         assertEquals("fail-open", a.rule());
-        assertEquals(HealthWeightedPolicy.FAIL_OPEN_TTL_SECONDS, a.ttlSeconds());
+        assertEquals(15, a.ttlSeconds());
         assertEquals(0, a.scopePrefix());
         assertEquals(1, a.addresses().size());
     }

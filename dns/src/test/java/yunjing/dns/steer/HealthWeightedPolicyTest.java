@@ -47,7 +47,7 @@ class HealthWeightedPolicyTest {
         SteeringAnswer answer = steer(Type.A);
         assertTrue(answer.failOpen());
         assertEquals(2, answer.addresses().size());
-        assertEquals(HealthWeightedPolicy.FAIL_OPEN_TTL_SECONDS, answer.ttlSeconds());
+        assertEquals(15, answer.ttlSeconds());
     }
 
     @Test

@@ -259,4 +259,58 @@ class QueryProcessorTest {
         process(query("api.mirror.test.", Type.A), Transport.UDP);
         assertEquals(1.0, fixture.registry.get("yunjing.dns.steered").tag("rule", "health").counter().count());
     }
+
+    /** A query padded with a TXT record in the additional section to {@code size} bytes or a little more. */
+    private static Message padded(Message query, int size) throws IOException {
+        int missing = size - query.toWire().length;
+        StringBuilder text = new StringBuilder();
+        while (missing > 0) {
+            int n = Math.min(200, missing);
+            text.append(text.isEmpty() ? "" : " ").append('"').append("p".repeat(n)).append('"');
+            missing -= n + 3;
+        }
+        query.addRecord(Record.fromString(name("pad.mirror.test."), Type.TXT, DClass.IN, 0, text.toString(),
+                name("mirror.test.")), Section.ADDITIONAL);
+        return query;
+    }
+
+    @Test
+    void udpQueryOver512BytesWithoutEdnsIsDroppedButAnsweredOverTcp() throws IOException {
+        byte[] big = padded(query("api.mirror.test.", Type.A), 600).toWire();
+        assertTrue(big.length > 512, "length " + big.length);
+        assertNull(fixture.processor.process(big, Transport.UDP, CLIENT));
+        assertEquals(1.0, fixture.registry.counter("yunjing.dns.dropped", "reason", "oversize").count());
+        assertNotNull(fixture.processor.process(big, Transport.TCP, CLIENT));
+    }
+
+    @Test
+    void udpQueryWithinTheEdnsPayloadIsAnsweredAndOverItDropped() throws IOException {
+        byte[] fits = padded(withOpt(query("api.mirror.test.", Type.A), 1232, 0, 0), 900).toWire();
+        assertNotNull(fixture.processor.process(fits, Transport.UDP, CLIENT));
+        byte[] over = padded(withOpt(query("api.mirror.test.", Type.A), 700, 0, 0), 900).toWire();
+        assertNull(fixture.processor.process(over, Transport.UDP, CLIENT));
+    }
+
+    @Test
+    void slipKeepsHeaderAndQuestionAndSetsTc() throws IOException {
+        byte[] full = fixture.processor.process(query("api.mirror.test.", Type.A).toWire(), Transport.UDP, CLIENT);
+        Message slipped = new Message(QueryProcessor.slip(full));
+        assertTrue(slipped.getHeader().getFlag(Flags.TC));
+        assertTrue(slipped.getHeader().getFlag(Flags.AA));
+        assertEquals(0, slipped.getSection(Section.ANSWER).size());
+        assertEquals(name("api.mirror.test."), slipped.getQuestion().getName());
+    }
+
+    /** Regression: with TC set dnsjava parses a message that ends inside the question; that was an NPE (SERVFAIL). */
+    @Test
+    void queryWithTcThatEndsInsideTheQuestionIsFormerr() throws IOException {
+        Message q = query("api.mirror.test.", Type.A);
+        q.getHeader().setID(4321);
+        byte[] wire = java.util.Arrays.copyOf(q.toWire(), 16);
+        wire[2] |= 0x02; // TC
+        Message r = new Message(fixture.processor.process(wire, Transport.UDP, CLIENT));
+        assertEquals(Rcode.FORMERR, r.getRcode());
+        assertEquals(4321, r.getHeader().getID());
+        assertEquals(0.0, fixture.registry.counter("yunjing.dns.errors").count());
+    }
 }
