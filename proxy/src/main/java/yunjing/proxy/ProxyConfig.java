@@ -21,6 +21,9 @@ import java.util.Objects;
  * @param connectTimeout upstream TCP connect timeout, also the health probe timeout
  * @param healthInterval interval of the active {@code /readyz} probes
  * @param cache          the cache tiers and their limits
+ * @param clientIdleTimeout a client connection on which nothing was read or written for this long is
+ *                       closed (keep-alive idle, a stalled client, or a response with no byte for that
+ *                       long); default {@link #DEFAULT_CLIENT_IDLE_TIMEOUT}
  */
 public record ProxyConfig(
         String nodeId,
@@ -32,7 +35,18 @@ public record ProxyConfig(
         List<ParentConfig> parents,
         Duration connectTimeout,
         Duration healthInterval,
-        CacheConfig cache) {
+        CacheConfig cache,
+        Duration clientIdleTimeout) {
+
+    public static final Duration DEFAULT_CLIENT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+    /** A node with the default client idle timeout ({@link #DEFAULT_CLIENT_IDLE_TIMEOUT}). */
+    public ProxyConfig(String nodeId, String tier, InetSocketAddress httpBind, InetSocketAddress httpsBind,
+            Path tlsCertChain, Path tlsPrivateKey, List<ParentConfig> parents, Duration connectTimeout,
+            Duration healthInterval, CacheConfig cache) {
+        this(nodeId, tier, httpBind, httpsBind, tlsCertChain, tlsPrivateKey, parents, connectTimeout,
+                healthInterval, cache, DEFAULT_CLIENT_IDLE_TIMEOUT);
+    }
 
     /** A node with the default, memory-only cache ({@link CacheConfig#memoryOnly()}). */
     public ProxyConfig(String nodeId, String tier, InetSocketAddress httpBind, InetSocketAddress httpsBind,
@@ -62,6 +76,10 @@ public record ProxyConfig(
         }
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("connectTimeout: " + connectTimeout + " (expected: > 0)");
+        }
+        Objects.requireNonNull(clientIdleTimeout, "clientIdleTimeout");
+        if (clientIdleTimeout.isNegative() || clientIdleTimeout.isZero()) {
+            throw new IllegalArgumentException("clientIdleTimeout: " + clientIdleTimeout + " (expected: > 0)");
         }
         if (healthInterval.isNegative() || healthInterval.isZero()) {
             throw new IllegalArgumentException("healthInterval: " + healthInterval + " (expected: > 0)");

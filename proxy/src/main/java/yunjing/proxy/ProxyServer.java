@@ -97,6 +97,61 @@ public final class ProxyServer implements AutoCloseable {
         return health.snapshot();
     }
 
+    /**
+     * Removes the cached response for one URL, every Vary variant of it, from memory and disk; a fill in
+     * flight for it serves its clients but stores nothing. Thread-safe; costs a scan of the entries.
+     *
+     * @param url {@code http://host[:port]/path?query}, {@code https://…} or {@code host[:port]/path?query};
+     *            host and path are normalised as for lookups (so {@code /a/../b} purges {@code /b})
+     * @return the number of entries removed (one held in memory and on disk counts once)
+     * @throws IllegalArgumentException when the URL has no host
+     */
+    public int purge(String url) {
+        String[] hostAndTarget = splitUrl(url, "url");
+        return cache.purgeKey(hostAndTarget[0], hostAndTarget[1]);
+    }
+
+    /**
+     * Removes every cached response whose key starts with {@code hostAndPathPrefix}, e.g.
+     * {@code cdn.example.com/static/} (a scheme is ignored; the host is compared lower-cased, the path
+     * prefix as given; a bare host means its whole tree). Same guarantees as {@link #purge}.
+     *
+     * @return the number of entries removed
+     * @throws IllegalArgumentException when the prefix has no host
+     */
+    public int purgePrefix(String hostAndPathPrefix) {
+        String[] hostAndPath = splitUrl(hostAndPathPrefix, "hostAndPathPrefix");
+        return cache.purgePrefix(hostAndPath[0], hostAndPath[1]);
+    }
+
+    /** A snapshot of the cache's sizes and counters since start. Thread-safe. */
+    public CacheStats cacheStats() {
+        return cache.stats();
+    }
+
+    /** {host, target} of {@code [scheme://]host[:port][/path][?query]}; target "/" when there is no path. */
+    private static String[] splitUrl(String url, String what) {
+        if (url == null) {
+            throw new IllegalArgumentException(what + ": null (expected: [http[s]://]host[:port]/path)");
+        }
+        String rest = url.strip();
+        for (String scheme : new String[] {"http://", "https://"}) {
+            if (rest.regionMatches(true, 0, scheme, 0, scheme.length())) {
+                rest = rest.substring(scheme.length());
+                break;
+            }
+        }
+        int slash = rest.indexOf('/');
+        int query = rest.indexOf('?');
+        int end = slash < 0 ? query : query < 0 ? slash : Math.min(slash, query);
+        String host = end < 0 ? rest : rest.substring(0, end);
+        String target = end < 0 ? "/" : rest.charAt(end) == '/' ? rest.substring(end) : "/" + rest.substring(end);
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException(what + ": " + url + " (expected: [http[s]://]host[:port]/path)");
+        }
+        return new String[] {host, target};
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {

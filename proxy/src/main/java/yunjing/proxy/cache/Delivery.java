@@ -47,6 +47,11 @@ final class Delivery implements ResponseHandle {
     private boolean done;
     private CacheEntry entry;
     private int next;
+    /** Offset in the body of the piece at {@link #next}. */
+    private long position;
+    /** The bytes sent: [rangeStart, rangeEnd) of the body; the whole body unless a Range selected part. */
+    private long rangeStart;
+    private long rangeEnd = Long.MAX_VALUE;
     private UpstreamExchange relay;
 
     Delivery(HttpCache cache, EventLoop loop, CacheRequest request, UpstreamListener listener) {
@@ -96,13 +101,66 @@ final class Delivery implements ResponseHandle {
         if (stored.body.isComplete()) {
             headers.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(stored.body.length()));
         }
-        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, stored.status, headers);
+        HttpResponseStatus responseStatus = stored.status;
+        if (stored.status.code() == 200) {
+            headers.set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
+        }
+        String range = request.head().headers().get(HttpHeaderNames.RANGE);
+        if (range != null && !request.isHead() && stored.status.code() == 200) {
+            // RFC 9110 §14.2: Range applies to GET; a joiner of a fill knows the length from Content-Length,
+            // else (length not known yet) the Range is ignored and the whole body is sent.
+            long length = stored.body.isComplete() ? stored.body.length() : declaredLength(stored.headers);
+            long[] selected = length >= 0 && ByteRanges.ifRangeAllows(request.head().headers(), stored.headers)
+                    ? ByteRanges.resolve(range, length) : null;
+            if (selected == ByteRanges.UNSATISFIABLE) {
+                // §15.5.17: 416 with the current length in Content-Range.
+                HttpHeaders unsatisfiable = new DefaultHttpHeaders()
+                        .set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length)
+                        .set(HttpHeaderNames.CONTENT_LENGTH, "0")
+                        .set(ProxyHeaders.CACHE_STATUS, headers.getAll(ProxyHeaders.CACHE_STATUS));
+                copyIfPresent(stored.headers, unsatisfiable, HttpHeaderNames.DATE, HttpHeaderNames.ETAG,
+                        HttpHeaderNames.LAST_MODIFIED);
+                finishBodyless(new DefaultHttpResponse(HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, unsatisfiable));
+                return;
+            }
+            if (selected != null) {
+                // §15.3.7: 206 with Content-Range; the body is the selected bytes only.
+                rangeStart = selected[0];
+                rangeEnd = selected[1] + 1;
+                responseStatus = HttpResponseStatus.PARTIAL_CONTENT;
+                headers.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + selected[0] + "-" + selected[1] + "/" + length);
+                headers.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(rangeEnd - rangeStart));
+            }
+        }
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, responseStatus, headers);
         if (request.isHead()) {
             finishBodyless(head);
             return;
         }
         listener.onResponseHead(head);
         pump();
+    }
+
+    private static long declaredLength(HttpHeaders headers) {
+        String value = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static void copyIfPresent(HttpHeaders from, HttpHeaders to, CharSequence... names) {
+        for (CharSequence name : names) {
+            String value = from.get(name);
+            if (value != null) {
+                to.set(name, value);
+            }
+        }
     }
 
     private void finishBodyless(HttpResponse head) {
@@ -122,18 +180,85 @@ final class Delivery implements ResponseHandle {
             }
             if (piece == GrowingBody.END) {
                 done = true;
-                listener.onResponseContent(LastHttpContent.EMPTY_LAST_CONTENT);
+                if (rangeEnd != Long.MAX_VALUE && position < rangeEnd) {
+                    // The body ended before the promised range (shorter than its Content-Length): cut off.
+                    listener.onFailure(new UpstreamException(UpstreamException.Kind.BROKEN,
+                            "the cached body ended before the requested range", null));
+                } else {
+                    listener.onResponseContent(LastHttpContent.EMPTY_LAST_CONTENT);
+                }
             } else if (piece == GrowingBody.FAILED) {
                 done = true;
                 listener.onFailure(new UpstreamException(UpstreamException.Kind.BROKEN,
                         "the parent's response broke off while it was being cached", null));
             } else {
                 next++;
-                cache.servedFromMemory(piece.length);
+                long pieceStart = position;
+                long pieceEnd = position + piece.length;
+                position = pieceEnd;
+                if (pieceEnd <= rangeStart) {
+                    continue; // before the range
+                }
+                int from = (int) (Math.max(rangeStart, pieceStart) - pieceStart);
+                int to = (int) (Math.min(rangeEnd, pieceEnd) - pieceStart);
+                cache.servedFromMemory(to - from);
                 // A new wrapper per reader around the shared, never-modified array; the listener owns it.
-                listener.onResponseContent(new DefaultHttpContent(Unpooled.wrappedBuffer(piece)));
+                listener.onResponseContent(new DefaultHttpContent(Unpooled.wrappedBuffer(piece, from, to - from)));
+                if (pieceEnd >= rangeEnd && !done && !aborted) {
+                    done = true; // the range is complete; the rest of the body is not needed
+                    listener.onResponseContent(LastHttpContent.EMPTY_LAST_CONTENT);
+                }
             }
         }
+    }
+
+    /** Whether the client asked for a range of a GET (RFC 9110 §14.2: Range is ignored for other methods). */
+    boolean wantsRange() {
+        return !request.isHead() && request.head().headers().contains(HttpHeaderNames.RANGE);
+    }
+
+    /**
+     * Sends the client's own request, Range and conditions included, and relays the answer. For a Range
+     * request whose object is too large to cache: the parent answers the range itself rather than this
+     * node passing on the whole object (slices of large objects are a later step). On {@link #loop}.
+     */
+    void forwardAsIs() {
+        if (aborted || started) {
+            return;
+        }
+        UpstreamListener relayed = new UpstreamListener() {
+            @Override
+            public void onInformational(HttpResponse response) {
+            }
+
+            @Override
+            public void onResponseHead(HttpResponse response) {
+                relayHead(relay, response, "fwd=miss");
+            }
+
+            @Override
+            public void onResponseContent(HttpContent content) {
+                relayContent(content);
+            }
+
+            @Override
+            public void onWritabilityChanged(boolean writable) {
+                // The request has no body.
+            }
+
+            @Override
+            public void onFailure(UpstreamException cause) {
+                if (started) {
+                    relayFailure(cause);
+                } else if (!aborted) {
+                    started = true;
+                    done = true;
+                    listener.onFailure(cause);
+                }
+            }
+        };
+        relay = cache.upstream().send(request.head(), loop, relayed);
+        relay.write(LastHttpContent.EMPTY_LAST_CONTENT);
     }
 
     /** Relays a parent's response that is not stored: from here on this delivery forwards. On {@link #loop}. */

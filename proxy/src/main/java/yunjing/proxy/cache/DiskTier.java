@@ -21,9 +21,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -32,6 +34,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.zip.CRC32C;
@@ -64,7 +67,7 @@ final class DiskTier implements AutoCloseable {
     private static final String SUFFIX = ".entry";
     private static final int PIECE = 64 * 1024;
 
-    private record Stored(Path file, long size, AtomicLong lastUsed) {
+    private record Stored(Path file, long size, AtomicLong lastUsed, String primary) {
     }
 
     private final Path dir;
@@ -114,7 +117,7 @@ final class DiskTier implements AutoCloseable {
             h.readLong();
             List<String> vary = readStrings(h);
             long size = Files.size(file);
-            index.put(key, new Stored(file, size, new AtomicLong(clock.incrementAndGet())));
+            index.put(key, new Stored(file, size, new AtomicLong(clock.incrementAndGet()), primary));
             varyByPrimary.put(primary, vary);
             bytes.addAndGet(size);
         } catch (IOException | RuntimeException e) {
@@ -179,7 +182,8 @@ final class DiskTier implements AutoCloseable {
                     channel.force(true); // on the device before it gets its name
                 }
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                Stored previous = index.put(entry.key, new Stored(file, encoded.length, new AtomicLong(clock.incrementAndGet())));
+                Stored previous = index.put(entry.key, new Stored(file, encoded.length, new AtomicLong(clock.incrementAndGet()),
+                        entry.primaryKey));
                 varyByPrimary.put(entry.primaryKey, entry.varyNames);
                 bytes.addAndGet(encoded.length - (previous == null ? 0 : previous.size()));
                 evictIfNeeded();
@@ -197,6 +201,37 @@ final class DiskTier implements AutoCloseable {
                 drop(key, stored);
             }
         });
+    }
+
+    /**
+     * Removes every entry whose primary key {@code purged} accepts: from the index at once (so lookups miss
+     * from now on), and again on the I/O thread after the writes queued before this call, whose files are
+     * deleted there. Returns the keys removed from the index now.
+     */
+    Set<String> purge(Predicate<String> purged) {
+        Set<String> removed = new HashSet<>();
+        for (Map.Entry<String, Stored> e : index.entrySet()) {
+            if (purged.test(e.getValue().primary()) && index.remove(e.getKey(), e.getValue())) {
+                bytes.addAndGet(-e.getValue().size());
+                removed.add(e.getKey());
+                Path file = e.getValue().file();
+                submit(() -> deleteQuietly(file));
+            }
+        }
+        varyByPrimary.keySet().removeIf(purged);
+        submit(() -> {
+            for (Map.Entry<String, Stored> e : index.entrySet()) {
+                if (purged.test(e.getValue().primary())) {
+                    drop(e.getKey(), e.getValue());
+                }
+            }
+            varyByPrimary.keySet().removeIf(purged);
+        });
+        return removed;
+    }
+
+    int entries() {
+        return index.size();
     }
 
     long bytes() {

@@ -61,6 +61,8 @@ final class Fill implements UpstreamListener {
     private final List<Delivery> waiters = new ArrayList<>();
     private CacheEntry entry;
     private boolean tooLarge;
+    /** Set by a purge of this fill's key: what it fetches is served to its readers but not stored. */
+    private volatile boolean purged;
 
     // Confined to loop.
     private UpstreamExchange upstream;
@@ -98,6 +100,8 @@ final class Fill implements UpstreamListener {
         headers.remove(HttpHeaderNames.IF_MATCH);
         headers.remove(HttpHeaderNames.IF_UNMODIFIED_SINCE);
         headers.remove(HttpHeaderNames.IF_RANGE);
+        // A Range is answered from the whole object (Delivery), which the fill fetches once for everyone.
+        headers.remove(HttpHeaderNames.RANGE);
         headers.remove(HttpHeaderNames.CONTENT_LENGTH);
         headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
         if (stale != null) {
@@ -152,7 +156,7 @@ final class Fill implements UpstreamListener {
         HttpHeaders received = response.headers();
         if (stale != null && code == 304) {
             // RFC 9111 §4.3.4: the 304's fields update the stored response, which is then used.
-            CacheEntry refreshed = cache.refresh(stale, received, requestTime, responseTime);
+            CacheEntry refreshed = cache.refresh(stale, received, requestTime, responseTime, !purged);
             List<Delivery> all = finish(Phase.DONE);
             cache.count("revalidated");
             all.forEach(w -> w.serveEntry(refreshed, forwardReason + "; fwd-status=304"));
@@ -198,10 +202,15 @@ final class Fill implements UpstreamListener {
             }
             return;
         }
-        List<Delivery> all = finish(Phase.RELAYING);
+        // A Range client of an object too large to store asks the parent for its range itself.
+        boolean tooLargeToStore = declared > cache.maxObjectBytes();
+        boolean ownerForwardsItself = owner != null && tooLargeToStore && owner.wantsRange();
+        List<Delivery> all = finish(ownerForwardsItself ? Phase.DONE : Phase.RELAYING);
         boolean relayed = false;
         for (Delivery w : all) {
-            if (w == owner) {
+            if (tooLargeToStore && w.wantsRange()) {
+                w.loop.execute(w::forwardAsIs);
+            } else if (w == owner) {
                 relayed = true;
                 w.relayHead(upstream, response, forwarded);
             } else {
@@ -248,10 +257,18 @@ final class Fill implements UpstreamListener {
         }
         if (last) {
             filling.body.complete();
-            if (!tooLarge) {
+            if (!tooLarge && !purged) {
                 cache.store(filling);
             }
             finish(Phase.DONE);
+        }
+    }
+
+    /** The key was purged while this fill ran (it is no longer registered). Any thread. */
+    void purged() {
+        purged = true;
+        synchronized (this) {
+            tooLarge = true; // no more joiners
         }
     }
 

@@ -9,15 +9,23 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import yunjing.proxy.CacheConfig;
+import yunjing.proxy.CacheStats;
 import yunjing.proxy.metrics.ProxyMetrics;
 import yunjing.proxy.upstream.UpstreamClient;
 import yunjing.proxy.upstream.UpstreamException;
 import yunjing.proxy.upstream.UpstreamListener;
 
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * The node's HTTP cache (RFC 9111, shared cache): L1 in memory, L2 on disk ({@link DiskTier}), request
@@ -33,8 +41,10 @@ import java.util.function.LongSupplier;
  *       starts it, later ones join it and read the body as it grows ({@link GrowingBody}).</li>
  *   <li><b>Stale entries</b> are revalidated by a fill with the stored validators; within
  *       stale-while-revalidate the stale entry is served at once and the fill runs in the background.</li>
- *   <li><b>Bypass</b>: methods other than GET/HEAD, requests with a body or a Range (ranges from cache
- *       are a later step), targets that cannot be normalised, and HEAD misses go the plain forwarding
+ *   <li><b>Ranges</b> (RFC 9110 §14) are answered from the entry by {@link Delivery} (see {@link ByteRanges}),
+ *       also while it fills; a Range miss fetches the whole object once (collapsed) and answers the range
+ *       as the body streams in. Slices of huge objects are a later step.</li>
+ *   <li><b>Bypass</b>: methods other than GET/HEAD, requests with a body, targets that cannot be normalised, and HEAD misses go the plain forwarding
  *       path ({@code fwd=bypass}).</li>
  * </ul>
  * Thread-safe: called from every event loop. Caffeine's maintenance runs on the calling thread so that
@@ -51,6 +61,14 @@ public final class HttpCache implements AutoCloseable {
     private final Cache<String, List<String>> varyIndex;
     private final ConcurrentHashMap<String, Fill> fills = new ConcurrentHashMap<>();
     private final DiskTier disk;
+    /** Bumped by every purge: an L2 read that started before one is not moved into L1. */
+    private final AtomicLong purges = new AtomicLong();
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder stale = new LongAdder();
+    private final LongAdder revalidated = new LongAdder();
+    private final LongAdder collapsed = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
 
     /**
      * Opens the cache; with a disk tier this reads the index of the disk directory, so it blocks: call it
@@ -71,6 +89,7 @@ public final class HttpCache implements AutoCloseable {
                 .executor(Runnable::run)
                 .removalListener((String key, CacheEntry entry, RemovalCause cause) -> {
                     if (cause.wasEvicted()) {
+                        evictions.increment();
                         metrics.cacheEviction("l1");
                     }
                 })
@@ -80,7 +99,10 @@ public final class HttpCache implements AutoCloseable {
         metrics.cacheBytes("l1", () -> l1.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L));
         if (config.diskDir() != null) {
             try {
-                disk = new DiskTier(config.diskDir(), config.diskMaxBytes(), nodeId, size -> metrics.cacheEviction("l2"));
+                disk = new DiskTier(config.diskDir(), config.diskMaxBytes(), nodeId, size -> {
+                    evictions.increment();
+                    metrics.cacheEviction("l2");
+                });
             } catch (IOException e) {
                 throw new IOException("cache diskDir " + config.diskDir() + ": " + e.getMessage(), e);
             }
@@ -98,8 +120,7 @@ public final class HttpCache implements AutoCloseable {
      * @param head the request as it goes upstream; its headers are not modified here
      */
     public ResponseHandle serve(HttpRequest head, EventLoop loop, UpstreamListener listener) {
-        if (!CachePolicy.cacheableMethod(head.method()) || hasBody(head)
-                || head.headers().contains(HttpHeaderNames.RANGE)) {
+        if (!CachePolicy.cacheableMethod(head.method()) || hasBody(head)) {
             return null;
         }
         String primary = CacheKey.primary(head.headers().get(HttpHeaderNames.HOST), head.uri());
@@ -116,11 +137,14 @@ public final class HttpCache implements AutoCloseable {
         String diskKey = stored == null && disk != null ? disk.keyFor(request) : null;
         if (diskKey != null) {
             // L2: read off the event loop, then decide on it as for an L1 lookup; the entry moves to L1.
+            long purgesBefore = purges.get();
             disk.read(diskKey, maxHeuristicMillis(), negativeTtlMillis()).whenComplete((fromDisk, error) ->
                     loop.execute(() -> {
                         if (fromDisk != null) {
                             metrics.cacheServed("l2", fromDisk.body.length());
-                            storeInMemory(fromDisk);
+                            if (purges.get() == purgesBefore) {
+                                storeInMemory(fromDisk); // not when a purge ran meanwhile: it may have been this key
+                            }
                         }
                         decide(request, delivery, fromDisk);
                     }));
@@ -241,8 +265,8 @@ public final class HttpCache implements AutoCloseable {
         fills.remove(primaryKey, fill);
     }
 
-    /** The stale entry updated with a 304's fields (RFC 9111 §4.3.4), stored and returned. */
-    CacheEntry refresh(CacheEntry stale, HttpHeaders notModified, long requestTime, long responseTime) {
+    /** The stale entry updated with a 304's fields (RFC 9111 §4.3.4), stored (unless purged meanwhile) and returned. */
+    CacheEntry refresh(CacheEntry stale, HttpHeaders notModified, long requestTime, long responseTime, boolean store) {
         HttpHeaders merged = stale.headers.copy();
         HttpHeaders update = CacheEntry.storedHeaders(notModified);
         update.remove(HttpHeaderNames.CONTENT_LENGTH); // §4.3.4: a 304's length is not the body's
@@ -254,7 +278,9 @@ public final class HttpCache implements AutoCloseable {
                 maxHeuristicMillis(), negativeTtlMillis());
         CacheEntry refreshed = new CacheEntry(stale.primaryKey, stale.key, stale.status, merged, stale.varyNames,
                 requestTime, responseTime, lifetime, stale.body);
-        store(refreshed);
+        if (store) {
+            store(refreshed);
+        }
         return refreshed;
     }
 
@@ -266,6 +292,62 @@ public final class HttpCache implements AutoCloseable {
 
     void count(String result) {
         metrics.cacheResult(result);
+        switch (result) {
+            case "hit" -> hits.increment();
+            case "miss" -> misses.increment();
+            case "stale" -> stale.increment();
+            case "revalidated" -> revalidated.increment();
+            case "collapsed" -> collapsed.increment();
+            default -> {
+            }
+        }
+    }
+
+    /**
+     * Removes every stored variant (all Vary secondary keys) whose primary key {@code purged} accepts, from
+     * L1 and L2, and keeps fills in flight for those keys from storing what they fetch. Clients already
+     * reading such an entry finish reading it. Any thread; O(entries) — meant for the admin API.
+     *
+     * @return how many entries were removed (an entry held in both tiers counts once)
+     */
+    int purge(Predicate<String> purged) {
+        purges.incrementAndGet();
+        Set<String> removed = new HashSet<>();
+        for (Map.Entry<String, CacheEntry> e : l1.asMap().entrySet()) {
+            if (purged.test(e.getValue().primaryKey) && l1.asMap().remove(e.getKey(), e.getValue())) {
+                removed.add(e.getKey());
+            }
+        }
+        varyIndex.asMap().keySet().removeIf(purged);
+        for (Map.Entry<String, Fill> e : fills.entrySet()) {
+            if (purged.test(e.getKey()) && fills.remove(e.getKey(), e.getValue())) {
+                e.getValue().purged(); // its readers finish; nothing is stored, later misses start a new fill
+            }
+        }
+        if (disk != null) {
+            removed.addAll(disk.purge(purged));
+        }
+        return removed.size();
+    }
+
+    /** Purges one primary key: {@code host[:port]} + normalised path + query, or null for none. */
+    public int purgeKey(String host, String target) {
+        String primary = CacheKey.primary(host, target);
+        return primary == null ? 0 : purge(primary::equals);
+    }
+
+    /** Purges every primary key that starts with {@code host[:port]/pathPrefix} (host compared lower-cased). */
+    public int purgePrefix(String host, String pathPrefix) {
+        String prefix = host.strip().toLowerCase(Locale.ROOT) + pathPrefix;
+        return purge(key -> key.startsWith(prefix));
+    }
+
+    /** A snapshot of the counters and tier sizes. Any thread. */
+    public CacheStats stats() {
+        long l1Bytes = l1.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+        return new CacheStats(l1.estimatedSize(), l1Bytes,
+                disk == null ? 0 : disk.entries(), disk == null ? 0 : disk.bytes(),
+                hits.sum(), misses.sum(), stale.sum(), revalidated.sum(), collapsed.sum(), evictions.sum());
     }
 
     void servedFromMemory(long bytes) {

@@ -42,6 +42,7 @@ final class CleartextInitializer extends ChannelInitializer<SocketChannel> {
                 MAX_UPGRADE_REQUEST_BYTES);
         ch.pipeline()
                 .addLast(PipelineNames.CONNECTION_COUNTER, tracker)
+                .addLast(PipelineNames.CLIENT_IDLE, new ClientIdleHandler(forwarding.clientIdleTimeout()))
                 .addLast(PipelineNames.H1_OR_H2C, new CleartextHttp2ServerUpgradeHandler(codec, upgrade, http2.inPlace()))
                 .addLast(PipelineNames.H1_INSTALL, new Http1Installer(forwarding));
     }

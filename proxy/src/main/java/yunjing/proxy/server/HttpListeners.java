@@ -53,7 +53,8 @@ public final class HttpListeners implements AutoCloseable {
                 : TlsContexts.server(config.tlsCertChain(), config.tlsPrivateKey());
         ChannelGroup accepted = new DefaultChannelGroup("clients-" + config.nodeId(), ImmediateEventExecutor.INSTANCE);
         ConnectionTracker tracker = new ConnectionTracker(metrics, accepted);
-        Forwarding forwarding = new Forwarding(config.nodeId(), upstream, cache, metrics);
+        Forwarding forwarding = new Forwarding(config.nodeId(), upstream, cache, metrics,
+                config.clientIdleTimeout());
         Channel http = bind(loops, config.httpBind(), "httpBind", new CleartextInitializer(tracker, forwarding));
         Channel https = null;
         if (tls != null) {

@@ -1,9 +1,9 @@
 package yunjing.proxy.server;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -18,13 +18,16 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import yunjing.proxy.cache.ResponseHandle;
 import yunjing.proxy.http.ErrorResponses;
 import yunjing.proxy.http.HopByHopHeaders;
+import yunjing.proxy.http.PipelineNames;
 import yunjing.proxy.http.ProxyHeaders;
 import yunjing.proxy.upstream.UpstreamException;
 import yunjing.proxy.upstream.UpstreamExchange;
@@ -34,6 +37,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -215,7 +219,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(request);
                 // After a malformed request the HTTP/1.1 decoder discards the rest of the connection, and a
                 // refused request may still have a body coming: close rather than guess (RFC 9112 §9.6).
-                respondWithError(ErrorResponses.badRequest(ctx.alloc(), e.getMessage()), true);
+                respondWithError(ErrorResponses.error(ctx.alloc(), e.refusal.status(), e.getMessage(),
+                        "invalid_request_error", e.refusal.code()), true);
                 return;
             }
             cached = forwarding.cache().serve(head, ctx.channel().eventLoop(), this);
@@ -244,7 +249,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
         private HttpRequest upstreamHead(HttpRequest request) throws BadRequestException {
             if (request.decoderResult().isFailure()) {
-                throw new BadRequestException("malformed request: " + request.decoderResult().cause().getMessage());
+                throw new BadRequestException(RequestFraming.decoderFailure(request.decoderResult().cause()));
+            }
+            if (!http2) {
+                RequestFraming.Refusal refusal = RequestFraming.check(request);
+                if (refusal != null) {
+                    throw new BadRequestException(refusal);
+                }
             }
             HttpHeaders headers = request.headers();
             boolean chunked = HttpUtil.isTransferEncodingChunked(request);
@@ -393,10 +404,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             responseStarted = true;
             forwarding.metrics().response(error.status().code());
+            if (closeAfter && ctx.pipeline().get(PipelineNames.HTTP_KEEP_ALIVE) != null) {
+                // It would close as soon as the answer is written; lingeringClose closes instead.
+                ctx.pipeline().remove(PipelineNames.HTTP_KEEP_ALIVE);
+            }
             var written = ctx.writeAndFlush(error);
             if (closeAfter) {
                 closing = true;
-                written.addListener(ChannelFutureListener.CLOSE);
+                written.addListener(f -> lingeringClose());
             }
             end();
         }
@@ -436,10 +451,39 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Closes after an error answer without losing it: closing a TCP connection with unread request bytes
+     * makes the kernel send RST, which can destroy the answer before the client reads it. So, as RFC 9112
+     * §9.6 advises, the sending side is shut down first (the client sees the end of the response), what
+     * still arrives is read and discarded ({@link #closing}), and the connection is closed {@link #LINGER_MILLIS}
+     * later. Over TLS the close_notify matters more: closed at once there.
+     */
+    private void lingeringClose() {
+        if (ctx.channel() instanceof DuplexChannel duplex
+                && ctx.pipeline().get(SslHandler.class) == null && duplex.isActive()) {
+            duplex.shutdownOutput();
+            ctx.channel().config().setAutoRead(true);
+            ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        } else {
+            ctx.close();
+        }
+    }
+
+    /** How long a connection refused with an error keeps reading (and discarding) before it is closed. */
+    static final long LINGER_MILLIS = 1000;
+
     /** A request the proxy refuses to forward; the message goes to the client in the 400 body. */
     private static final class BadRequestException extends Exception {
+        final RequestFraming.Refusal refusal;
+
         BadRequestException(String message) {
-            super(message, null, false, false);
+            this(new RequestFraming.Refusal(HttpResponseStatus.BAD_REQUEST,
+                    "bad_request", message));
+        }
+
+        BadRequestException(RequestFraming.Refusal refusal) {
+            super(refusal.message(), null, false, false);
+            this.refusal = refusal;
         }
     }
 }

@@ -24,6 +24,7 @@ final class TlsInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         ch.pipeline()
                 .addLast(PipelineNames.CONNECTION_COUNTER, tracker)
+                .addLast(PipelineNames.CLIENT_IDLE, new ClientIdleHandler(forwarding.clientIdleTimeout()))
                 .addLast(PipelineNames.TLS, tls.newHandler(ch.alloc()))
                 .addLast(PipelineNames.ALPN, new AlpnHandler(forwarding, http2));
     }

@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       N bytes {@code i % 251}, else the text {@code body:<target>}), {@code etag} (ETag; a matching
  *       If-None-Match gets 304, counted in {@link #notModified}), {@code lm} (Last-Modified), {@code age},
  *       {@code vary}, {@code echo} (a request header whose value becomes the body), {@code hold} (after
- *       half the body, wait for {@link #holdGate})</li>
+ *       half the body, wait for {@link #holdGate}), {@code ranges} (answer a {@code Range: bytes=a-b} with 206)</li>
  * </ul>
  */
 public final class TestOrigin implements AutoCloseable {
@@ -232,6 +232,21 @@ public final class TestOrigin implements AutoCloseable {
         if ("HEAD".equals(exchange.getRequestMethod())) {
             exchange.sendResponseHeaders(status, -1);
             exchange.close();
+            return;
+        }
+        String range = exchange.getRequestHeaders().getFirst("Range");
+        if (q.containsKey("ranges") && range != null && range.matches("bytes=\\d+-\\d+")) {
+            // A single closed range, answered 206 (enough for the proxy's forwarded ranges).
+            String[] ab = range.substring(6).split("-");
+            int first = Integer.parseInt(ab[0]);
+            int last = Math.min(Integer.parseInt(ab[1]), body.length - 1);
+            headers.set("Content-Range", "bytes " + first + "-" + last + "/" + body.length);
+            exchange.sendResponseHeaders(206, last - first + 1);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body, first, last - first + 1);
+            } catch (IOException e) {
+                exchange.close();
+            }
             return;
         }
         exchange.sendResponseHeaders(status, body.length);
