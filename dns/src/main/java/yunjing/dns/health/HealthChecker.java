@@ -51,6 +51,8 @@ public final class HealthChecker implements AutoCloseable {
     private final HttpProbe probe;
     private final HealthStateFile stateFile; // null: state is not kept across restarts
     private final Set<String> draining = ConcurrentHashMap.newKeySet();
+    /** Targets whose own /readyz says {@code "draining":true}; they come back when it stops saying so. */
+    private final Set<String> selfDraining = ConcurrentHashMap.newKeySet();
     private final long unsettledNanos;
     private volatile long lastChangeNanos;
     private volatile boolean changedOnce;
@@ -108,7 +110,7 @@ public final class HealthChecker implements AutoCloseable {
      */
     public boolean isHealthy(String id) {
         TargetState state = states.get(id);
-        return state != null && state.healthy() && !draining.contains(id);
+        return state != null && state.healthy() && !isDraining(id);
     }
 
     /**
@@ -129,9 +131,9 @@ public final class HealthChecker implements AutoCloseable {
         return changed;
     }
 
-    /** Whether the target is draining. */
+    /** Whether the target is draining, by {@link #drain} or by its own /readyz. */
     public boolean isDraining(String id) {
-        return draining.contains(id);
+        return draining.contains(id) || selfDraining.contains(id);
     }
 
     /** Whether any target changed state within the last {@code interval × successesToMarkUp}. */
@@ -176,7 +178,7 @@ public final class HealthChecker implements AutoCloseable {
     /** id → healthy (down and draining are not), in target order. */
     public Map<String, Boolean> snapshot() {
         Map<String, Boolean> out = new LinkedHashMap<>();
-        states.forEach((id, state) -> out.put(id, state.healthy() && !draining.contains(id)));
+        states.forEach((id, state) -> out.put(id, state.healthy() && !isDraining(id)));
         return Collections.unmodifiableMap(out);
     }
 
@@ -209,6 +211,11 @@ public final class HealthChecker implements AutoCloseable {
 
     /** Runs on the health thread (the HTTP client's executor). */
     private void record(DnsTarget target, HttpProbe.Result result) {
+        boolean drainChanged = result.draining() ? selfDraining.add(target.id()) : selfDraining.remove(target.id());
+        if (drainChanged) {
+            LOG.log(Level.INFO, "dns target {0} {1} (its /readyz)", target.id(), result.draining() ? "draining" : "undrained");
+            changed();
+        }
         TargetState state = states.get(target.id());
         TargetState.Status previous = state.record(result.healthy());
         if (previous != null) {

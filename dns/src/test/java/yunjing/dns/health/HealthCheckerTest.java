@@ -70,6 +70,20 @@ class HealthCheckerTest {
     }
 
     @Test
+    void targetSayingItIsDraining_leavesAtOnceAndReturnsWhenItStops() throws IOException {
+        HealthChecker c = start(List.of(target("a", readyz.url("a")), target("b", readyz.url("b"))), 3);
+        Await.until("first round", WAIT, c::firstRoundDone);
+        int before = readyz.hits("b");
+        readyz.set("b", 503, "{\"ready\":false,\"draining\":true}");
+        Await.until("b draining", WAIT, () -> !c.isHealthy("b"));
+        assertTrue(readyz.hits("b") - before < 3, "after one probe, not three failures: " + (readyz.hits("b") - before));
+        assertTrue(c.isDraining("b"));
+        readyz.set("b", 200, "{\"ready\":true,\"draining\":false}");
+        Await.until("b back", WAIT, () -> c.isHealthy("b"));
+        assertFalse(c.isDraining("b"));
+    }
+
+    @Test
     void unreachableTargetGoesDown() throws IOException {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -18,6 +18,7 @@ public final class FakeReadyz implements AutoCloseable {
 
     private final HttpServer server;
     private final Map<String, Integer> status = new ConcurrentHashMap<>();
+    private final Map<String, String> bodies = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
 
     public FakeReadyz() throws IOException {
@@ -27,7 +28,11 @@ public final class FakeReadyz implements AutoCloseable {
             String id = path.substring(1, Math.max(1, path.indexOf("/readyz")));
             hits.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
             int code = status.getOrDefault(id, 200);
-            exchange.sendResponseHeaders(code, -1);
+            byte[] body = bodies.getOrDefault(id, "").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(code, body.length == 0 ? -1 : body.length);
+            if (body.length > 0) {
+                exchange.getResponseBody().write(body);
+            }
             exchange.close();
         });
         server.start();
@@ -38,6 +43,12 @@ public final class FakeReadyz implements AutoCloseable {
     }
 
     public void set(String id, int code) {
+        status.put(id, code);
+    }
+
+    /** Answers {@code code} with {@code body} (a readiness JSON line) from now on. */
+    public void set(String id, int code, String body) {
+        bodies.put(id, body);
         status.put(id, code);
     }
 
