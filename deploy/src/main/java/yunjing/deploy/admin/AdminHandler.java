@@ -1,6 +1,5 @@
 package yunjing.deploy.admin;
 
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -15,27 +14,38 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 
 import java.nio.charset.StandardCharsets;
-import java.util.function.Supplier;
+import java.util.List;
 
 /** Serves the three admin endpoints. Runs on the event loop; every call here is cheap. */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
+    private final AdminRole role;
     private final String nodeId;
-    private final PrometheusMeterRegistry registry;
-    private final Supplier<Readiness> readiness;
+    private final CacheOperations cache;
+    private final AdminToken token;
 
-    AdminHandler(String nodeId, PrometheusMeterRegistry registry, Supplier<Readiness> readiness) {
-        this.nodeId = nodeId;
-        this.registry = registry;
-        this.readiness = readiness;
+    AdminHandler(AdminRole role, AdminToken token) {
+        this.role = role;
+        this.nodeId = role.nodeId();
+        this.cache = role.cache();
+        this.token = token;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         String path = request.uri().split("\\?", 2)[0];
+        if (path.startsWith("/cache/")) {
+            cacheOperation(ctx, request, path);
+            return;
+        }
+        if (path.equals("/drain") || path.equals("/undrain")) {
+            drain(ctx, request, path.equals("/drain"));
+            return;
+        }
         if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
             respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, json("method_not_allowed", "use GET"));
             return;
@@ -44,18 +54,83 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/healthz" -> respond(ctx, request, HttpResponseStatus.OK,
                     "{\"status\":\"alive\",\"node\":\"" + nodeId + "\"}\n");
             case "/readyz" -> {
-                Readiness r = readiness.get();
+                Readiness r = role.currentReadiness();
                 respond(ctx, request, r.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        "{\"ready\":" + r.ready() + ",\"node\":\"" + nodeId + "\",\"detail\":\""
-                                + escape(r.detail()) + "\"}\n");
+                        "{\"ready\":" + r.ready() + ",\"node\":\"" + nodeId + "\",\"draining\":" + r.draining()
+                                + ",\"detail\":\"" + escape(r.detail()) + "\"}\n");
             }
             case "/metrics" -> {
                 FullHttpResponse response = response(HttpResponseStatus.OK,
-                        registry.scrape(), "text/plain; version=0.0.4; charset=utf-8");
+                        role.registry().scrape(), "text/plain; version=0.0.4; charset=utf-8");
                 send(ctx, request, response);
             }
             default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND,
                     json("not_found", "admin endpoints: /healthz /readyz /metrics"));
+        }
+    }
+
+    /** Drain and undrain change who gets traffic: token required, POST only. */
+    private void drain(ChannelHandlerContext ctx, FullHttpRequest request, boolean drain) {
+        if (!authorized(ctx, request)) {
+            return;
+        }
+        if (!request.method().equals(HttpMethod.POST)) {
+            respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, json("method_not_allowed", "use POST"));
+            return;
+        }
+        boolean changed = role.drain().set(drain);
+        respond(ctx, request, HttpResponseStatus.OK, "{\"node\":\"" + nodeId + "\",\"draining\":" + drain
+                + ",\"changed\":" + changed + "}\n");
+    }
+
+    private boolean authorized(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (token.accepts(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+            return true;
+        }
+        respond(ctx, request, HttpResponseStatus.UNAUTHORIZED,
+                json("invalid_admin_token", "send Authorization: Bearer <token from <state>/admin.token>"));
+        return false;
+    }
+
+    /** Purge and stats: token required, because purging a whole prefix can empty a node's cache. */
+    private void cacheOperation(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
+        if (cache == null) {
+            respond(ctx, request, HttpResponseStatus.NOT_FOUND, json("no_cache", nodeId + " has no cache"));
+            return;
+        }
+        if (!authorized(ctx, request)) {
+            return;
+        }
+        QueryStringDecoder query = new QueryStringDecoder(request.uri());
+        switch (path) {
+            case "/cache/purge" -> {
+                if (!request.method().equals(HttpMethod.POST)) {
+                    respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, json("method_not_allowed", "use POST"));
+                    return;
+                }
+                List<String> urls = query.parameters().getOrDefault("url", List.of());
+                List<String> prefixes = query.parameters().getOrDefault("prefix", List.of());
+                if (urls.isEmpty() && prefixes.isEmpty()) {
+                    respond(ctx, request, HttpResponseStatus.BAD_REQUEST, json("missing_target", "give url=… or prefix=…"));
+                    return;
+                }
+                int purged = 0;
+                for (String url : urls) {
+                    purged += cache.purge(url);
+                }
+                for (String prefix : prefixes) {
+                    purged += cache.purgePrefix(prefix);
+                }
+                respond(ctx, request, HttpResponseStatus.OK, "{\"node\":\"" + nodeId + "\",\"purged\":" + purged + "}\n");
+            }
+            case "/cache/stats" -> {
+                StringBuilder body = new StringBuilder("{\"node\":\"").append(nodeId).append('"');
+                cache.stats().forEach((name, value) -> body.append(",\"").append(escape(name)).append("\":")
+                        .append(value instanceof Number ? value.toString() : "\"" + escape(String.valueOf(value)) + "\""));
+                respond(ctx, request, HttpResponseStatus.OK, body.append("}\n").toString());
+            }
+            default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND,
+                    json("not_found", "cache endpoints: POST /cache/purge, GET /cache/stats"));
         }
     }
 

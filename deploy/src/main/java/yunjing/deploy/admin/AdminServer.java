@@ -1,6 +1,5 @@
 package yunjing.deploy.admin;
 
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -11,12 +10,13 @@ import yunjing.common.net.EventLoops;
 
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.util.function.Supplier;
 
 /**
  * The admin listener every node and service has: {@code GET /healthz} (the process is alive),
- * {@code GET /readyz} (200 when the role should get traffic, 503 otherwise, with the reason) and
- * {@code GET /metrics} (Prometheus text from the role's registry).
+ * {@code GET /readyz} (200 when the role should get traffic, 503 otherwise, with the reason),
+ * {@code GET /metrics} (Prometheus text from the role's registry), and on caching nodes, with
+ * the admin token, {@code POST /cache/purge?url=…|prefix=…} and {@code GET /cache/stats}; with the
+ * token on every role, {@code POST /drain} and {@code POST /undrain}.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -26,8 +26,7 @@ public final class AdminServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    public static AdminServer start(String nodeId, InetSocketAddress bind, EventLoops loops,
-                                    PrometheusMeterRegistry registry, Supplier<Readiness> readiness)
+    public static AdminServer start(InetSocketAddress bind, EventLoops loops, AdminRole role, AdminToken token)
             throws BindException, InterruptedException {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loops.group())
@@ -39,7 +38,7 @@ public final class AdminServer implements AutoCloseable {
                                 .addLast("idle", new IdleStateHandler(0, 0, 30))
                                 .addLast("http", new HttpServerCodec())
                                 .addLast("aggregator", new HttpObjectAggregator(8 * 1024))
-                                .addLast("admin", new AdminHandler(nodeId, registry, readiness));
+                                .addLast("admin", new AdminHandler(role, token));
                     }
                 });
         try {

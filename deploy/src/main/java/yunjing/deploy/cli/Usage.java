@@ -26,7 +26,7 @@ final class Usage {
                 topology.nodes().size(), seconds, network.transport());
         Table table = new Table("NODE", "TIER", "ADDRESS", "HTTP", "HTTPS", "ADMIN", "STATE");
         for (RunningRole role : network.roles()) {
-            var readiness = role.readiness().get();
+            var readiness = role.readiness();
             table.row(role.id(), role.kind(), role.http().getAddress().getHostAddress(),
                     String.valueOf(role.http().getPort()) + (role.kind().equals("dns") ? "/udp+tcp" : ""),
                     role.https() == null ? "-" : String.valueOf(role.https().getPort()),

@@ -97,7 +97,7 @@ public final class MirrorNetwork implements AutoCloseable {
         while (true) {
             List<String> waiting = new ArrayList<>();
             for (RunningRole role : roles) {
-                var readiness = role.readiness().get();
+                var readiness = role.readiness();
                 if (!readiness.ready()) {
                     waiting.add(role.id() + " (" + readiness.detail() + ")");
                 }

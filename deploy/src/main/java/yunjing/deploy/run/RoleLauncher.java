@@ -6,7 +6,11 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import yunjing.common.net.EventLoops;
+import yunjing.deploy.admin.AdminRole;
 import yunjing.deploy.admin.AdminServer;
+import yunjing.deploy.admin.DrainSwitch;
+import yunjing.deploy.admin.AdminToken;
+import yunjing.deploy.admin.CacheOperations;
 import yunjing.deploy.admin.Readiness;
 import yunjing.deploy.tls.LocalCertificateAuthority;
 import yunjing.deploy.tls.NodeCertificate;
@@ -52,6 +56,7 @@ final class RoleLauncher {
     private final EventLoops loops;
     private final Endpoints endpoints;
     private final RunOptions options;
+    private AdminToken adminToken;
 
     RoleLauncher(Topology topology, StateDir state, EventLoops loops, Endpoints endpoints, RunOptions options) {
         this.topology = topology;
@@ -69,6 +74,7 @@ final class RoleLauncher {
             InetSocketAddress http;
             InetSocketAddress https = null;
             Supplier<Readiness> readiness;
+            CacheOperations cacheOperations = null;
             if (node.tier() == Tier.ORIGIN) {
                 OriginServer origin = OriginServer.start(new OriginConfig(node.id(),
                         endpoints.bind(node, node.ports().http()),
@@ -83,9 +89,11 @@ final class RoleLauncher {
                 http = proxy.httpAddress();
                 https = proxy.httpsAddress();
                 readiness = () -> Readiness.of(proxy.isReady(), "parents " + describe(proxy.parentHealth()));
+                cacheOperations = new ProxyCacheOperations(proxy);
             }
-            AdminServer admin = AdminServer.start(node.id(), endpoints.bind(node, node.ports().admin()), loops, registry, readiness);
-            RunningRole running = new RunningRole(node.id(), node.tier().label(), http, https, admin, registry, readiness, role);
+            AdminRole adminRole = new AdminRole(node.id(), registry, readiness, cacheOperations, new DrainSwitch());
+            AdminServer admin = AdminServer.start(endpoints.bind(node, node.ports().admin()), loops, adminRole, adminToken());
+            RunningRole running = new RunningRole(node.id(), node.tier().label(), http, https, admin, adminRole, role);
             endpoints.started(running);
             return running;
         } catch (ModelLoadException e) {
@@ -121,14 +129,23 @@ final class RoleLauncher {
             dns = DnsServer.start(config, loops, registry);
             DnsServer server = dns;
             Supplier<Readiness> readiness = () -> Readiness.of(server.isReady(), "edges " + describe(server.targetHealth()));
-            AdminServer admin = AdminServer.start(DNS_ID, endpoints.bind(topology.dns().admin()), loops, registry, readiness);
-            return new RunningRole(DNS_ID, "dns", dns.udpAddress(), null, admin, registry, readiness, dns);
+            AdminRole adminRole = new AdminRole(DNS_ID, registry, readiness, null, new DrainSwitch());
+            AdminServer admin = AdminServer.start(endpoints.bind(topology.dns().admin()), loops, adminRole, adminToken());
+            return new RunningRole(DNS_ID, "dns", dns.udpAddress(), null, admin, adminRole, dns);
         } catch (IOException e) {
             throw failed(dns, registry, new LaunchException("dns: cannot start: " + rootMessage(e), e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw failed(dns, registry, new LaunchException("dns: interrupted while starting", e));
         }
+    }
+
+    /** The admin token in the state directory, created by the first role that needs it. */
+    private AdminToken adminToken() throws IOException {
+        if (adminToken == null) {
+            adminToken = AdminToken.loadOrCreate(state.root());
+        }
+        return adminToken;
     }
 
     /** GeoIP/ASN data and operator lines for the DNS, or null to steer by health alone. */

@@ -1,11 +1,10 @@
 package yunjing.deploy.run;
 
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import yunjing.deploy.admin.AdminRole;
 import yunjing.deploy.admin.AdminServer;
 import yunjing.deploy.admin.Readiness;
 
 import java.net.InetSocketAddress;
-import java.util.function.Supplier;
 
 /**
  * A node or the DNS service as started in this process: the role itself, its admin listener
@@ -15,11 +14,15 @@ import java.util.function.Supplier;
  * @param https  HTTPS listener, or null where the role has none
  */
 public record RunningRole(String id, String kind, InetSocketAddress http, InetSocketAddress https,
-                          AdminServer admin, PrometheusMeterRegistry registry, Supplier<Readiness> readiness,
-                          AutoCloseable role) implements AutoCloseable {
+                          AdminServer admin, AdminRole adminRole, AutoCloseable role) implements AutoCloseable {
 
     public InetSocketAddress adminAddress() {
         return admin.address();
+    }
+
+    /** Readiness as /readyz serves it, draining included. */
+    public Readiness readiness() {
+        return adminRole.currentReadiness();
     }
 
     @Override
@@ -30,6 +33,6 @@ public record RunningRole(String id, String kind, InetSocketAddress http, InetSo
         } catch (Exception e) {
             System.err.println("yunjing: " + id + ": error while stopping: " + e);
         }
-        registry.close();
+        adminRole.registry().close();
     }
 }

@@ -225,4 +225,29 @@ class YunjingCommandTest {
         assertTrue(r.out().contains("carrier=unicom") && r.out().contains("province=GD") && r.out().contains("node=gz-unicom"),
                 r.out());
     }
+
+    @Test
+    void purgeAndDrain_withoutAdminToken_exit2NamingTheFile() throws IOException {
+        Path topology = topologyOnFreePorts(null);
+        Path emptyState = Files.createDirectories(tmp.resolve("no-token-state"));
+        Result purge = run("purge", "--topology", topology.toString(), "--state-dir", emptyState.toString(), "a.test/x");
+        assertEquals(2, purge.code());
+        assertTrue(purge.err().contains("no admin token") && purge.err().contains("admin.token"), purge.err());
+        assertOneLine(purge.err());
+        assertEquals(2, run("drain", "--topology", topology.toString(), "--state-dir", emptyState.toString(), "gz-unicom").code());
+        assertEquals(2, run("purge").code(), "a URL is required");
+    }
+
+    @Test
+    void drain_unknownNodeOrNodeDown_saysSo() throws IOException {
+        Path topology = topologyOnFreePorts(null);
+        Path state = Files.createDirectories(tmp.resolve("token-state"));
+        Files.writeString(state.resolve("admin.token"), "yjadm-0123456789abcdef0123456789\n");
+        Result unknown = run("drain", "--topology", topology.toString(), "--state-dir", state.toString(), "hz-telecom");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("unknown node id 'hz-telecom'"), unknown.err());
+        Result down = run("drain", "--topology", topology.toString(), "--state-dir", state.toString(), "gz-unicom");
+        assertEquals(1, down.code());
+        assertTrue(down.err().contains("gz-unicom: down"), down.err());
+    }
 }

@@ -222,4 +222,68 @@ class LocalNetworkTest {
         assertTrue(edges.stream().anyMatch(a -> output.matches("(?s).*api\\.mirror\\.test\\.\\s+30\\s+IN\\s+A\\s+" + a.replace(".", "\\.") + ".*")),
                 output);
     }
+
+    private static HttpResponse<String> post(RunningRole r, String pathAndQuery, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + Endpoints.hostPort(r.adminAddress())
+                + pathAndQuery)).timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String adminToken() throws Exception {
+        return Files.readString(state.resolve("admin.token")).strip();
+    }
+
+    @Test
+    void drainedEdge_leavesDnsAnswersAtOnce_andReturnsAfterUndrain() throws Exception {
+        RunningRole edge = role("bj-mobile");
+        assertEquals(401, post(edge, "/drain", null).statusCode(), "drain needs the admin token");
+        try {
+            HttpResponse<String> drained = post(edge, "/drain", adminToken());
+            assertEquals(200, drained.statusCode(), drained.body());
+            HttpResponse<String> ready = get("http://" + Endpoints.hostPort(edge.adminAddress()) + "/readyz");
+            assertEquals(503, ready.statusCode());
+            assertTrue(ready.body().contains("\"draining\":true"), ready.body());
+            // Probes run every 200 ms here; a draining node leaves at its next probe, not after 3 failures.
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (resolveApiAll().contains(edge.http().getAddress())) {
+                assertTrue(System.nanoTime() < deadline, "bj-mobile still answered 5 s after draining");
+                Thread.sleep(50);
+            }
+        } finally {
+            assertEquals(200, post(edge, "/undrain", adminToken()).statusCode());
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!resolveApiAll().contains(edge.http().getAddress())) {
+            assertTrue(System.nanoTime() < deadline, "bj-mobile not back 10 s after undrain");
+            Thread.sleep(50);
+        }
+    }
+
+    /** Several queries, since each answer holds up to two of the three edges in rotation. */
+    private static Set<InetAddress> resolveApiAll() throws Exception {
+        Set<InetAddress> all = new java.util.HashSet<>();
+        for (int i = 0; i < 6; i++) {
+            all.addAll(resolveApi());
+        }
+        return all;
+    }
+
+    @Test
+    void cacheAdmin_needsTheToken_andOnlyCachingNodesHaveIt() throws Exception {
+        RunningRole edge = role("gz-unicom");
+        assertEquals(401, post(edge, "/cache/purge?url=api.mirror.test/v1/models", "wrong-token-0123456789").statusCode());
+        HttpResponse<String> purged = post(edge, "/cache/purge?url=api.mirror.test/v1/models", adminToken());
+        assertEquals(200, purged.statusCode(), purged.body());
+        assertTrue(purged.body().matches("\\{\"node\":\"gz-unicom\",\"purged\":\\d+\\}\\s*"), purged.body());
+        assertEquals(400, post(edge, "/cache/purge", adminToken()).statusCode());
+        HttpResponse<String> stats = http.send(HttpRequest.newBuilder(URI.create("http://"
+                        + Endpoints.hostPort(edge.adminAddress()) + "/cache/stats"))
+                .header("Authorization", "Bearer " + adminToken()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, stats.statusCode());
+        assertTrue(stats.body().contains("\"l1Entries\":") && stats.body().contains("\"hits\":"), stats.body());
+        assertEquals(404, post(role("origin"), "/cache/purge?url=x/y", adminToken()).statusCode());
+    }
 }

@@ -1,0 +1,23 @@
+package yunjing.deploy.admin;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.util.function.Supplier;
+
+/**
+ * What the admin port of one role serves from.
+ *
+ * @param readiness the role's own readiness, before draining is applied
+ * @param cache     cache operations, or null for roles without a cache
+ */
+public record AdminRole(String nodeId, PrometheusMeterRegistry registry, Supplier<Readiness> readiness,
+                        CacheOperations cache, DrainSwitch drain) {
+
+    /** Readiness as served: a draining role is not ready, whatever it could do. */
+    public Readiness currentReadiness() {
+        if (drain.isDraining()) {
+            return new Readiness(false, "draining (yunjing undrain " + nodeId + " to resume)", true);
+        }
+        return readiness.get();
+    }
+}
