@@ -40,35 +40,38 @@ final class DrainCommand {
         }
     }
 
-    @Command(name = "drain", mixinStandardHelpOptions = true,
-            description = "Take a node out of traffic: its /readyz turns 503 (draining); the DNS drops it at its next "
-                    + "probe. Requests in flight finish.")
-    static final class Drain implements Callable<Integer> {
+    /** The options and action both commands share; each subclass only says which way it switches. */
+    abstract static class Switch implements Callable<Integer> {
         @Mixin
         TopologyOptions options;
-        @Parameters(paramLabel = "NODE")
+        @Parameters(paramLabel = "NODE", description = "Node id from the topology.")
         String id;
         @Spec
         CommandSpec spec;
 
+        abstract boolean drain();
+
         @Override
         public Integer call() throws InterruptedException {
-            return apply(options, spec, id, true);
+            return apply(options, spec, id, drain());
+        }
+    }
+
+    @Command(name = "drain", mixinStandardHelpOptions = true,
+            description = "Take a node out of traffic: its /readyz turns 503 (draining); the DNS drops it at its next "
+                    + "probe. Requests in flight finish.")
+    static final class Drain extends Switch {
+        @Override
+        boolean drain() {
+            return true;
         }
     }
 
     @Command(name = "undrain", mixinStandardHelpOptions = true, description = "Let a drained node take traffic again.")
-    static final class Undrain implements Callable<Integer> {
-        @Mixin
-        TopologyOptions options;
-        @Parameters(paramLabel = "NODE")
-        String id;
-        @Spec
-        CommandSpec spec;
-
+    static final class Undrain extends Switch {
         @Override
-        public Integer call() throws InterruptedException {
-            return apply(options, spec, id, false);
+        boolean drain() {
+            return false;
         }
     }
 }
