@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param clientIdleTimeout a client connection on which nothing was read or written for this long is
  *                       closed (keep-alive idle, a stalled client, or a response with no byte for that
  *                       long); default {@link #DEFAULT_CLIENT_IDLE_TIMEOUT}
+ * @param apiAccess      API keys and plans checked on {@code /v1/} requests; null or {@link ApiAccess#OPEN}
+ *                       (the default) checks nothing. With keys, this node is an API edge (see README).
  */
 public record ProxyConfig(
         String nodeId,
@@ -36,9 +38,18 @@ public record ProxyConfig(
         Duration connectTimeout,
         Duration healthInterval,
         CacheConfig cache,
-        Duration clientIdleTimeout) {
+        Duration clientIdleTimeout,
+        ApiAccess apiAccess) {
 
     public static final Duration DEFAULT_CLIENT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+    /** A node that checks no API keys ({@link ApiAccess#OPEN}). */
+    public ProxyConfig(String nodeId, String tier, InetSocketAddress httpBind, InetSocketAddress httpsBind,
+            Path tlsCertChain, Path tlsPrivateKey, List<ParentConfig> parents, Duration connectTimeout,
+            Duration healthInterval, CacheConfig cache, Duration clientIdleTimeout) {
+        this(nodeId, tier, httpBind, httpsBind, tlsCertChain, tlsPrivateKey, parents, connectTimeout,
+                healthInterval, cache, clientIdleTimeout, ApiAccess.OPEN);
+    }
 
     /** A node with the default client idle timeout ({@link #DEFAULT_CLIENT_IDLE_TIMEOUT}). */
     public ProxyConfig(String nodeId, String tier, InetSocketAddress httpBind, InetSocketAddress httpsBind,
@@ -84,6 +95,7 @@ public record ProxyConfig(
         if (healthInterval.isNegative() || healthInterval.isZero()) {
             throw new IllegalArgumentException("healthInterval: " + healthInterval + " (expected: > 0)");
         }
+        apiAccess = apiAccess == null ? ApiAccess.OPEN : apiAccess;
         parents = List.copyOf(Objects.requireNonNull(parents, "parents"));
         var ids = new HashSet<String>();
         for (ParentConfig parent : parents) {

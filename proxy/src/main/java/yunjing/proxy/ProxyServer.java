@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import yunjing.common.net.EventLoops;
 import yunjing.proxy.cache.HttpCache;
 import yunjing.proxy.health.HealthChecker;
+import yunjing.proxy.llm.ApiGate;
 import yunjing.proxy.metrics.ProxyMetrics;
 import yunjing.proxy.server.HttpListeners;
 import yunjing.proxy.upstream.ParentSelector;
@@ -11,6 +12,7 @@ import yunjing.proxy.upstream.UpstreamClient;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -31,11 +33,13 @@ public final class ProxyServer implements AutoCloseable {
     private final UpstreamClient upstream;
     private final HttpCache cache;
     private final HttpListeners listeners;
+    private final ApiGate gate;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ProxyServer(ProxyConfig config, ProxyMetrics metrics, HealthChecker health, UpstreamClient upstream,
-            HttpCache cache, HttpListeners listeners) {
+            HttpCache cache, HttpListeners listeners, ApiGate gate) {
         this.cache = cache;
+        this.gate = gate;
         this.config = config;
         this.metrics = metrics;
         this.health = health;
@@ -62,9 +66,10 @@ public final class ProxyServer implements AutoCloseable {
                 loops.socketChannel(), config.connectTimeout(), selector, meters, health::reportFailure);
         HttpCache cache = null;
         HttpListeners listeners;
+        ApiGate gate = new ApiGate(config.apiAccess(), Clock.systemUTC(), meters);
         try {
             cache = new HttpCache(config.cache(), config.nodeId(), upstream, meters, System::currentTimeMillis);
-            listeners = HttpListeners.bind(config, loops, upstream, cache, meters);
+            listeners = HttpListeners.bind(config, loops, upstream, cache, meters, gate);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (cache != null) {
                 cache.close();
@@ -75,7 +80,7 @@ public final class ProxyServer implements AutoCloseable {
             throw e;
         }
         health.start();
-        return new ProxyServer(config, meters, health, upstream, cache, listeners);
+        return new ProxyServer(config, meters, health, upstream, cache, listeners, gate);
     }
 
     public InetSocketAddress httpAddress() {
@@ -122,6 +127,15 @@ public final class ProxyServer implements AutoCloseable {
     public int purgePrefix(String hostAndPathPrefix) {
         String[] hostAndPath = splitUrl(hostAndPathPrefix, "hostAndPathPrefix");
         return cache.purgePrefix(hostAndPath[0], hostAndPath[1]);
+    }
+
+    /**
+     * Replaces the API keys and plans at once (a key reload without restart); null means
+     * {@link ApiAccess#OPEN}. Requests already admitted keep their slots, and per-key counters (in flight,
+     * per minute, per day) carry over for key ids that remain. Thread-safe.
+     */
+    public void updateApiAccess(ApiAccess access) {
+        gate.update(access);
     }
 
     /** A snapshot of the cache's sizes and counters since start. Thread-safe. */

@@ -53,6 +53,32 @@ public final class ErrorResponses {
         return response;
     }
 
+    /**
+     * The full OpenAI error shape, {@code {"error":{"message","type","param","code"}}}, plus
+     * {@code "retry_after_seconds":N} and a {@code Retry-After} header (RFC 9110 §10.2.3) when
+     * {@code retryAfterSeconds >= 0}. The caller owns the returned message until it writes it.
+     *
+     * @param param the request parameter at fault, or null (written as JSON null)
+     */
+    public static FullHttpResponse openAi(ByteBufAllocator alloc, HttpResponseStatus status, String message,
+            String type, String param, String code, long retryAfterSeconds) {
+        String json = "{\"error\":{\"message\":" + quote(message) + ",\"type\":" + quote(type)
+                + ",\"param\":" + (param == null ? "null" : quote(param))
+                + ",\"code\":" + quote(code) + "}"
+                + (retryAfterSeconds >= 0 ? ",\"retry_after_seconds\":" + retryAfterSeconds : "") + "}";
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        ByteBuf body = alloc.buffer(bytes.length).writeBytes(bytes);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        if (retryAfterSeconds >= 0) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
+        }
+        return response;
+    }
+
     /** A JSON string literal (RFC 8259 §7). */
     static String quote(String s) {
         StringBuilder out = new StringBuilder(s.length() + 2).append('"');

@@ -17,6 +17,10 @@ import java.util.UUID;
 public final class ProxyHeaders {
 
     public static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    /** The admitted key's plan priority, set by the API edge (clients' copies are stripped there). */
+    public static final AsciiString X_YUNJING_PRIORITY = AsciiString.cached("x-yunjing-priority");
+    /** The admitted key's id (never its secret), set by the API edge. */
+    public static final AsciiString X_YUNJING_KEY_ID = AsciiString.cached("x-yunjing-key-id");
     public static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     public static final AsciiString CACHE_STATUS = AsciiString.cached("cache-status");
 

@@ -28,6 +28,9 @@ import java.util.function.Predicate;
  *       served from a cache tier</li>
  *   <li>{@code yunjing.proxy.cache.stored.bytes} (gauge; tags {@code node}, {@code tier}) — weighted size</li>
  *   <li>{@code yunjing.proxy.cache.evictions} (counter; tags {@code node}, {@code tier})</li>
+ *   <li>{@code yunjing.proxy.api.rejected} (counter; tags {@code node}, {@code reason}: missing_key,
+ *       invalid_key, concurrency, rpm, rpd, too_large, invalid_json, unknown_url) — API requests refused at
+ *       the edge</li>
  * </ul>
  */
 public final class ProxyMetrics implements AutoCloseable {
@@ -41,6 +44,7 @@ public final class ProxyMetrics implements AutoCloseable {
     private final Map<String, Counter> cacheResults = new ConcurrentHashMap<>();
     private final Map<String, Counter> cacheServed = new ConcurrentHashMap<>();
     private final Map<String, Counter> cacheEvictions = new ConcurrentHashMap<>();
+    private final Map<String, Counter> apiRejected = new ConcurrentHashMap<>();
 
     public ProxyMetrics(MeterRegistry registry, String nodeId) {
         this.registry = registry;
@@ -98,6 +102,13 @@ public final class ProxyMetrics implements AutoCloseable {
                 .description("Body bytes served from a cache tier")
                 .tags("node", nodeId, "tier", t)
                 .register(registry)).increment(bytes);
+    }
+
+    public void apiRejected(String reason) {
+        apiRejected.computeIfAbsent(reason, r -> Counter.builder("yunjing.proxy.api.rejected")
+                .description("API requests refused at the edge, by reason")
+                .tags("node", nodeId, "reason", r)
+                .register(registry)).increment();
     }
 
     public void cacheEviction(String tier) {

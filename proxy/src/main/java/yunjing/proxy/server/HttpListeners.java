@@ -13,6 +13,7 @@ import io.netty.util.concurrent.ImmediateEventExecutor;
 import yunjing.common.net.EventLoops;
 import yunjing.proxy.ProxyConfig;
 import yunjing.proxy.cache.HttpCache;
+import yunjing.proxy.llm.ApiGate;
 import yunjing.proxy.metrics.ProxyMetrics;
 import yunjing.proxy.upstream.UpstreamClient;
 
@@ -47,14 +48,14 @@ public final class HttpListeners implements AutoCloseable {
      * @throws IOException   naming the file when the TLS certificate or key cannot be used
      */
     public static HttpListeners bind(ProxyConfig config, EventLoops loops, UpstreamClient upstream, HttpCache cache,
-            ProxyMetrics metrics)
+            ProxyMetrics metrics, ApiGate gate)
             throws IOException, InterruptedException {
         SslContext tls = config.httpsBind() == null ? null
                 : TlsContexts.server(config.tlsCertChain(), config.tlsPrivateKey());
         ChannelGroup accepted = new DefaultChannelGroup("clients-" + config.nodeId(), ImmediateEventExecutor.INSTANCE);
         ConnectionTracker tracker = new ConnectionTracker(metrics, accepted);
         Forwarding forwarding = new Forwarding(config.nodeId(), upstream, cache, metrics,
-                config.clientIdleTimeout());
+                config.clientIdleTimeout(), gate);
         Channel http = bind(loops, config.httpBind(), "httpBind", new CleartextInitializer(tracker, forwarding));
         Channel https = null;
         if (tls != null) {

@@ -1,5 +1,6 @@
 package yunjing.proxy.server;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -24,11 +25,15 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import yunjing.proxy.ApiAccess;
 import yunjing.proxy.cache.ResponseHandle;
 import yunjing.proxy.http.ErrorResponses;
 import yunjing.proxy.http.HopByHopHeaders;
 import yunjing.proxy.http.PipelineNames;
 import yunjing.proxy.http.ProxyHeaders;
+import yunjing.proxy.llm.ApiGate;
+import yunjing.proxy.llm.ApiRequests;
+import yunjing.proxy.llm.Rejection;
 import yunjing.proxy.upstream.UpstreamException;
 import yunjing.proxy.upstream.UpstreamExchange;
 import yunjing.proxy.upstream.UpstreamListener;
@@ -61,6 +66,13 @@ import java.util.logging.Logger;
  * Runs on the channel's event loop, as does the upstream side of its exchange. Messages in the backlog
  * are owned by this handler until dispatched or released on close; contents passed to
  * {@link UpstreamExchange#write} and response contents written to the channel change owner there.
+ *
+ * <h2>API edge</h2>
+ * When the node has API keys ({@link ApiGate#active()}), a {@code /v1/} request is checked before anything
+ * goes upstream: known path, key and plan limits (a concurrency slot, the {@link ApiGate.Lease}, held until
+ * the exchange ends or the client goes away), and for {@code POST /v1/chat/completions} the body is
+ * aggregated up to {@link ApiAccess#MAX_CHAT_BODY_BYTES} and validated as JSON before the upstream
+ * exchange starts. Only that one body is aggregated; everything else streams as above.
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
@@ -193,6 +205,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         private boolean requestDone;
         private boolean responseStarted;
         private boolean ended;
+        /** The API key's concurrency slot; released exactly once, in {@link #end()} or {@link #clientGone()}. */
+        private ApiGate.Lease lease;
+        /** A chat completion body being aggregated for validation; owned here until forwarded or released. */
+        private HeldBody held;
 
         Exchange(HttpRequest request) {
             this.requestId = ProxyHeaders.requestId(request.headers());
@@ -206,7 +222,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
         boolean upstreamWritable() {
             // A cached request's body (there is none) is discarded, so reading never waits for it.
-            return cached != null || (upstream != null && upstream.isWritable());
+            return held != null || cached != null || (upstream != null && upstream.isWritable());
         }
 
         /** Takes ownership of request (and of its content when it is a full request). */
@@ -223,11 +239,39 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                         "invalid_request_error", e.refusal.code()), true);
                 return;
             }
-            cached = forwarding.cache().serve(head, ctx.channel().eventLoop(), this);
-            if (cached == null) {
-                forwarding.metrics().cacheResult("bypass");
-                upstream = forwarding.upstream().send(head, ctx.channel().eventLoop(), this);
+            ApiGate gate = forwarding.gate();
+            if (gate.active() && ApiRequests.isApi(head.uri())) {
+                Rejection refusal = ApiRequests.checkPath(method, head.uri());
+                if (refusal != null) {
+                    gate.rejected(refusal.reason());
+                } else {
+                    ApiGate.Admission admission = gate.admit(head.headers().get(HttpHeaderNames.AUTHORIZATION));
+                    refusal = admission.rejection();
+                    lease = admission.lease();
+                }
+                if (refusal == null && ApiRequests.validatesBody(method, head.uri())
+                        && HttpUtil.getContentLength(request, -1L) > ApiAccess.MAX_CHAT_BODY_BYTES) {
+                    refusal = ApiRequests.tooLarge();
+                    gate.rejected(refusal.reason());
+                }
+                if (refusal != null) {
+                    requestDone = request instanceof LastHttpContent;
+                    ReferenceCountUtil.release(request);
+                    respondWithError(refusal.toResponse(ctx.alloc()), false);
+                    return;
+                }
+                // Only the edge's own values travel upstream (client copies were stripped in upstreamHead).
+                head.headers().set(ProxyHeaders.X_YUNJING_PRIORITY, Integer.toString(lease.priority()));
+                head.headers().set(ProxyHeaders.X_YUNJING_KEY_ID, lease.keyId());
+                if (ApiRequests.validatesBody(method, head.uri())) {
+                    held = new HeldBody(ctx.alloc(), head);
+                    if (request instanceof FullHttpRequest full) {
+                        body(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+                    }
+                    return;
+                }
             }
+            send(head);
             if (request instanceof FullHttpRequest full) {
                 // The full request's buffer moves into a plain last content: one reference, one owner.
                 LastHttpContent last = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
@@ -235,10 +279,62 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
         }
 
+        private void send(HttpRequest head) {
+            cached = forwarding.cache().serve(head, ctx.channel().eventLoop(), this);
+            if (cached == null) {
+                forwarding.metrics().cacheResult("bypass");
+                upstream = forwarding.upstream().send(head, ctx.channel().eventLoop(), this);
+            }
+        }
+
+        /** Adds to the aggregated chat body; at its end validates it and starts the upstream exchange. */
+        private void hold(HttpContent content) {
+            if (!held.add(content)) {
+                // Nothing of it went upstream.
+                held = null;
+                Rejection refusal = ApiRequests.tooLarge();
+                forwarding.gate().rejected(refusal.reason());
+                respondWithError(refusal.toResponse(ctx.alloc()), true);
+                return;
+            }
+            if (!requestDone) {
+                return;
+            }
+            HttpRequest head = held.head();
+            ByteBuf body = held.take();
+            held = null;
+            Rejection refusal = ApiRequests.checkChatBody(body);
+            if (refusal != null) {
+                body.release();
+                forwarding.gate().rejected(refusal.reason());
+                respondWithError(refusal.toResponse(ctx.alloc()), false);
+                return;
+            }
+            head.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+            HttpUtil.setContentLength(head, body.readableBytes());
+            send(head);
+            if (upstream != null) {
+                upstream.write(new DefaultLastHttpContent(body));
+            } else {
+                body.release();
+            }
+        }
+
+        private void releaseHeld() {
+            if (held != null) {
+                held.release();
+                held = null;
+            }
+        }
+
         /** Takes ownership of content. */
         void body(HttpContent content) {
             if (content instanceof LastHttpContent) {
                 requestDone = true;
+            }
+            if (!ended && held != null) {
+                hold(content);
+                return;
             }
             if (ended || upstream == null) {
                 content.release();
@@ -284,6 +380,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 authority = hosts.get(0).strip();
             }
             boolean teTrailers = HopByHopHeaders.strip(headers);
+            if (forwarding.gate().active()) {
+                // An edge is where clients enter: only it may say which key and priority a request has.
+                headers.remove(ProxyHeaders.X_YUNJING_PRIORITY);
+                headers.remove(ProxyHeaders.X_YUNJING_KEY_ID);
+            }
             headers.set(HttpHeaderNames.HOST, authority);
             String receivedProtocol = http2 ? "2"
                     : clientVersion.majorVersion() + "." + clientVersion.minorVersion();
@@ -437,6 +538,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
         void clientGone() {
             ended = true;
+            releaseHeld();
+            if (lease != null) {
+                lease.release();
+            }
             if (cached != null) {
                 cached.abort();
             }
@@ -447,6 +552,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
         private void end() {
             ended = true;
+            releaseHeld();
+            if (lease != null) {
+                lease.release();
+            }
             exchangeEnded(this);
         }
     }

@@ -1,0 +1,33 @@
+package yunjing.proxy;
+
+import java.util.Objects;
+
+/**
+ * One API key as the edge knows it: never the secret, only its SHA-256.
+ *
+ * @param id        stable, non-secret id; sent upstream as {@code X-Yunjing-Key-Id}, keys the counters
+ * @param plan      name of an {@link ApiPlan} in the same {@link ApiAccess}
+ * @param sha256Hex SHA-256 of the secret's UTF-8 bytes, 64 hex digits (stored lower-case)
+ *                  ({@link ApiAccess#sha256Hex(String)} computes it)
+ */
+public record ApiKeyEntry(String id, String plan, String sha256Hex) {
+
+    public ApiKeyEntry {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(plan, "plan");
+        Objects.requireNonNull(sha256Hex, "sha256Hex");
+        sha256Hex = sha256Hex.toLowerCase(java.util.Locale.ROOT);
+        if (id.isBlank() || !id.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            // The id travels in a header: visible ASCII only.
+            throw new IllegalArgumentException("key id: '" + id + "' (expected: non-empty visible ASCII)");
+        }
+        if (sha256Hex.length() != 64 || !sha256Hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            throw new IllegalArgumentException("key " + id + ": sha256Hex (expected: 64 lower-case hex digits)");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ApiKeyEntry[id=" + id + ", plan=" + plan + "]";
+    }
+}

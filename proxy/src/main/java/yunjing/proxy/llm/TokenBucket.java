@@ -1,0 +1,45 @@
+package yunjing.proxy.llm;
+
+/**
+ * Requests-per-minute limit of one key: a bucket of {@code perMinute} tokens, refilled continuously at
+ * {@code perMinute / 60} per second, starting full. Not thread-safe: {@link ApiGate} guards it.
+ */
+final class TokenBucket {
+
+    private double tokens = -1;   // -1: not yet used, starts full
+    private long lastMillis;
+
+    /**
+     * Takes one token if there is one.
+     *
+     * @param perMinute the plan's current rate (a changed plan takes effect at once; tokens above a lower
+     *                  capacity are dropped)
+     * @return 0 when a token was taken, else the milliseconds until one will be there (&gt; 0)
+     */
+    long tryTake(long nowMillis, int perMinute) {
+        refill(nowMillis, perMinute);
+        if (tokens >= 1) {
+            tokens -= 1;
+            return 0;
+        }
+        double perMilli = perMinute / 60_000.0;
+        return Math.max(1, (long) Math.ceil((1 - tokens) / perMilli));
+    }
+
+    /** Whether a token is there now, without taking it. */
+    boolean hasToken(long nowMillis, int perMinute) {
+        refill(nowMillis, perMinute);
+        return tokens >= 1;
+    }
+
+    private void refill(long nowMillis, int perMinute) {
+        if (tokens < 0) {
+            tokens = perMinute;
+        } else if (nowMillis > lastMillis) {
+            tokens = Math.min(perMinute, tokens + (nowMillis - lastMillis) * (perMinute / 60_000.0));
+        } else {
+            tokens = Math.min(perMinute, tokens);
+        }
+        lastMillis = Math.max(lastMillis, nowMillis);
+    }
+}
