@@ -1,7 +1,9 @@
 package yunjing.deploy.run;
 
 import yunjing.common.net.EventLoops;
+import yunjing.proxy.ProxyServer;
 import yunjing.deploy.topology.Node;
+import yunjing.deploy.topology.Tier;
 import yunjing.deploy.topology.Topology;
 
 import java.time.Duration;
@@ -26,11 +28,13 @@ public final class MirrorNetwork implements AutoCloseable {
 
     private final EventLoops loops;
     private final List<RunningRole> roles;
+    private final KeyReloader keyReloader;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private MirrorNetwork(EventLoops loops, List<RunningRole> roles) {
+    private MirrorNetwork(EventLoops loops, List<RunningRole> roles, KeyReloader keyReloader) {
         this.loops = loops;
         this.roles = roles;
+        this.keyReloader = keyReloader;
     }
 
     /** Every node of the topology and the DNS. */
@@ -68,7 +72,14 @@ public final class MirrorNetwork implements AutoCloseable {
             if (ids.contains(RoleLauncher.DNS_ID)) {
                 started.add(launcher.startDns());
             }
-            return new MirrorNetwork(loops, Collections.unmodifiableList(started));
+            List<ProxyServer> edges = new ArrayList<>();
+            for (RunningRole role : started) {
+                if (role.kind().equals(Tier.EDGE.label()) && role.role() instanceof ProxyServer proxy) {
+                    edges.add(proxy);
+                }
+            }
+            return new MirrorNetwork(loops, Collections.unmodifiableList(started),
+                    KeyReloader.startIfNeeded(topology, edges));
         } catch (LaunchException | RuntimeException e) {
             stopAll(started);
             loops.close();
@@ -116,6 +127,9 @@ public final class MirrorNetwork implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        if (keyReloader != null) {
+            keyReloader.close();
         }
         stopAll(roles);
         loops.close();

@@ -24,6 +24,7 @@ import yunjing.dns.locate.LocatorConfig;
 import yunjing.origin.ModelLoadException;
 import yunjing.origin.OriginConfig;
 import yunjing.origin.OriginServer;
+import yunjing.proxy.ApiAccess;
 import yunjing.proxy.CacheConfig;
 import yunjing.proxy.ParentConfig;
 import yunjing.proxy.ProxyConfig;
@@ -166,7 +167,10 @@ final class RoleLauncher {
         return new ProxyConfig(node.id(), node.tier().label(), endpoints.bind(node, node.ports().http()),
                 endpoints.bind(node, node.ports().https()), cert.chain(), cert.key(), parents,
                 CONNECT_TIMEOUT, options.healthInterval(),
-                CacheConfig.withDisk(state.root().resolve("cache").resolve(node.id())));
+                CacheConfig.withDisk(state.root().resolve("cache").resolve(node.id())),
+                ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT,
+                // Keys are checked once, at the edge; inner tiers trust their children.
+                node.tier() == Tier.EDGE ? ApiAccessMapping.of(topology) : ApiAccess.OPEN);
     }
 
     /** Names on a node certificate: its id, the service names (clients reach edges by them) and its address. */

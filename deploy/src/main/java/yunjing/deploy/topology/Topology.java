@@ -10,16 +10,24 @@ import java.util.Optional;
  * The whole mirror network as declared in one topology file: zone, DNS, service names, nodes by
  * tier, API plans and keys. Immutable and already validated (see {@link TopologyLoader}).
  *
- * @param source where it was read from, for messages ("embedded local.yaml" for the default)
+ * @param source   where it was read from, for messages ("local.yaml" for the embedded default)
+ * @param file     the file it was read from, or null for the embedded default
+ * @param keyFiles the key files it names, resolved; watched with {@code file} for key reloads
  */
 public record Topology(String source, String zone, DnsSettings dns, Map<String, String> services,
-                       List<Node> nodes, Map<String, Plan> plans, List<ApiKey> keys, Path baseDir) {
+                       List<Node> nodes, Map<String, Plan> plans, List<ApiKey> keys, Path baseDir,
+                       Path file, List<Path> keyFiles) {
 
     public Topology {
         services = Map.copyOf(services);
         nodes = List.copyOf(nodes);
         plans = Map.copyOf(plans);
         keys = List.copyOf(keys);
+        keyFiles = List.copyOf(keyFiles);
+    }
+
+    Topology withFile(Path file) {
+        return new Topology(source, zone, dns, services, nodes, plans, keys, baseDir, file, keyFiles);
     }
 
     public Optional<Node> node(String id) {

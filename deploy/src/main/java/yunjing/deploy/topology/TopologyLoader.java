@@ -39,7 +39,8 @@ public final class TopologyLoader {
     private static final Set<String> NODE_FIELDS = Set.of("id", "tier", "address", "ports", "province", "carrier", "parents", "weight", "models");
     private static final Set<String> PORT_FIELDS = Set.of("http", "https", "admin");
     private static final Set<String> MODEL_FIELDS = Set.of("name", "repo", "ref", "generate");
-    private static final Set<String> PLAN_FIELDS = Set.of("concurrent", "requests_per_minute", "requests_per_day", "tokens_per_minute");
+    private static final Set<String> PLAN_FIELDS = Set.of("concurrent", "requests_per_minute", "requests_per_day",
+            "tokens_per_minute", "priority");
     private static final Set<String> KEY_FIELDS = Set.of("id", "plan", "sha256");
 
     private TopologyLoader() {
@@ -55,7 +56,7 @@ public final class TopologyLoader {
             throw new TopologyException(file + ": cannot read: " + e.getMessage(), e);
         }
         Path dir = file.toAbsolutePath().getParent();
-        return parse(file.toString(), new StringReader(text), dir);
+        return parse(file.toString(), new StringReader(text), dir).withFile(file.toAbsolutePath());
     }
 
     public static Topology loadEmbedded() throws TopologyException {
@@ -107,11 +108,13 @@ public final class TopologyLoader {
         }
         List<ApiKey> keys = new ArrayList<>();
         keys.addAll(keys(root, plans));
+        List<Path> keyFiles = new ArrayList<>();
         for (String keyFile : root.strings("key_files")) {
-            keys.addAll(keyFile(baseDir.resolve(keyFile), plans));
+            keyFiles.add(baseDir.resolve(keyFile).toAbsolutePath());
+            keys.addAll(keyFile(keyFiles.get(keyFiles.size() - 1), plans));
         }
 
-        Topology topology = new Topology(fileName, zone, dns, services, nodes, plans, keys, baseDir);
+        Topology topology = new Topology(fileName, zone, dns, services, nodes, plans, keys, baseDir, null, keyFiles);
         TopologyValidator.validate(fileName, topology);
         return topology;
     }
@@ -207,7 +210,8 @@ public final class TopologyLoader {
         return new Plan(name, p.integer("concurrent", 5, 1, 1_000_000),
                 p.integer("requests_per_minute", 60, 1, Integer.MAX_VALUE),
                 p.integer("requests_per_day", 1000, 1, Integer.MAX_VALUE),
-                p.integer("tokens_per_minute", 40_000, 1, Integer.MAX_VALUE));
+                p.integer("tokens_per_minute", 40_000, 1, Integer.MAX_VALUE),
+                p.integer("priority", 0, 0, 100));
     }
 
     private static List<ApiKey> keys(YamlMap holder, Map<String, Plan> plans) throws TopologyException {
