@@ -28,18 +28,8 @@ final class AsnMmdb implements AsnSource {
     }
 
     static AsnMmdb open(Path file) throws IOException {
-        DatabaseReader reader = new DatabaseReader.Builder(file.toFile()).build();
-        if (!reader.getMetadata().getDatabaseType().contains("ASN")) {
-            String type = reader.getMetadata().getDatabaseType();
-            reader.close();
-            throw new IOException(file + ": database type " + type + " (expected: a GeoIP2/GeoLite2 ASN database)");
-        }
-        try {
-            return new AsnMmdb(file, reader, MmdbGaps.open(file));
-        } catch (IOException | RuntimeException e) {
-            reader.close();
-            throw e;
-        }
+        MmdbDatabase db = MmdbDatabase.open(file, "ASN");
+        return new AsnMmdb(file, db.reader(), db.gaps());
     }
 
     @Override

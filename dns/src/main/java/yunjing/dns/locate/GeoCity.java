@@ -33,18 +33,8 @@ final class GeoCity implements Closeable {
     }
 
     static GeoCity open(Path file) throws IOException {
-        DatabaseReader reader = new DatabaseReader.Builder(file.toFile()).build();
-        String type = reader.getMetadata().getDatabaseType();
-        if (!type.contains("City")) {
-            reader.close();
-            throw new IOException(file + ": database type " + type + " (expected: a GeoIP2/GeoLite2 City database)");
-        }
-        try {
-            return new GeoCity(file, reader, MmdbGaps.open(file));
-        } catch (IOException | RuntimeException e) {
-            reader.close();
-            throw e;
-        }
+        MmdbDatabase db = MmdbDatabase.open(file, "City");
+        return new GeoCity(file, db.reader(), db.gaps());
     }
 
     Hit find(InetAddress address) {
