@@ -47,9 +47,9 @@ public final class AdminServer implements AutoCloseable {
             if (e instanceof InterruptedException ie) {
                 throw ie;
             }
-            BindException bind2 = new BindException("admin: cannot listen on " + describe(bind) + ": " + e.getMessage());
-            bind2.initCause(e);
-            throw bind2;
+            BindException failure = new BindException("admin: cannot listen on " + describe(bind) + ": " + e.getMessage());
+            failure.initCause(e);
+            throw failure;
         }
     }
 
