@@ -1,5 +1,6 @@
 package yunjing.dns;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,7 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Conformance with a real peer: ISC {@code dig} (bind9-dnsutils) run as a subprocess against a
@@ -48,7 +48,7 @@ class DigConformanceTest {
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
                 fail("dig not found on PATH (install bind9-dnsutils); it is required when CI=true");
             }
-            assumeTrue(false, "dig not found on PATH; skipping dig conformance tests");
+            Assumptions.abort("dig not found on PATH; skipping dig conformance tests");
         }
     }
 

@@ -61,11 +61,7 @@ class ProxyCacheTest {
     }
 
     private ProxyServer startEdge(CacheConfig cache) throws Exception {
-        ProxyConfig base = Nodes.config("gz-unicom", "edge", List.of(Nodes.origin(origin)));
-        ProxyServer node = ProxyServer.start(new ProxyConfig(base.nodeId(), base.tier(), base.httpBind(), null, null,
-                null, base.parents(), base.connectTimeout(), base.healthInterval(), cache), loops, metrics);
-        Nodes.await("edge ready", node::isReady);
-        return node;
+        return Nodes.startEdge(origin, cache, 0, loops, metrics);
     }
 
     @AfterEach

@@ -71,14 +71,8 @@ class ProxyRangeTest {
         return startEdge(cache, 0);
     }
 
-    /** On {@code port} (0: any): a restarted node must listen where it did, as Host (part of the key) names it. */
     private ProxyServer startEdge(CacheConfig cache, int port) throws Exception {
-        ProxyConfig base = Nodes.config("gz-unicom", "edge", List.of(Nodes.origin(origin)));
-        ProxyServer node = ProxyServer.start(new ProxyConfig(base.nodeId(), base.tier(),
-                new java.net.InetSocketAddress("127.0.0.1", port), null, null,
-                null, base.parents(), base.connectTimeout(), base.healthInterval(), cache), loops, metrics);
-        Nodes.await("edge ready", node::isReady);
-        return node;
+        return Nodes.startEdge(origin, cache, port, loops, metrics);
     }
 
     @AfterEach

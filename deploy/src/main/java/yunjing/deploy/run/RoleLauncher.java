@@ -58,6 +58,7 @@ final class RoleLauncher {
     private final Endpoints endpoints;
     private final RunOptions options;
     private AdminToken adminToken;
+    private LocalCertificateAuthority certificateAuthority;
 
     RoleLauncher(Topology topology, StateDir state, EventLoops loops, Endpoints endpoints, RunOptions options) {
         this.topology = topology;
@@ -179,7 +180,10 @@ final class RoleLauncher {
         names.add(node.id() + "." + topology.zone().replaceAll("\\.$", ""));
         names.add("localhost");
         List<InetAddress> addresses = List.of(node.address());
-        return LocalCertificateAuthority.openOrCreate(state.tls()).issue(node.id(), names, addresses);
+        if (certificateAuthority == null) {
+            certificateAuthority = LocalCertificateAuthority.openOrCreate(state.tls());
+        }
+        return certificateAuthority.issue(node.id(), names, addresses);
     }
 
     private static PrometheusMeterRegistry registry(String id, String kind) {

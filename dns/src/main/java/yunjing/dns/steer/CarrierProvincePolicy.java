@@ -75,12 +75,7 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
         Objects.requireNonNull(targets, "targets");
         this.healthy = Objects.requireNonNull(healthy, "healthy");
         this.locator = Objects.requireNonNull(locator, "locator");
-        if (ttlSeconds <= 0) {
-            throw new IllegalArgumentException("ttlSeconds: " + ttlSeconds + " (expected: > 0)");
-        }
-        if (maxAnswers <= 0) {
-            throw new IllegalArgumentException("maxAnswers: " + maxAnswers + " (expected: > 0)");
-        }
+        SteeringAnswer.checkLimits(ttlSeconds, maxAnswers);
         this.ttlSeconds = ttlSeconds;
         this.maxAnswers = maxAnswers;
         List<Candidate> v4 = new ArrayList<>();

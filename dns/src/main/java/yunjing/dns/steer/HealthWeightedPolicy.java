@@ -44,12 +44,7 @@ public final class HealthWeightedPolicy implements SteeringPolicy {
     public HealthWeightedPolicy(List<DnsTarget> targets, Predicate<String> healthy, long ttlSeconds, int maxAnswers) {
         Objects.requireNonNull(targets, "targets");
         this.healthy = Objects.requireNonNull(healthy, "healthy");
-        if (ttlSeconds <= 0) {
-            throw new IllegalArgumentException("ttlSeconds: " + ttlSeconds + " (expected: > 0)");
-        }
-        if (maxAnswers <= 0) {
-            throw new IllegalArgumentException("maxAnswers: " + maxAnswers + " (expected: > 0)");
-        }
+        SteeringAnswer.checkLimits(ttlSeconds, maxAnswers);
         this.ttlSeconds = ttlSeconds;
         this.maxAnswers = maxAnswers;
         this.ipv4 = targets.stream().filter(t -> t.address() instanceof Inet4Address).toList();

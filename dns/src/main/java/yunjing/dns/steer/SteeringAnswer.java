@@ -38,4 +38,14 @@ public record SteeringAnswer(List<InetAddress> addresses, long ttlSeconds, boole
     public SteeringAnswer(List<InetAddress> addresses, long ttlSeconds, boolean failOpen) {
         this(addresses, ttlSeconds, failOpen, failOpen ? "fail-open" : "health", 0);
     }
+
+    /** The limits every policy is built with: a positive TTL and at least one address per answer. */
+    static void checkLimits(long ttlSeconds, int maxAnswers) {
+        if (ttlSeconds <= 0) {
+            throw new IllegalArgumentException("ttlSeconds: " + ttlSeconds + " (expected: > 0)");
+        }
+        if (maxAnswers <= 0) {
+            throw new IllegalArgumentException("maxAnswers: " + maxAnswers + " (expected: > 0)");
+        }
+    }
 }

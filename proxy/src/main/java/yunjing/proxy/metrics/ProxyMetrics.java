@@ -1,16 +1,14 @@
 package yunjing.proxy.metrics;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Meters of one proxy node. Thread-safe: updated from every event loop and the health thread.
@@ -38,17 +36,29 @@ public final class ProxyMetrics implements AutoCloseable {
     private final MeterRegistry registry;
     private final String nodeId;
     private final AtomicInteger activeConnections = new AtomicInteger();
-    private final Map<String, Counter> requestsByClass = new ConcurrentHashMap<>();
-    private final Map<String, Counter> connectFailuresByParent = new ConcurrentHashMap<>();
     private final List<Meter> gauges = new CopyOnWriteArrayList<>();
-    private final Map<String, Counter> cacheResults = new ConcurrentHashMap<>();
-    private final Map<String, Counter> cacheServed = new ConcurrentHashMap<>();
-    private final Map<String, Counter> cacheEvictions = new ConcurrentHashMap<>();
-    private final Map<String, Counter> apiRejected = new ConcurrentHashMap<>();
+    private final TaggedCounters requestsByClass;
+    private final TaggedCounters connectFailuresByParent;
+    private final TaggedCounters cacheResults;
+    private final TaggedCounters cacheServed;
+    private final TaggedCounters cacheEvictions;
+    private final TaggedCounters apiRejected;
 
     public ProxyMetrics(MeterRegistry registry, String nodeId) {
         this.registry = registry;
         this.nodeId = nodeId;
+        requestsByClass = new TaggedCounters(registry, "yunjing.proxy.requests",
+                "Responses sent to clients, by status class", nodeId, "status");
+        connectFailuresByParent = new TaggedCounters(registry, "yunjing.proxy.upstream.connect.failures",
+                "Failed connection attempts to a parent", nodeId, "parent");
+        cacheResults = new TaggedCounters(registry, "yunjing.proxy.cache.requests",
+                "Cache decisions, by result", nodeId, "result");
+        cacheServed = new TaggedCounters(registry, "yunjing.proxy.cache.served.bytes",
+                "Body bytes served from a cache tier", nodeId, "tier");
+        cacheEvictions = new TaggedCounters(registry, "yunjing.proxy.cache.evictions",
+                "Entries evicted to keep a tier within its bound", nodeId, "tier");
+        apiRejected = new TaggedCounters(registry, "yunjing.proxy.api.rejected",
+                "API requests refused at the edge, by reason", nodeId, "reason");
         gauges.add(Gauge.builder("yunjing.proxy.connections.active", activeConnections, AtomicInteger::get)
                 .description("Open client connections")
                 .tag("node", nodeId)
@@ -76,50 +86,31 @@ public final class ProxyMetrics implements AutoCloseable {
     }
 
     public void response(int status) {
-        String statusClass = (status / 100) + "xx";
-        requestsByClass.computeIfAbsent(statusClass, c -> Counter.builder("yunjing.proxy.requests")
-                .description("Responses sent to clients, by status class")
-                .tags("node", nodeId, "status", c)
-                .register(registry)).increment();
+        requestsByClass.increment((status / 100) + "xx", 1);
     }
 
     public void connectFailure(String parentId) {
-        connectFailuresByParent.computeIfAbsent(parentId, p -> Counter.builder("yunjing.proxy.upstream.connect.failures")
-                .description("Failed connection attempts to a parent")
-                .tags("node", nodeId, "parent", p)
-                .register(registry)).increment();
+        connectFailuresByParent.increment(parentId, 1);
     }
 
     public void cacheResult(String result) {
-        cacheResults.computeIfAbsent(result, r -> Counter.builder("yunjing.proxy.cache.requests")
-                .description("Cache decisions, by result")
-                .tags("node", nodeId, "result", r)
-                .register(registry)).increment();
+        cacheResults.increment(result, 1);
     }
 
     public void cacheServed(String tier, long bytes) {
-        cacheServed.computeIfAbsent(tier, t -> Counter.builder("yunjing.proxy.cache.served.bytes")
-                .description("Body bytes served from a cache tier")
-                .tags("node", nodeId, "tier", t)
-                .register(registry)).increment(bytes);
+        cacheServed.increment(tier, bytes);
     }
 
     public void apiRejected(String reason) {
-        apiRejected.computeIfAbsent(reason, r -> Counter.builder("yunjing.proxy.api.rejected")
-                .description("API requests refused at the edge, by reason")
-                .tags("node", nodeId, "reason", r)
-                .register(registry)).increment();
+        apiRejected.increment(reason, 1);
     }
 
     public void cacheEviction(String tier) {
-        cacheEvictions.computeIfAbsent(tier, t -> Counter.builder("yunjing.proxy.cache.evictions")
-                .description("Entries evicted to keep a tier within its bound")
-                .tags("node", nodeId, "tier", t)
-                .register(registry)).increment();
+        cacheEvictions.increment(tier, 1);
     }
 
     /** Registers the stored-bytes gauge of a tier; {@code bytes} is read on every scrape. */
-    public void cacheBytes(String tier, java.util.function.Supplier<Number> bytes) {
+    public void cacheBytes(String tier, Supplier<Number> bytes) {
         gauges.add(Gauge.builder("yunjing.proxy.cache.stored.bytes", bytes)
                 .description("Bytes held by a cache tier")
                 .tags("node", nodeId, "tier", tier)

@@ -1,5 +1,8 @@
 package yunjing.proxy.testing;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import yunjing.common.net.EventLoops;
+import yunjing.proxy.CacheConfig;
 import yunjing.proxy.ParentConfig;
 import yunjing.proxy.ProxyConfig;
 import yunjing.proxy.ProxyServer;
@@ -41,6 +44,19 @@ public final class Nodes {
 
     public static ProxyConfig config(String nodeId, String tier, List<ParentConfig> parents) {
         return new ProxyConfig(nodeId, tier, ephemeral(), null, null, null, parents, CONNECT_TIMEOUT, HEALTH_INTERVAL);
+    }
+
+    /**
+     * Starts edge {@code gz-unicom} with {@code cache} in front of {@code origin}, on {@code port}
+     * (0: any; a restarted node must listen where it did, as Host, part of the cache key, names it),
+     * and waits until it is ready.
+     */
+    public static ProxyServer startEdge(TestOrigin origin, CacheConfig cache, int port, EventLoops loops,
+                                        MeterRegistry metrics) throws IOException, InterruptedException {
+        ProxyServer node = ProxyServer.start(new ProxyConfig("gz-unicom", "edge", new InetSocketAddress("127.0.0.1", port),
+                null, null, null, List.of(origin(origin)), CONNECT_TIMEOUT, HEALTH_INTERVAL, cache), loops, metrics);
+        await("edge ready", node::isReady);
+        return node;
     }
 
     /** An address nothing listens on: a port bound and released at once. */
