@@ -1,5 +1,7 @@
 package yunjing.origin.engine;
 
+import java.util.List;
+
 /**
  * Computes next-token logits for token sequences. An engine holds the weights and is shared by all requests;
  * each request gets its own {@link Sequence} with its own key/value cache.
@@ -16,6 +18,24 @@ public interface InferenceEngine {
 
     /** A new, empty sequence that may grow to {@code capacity} tokens (at most {@link #contextLength()}). */
     Sequence newSequence(int capacity);
+
+    /**
+     * One batched decode step: appends {@code tokens[i]} to {@code sequences.get(i)} and returns the logits for
+     * the position after each, in order. This is the call a scheduler makes once per step; engines that can
+     * batch (the native worker) override it so weights are read once for the whole batch, and the default
+     * simply advances each sequence in turn. Each sequence must appear at most once.
+     */
+    default float[][] step(List<? extends Sequence> sequences, int[] tokens) {
+        if (sequences.size() != tokens.length) {
+            throw new IllegalArgumentException(
+                    "step: " + sequences.size() + " sequences but " + tokens.length + " tokens");
+        }
+        float[][] logits = new float[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
+            logits[i] = sequences.get(i).next(tokens[i]);
+        }
+        return logits;
+    }
 
     /** One growing token sequence with its key/value cache. */
     interface Sequence {
