@@ -7,6 +7,7 @@ import yunjing.origin.api.ServedModel;
 import yunjing.origin.engine.Generator;
 import yunjing.origin.engine.JavaReferenceEngine;
 import yunjing.origin.model.Checkpoint;
+import yunjing.origin.sched.Scheduler;
 
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -31,9 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <em>closed</em> (listener and connections closed, inference threads stopped). There is no state in between
  * that a caller can observe: a model that fails to load fails {@code start} before anything is bound.
  *
- * <p>Inference runs on {@code inferenceThreads} dedicated threads, never on the event loops; requests beyond
- * those wait in a bounded queue ({@value #QUEUE_PER_THREAD} per thread), and past that get 503. Continuous
- * batching and priorities belong to the scheduler that will replace this queue.
+ * <p>Each model has a {@link Scheduler}: one thread that runs its generations with continuous batching, priorities
+ * and admission control. Tokenizing and submitting runs on {@code inferenceThreads} dedicated threads, never on
+ * the event loops, behind a bounded queue ({@value #QUEUE_PER_THREAD} per thread; past that, 503).
  */
 public final class OriginServer implements AutoCloseable {
 
@@ -42,11 +43,13 @@ public final class OriginServer implements AutoCloseable {
 
     private final ApiListener listener;
     private final ExecutorService inference;
+    private final List<Scheduler> schedulers;
     private final AtomicBoolean open = new AtomicBoolean(true);
 
-    private OriginServer(ApiListener listener, ExecutorService inference) {
+    private OriginServer(ApiListener listener, ExecutorService inference, List<Scheduler> schedulers) {
         this.listener = listener;
         this.inference = inference;
+        this.schedulers = schedulers;
     }
 
     /**
@@ -65,30 +68,43 @@ public final class OriginServer implements AutoCloseable {
             }
         }
         long created = TimeUnit.MILLISECONDS.toSeconds(System.currentTimeMillis());
-        List<ServedModel> served = new ArrayList<>();
+        List<Checkpoint> checkpoints = new ArrayList<>();
         for (ModelSpec spec : config.models()) {
             long t0 = System.nanoTime();
-            Checkpoint cp = Checkpoint.load(spec.directory());
-            Generator generator = new Generator(new JavaReferenceEngine(cp.config(), cp.weights()),
-                    cp.tokenizer(), cp.eosTokenIds());
-            served.add(new ServedModel(spec.servedName(), spec.revision(), created, cp.chatFormat(), generator,
-                    cp.config().maxPositionEmbeddings()));
+            checkpoints.add(Checkpoint.load(spec.directory()));
             LOG.log(System.Logger.Level.INFO, () -> "origin " + config.nodeId() + ": loaded " + spec.servedName()
                     + " from " + spec.directory() + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)
                     + " ms (engine: java-reference)");
+        }
+        List<ServedModel> served = new ArrayList<>();
+        List<Scheduler> schedulers = new ArrayList<>();
+        for (int i = 0; i < checkpoints.size(); i++) {
+            ModelSpec spec = config.models().get(i);
+            Checkpoint cp = checkpoints.get(i);
+            Generator generator = new Generator(new JavaReferenceEngine(cp.config(), cp.weights()),
+                    cp.tokenizer(), cp.eosTokenIds());
+            Scheduler scheduler = Scheduler.start(spec.servedName(), generator, config.scheduler(), metrics);
+            schedulers.add(scheduler);
+            served.add(new ServedModel(spec.servedName(), spec.revision(), created, cp.chatFormat(), scheduler,
+                    cp.config().maxPositionEmbeddings()));
         }
         ExecutorService inference = inferenceExecutor(config.nodeId(), config.inferenceThreads());
         try {
             ApiListener listener = ApiListener.bind(config.nodeId(), config.httpBind(), loops, served, inference,
                     metrics);
-            return new OriginServer(listener, inference);
+            return new OriginServer(listener, inference, List.copyOf(schedulers));
         } catch (BindException e) {
-            inference.shutdownNow();
+            stop(inference, schedulers);
             throw new UncheckedIOException("origin " + config.nodeId() + ": " + e.getMessage(), e);
         } catch (InterruptedException | RuntimeException e) {
-            inference.shutdownNow();
+            stop(inference, schedulers);
             throw e;
         }
+    }
+
+    private static void stop(ExecutorService inference, List<Scheduler> schedulers) {
+        inference.shutdownNow();
+        schedulers.forEach(Scheduler::close);
     }
 
     private static ExecutorService inferenceExecutor(String nodeId, int threads) {
@@ -112,13 +128,16 @@ public final class OriginServer implements AutoCloseable {
         return open.get();
     }
 
-    /** Closes the listener and in-flight connections and stops the inference threads; idempotent. */
+    /** Closes the listener and in-flight connections and stops the inference and scheduler threads; idempotent. */
     @Override
     public void close() {
         if (!open.compareAndSet(true, false)) {
             return;
         }
+        schedulers.forEach(Scheduler::drain);
         listener.close();
+        // Closed channels cancel their generations at the next step; close() ends whatever is left.
+        schedulers.forEach(Scheduler::close);
         // Closed channels already cancel their generations between tokens; the interrupt covers queued work.
         inference.shutdownNow();
         try {

@@ -19,7 +19,8 @@ import java.util.concurrent.RejectedExecutionException;
  * <ul>
  *   <li>{@code GET /v1/models}, {@code GET /v1/models/{id}}: answered here;</li>
  *   <li>{@code POST /v1/chat/completions}: parsed and validated here, then run as a {@link ChatCompletionTask}
- *       on the inference executor;</li>
+ *       on the inference executor, which submits it to the model's scheduler at the priority of
+ *       {@code X-Yunjing-Priority};</li>
  *   <li>anything else: 404, or 405 with {@code Allow} for a known path and another method.</li>
  * </ul>
  *
@@ -84,7 +85,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 endpoint = ChatCompletionTask.ENDPOINT;
                 requireMethod(method, HttpMethod.POST);
                 ChatCompletionRequest chat = ChatRequestParser.parse(api.json(), request.content());
-                startCompletion(ctx, model(chat.model()), chat, receivedNanos);
+                startCompletion(ctx, model(chat.model()), chat, priority(request), receivedNanos);
             } else {
                 throw new ApiException(HttpResponseStatus.NOT_FOUND, "not_found", null,
                         "Unknown path: " + method + " " + path);
@@ -95,7 +96,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void startCompletion(ChannelHandlerContext ctx, ServedModel model, ChatCompletionRequest chat,
-                                 long receivedNanos) throws ApiException {
+                                 int priority, long receivedNanos) throws ApiException {
         busy = true;
         ctx.channel().config().setAutoRead(false);
         Runnable onDone = () -> {
@@ -106,14 +107,39 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         };
         try {
-            api.inference().execute(new ChatCompletionTask(api, ctx, model, chat, receivedNanos, onDone));
+            api.inference().execute(new ChatCompletionTask(api, ctx, model, chat, priority, receivedNanos, onDone));
         } catch (RejectedExecutionException e) {
             busy = false;
             ctx.channel().config().setAutoRead(true);
-            throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "server_error", "overloaded", null,
-                    "The origin is overloaded or shutting down; retry later.");
+            throw ApiException.retryLater(HttpResponseStatus.SERVICE_UNAVAILABLE, "server_error", "overloaded",
+                    "The origin is overloaded or shutting down; retry later.", 1);
         }
     }
+
+    // --- scheduler priority (begin) ---
+    /** The plan priority the proxy tiers send; requests that come without one rank as the free plan. */
+    static final String PRIORITY_HEADER = "X-Yunjing-Priority";
+    static final int DEFAULT_PRIORITY = 1;
+    static final int MAX_PRIORITY = 1000;
+
+    /** {@value #PRIORITY_HEADER}: an integer in 0..{@value #MAX_PRIORITY}, higher first; absent means free. */
+    static int priority(FullHttpRequest request) throws ApiException {
+        String value = request.headers().get(PRIORITY_HEADER);
+        if (value == null) {
+            return DEFAULT_PRIORITY;
+        }
+        try {
+            int p = Integer.parseInt(value.trim());
+            if (p >= 0 && p <= MAX_PRIORITY) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new ApiException(HttpResponseStatus.BAD_REQUEST, "invalid_priority", null, PRIORITY_HEADER
+                + ": '" + value + "' (expected: an integer in 0.." + MAX_PRIORITY + ")");
+    }
+    // --- scheduler priority (end) ---
 
     /** Runs on the event loop after a completion's last write was issued. */
     private void finished(ChannelHandlerContext ctx) {

@@ -39,7 +39,11 @@ final class ApiResponses {
         return response;
     }
 
-    /** The OpenAI error shape: {@code {"error":{"message","type","param","code"}}}. */
+    /**
+     * The OpenAI error shape: {@code {"error":{"message","type","param","code"}}}, plus, for a request worth
+     * retrying, {@code "retry_after_seconds"} beside {@code error} and a {@code Retry-After} header
+     * (RFC 9110 §10.2.3), as the proxy tiers send them.
+     */
     static FullHttpResponse error(ByteBufAllocator alloc, ObjectMapper mapper, ApiException e) {
         ObjectNode root = mapper.createObjectNode();
         ObjectNode error = root.putObject("error");
@@ -47,7 +51,13 @@ final class ApiResponses {
         error.put("type", e.type);
         error.put("param", e.param);
         error.put("code", e.code);
+        if (e.retryAfterSeconds >= 0) {
+            root.put("retry_after_seconds", e.retryAfterSeconds);
+        }
         FullHttpResponse response = json(alloc, mapper, e.status, root);
+        if (e.retryAfterSeconds >= 0) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(e.retryAfterSeconds));
+        }
         if (e.allow != null) {
             response.headers().set(HttpHeaderNames.ALLOW, e.allow);
         }

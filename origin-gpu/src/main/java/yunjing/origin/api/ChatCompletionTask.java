@@ -3,23 +3,28 @@ package yunjing.origin.api;
 import io.micrometer.core.instrument.Counter;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import yunjing.origin.engine.FinishReason;
 import yunjing.origin.engine.GenerationRequest;
 import yunjing.origin.engine.GenerationResult;
-import yunjing.origin.engine.TokenListener;
+import yunjing.origin.sched.RejectedException;
+import yunjing.origin.sched.SequenceListener;
 
 import java.lang.System.Logger.Level;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One chat completion, run on the inference executor: tokenize the conversation, check it fits the context,
- * generate, and write either one {@code chat.completion} or an event stream of chunks.
+ * One chat completion. Runs on the inference executor: tokenize the conversation, check it fits the context and
+ * submit it to the model's scheduler, which answers at once with admission (or a refusal: 429/503 with
+ * {@code Retry-After}, 400). Generation then happens on the scheduler thread, which calls the {@link Listener}:
+ * it writes either one {@code chat.completion} or an event stream of chunks. The stream's headers go out with
+ * the first token, so a request that times out in the queue still gets a proper 503.
  *
- * <p>Stops between tokens once the channel is inactive (HTTP/1.1 connection closed, HTTP/2 stream reset: the
- * stream channel closes) or the thread is interrupted (server closing). {@code onDone} runs exactly once, after
- * the last write was issued.
+ * <p>The scheduler stops the generation at its next step once the channel is inactive (HTTP/1.1 connection
+ * closed, HTTP/2 stream reset: the stream channel closes). {@code onDone} runs exactly once, after the last write
+ * was issued.
  */
 final class ChatCompletionTask implements Runnable {
 
@@ -31,38 +36,42 @@ final class ChatCompletionTask implements Runnable {
     private final ChannelHandlerContext ctx;
     private final ServedModel model;
     private final ChatCompletionRequest request;
+    private final int priority;
     private final long receivedNanos;
     private final Runnable onDone;
-    private boolean responseStarted;
 
     ChatCompletionTask(ApiContext api, ChannelHandlerContext ctx, ServedModel model, ChatCompletionRequest request,
-                       long receivedNanos, Runnable onDone) {
+                       int priority, long receivedNanos, Runnable onDone) {
         this.api = api;
         this.ctx = ctx;
         this.model = model;
         this.request = request;
+        this.priority = priority;
         this.receivedNanos = receivedNanos;
         this.onDone = onDone;
     }
 
     @Override
     public void run() {
+        boolean submitted = false;
         try {
             if (ctx.channel().isActive()) {
-                complete();
+                submit();
+                submitted = true;
             }
         } catch (ApiException e) {
-            fail(e);
+            respond(ApiResponses.error(ctx.alloc(), api.json(), e));
         } catch (RuntimeException | Error e) {
             LOG.log(Level.ERROR, "chat completion for model " + model.id() + " failed", e);
-            fail(new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", "internal_error", null,
-                    "The origin failed while generating: " + e));
+            respond(ApiResponses.error(ctx.alloc(), api.json(), internalError(e)));
         } finally {
-            onDone.run();
+            if (!submitted) {
+                onDone.run();
+            }
         }
     }
 
-    private void complete() throws ApiException {
+    private void submit() throws ApiException {
         int[] prompt = model.chatFormat().encode(request.messages());
         int room = model.contextLength() - prompt.length;
         if (room < 1) {
@@ -76,85 +85,125 @@ final class ChatCompletionTask implements Runnable {
         ChatCompletionJson json = new ChatCompletionJson(api.json(),
                 "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""),
                 TimeUnit.MILLISECONDS.toSeconds(System.currentTimeMillis()), model.id(), request.includeUsage());
-        GenerationResult result = request.stream() ? stream(generation, json) : whole(generation, json);
-        api.metrics().completion(model.id(), result.finishReason().openAiName());
+        try {
+            model.scheduler().submit(generation, new Listener(json), priority);
+        } catch (RejectedException e) {
+            throw refusal(e);
+        }
     }
 
-    private GenerationResult whole(GenerationRequest generation, ChatCompletionJson json) {
-        StringBuilder text = new StringBuilder();
-        GenerationResult result = model.generator().generate(generation, new Listener() {
-            @Override
-            void text(String delta) {
-                text.append(delta);
-            }
-        });
-        if (result.finishReason() != FinishReason.CANCELLED) {
-            respond(ApiResponses.json(ctx.alloc(), api.json(), HttpResponseStatus.OK,
-                    json.completion(text.toString(), result)));
-        }
-        return result;
+    /** The scheduler's refusal as the OpenAI error the client sees. */
+    static ApiException refusal(RejectedException e) {
+        return switch (e.reason()) {
+            case QUEUE_BUDGET -> ApiException.retryLater(HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "rate_limit_exceeded", "rate_limit_exceeded", e.getMessage(), e.retryAfterSeconds());
+            case QUEUE_FULL, NOT_ACCEPTING, DEADLINE -> ApiException.retryLater(
+                    HttpResponseStatus.SERVICE_UNAVAILABLE, "server_error", "overloaded", e.getMessage(),
+                    e.retryAfterSeconds());
+            case TOO_LARGE -> new ApiException(HttpResponseStatus.BAD_REQUEST, "context_length_exceeded",
+                    "max_tokens", e.getMessage());
+        };
     }
 
-    private GenerationResult stream(GenerationRequest generation, ChatCompletionJson json) {
-        EventStream events = new EventStream(ctx, api.json());
-        responseStarted = true;
-        api.metrics().request(ENDPOINT, HttpResponseStatus.OK.code());
-        events.start();
-        events.send(json.roleChunk());
-        GenerationResult result = model.generator().generate(generation, new Listener() {
-            @Override
-            void text(String delta) {
-                if (!delta.isEmpty()) {
-                    events.send(json.contentChunk(delta));
-                }
-            }
-        });
-        if (result.finishReason() == FinishReason.CANCELLED) {
-            ctx.close();
-            return result;
-        }
-        events.send(json.finishChunk(result));
-        if (request.includeUsage()) {
-            events.send(json.usageChunk(result));
-        }
-        events.done();
-        return result;
+    private static ApiException internalError(Throwable e) {
+        return new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", "internal_error", null,
+                "The origin failed while generating: " + e);
     }
 
-    /** Counts tokens, times the first one, and cancels when nobody is listening. */
-    private abstract class Listener implements TokenListener {
+    /**
+     * Writes the generation as the scheduler produces it; called only on the scheduler thread. Counts tokens,
+     * times the first one, and reports the channel's state for cancellation and backpressure.
+     */
+    private final class Listener implements SequenceListener {
+        private final ChatCompletionJson json;
         private final Counter tokens = api.metrics().tokens(model.id());
+        private final StringBuilder text = new StringBuilder();
+        private EventStream events;
         private boolean first = true;
 
-        abstract void text(String delta);
+        Listener(ChatCompletionJson json) {
+            this.json = json;
+        }
 
         @Override
-        public final void onToken(String delta) {
+        public void onToken(String delta) {
             tokens.increment();
             if (first) {
                 first = false;
                 api.metrics().timeToFirstToken(model.id(), System.nanoTime() - receivedNanos);
             }
-            text(delta);
+            if (!request.stream()) {
+                text.append(delta);
+            } else if (!delta.isEmpty()) {
+                stream().send(json.contentChunk(delta));
+            }
         }
 
         @Override
-        public final boolean cancelled() {
-            return !ctx.channel().isActive() || Thread.currentThread().isInterrupted();
+        public boolean cancelled() {
+            return !ctx.channel().isActive();
+        }
+
+        @Override
+        public boolean writable() {
+            return events == null || events.writable();
+        }
+
+        @Override
+        public void completed(GenerationResult result) {
+            try {
+                api.metrics().completion(model.id(), result.finishReason().metricName());
+                if (result.finishReason() == FinishReason.CANCELLED) {
+                    ctx.close();
+                } else if (!request.stream()) {
+                    respond(ApiResponses.json(ctx.alloc(), api.json(), HttpResponseStatus.OK,
+                            json.completion(text.toString(), result)));
+                } else {
+                    EventStream events = stream();
+                    events.send(json.finishChunk(result));
+                    if (request.includeUsage()) {
+                        events.send(json.usageChunk(result));
+                    }
+                    events.done();
+                }
+            } finally {
+                onDone.run();
+            }
+        }
+
+        @Override
+        public void failed(Exception cause) {
+            try {
+                if (events != null) {
+                    ctx.close(); // headers are gone: the only honest signal left is to cut the stream short
+                } else if (cause instanceof RejectedException r) {
+                    respond(ApiResponses.error(ctx.alloc(), api.json(), refusal(r)));
+                } else {
+                    LOG.log(Level.ERROR, "chat completion for model " + model.id() + " failed", cause);
+                    respond(ApiResponses.error(ctx.alloc(), api.json(), internalError(cause)));
+                }
+            } finally {
+                onDone.run();
+            }
+        }
+
+        /** The event stream, its headers and role chunk sent on first use. */
+        private EventStream stream() {
+            if (events == null) {
+                events = new EventStream(ctx, api.json());
+                api.metrics().request(ENDPOINT, HttpResponseStatus.OK.code());
+                events.start();
+                events.send(json.roleChunk());
+            }
+            return events;
         }
     }
 
-    private void fail(ApiException e) {
-        if (responseStarted) {
-            // Headers are gone: the only honest signal left is to cut the stream short.
-            ctx.close();
-        } else if (ctx.channel().isActive()) {
-            respond(ApiResponses.error(ctx.alloc(), api.json(), e));
+    private void respond(FullHttpResponse response) {
+        if (!ctx.channel().isActive()) {
+            response.release();
+            return;
         }
-    }
-
-    private void respond(io.netty.handler.codec.http.FullHttpResponse response) {
-        responseStarted = true;
         api.metrics().request(ENDPOINT, response.status().code());
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -25,13 +24,12 @@ import java.nio.charset.StandardCharsets;
  * {@code data: <json>\n\n} written and flushed on its own, so it leaves as its own HTTP/1.1 chunk or HTTP/2
  * DATA frame the moment it exists (https://html.spec.whatwg.org/multipage/server-sent-events.html).
  *
- * <p>Backpressure: when the channel stops being writable (a slow reader, or an exhausted HTTP/2 stream window),
- * the inference thread waits for the last write before producing more, so a slow client holds back its own
- * generation instead of filling server memory. It never waits on an event loop.
+ * <p>Never blocks: it is written from the scheduler thread, between the steps of every other stream. Backpressure
+ * is the scheduler's: while {@link #writable()} is false (a slow reader, an exhausted HTTP/2 stream window) this
+ * sequence sits out decode steps, so a slow client holds back its own generation instead of filling server memory.
  */
 final class EventStream {
 
-    private static final long WRITABILITY_POLL_MILLIS = 100;
     private final ChannelHandlerContext ctx;
     private final ObjectMapper mapper;
 
@@ -57,7 +55,12 @@ final class EventStream {
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
-        awaitWritable(ctx.writeAndFlush(new DefaultHttpContent(data("data: " + json + "\n\n"))));
+        ctx.writeAndFlush(new DefaultHttpContent(data("data: " + json + "\n\n")));
+    }
+
+    /** False while the outbound buffer is over its high-water mark. */
+    boolean writable() {
+        return ctx.channel().isWritable();
     }
 
     /** Ends the stream with OpenAI's {@code [DONE]} sentinel. */
@@ -68,12 +71,5 @@ final class EventStream {
     private ByteBuf data(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         return ctx.alloc().buffer(bytes.length).writeBytes(bytes);
-    }
-
-    private void awaitWritable(ChannelFuture lastWrite) {
-        Channel channel = ctx.channel();
-        while (!channel.isWritable() && channel.isActive() && !lastWrite.isDone()) {
-            lastWrite.awaitUninterruptibly(WRITABILITY_POLL_MILLIS);
-        }
     }
 }

@@ -14,6 +14,8 @@ import java.time.Duration;
  *   <li>{@code yunjing.origin.time.to.first.token} (model): from the request reaching the server to its first
  *       token, queueing included;</li>
  *   <li>{@code yunjing.origin.completions} (model, finish_reason): finished generations, cancelled ones too.</li>
+ *   <li>the scheduler's own meters (queue time, inter-token latency, running/waiting, KV blocks, prefix cache):
+ *       see {@code yunjing.origin.sched.SchedulerMetrics}.</li>
  * </ul>
  */
 final class OriginMetrics {
@@ -38,7 +40,8 @@ final class OriginMetrics {
     }
 
     void timeToFirstToken(String model, long nanos) {
-        Timer.builder(TIME_TO_FIRST_TOKEN).tag("model", model).register(registry).record(Duration.ofNanos(nanos));
+        Timer.builder(TIME_TO_FIRST_TOKEN).tag("model", model)
+                .publishPercentileHistogram().register(registry).record(Duration.ofNanos(nanos));
     }
 
     void completion(String model, String finishReason) {

@@ -7,7 +7,9 @@ public enum FinishReason {
     /** {@code max_tokens} or the context length reached (OpenAI {@code "length"}). */
     LENGTH("length"),
     /** The listener cancelled: the client disconnected or the server is closing. */
-    CANCELLED("cancelled");
+    CANCELLED("cancelled"),
+    /** The request's deadline passed while it was generating: the output is cut short (OpenAI {@code "length"}). */
+    DEADLINE("length");
 
     private final String openAiName;
 
@@ -18,5 +20,11 @@ public enum FinishReason {
     /** The {@code finish_reason} value in OpenAI responses. */
     public String openAiName() {
         return openAiName;
+    }
+
+    /** The {@code finish_reason} tag of the completions metric: {@code stop}, {@code length}, {@code cancelled},
+     * {@code deadline}. */
+    public String metricName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -1,9 +1,6 @@
 package yunjing.origin.engine;
 
 import yunjing.origin.tokenizer.BpeTokenizer;
-import yunjing.origin.tokenizer.StreamingDecoder;
-
-import java.util.SplittableRandom;
 
 /**
  * The autoregressive loop: prefill the prompt, then sample a token, hand its text to the listener, feed it back,
@@ -11,6 +8,8 @@ import java.util.SplittableRandom;
  * which must be an inference thread, never an event loop (a token takes milliseconds to seconds).
  *
  * <p>Cancellation is checked between tokens, so a disconnected client stops costing compute within one token.
+ * The per-token work ({@link GenerationState}) is shared with the batching scheduler; this is the one-sequence
+ * loop, kept as the simple reference that batched output is tested against.
  */
 public final class Generator {
 
@@ -24,57 +23,37 @@ public final class Generator {
         this.eosTokenIds = eosTokenIds.clone();
     }
 
+    public InferenceEngine engine() {
+        return engine;
+    }
+
+    /** Fresh per-sequence state for {@code request}: what a scheduler advances one step at a time. */
+    public GenerationState newState(GenerationRequest request, TokenListener listener) {
+        return new GenerationState(request, listener, tokenizer, eosTokenIds);
+    }
+
     public GenerationResult generate(GenerationRequest request, TokenListener listener) {
         int prompt = request.promptTokens().length;
         if (prompt + request.maxTokens() > engine.contextLength()) {
             throw new IllegalArgumentException("prompt " + prompt + " + maxTokens " + request.maxTokens()
                     + " exceeds the context length " + engine.contextLength());
         }
+        GenerationState state = newState(request, listener);
         if (listener.cancelled()) {
-            return new GenerationResult(prompt, 0, FinishReason.CANCELLED);
+            return state.end(FinishReason.CANCELLED);
         }
-        SplittableRandom random = request.seed().isPresent()
-                ? new SplittableRandom(request.seed().getAsLong()) : new SplittableRandom();
-        Sampler sampler = new Sampler(request.temperature(), request.topP(), random);
-        StreamingDecoder decoder = new StreamingDecoder(tokenizer);
-        StopMatcher stops = new StopMatcher(request.stop());
-
         // The sequence only needs room for tokens that are fed back: the last sampled token never is.
         InferenceEngine.Sequence sequence = engine.newSequence(prompt + request.maxTokens() - 1);
         float[] logits = sequence.prefill(request.promptTokens());
-        int generated = 0;
         while (true) {
             if (listener.cancelled()) {
-                return new GenerationResult(prompt, generated, FinishReason.CANCELLED);
+                return state.end(FinishReason.CANCELLED);
             }
-            int token = sampler.sample(logits);
-            generated++;
-            if (!request.ignoreEos() && isEos(token)) {
-                String tail = stops.push(decoder.finish());
-                listener.onToken(tail + stops.flush());
-                return new GenerationResult(prompt, generated, FinishReason.STOP);
+            int token = state.advance(logits);
+            if (token == GenerationState.FINISHED) {
+                return state.result();
             }
-            String text = stops.push(decoder.push(token));
-            if (stops.stopped()) {
-                listener.onToken(text);
-                return new GenerationResult(prompt, generated, FinishReason.STOP);
-            }
-            if (generated == request.maxTokens()) {
-                listener.onToken(text + stops.push(decoder.finish()) + stops.flush());
-                return new GenerationResult(prompt, generated,
-                        stops.stopped() ? FinishReason.STOP : FinishReason.LENGTH);
-            }
-            listener.onToken(text);
             logits = sequence.next(token);
         }
-    }
-
-    private boolean isEos(int token) {
-        for (int id : eosTokenIds) {
-            if (id == token) {
-                return true;
-            }
-        }
-        return false;
     }
 }

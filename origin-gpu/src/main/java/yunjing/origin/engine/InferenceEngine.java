@@ -37,6 +37,23 @@ public interface InferenceEngine {
         return logits;
     }
 
+    /**
+     * True when {@link #fork} works: the scheduler then reuses the key/value cache of earlier prompts that share a
+     * prefix with a new one (agent sessions resend the same growing conversation) instead of prefilling it again.
+     */
+    default boolean supportsFork() {
+        return false;
+    }
+
+    /**
+     * A new sequence of room {@code capacity} holding a copy of the first {@code length} positions of
+     * {@code source}'s key/value cache, as if those tokens had been prefilled into it. {@code source} is left
+     * unchanged and must not be appended to concurrently. Only when {@link #supportsFork()}.
+     */
+    default Sequence fork(Sequence source, int length, int capacity) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot fork sequences");
+    }
+
     /** One growing token sequence with its key/value cache. */
     interface Sequence {
 

@@ -49,6 +49,32 @@ public final class JavaReferenceEngine implements InferenceEngine {
         return new CachedSequence(capacity);
     }
 
+    @Override
+    public boolean supportsFork() {
+        return true;
+    }
+
+    @Override
+    public Sequence fork(Sequence source, int length, int capacity) {
+        if (!(source instanceof CachedSequence from) || from.engine() != this) {
+            throw new IllegalArgumentException("fork: the source sequence belongs to another engine");
+        }
+        if (length < 0 || length > from.length()) {
+            throw new IllegalArgumentException("fork: length " + length + " (expected: 0.." + from.length() + ")");
+        }
+        if (capacity < Math.max(1, length)) {
+            throw new IllegalArgumentException("fork: capacity " + capacity + " (expected: >= " + length + ")");
+        }
+        CachedSequence copy = (CachedSequence) newSequence(capacity);
+        int n = length * c.kvDim();
+        for (int l = 0; l < c.numLayers(); l++) {
+            System.arraycopy(from.cache.keys[l], 0, copy.cache.keys[l], 0, n);
+            System.arraycopy(from.cache.values[l], 0, copy.cache.values[l], 0, n);
+        }
+        copy.cache.length = length;
+        return copy;
+    }
+
     /** Scratch buffers for one token's pass; one set per sequence. */
     private final class CachedSequence implements Sequence {
         private final KvCache cache;
@@ -118,6 +144,10 @@ public final class JavaReferenceEngine implements InferenceEngine {
         @Override
         public int length() {
             return cache.length;
+        }
+
+        JavaReferenceEngine engine() {
+            return JavaReferenceEngine.this;
         }
     }
 
