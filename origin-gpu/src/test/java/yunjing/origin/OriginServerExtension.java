@@ -7,6 +7,7 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import yunjing.common.net.EventLoops;
 import yunjing.origin.model.TestModelGenerator;
+import yunjing.origin.sched.SchedulerConfig;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,10 +27,19 @@ final class OriginServerExtension implements BeforeAllCallback, AfterAllCallback
     static final String MODEL = "tiny-llama";
     static final String NODE = "test-origin";
 
+    private final SchedulerConfig scheduler;
     private Path dir;
     private EventLoops loops;
     private SimpleMeterRegistry metrics;
     private OriginServer server;
+
+    OriginServerExtension() {
+        this(SchedulerConfig.DEFAULTS);
+    }
+
+    OriginServerExtension(SchedulerConfig scheduler) {
+        this.scheduler = scheduler;
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
@@ -38,7 +48,7 @@ final class OriginServerExtension implements BeforeAllCallback, AfterAllCallback
         loops = EventLoops.create(2, "origin-test");
         metrics = new SimpleMeterRegistry();
         server = OriginServer.start(new OriginConfig(NODE, new InetSocketAddress("127.0.0.1", 0),
-                List.of(new ModelSpec(MODEL, dir, "r1")), 2), loops, metrics);
+                List.of(new ModelSpec(MODEL, dir, "r1")), 2, scheduler), loops, metrics);
     }
 
     @Override
