@@ -4,6 +4,8 @@ import yunjing.origin.model.LlamaConfig;
 import yunjing.origin.model.LlamaWeights;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The Llama forward pass in plain Java fp32, written to be read and trusted rather than fast: it is the golden
@@ -47,6 +49,21 @@ public final class JavaReferenceEngine implements InferenceEngine {
             throw new IllegalArgumentException("capacity: " + capacity + " (expected: 1.." + contextLength() + ")");
         }
         return new CachedSequence(capacity);
+    }
+
+    /**
+     * Advances the batch's sequences in parallel on the common fork-join pool: each reads the shared weights and
+     * writes only its own cache, so the result is exactly that of advancing them one by one.
+     */
+    @Override
+    public float[][] step(List<? extends Sequence> sequences, int[] tokens) {
+        if (sequences.size() != tokens.length) {
+            throw new IllegalArgumentException(
+                    "step: " + sequences.size() + " sequences but " + tokens.length + " tokens");
+        }
+        float[][] logits = new float[tokens.length][];
+        IntStream.range(0, tokens.length).parallel().forEach(i -> logits[i] = sequences.get(i).next(tokens[i]));
+        return logits;
     }
 
     @Override
