@@ -136,8 +136,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (NumberFormatException e) {
             // answered below
         }
+        String shown = value.length() > 20 ? value.substring(0, 20) + "…" : value;
         throw new ApiException(HttpResponseStatus.BAD_REQUEST, "invalid_priority", null, PRIORITY_HEADER
-                + ": '" + value + "' (expected: an integer in 0.." + MAX_PRIORITY + ")");
+                + ": '" + shown + "' (expected: an integer in 0.." + MAX_PRIORITY + ")");
     }
     // --- scheduler priority (end) ---
 

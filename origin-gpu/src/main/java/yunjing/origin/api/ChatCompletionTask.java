@@ -72,7 +72,12 @@ final class ChatCompletionTask implements Runnable {
     }
 
     private void submit() throws ApiException {
-        int[] prompt = model.chatFormat().encode(request.messages());
+        int[] prompt;
+        try {
+            prompt = model.chatFormat().encode(request.messages());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("messages", e.getMessage()); // the checkpoint's template refused them
+        }
         int room = model.contextLength() - prompt.length;
         if (room < 1) {
             throw new ApiException(HttpResponseStatus.BAD_REQUEST, "context_length_exceeded", "messages",

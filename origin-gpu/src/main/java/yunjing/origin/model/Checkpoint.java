@@ -41,10 +41,14 @@ public record Checkpoint(Path directory, LlamaConfig config, LlamaWeights weight
             throw new ModelLoadException(tokenizerFile + ": token ids go up to " + (tokenizer.size() - 1)
                     + " but config.json has vocab_size " + config.vocabSize());
         }
-        ChatFormat chat = ChatFormat.forTokenizer(tokenizerFile, tokenizer);
+        Path tokenizerConfigFile = directory.resolve(TOKENIZER_CONFIG);
+        JsonNode tokenizerConfig = readJson(tokenizerConfigFile, false);
+        ChatFormat chat = ChatFormat.load(tokenizerFile, tokenizer, tokenizerConfigFile, tokenizerConfig);
 
         TreeSet<Integer> eos = new TreeSet<>();
-        eos.add(chat.endOfTurnId());
+        if (chat.endOfTurnId() >= 0) {
+            eos.add(chat.endOfTurnId());
+        }
         Path generationFile = directory.resolve(GENERATION_CONFIG);
         JsonNode generation = readJson(generationFile, false);
         if (generation != null) {
@@ -55,8 +59,6 @@ public record Checkpoint(Path directory, LlamaConfig config, LlamaWeights weight
                 eos.add(ids.asInt());
             }
         }
-        Path tokenizerConfigFile = directory.resolve(TOKENIZER_CONFIG);
-        JsonNode tokenizerConfig = readJson(tokenizerConfigFile, false);
         if (tokenizerConfig != null) {
             JsonNode eosToken = tokenizerConfig.path("eos_token");
             String text = eosToken.isObject() ? eosToken.path("content").asText() : eosToken.asText("");

@@ -1,19 +1,19 @@
 package yunjing.origin.tokenizer;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import yunjing.origin.ModelLoadException;
 
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Renders a conversation into the Llama 3 chat prompt:
+ * Renders a conversation into the model's chat prompt. With {@link #load}, a checkpoint whose
+ * {@code tokenizer_config.json} has a Jinja {@code chat_template} gets exactly that template ({@link
+ * ChatTemplate}, rendered in Java by Jinjava); without one, the built-in Llama 3 format:
  * <pre>
  * &lt;|begin_of_text|&gt;&lt;|start_header_id|&gt;user&lt;|end_header_id|&gt;\n\nHello&lt;|eot_id|&gt;&lt;|start_header_id|&gt;assistant&lt;|end_header_id|&gt;\n\n
  * </pre>
- * The format is fixed in Java. The {@code chat_template} string in {@code tokenizer_config.json} is Jinja and is
- * written for other tools (transformers, vLLM, llama.cpp); for the test model it renders exactly this text. A
- * Java Jinja renderer that honours each checkpoint's own template comes later; until then a checkpoint must
- * use these special tokens, which {@link #forTokenizer} checks at load.
+ * which needs these special tokens ({@link #forTokenizer} checks them at load).
  */
 public final class ChatFormat {
 
@@ -24,10 +24,59 @@ public final class ChatFormat {
 
     private final BpeTokenizer tokenizer;
     private final int endOfTurnId;
+    /** The checkpoint's own template; null for the built-in Llama 3 format. */
+    private final ChatTemplate template;
 
-    private ChatFormat(BpeTokenizer tokenizer, int endOfTurnId) {
+    private ChatFormat(BpeTokenizer tokenizer, int endOfTurnId, ChatTemplate template) {
         this.tokenizer = tokenizer;
         this.endOfTurnId = endOfTurnId;
+        this.template = template;
+    }
+
+    /**
+     * The checkpoint's {@code chat_template} (a string, or the {@code "default"} of a list of named templates)
+     * when {@code tokenizerConfig} has one, else the built-in format. A template that does not parse or cannot
+     * render a one-message conversation is refused here, naming {@code tokenizerConfigFile}.
+     */
+    public static ChatFormat load(Path tokenizerFile, BpeTokenizer tokenizer, Path tokenizerConfigFile,
+                                  JsonNode tokenizerConfig) throws ModelLoadException {
+        String source = templateSource(tokenizerConfig);
+        if (source == null || source.isBlank()) {
+            return forTokenizer(tokenizerFile, tokenizer);
+        }
+        ChatTemplate template = new ChatTemplate(source, tokenText(tokenizerConfig, "bos_token"),
+                tokenText(tokenizerConfig, "eos_token"));
+        try {
+            template.render(List.of(new ChatMessage("user", "Hello")));
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException(tokenizerConfigFile + ": chat_template does not render a one-message "
+                    + "conversation: " + e.getMessage(), e);
+        }
+        return new ChatFormat(tokenizer, tokenizer.idOf(END_OF_TURN), template);
+    }
+
+    private static String templateSource(JsonNode config) {
+        JsonNode t = config == null ? null : config.get("chat_template");
+        if (t == null || t.isNull()) {
+            return null;
+        }
+        if (t.isTextual()) {
+            return t.asText();
+        }
+        if (t.isArray()) { // [{"name": "default", "template": ...}, {"name": "tool_use", ...}]
+            for (JsonNode named : t) {
+                if ("default".equals(named.path("name").asText())) {
+                    return named.path("template").asText(null);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A special token's text: a plain string, or an AddedToken object with {@code content}. */
+    private static String tokenText(JsonNode config, String field) {
+        JsonNode t = config.path(field);
+        return t.isObject() ? t.path("content").asText("") : t.asText("");
     }
 
     /** The format for a tokenizer that has the Llama 3 special tokens; {@code file} names it in errors. */
@@ -38,14 +87,20 @@ public final class ChatFormat {
                         + " (a Jinja chat_template renderer is not implemented yet)");
             }
         }
-        return new ChatFormat(tokenizer, tokenizer.idOf(END_OF_TURN));
+        return new ChatFormat(tokenizer, tokenizer.idOf(END_OF_TURN), null);
     }
 
     /**
-     * The prompt text, ending with the assistant header so the model writes the next turn. Each message's text
-     * is trimmed, as the Llama 3 template's {@code | trim} does.
+     * The prompt text, ending where the assistant's turn begins so the model writes it. In the built-in format
+     * each message's text is trimmed, as the Llama 3 template's {@code | trim} does.
+     *
+     * @throws IllegalArgumentException when the checkpoint's template refuses the conversation (its
+     *                                  {@code raise_exception}, e.g. roles that do not alternate)
      */
     public String render(List<ChatMessage> messages) {
+        if (template != null) {
+            return template.render(messages);
+        }
         StringBuilder sb = new StringBuilder(BEGIN_OF_TEXT);
         for (ChatMessage m : messages) {
             header(sb, m.role()).append(m.text().strip()).append(END_OF_TURN);
@@ -57,7 +112,12 @@ public final class ChatFormat {
         return tokenizer.encode(render(messages));
     }
 
-    /** The token that ends a turn; generation stops when the model produces it. */
+    /** True when the checkpoint's own Jinja template renders the prompt. */
+    public boolean usesCheckpointTemplate() {
+        return template != null;
+    }
+
+    /** The Llama 3 end-of-turn token, or -1 when a checkpoint template is used with a tokenizer without it. */
     public int endOfTurnId() {
         return endOfTurnId;
     }
