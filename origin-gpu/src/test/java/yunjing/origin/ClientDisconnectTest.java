@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A client that goes away mid-stream stops costing compute: generation is cancelled between tokens, well before
- * {@code max_tokens}, and the token counter stops growing.
+ * {@code max_tokens}, the token counter stops growing, and its KV cache blocks go back to the pool.
  */
 class ClientDisconnectTest {
 
@@ -62,5 +62,12 @@ class ClientDisconnectTest {
         assertTrue(tokens < MAX_TOKENS / 2.0, "stopped early, after " + tokens + " of " + MAX_TOKENS + " tokens");
         Thread.sleep(100);
         assertEquals(tokens, origin.tokensGenerated() - tokensBefore, "no tokens after cancellation");
+        assertEquals(0, gauge("sequences.running"));
+        // Its full blocks may stay for prefix reuse; nothing else holds any.
+        assertEquals(gauge("prefix.cache.blocks"), gauge("kv.blocks.used"), "the sequence's KV blocks were freed");
+    }
+
+    private static double gauge(String name) {
+        return origin.metrics().get("yunjing.origin." + name).gauge().value();
     }
 }
