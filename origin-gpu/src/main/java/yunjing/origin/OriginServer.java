@@ -45,6 +45,7 @@ public final class OriginServer implements AutoCloseable {
     private final ExecutorService inference;
     private final List<Scheduler> schedulers;
     private final AtomicBoolean open = new AtomicBoolean(true);
+    private volatile boolean draining;
 
     private OriginServer(ApiListener listener, ExecutorService inference, List<Scheduler> schedulers) {
         this.listener = listener;
@@ -123,9 +124,18 @@ public final class OriginServer implements AutoCloseable {
         return listener.address();
     }
 
-    /** True once models are loaded and the port listens; false after {@link #close()}. */
+    /** True once models are loaded and the port listens; false once draining and after {@link #close()}. */
     public boolean isReady() {
-        return open.get();
+        return open.get() && !draining;
+    }
+
+    /**
+     * Stops taking new completions — they get 503 with {@code Retry-After} — while queued and running ones
+     * finish; {@link #isReady()} turns false so health checks steer traffic away. Then {@link #close()}.
+     */
+    public void drain() {
+        draining = true;
+        schedulers.forEach(Scheduler::drain);
     }
 
     /** Closes the listener and in-flight connections and stops the inference and scheduler threads; idempotent. */
