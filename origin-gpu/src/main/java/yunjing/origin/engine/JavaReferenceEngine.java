@@ -62,6 +62,10 @@ public final class JavaReferenceEngine implements InferenceEngine {
                     "step: " + sequences.size() + " sequences but " + tokens.length + " tokens");
         }
         float[][] logits = new float[tokens.length][];
+        if (tokens.length == 1) {
+            logits[0] = sequences.get(0).next(tokens[0]); // nothing to spread: stay on the scheduler thread
+            return logits;
+        }
         IntStream.range(0, tokens.length).parallel().forEach(i -> logits[i] = sequences.get(i).next(tokens[i]));
         return logits;
     }

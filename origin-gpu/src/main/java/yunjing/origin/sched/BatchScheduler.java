@@ -160,7 +160,7 @@ final class BatchScheduler {
         long start = System.nanoTime();
         long now = clock.getAsLong();
         sweep(now);
-        admit(now);
+        admit();
         int tokens = prefill() + decode();
         rate.record(tokens, System.nanoTime() - start);
         publish();
@@ -189,7 +189,7 @@ final class BatchScheduler {
         }
     }
 
-    private void admit(long now) {
+    private void admit() {
         while (running.size() < config.maxBatch()) {
             ScheduledSequence s = waiting.peek();
             if (s == null) {
@@ -213,7 +213,8 @@ final class BatchScheduler {
             }
             if (!s.admittedOnce) {
                 s.admittedOnce = true;
-                metrics.queued(now - s.enqueuedNanos);
+                // Read the clock again: the request may have arrived after this step began.
+                metrics.queued(Math.max(0, clock.getAsLong() - s.enqueuedNanos));
                 metrics.prefixLookup(s.length, hit == null ? 0 : hit.tokens());
             }
             running.add(s);

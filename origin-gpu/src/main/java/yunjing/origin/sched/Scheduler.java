@@ -77,7 +77,8 @@ public final class Scheduler implements AutoCloseable {
             boolean worked = false;
             try {
                 worked = core.step();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // A dead scheduler thread would hang every request of this model: log and keep stepping.
                 LOG.log(Level.ERROR, "scheduler step failed", e);
             }
             if (!worked && open) {
