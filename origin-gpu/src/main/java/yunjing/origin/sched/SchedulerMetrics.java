@@ -31,7 +31,7 @@ final class SchedulerMetrics implements AutoCloseable {
 
     private final MeterRegistry registry;
     private final String model;
-    private final List<Meter> meters = new ArrayList<>();
+    private final List<Gauge> gauges = new ArrayList<>();
     private final Timer queueTime;
     private final Timer interTokenLatency;
     private final Counter prefixQueries;
@@ -50,23 +50,27 @@ final class SchedulerMetrics implements AutoCloseable {
         preemptions = counter("preemptions", "Running sequences sent back to the queue for lack of KV blocks");
     }
 
+    /**
+     * Gauges read one scheduler's state, so the newest scheduler of a model takes them over (a model reloaded
+     * while the old scheduler finishes its streams); counters and timers are shared by both and keep counting.
+     */
     void gauge(String name, String description, Supplier<Number> value) {
-        meters.add(Gauge.builder(PREFIX + name, value).description(description).tag("model", model)
+        Gauge previous = registry.find(PREFIX + name).tag("model", model).gauge();
+        if (previous != null) {
+            registry.remove(previous);
+        }
+        gauges.add(Gauge.builder(PREFIX + name, value).description(description).tag("model", model)
                 .strongReference(true).register(registry));
     }
 
     private Timer timer(String name, String description) {
-        Timer t = Timer.builder(PREFIX + name).description(description).tag("model", model)
+        return Timer.builder(PREFIX + name).description(description).tag("model", model)
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofMinutes(2)).register(registry);
-        meters.add(t);
-        return t;
     }
 
     private Counter counter(String name, String description) {
-        Counter c = Counter.builder(PREFIX + name).description(description).tag("model", model).register(registry);
-        meters.add(c);
-        return c;
+        return Counter.builder(PREFIX + name).description(description).tag("model", model).register(registry);
     }
 
     void queued(long nanos) {
@@ -100,9 +104,14 @@ final class SchedulerMetrics implements AutoCloseable {
                 reason.name().toLowerCase(java.util.Locale.ROOT)).increment();
     }
 
-    /** Removes this scheduler's meters, so a closed model stops reporting. */
+    /** Removes this scheduler's gauges (unless a newer scheduler of the model took them over). */
     @Override
     public void close() {
-        meters.forEach(registry::remove);
+        for (Gauge g : gauges) {
+            Meter current = registry.find(g.getId().getName()).tags(g.getId().getTags()).gauge();
+            if (current == g) {
+                registry.remove(g);
+            }
+        }
     }
 }
