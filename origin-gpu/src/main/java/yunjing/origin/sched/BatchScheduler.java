@@ -67,7 +67,7 @@ final class BatchScheduler {
         this.pool = new BlockPool(config.kvBlocks());
         this.waiting = new WaitingQueue(config.agingPerSecond());
         this.prefixCache = config.prefixCacheBlocks() > 0 && engine.supportsFork()
-                ? new PrefixCache(pool, config.kvBlockSize(), config.prefixCacheBlocks()) : null;
+                ? new PrefixCache(engine, pool, config.kvBlockSize(), config.prefixCacheBlocks()) : null;
         metrics.gauge("sequences.running", "Sequences in the running batch", () -> runningCount);
         metrics.gauge("sequences.waiting", "Requests waiting for the running batch", waiting::size);
         metrics.gauge("kv.blocks.used", "KV cache blocks held by sequences and the prefix cache", pool::used);

@@ -15,7 +15,7 @@ import java.util.Map;
  * to it (vLLM's automatic prefix caching), so one lookup per block finds the longest cached prefix; the tokens
  * themselves are compared before a hit is believed, so a hash collision costs a miss, never wrong output.
  *
- * <p>Memory: an entry holds its blocks in the {@link BlockPool}; entries are evicted least recently used first
+ * <p>Memory: an entry is an exact-size copy of the full blocks and holds them in the {@link BlockPool}; entries are evicted least recently used first
  * when the cache exceeds {@code maxBlocks} or the pool needs room for running sequences. An entry whose whole
  * chain is repeated by a newer, longer one (the previous turn of the same conversation) is dropped at once.
  *
@@ -42,6 +42,7 @@ final class PrefixCache {
         }
     }
 
+    private final InferenceEngine engine;
     private final BlockPool pool;
     private final int blockSize;
     private final int maxBlocks;
@@ -50,7 +51,8 @@ final class PrefixCache {
     private final LinkedHashSet<Entry> lru = new LinkedHashSet<>();
     private volatile int blocks;
 
-    PrefixCache(BlockPool pool, int blockSize, int maxBlocks) {
+    PrefixCache(InferenceEngine engine, BlockPool pool, int blockSize, int maxBlocks) {
+        this.engine = engine;
         this.pool = pool;
         this.blockSize = blockSize;
         this.maxBlocks = maxBlocks;
@@ -109,7 +111,9 @@ final class PrefixCache {
         while (blocks + full > maxBlocks && evictOne(null)) {
             // make room under the cache's own bound
         }
-        Entry entry = new Entry(kv, Arrays.copyOf(tokens, n), hashes);
+        // Keep an exact-size copy of the full blocks: the sequence was sized for its whole max_tokens, and only
+        // what the pool accounts for should stay in memory.
+        Entry entry = new Entry(engine.fork(kv, n, n), Arrays.copyOf(tokens, n), hashes);
         for (long h : hashes) {
             byHash.put(h, entry);
         }

@@ -22,7 +22,7 @@ public record SchedulerConfig(int maxBatch, int prefillChunkTokens, int kvBlockS
                               double agingPerSecond) {
 
     /** Serving defaults: batch 16, 256-token prefill chunks, 16-token blocks, a 30 s queue budget. */
-    public static final SchedulerConfig DEFAULTS = new SchedulerConfig(16, 256, 16, 8192, 2048, 256,
+    public static final SchedulerConfig DEFAULTS = new SchedulerConfig(16, 256, 16, 8192, 512, 256,
             Duration.ofSeconds(30), Duration.ofMinutes(10), 1.0);
 
     public SchedulerConfig {
