@@ -199,7 +199,10 @@ final class BatchScheduler {
             int need = config.blocksFor(s.length);
             // Headroom of one block per running sequence, which may each need a new block on the next step.
             if (!makeRoom(need + running.size(), hit == null ? null : hit.entry())) {
-                return; // admission waits for free blocks, in priority order
+                if (hit == null || !makeRoom(need + running.size(), null)) {
+                    return; // admission waits for free blocks, in priority order
+                }
+                hit = null; // only evicting the prefix it would have reused made room: prefill it instead
             }
             waiting.remove(s);
             pool.tryAllocate(need);

@@ -139,6 +139,22 @@ class KvBlocksTest {
     }
 
     @Test
+    void aCachedPrefixThatFillsThePool_isEvictedRatherThanBlockingTheRequestThatWouldReuseIt() throws Exception {
+        BatchScheduler core = f.core(config(4, 64, 4, 20, 20));
+        int[] prompt = f.prompt("the same prompt twice");
+        Recorder first = new Recorder("first");
+        core.submit(greedy(prompt, 40), first, 1);
+        runUntilDone(core, 200, first);
+        int needed = (prompt.length + 3) / 4;
+        assertTrue(f.gauge("prefix.cache.blocks") > 20 - needed, "the cache leaves too little room beside it");
+        Recorder second = new Recorder("second");
+        GenerationRequest again = greedy(prompt, 8);
+        core.submit(again, second, 1);
+        runUntilDone(core, 200, second);
+        assertEquals(f.solo(again).text(), second.text.toString());
+    }
+
+    @Test
     void preemption_sendsTheNewestBack_andItsOutputIsUnchanged() throws Exception {
         // 20 blocks of 4 = 80 positions; two sequences growing to ~60 each cannot both fit.
         BatchScheduler core = f.core(config(4, 64, 4, 20, 0));
