@@ -1,7 +1,7 @@
 package yunjing.deploy.bench.load;
 
 /**
- * How much load each path gets; the same plan runs on the direct path and through the mirror at once.
+ * How much load each path gets; the same plan runs on the direct path and through the mirror.
  * Half the clients of each workload are naive (a connection per request), half keep-alive.
  *
  * @param metadataClients  clients asking for model metadata, each {@code metadataRequests} times in a row
@@ -19,11 +19,11 @@ public record LoadPlan(int metadataClients, int metadataRequests, int agents, in
 
     /** Under three minutes on a 2-core machine, start-up included. */
     public static LoadPlan quick() {
-        return new LoadPlan(6, 40, 2, 3, 8, 42);
+        return new LoadPlan(8, 60, 2, 4, 8, 42);
     }
 
     /** The documented full run. */
     public static LoadPlan full() {
-        return new LoadPlan(12, 150, 4, 6, 16, 42);
+        return new LoadPlan(16, 250, 4, 8, 16, 42);
     }
 }

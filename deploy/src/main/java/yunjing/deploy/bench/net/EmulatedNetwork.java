@@ -1,5 +1,8 @@
 package yunjing.deploy.bench.net;
 
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import yunjing.common.net.EventLoops;
 import yunjing.deploy.bench.wan.LinkProfile;
 import yunjing.deploy.bench.wan.WanRelay;
@@ -9,6 +12,8 @@ import yunjing.deploy.run.PortMode;
 import yunjing.deploy.run.RunOptions;
 import yunjing.deploy.run.RunningRole;
 import yunjing.deploy.run.StateDir;
+import yunjing.deploy.tls.LocalCertificateAuthority;
+import yunjing.deploy.tls.NodeCertificate;
 import yunjing.deploy.topology.ApiKey;
 import yunjing.deploy.topology.DnsSettings;
 import yunjing.deploy.topology.Node;
@@ -40,7 +45,7 @@ import java.util.Set;
  *
  * <p>Relays: node → parent (HTTP, and the parent's admin port for health probes, which rides the same
  * delay but no faults), client → edge (HTTPS), and client → origin directly over a cross-border link of
- * its own (the path clients take without the mirror). The DNS probes the edges directly and steers by
+ * its own (the path clients take without the mirror), ending at a TLS front before the origin. The DNS probes the edges directly and steers by
  * an operator lines file that places the three client populations in {@link ClientPopulation}.
  *
  * <p>Lifecycle: started → closed; {@link #close()} stops the nodes edge-first, then the relays.
@@ -105,8 +110,17 @@ public final class EmulatedNetwork implements AutoCloseable {
             clientEntries.put(edge.address(), entry.address());
         }
         Node origin = topology.nodes().stream().filter(n -> n.tier() == Tier.ORIGIN).findFirst().orElseThrow();
-        directOrigin = relay("client>origin (direct)", profiles.crossBorder(), origin.address(),
-                started.get(origin.id()).http(), linkSeed++).address();
+        // Overseas APIs are HTTPS: a TLS front at the origin's end of the direct link (no delay of its own),
+        // so direct clients pay the same handshakes as mirror clients, but over the long link.
+        NodeCertificate cert = LocalCertificateAuthority.openOrCreate(state.tls())
+                .issue(origin.id() + "-front", List.of("localhost"), List.of(origin.address()));
+        SslContext tls = SslContextBuilder.forServer(cert.chain().toFile(), cert.key().toFile())
+                .sslProvider(SslProvider.JDK).protocols("TLSv1.3", "TLSv1.2").build();
+        WanRelay front = WanRelay.start(LinkProfile.local("origin-tls-front"), new InetSocketAddress(origin.address(), 0),
+                started.get(origin.id()).http(), relayLoops, linkSeed++, tls);
+        relays.put("origin-tls-front", front);
+        directOrigin = relay("client>origin (direct)", profiles.crossBorder(), origin.address(), front.address(),
+                linkSeed++).address();
         startDns(topology, state, options, started);
     }
 
@@ -181,7 +195,7 @@ public final class EmulatedNetwork implements AutoCloseable {
         return entry;
     }
 
-    /** The origin's API reached over the clients' own cross-border link (plain HTTP: the origin has no TLS). */
+    /** The origin's API over the clients' own cross-border link, HTTPS (a TLS front before the origin). */
     public InetSocketAddress directOrigin() {
         return directOrigin;
     }

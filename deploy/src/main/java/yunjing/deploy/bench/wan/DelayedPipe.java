@@ -84,6 +84,11 @@ final class DelayedPipe {
         throttle();
     }
 
+    /** Nothing sent now is delivered before {@code nanoTime}: the TCP handshake a user-space relay skips. */
+    void notBefore(long nanoTime) {
+        stallUntilNanos = Math.max(stallUntilNanos, nanoTime);
+    }
+
     /** Holds everything sent from now on for {@code nanos} more (a stall on the path). */
     void stall(long nanos) {
         stallUntilNanos = System.nanoTime() + nanos;

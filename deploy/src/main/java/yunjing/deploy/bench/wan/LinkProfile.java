@@ -51,6 +51,11 @@ public record LinkProfile(String name, Duration oneWayDelay, Duration jitter, lo
         return new LinkProfile("client-edge", Duration.ofMillis(4), Duration.ofMillis(1), 100_000_000L, FaultPlan.NONE);
     }
 
+    /** No delay, no cap, no faults: a hop inside one data centre. */
+    public static LinkProfile local(String name) {
+        return new LinkProfile(name, Duration.ZERO, Duration.ZERO, 0, FaultPlan.NONE);
+    }
+
     /** The same link without faults: health probes ride it, so a parent is not marked down by the emulated faults alone. */
     public LinkProfile withoutFaults() {
         return new LinkProfile(name + "-probe", oneWayDelay, jitter, bitsPerSecond, FaultPlan.NONE);

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection through a {@link WanRelay}: connects to the target on the client's event loop,
@@ -37,12 +38,15 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        long acceptedNanos = System.nanoTime();
+        long oneWay = relay.profile().oneWayDelay().toNanos();
         relay.stats().connections.incrementAndGet();
         client.config().setAutoRead(false);
         // Accepting starts the first turn: its fault strikes the first response.
         pendingFault = newTurn();
         if (pendingFault == FaultKind.REFUSE) {
-            DelayedPipe.reset(client);
+            // The RST arrives where the SYN-ACK would have: one round trip after connecting.
+            client.eventLoop().schedule(() -> DelayedPipe.reset(client), 2 * oneWay, TimeUnit.NANOSECONDS);
             return;
         }
         Bootstrap b = new Bootstrap().group(client.eventLoop()).channel(relay.socketChannelClass())
@@ -58,6 +62,9 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
                 return;
             }
             up = new DelayedPipe(client, server, relay.upPacer(), relay.profile(), random, relay.stats().bytesUp);
+            // The kernel completed the client's handshake locally; a real one costs a round trip before the
+            // first byte can leave, which then takes one more one-way delay.
+            up.notBefore(acceptedNanos + 3 * oneWay);
             down = new DelayedPipe(server, client, relay.downPacer(), relay.profile(), random, relay.stats().bytesDown);
             client.config().setAutoRead(true);
             server.config().setAutoRead(true);

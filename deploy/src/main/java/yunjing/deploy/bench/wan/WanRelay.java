@@ -8,6 +8,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
 import yunjing.common.net.EventLoops;
 
 import java.net.InetSocketAddress;
@@ -50,6 +51,15 @@ public final class WanRelay implements AutoCloseable {
 
     public static WanRelay start(LinkProfile profile, InetSocketAddress bind, InetSocketAddress target, EventLoops loops,
                                  long seed) throws InterruptedException {
+        return start(profile, bind, target, loops, seed, null);
+    }
+
+    /**
+     * A relay that also terminates TLS on the client side ({@code tls} non-null): the front of an HTTPS
+     * API whose servers speak plain HTTP behind it, like a cloud load balancer.
+     */
+    public static WanRelay start(LinkProfile profile, InetSocketAddress bind, InetSocketAddress target, EventLoops loops,
+                                 long seed, SslContext tls) throws InterruptedException {
         WanRelay relay = new WanRelay(profile, target, loops, seed);
         relay.listener = new ServerBootstrap().group(loops.group()).channel(loops.serverChannel())
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -58,6 +68,9 @@ public final class WanRelay implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         relay.open.add(ch);
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new RelayConnection(relay, relay.connectionRandom()));
                     }
                 })

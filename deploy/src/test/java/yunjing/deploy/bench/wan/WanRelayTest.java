@@ -130,6 +130,17 @@ class WanRelayTest {
     }
 
     @Test
+    void firstRequestOnANewConnection_paysTheHandshakeRoundTripToo() throws Exception {
+        WanRelay relay = relay(new LinkProfile("test", Duration.ofMillis(40), Duration.ZERO, 0, FaultPlan.NONE));
+        long start = System.nanoTime();
+        try (Socket s = connect(relay)) {
+            assertArrayEquals(pattern(10), request(s, 10));
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis >= 160, "connect + first exchange " + millis + " ms (expected >= 2 RTT = 160)");
+    }
+
+    @Test
     void upload_isPacedAtTheBandwidthCap() throws Exception {
         WanRelay relay = relay(new LinkProfile("slow", Duration.ZERO, Duration.ZERO, 8_000_000L, FaultPlan.NONE));
         byte[] body = new byte[1_000_000]; // 8 Mbit at 8 Mbit/s: at least one second
