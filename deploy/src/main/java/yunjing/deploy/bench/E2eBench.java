@@ -46,7 +46,7 @@ public final class E2eBench {
             log.flush();
             try (EmulatedNetwork network = EmulatedNetwork.start(topology, state, WanProfiles.china(), HEALTH_INTERVAL,
                     plan.seed())) {
-                log.printf("bench: network ready in %.1f s; running %s on both paths at once…%n",
+                log.printf("bench: network ready in %.1f s; running %s on each path…%n",
                         (System.nanoTime() - t0) / 1e9, plan);
                 log.flush();
                 LoadResult result = new LoadRunner(network, modelOf(topology), topology.services().get("api")).run(plan);

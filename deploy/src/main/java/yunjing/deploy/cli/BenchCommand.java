@@ -37,8 +37,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--quick", description = "A short run (under 3 minutes on 2 cores).")
         boolean quick;
 
-        @Option(names = "--out", paramLabel = "DIR", defaultValue = "docs/benchmarks",
-                description = "Where to write the report (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--out", paramLabel = "DIR",
+                description = "Where to write the report (default: docs/benchmarks with --quick, "
+                        + "docs/benchmarks/e2e-full without).")
         Path out;
 
         @Option(names = "--seed", paramLabel = "N", description = "Seed of the faults and screenshots (default: 42).")
@@ -54,6 +55,9 @@ final class BenchCommand implements Runnable {
         @Override
         public void run() {
             PrintWriter out = spec.commandLine().getOut();
+            if (this.out == null) {
+                this.out = Path.of(quick ? "docs/benchmarks" : "docs/benchmarks/e2e-full");
+            }
             LoadPlan plan = quick ? LoadPlan.quick() : LoadPlan.full();
             if (seed != null) {
                 plan = new LoadPlan(plan.metadataClients(), plan.metadataRequests(), plan.agents(), plan.agentSteps(),

@@ -51,7 +51,9 @@ public record E2eReport(String mode, LoadPlan plan, List<GroupStats> groups, Lis
             WanRelay r = e.getValue();
             links.put(e.getKey(), new LinkRecord(r.profile(), r.stats().connections(), r.stats().turns(),
                     r.stats().bytesUp(), r.stats().bytesDown(), r.stats().faults()));
-            if (e.getKey().equals("client>origin (direct)")) {
+            // The origin's own (plain HTTP) egress: behind the TLS front for direct clients, so TLS
+            // overhead on the direct link is not counted against the direct path.
+            if (e.getKey().equals("origin-tls-front")) {
                 direct += r.stats().bytesDown();
             } else if (e.getKey().endsWith(">origin")) {
                 mirror += r.stats().bytesDown();
