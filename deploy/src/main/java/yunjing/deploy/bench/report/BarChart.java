@@ -87,7 +87,13 @@ public record BarChart(String title, String unit, List<String> categories, List<
                 g.drawString(format(v), x, TOP + plotH - h - 4);
             }
             g.setColor(Color.BLACK);
-            g.drawString(categories.get(c), x0, TOP + plotH + 18);
+            // "workload stat" on two lines, so neighbouring labels never run into each other.
+            String label = categories.get(c);
+            int space = label.lastIndexOf(' ');
+            g.drawString(space < 0 ? label : label.substring(0, space), x0, TOP + plotH + 18);
+            if (space >= 0) {
+                g.drawString(label.substring(space + 1), x0, TOP + plotH + 34);
+            }
         }
         g.setStroke(new BasicStroke(1));
         g.drawLine(LEFT, TOP + plotH, LEFT + plotW, TOP + plotH);
