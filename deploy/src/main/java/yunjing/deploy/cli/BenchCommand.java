@@ -63,7 +63,7 @@ final class BenchCommand implements Runnable {
                 plan = new LoadPlan(plan.metadataClients(), plan.metadataRequests(), plan.agents(), plan.agentSteps(),
                         plan.maxTokens(), seed);
             }
-            String command = "yunjing bench e2e" + (quick ? " --quick" : "") + (seed != null ? " --seed " + seed : "");
+            String command = "deploy/bin/yunjing bench e2e" + (quick ? " --quick" : "") + (seed != null ? " --seed " + seed : "");
             try {
                 Topology topology = topologyFile == null ? TopologyLoader.loadEmbedded() : TopologyLoader.load(topologyFile);
                 E2eReport report = E2eBench.run(topology, plan, quick ? "quick" : "full", this.out, command, out);
