@@ -159,6 +159,38 @@ class WanRelayTest {
     }
 
     @Test
+    void aTargetThatDoesNotRead_stopsTheRelayReading_soMemoryStaysBounded() throws Exception {
+        try (ServerSocket deaf = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            WanRelay relay = WanRelay.start(LinkProfile.local("deaf"), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    (InetSocketAddress) deaf.getLocalSocketAddress(), loops, 1);
+            relays.add(relay);
+            Socket client = connect(relay);
+            Socket accepted = deaf.accept(); // accepted, never read
+            Thread writer = Thread.ofVirtual().start(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                try {
+                    for (int i = 0; i < 1024; i++) { // 64 MiB, far more than any socket buffers hold
+                        client.getOutputStream().write(chunk);
+                    }
+                } catch (IOException closed) {
+                    // the test closes the socket under the blocked writer
+                }
+            });
+            long last = -1;
+            for (int i = 0; i < 100 && relay.stats().bytesUp() != last; i++) {
+                last = relay.stats().bytesUp();
+                Thread.sleep(200); // until the relay has stopped taking more
+            }
+            long taken = relay.stats().bytesUp();
+            assertTrue(writer.isAlive(), "the client's writes block: the relay stopped reading");
+            assertTrue(taken < 32L << 20, "the relay took " + taken + " bytes of 64 MiB while its target read none");
+            client.close();
+            accepted.close();
+            writer.join(5000);
+        }
+    }
+
+    @Test
     void refusedConnections_matchTheConfiguredRate() throws Exception {
         WanRelay relay = relay(new LinkProfile("lossy", Duration.ZERO, Duration.ZERO, 0,
                 new FaultPlan(0.3, 1.0, 0, Duration.ZERO)));
