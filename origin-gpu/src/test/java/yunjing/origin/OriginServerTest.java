@@ -53,6 +53,8 @@ class OriginServerTest {
         assertEquals(200, r.statusCode());
         assertEquals("yunjing-origin/" + OriginServerExtension.NODE, r.headers().firstValue("server").orElse(null));
         assertEquals("application/json", r.headers().firstValue("content-type").orElse(null));
+        assertEquals("public, max-age=60", r.headers().firstValue("cache-control").orElse(null),
+                "model metadata is cacheable by the mirror's tiers");
         JsonNode body = JSON.readTree(r.body());
         assertEquals("list", body.get("object").asText());
         assertEquals(1, body.get("data").size());
@@ -70,6 +72,7 @@ class OriginServerTest {
         assertEquals("tiny-llama", JSON.readTree(r.body()).get("id").asText());
         HttpResponse<String> missing = get("/v1/models/gpt-5");
         assertEquals(404, missing.statusCode());
+        assertTrue(missing.headers().firstValue("cache-control").isEmpty(), "errors are not marked public");
         assertEquals("model_not_found", JSON.readTree(missing.body()).get("error").get("code").asText());
     }
 

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -33,6 +34,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final String MODELS = "/v1/models";
     private static final String MODELS_PREFIX = "/v1/models/";
     private static final String CHAT_COMPLETIONS = "/v1/chat/completions";
+    static final String MODELS_CACHE_CONTROL = "public, max-age=60";
 
     private static final System.Logger LOG = System.getLogger(ApiHandler.class.getName());
 
@@ -72,15 +74,15 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (path.equals(MODELS)) {
                 endpoint = "models";
                 requireMethod(method, HttpMethod.GET);
-                respond(ctx, endpoint, ApiResponses.json(ctx.alloc(), api.json(), HttpResponseStatus.OK,
-                        modelList()));
+                respond(ctx, endpoint, cacheable(ApiResponses.json(ctx.alloc(), api.json(), HttpResponseStatus.OK,
+                        modelList())));
             } else if (path.startsWith(MODELS_PREFIX)) {
                 endpoint = "model";
                 requireMethod(method, HttpMethod.GET);
                 // Ids may contain '/' (e.g. meta-llama/Llama-3.2-1B): everything after the prefix is the id.
                 ServedModel model = model(QueryStringDecoder.decodeComponent(path.substring(MODELS_PREFIX.length())));
-                respond(ctx, endpoint, ApiResponses.json(ctx.alloc(), api.json(), HttpResponseStatus.OK,
-                        modelObject(model)));
+                respond(ctx, endpoint, cacheable(ApiResponses.json(ctx.alloc(), api.json(), HttpResponseStatus.OK,
+                        modelObject(model))));
             } else if (path.equals(CHAT_COMPLETIONS)) {
                 endpoint = ChatCompletionTask.ENDPOINT;
                 requireMethod(method, HttpMethod.POST);
@@ -195,6 +197,16 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /** Connection reuse is {@link io.netty.handler.codec.http.HttpServerKeepAliveHandler}'s business (h1). */
+    /**
+     * Model metadata is the same for every key and changes only on redeploy: {@code public} lets the mirror's
+     * shared caches store it although the request carries Authorization (RFC 9111 §3.5); edges check the key
+     * before their cache, so no unauthenticated client gets it.
+     */
+    private static FullHttpResponse cacheable(FullHttpResponse response) {
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, MODELS_CACHE_CONTROL);
+        return response;
+    }
+
     private void respond(ChannelHandlerContext ctx, String endpoint, FullHttpResponse response) {
         api.metrics().request(endpoint, response.status().code());
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
