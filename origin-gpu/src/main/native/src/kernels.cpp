@@ -1,0 +1,106 @@
+#include "kernels.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace yj {
+
+namespace {
+
+typedef float v8 __attribute__((vector_size(32)));
+
+inline v8 load8(const float* p) {
+    v8 v;
+    std::memcpy(&v, p, sizeof v);  // unaligned load: mmapped tensors need not be 32-byte aligned
+    return v;
+}
+
+inline float hsum(v8 v) {
+    float s = 0;
+    for (int i = 0; i < 8; i++) s += v[i];
+    return s;
+}
+
+// Up to 4 input rows against one weight row, sharing every weight load.
+template <int R>
+inline void dot_block(const float* w, const float* x, int in, float* out) {
+    v8 acc[R];
+    for (int r = 0; r < R; r++) acc[r] = v8{};
+    int i = 0;
+    for (; i + 8 <= in; i += 8) {
+        v8 wv = load8(w + i);
+        for (int r = 0; r < R; r++) acc[r] += wv * load8(x + (int64_t)r * in + i);
+    }
+    for (int r = 0; r < R; r++) {
+        float s = hsum(acc[r]);
+        for (int j = i; j < in; j++) s += w[j] * x[(int64_t)r * in + j];
+        out[r] = s;
+    }
+}
+
+}  // namespace
+
+__attribute__((target_clones("arch=haswell", "default"), flatten))
+void matmul_rows(const float* w, const float* x, int rows, int in, float* out, int outDim, int64_t o0, int64_t o1) {
+    float tmp[4];
+    for (int64_t o = o0; o < o1; o++) {
+        const float* wr = w + o * in;
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            dot_block<4>(wr, x + (int64_t)r * in, in, tmp);
+            for (int j = 0; j < 4; j++) out[(int64_t)(r + j) * outDim + o] = tmp[j];
+        }
+        for (; r < rows; r++) {
+            dot_block<1>(wr, x + (int64_t)r * in, in, tmp);
+            out[(int64_t)r * outDim + o] = tmp[0];
+        }
+    }
+}
+
+__attribute__((target_clones("arch=haswell", "default"), flatten))
+float dot(const float* a, const float* b, int n) {
+    float out;
+    dot_block<1>(a, b, n, &out);
+    return out;
+}
+
+void axpy(float s, const float* v, float* out, int n) {
+    for (int i = 0; i < n; i++) out[i] += s * v[i];
+}
+
+void rms_norm(const float* x, const float* weight, float eps, float* out, int n) {
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += (double)x[i] * x[i];
+    float scale = (float)(1.0 / std::sqrt(sum / n + eps));
+    for (int i = 0; i < n; i++) out[i] = weight[i] * (x[i] * scale);
+}
+
+void rope(float* x, int headDim, const float* cos, const float* sin) {
+    int half = headDim / 2;
+    for (int i = 0; i < half; i++) {
+        float a = x[i], b = x[i + half];
+        x[i] = a * cos[i] - b * sin[i];
+        x[i + half] = b * cos[i] + a * sin[i];
+    }
+}
+
+void softmax(float* x, int n) {
+    float max = -INFINITY;
+    for (int i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        double e = std::exp((double)(x[i] - max));
+        x[i] = (float)e;
+        sum += e;
+    }
+    for (int i = 0; i < n; i++) x[i] = (float)(x[i] / sum);
+}
+
+void swiglu(const float* gate, const float* up, float* out, int n) {
+    for (int i = 0; i < n; i++) {
+        float g = gate[i];
+        out[i] = (float)(g / (1.0 + std::exp(-(double)g))) * up[i];
+    }
+}
+
+}  // namespace yj
