@@ -5,7 +5,7 @@ import yunjing.common.net.EventLoops;
 import yunjing.origin.api.ApiListener;
 import yunjing.origin.api.ServedModel;
 import yunjing.origin.engine.Generator;
-import yunjing.origin.engine.JavaReferenceEngine;
+import yunjing.origin.engine.jni.EngineSelector;
 import yunjing.origin.model.Checkpoint;
 
 import java.io.UncheckedIOException;
@@ -69,13 +69,13 @@ public final class OriginServer implements AutoCloseable {
         for (ModelSpec spec : config.models()) {
             long t0 = System.nanoTime();
             Checkpoint cp = Checkpoint.load(spec.directory());
-            Generator generator = new Generator(new JavaReferenceEngine(cp.config(), cp.weights()),
-                    cp.tokenizer(), cp.eosTokenIds());
+            EngineSelector.Selection engine = EngineSelector.select(cp);
+            Generator generator = new Generator(engine.engine(), cp.tokenizer(), cp.eosTokenIds());
             served.add(new ServedModel(spec.servedName(), spec.revision(), created, cp.chatFormat(), generator,
                     cp.config().maxPositionEmbeddings()));
             LOG.log(System.Logger.Level.INFO, () -> "origin " + config.nodeId() + ": loaded " + spec.servedName()
                     + " from " + spec.directory() + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)
-                    + " ms (engine: java-reference)");
+                    + " ms (engine: " + engine.name() + ", " + engine.reason() + ")");
         }
         ExecutorService inference = inferenceExecutor(config.nodeId(), config.inferenceThreads());
         try {

@@ -41,31 +41,46 @@ public final class Generator {
 
         // The sequence only needs room for tokens that are fed back: the last sampled token never is.
         InferenceEngine.Sequence sequence = engine.newSequence(prompt + request.maxTokens() - 1);
-        float[] logits = sequence.prefill(request.promptTokens());
-        int generated = 0;
-        while (true) {
-            if (listener.cancelled()) {
-                return new GenerationResult(prompt, generated, FinishReason.CANCELLED);
-            }
-            int token = sampler.sample(logits);
-            generated++;
-            if (!request.ignoreEos() && isEos(token)) {
-                String tail = stops.push(decoder.finish());
-                listener.onToken(tail + stops.flush());
-                return new GenerationResult(prompt, generated, FinishReason.STOP);
-            }
-            String text = stops.push(decoder.push(token));
-            if (stops.stopped()) {
+        try {
+            float[] logits = sequence.prefill(request.promptTokens());
+            int generated = 0;
+            while (true) {
+                if (listener.cancelled()) {
+                    return new GenerationResult(prompt, generated, FinishReason.CANCELLED);
+                }
+                int token = sampler.sample(logits);
+                generated++;
+                if (!request.ignoreEos() && isEos(token)) {
+                    String tail = stops.push(decoder.finish());
+                    listener.onToken(tail + stops.flush());
+                    return new GenerationResult(prompt, generated, FinishReason.STOP);
+                }
+                String text = stops.push(decoder.push(token));
+                if (stops.stopped()) {
+                    listener.onToken(text);
+                    return new GenerationResult(prompt, generated, FinishReason.STOP);
+                }
+                if (generated == request.maxTokens()) {
+                    listener.onToken(text + stops.push(decoder.finish()) + stops.flush());
+                    return new GenerationResult(prompt, generated,
+                            stops.stopped() ? FinishReason.STOP : FinishReason.LENGTH);
+                }
                 listener.onToken(text);
-                return new GenerationResult(prompt, generated, FinishReason.STOP);
+                logits = sequence.next(token);
             }
-            if (generated == request.maxTokens()) {
-                listener.onToken(text + stops.push(decoder.finish()) + stops.flush());
-                return new GenerationResult(prompt, generated,
-                        stops.stopped() ? FinishReason.STOP : FinishReason.LENGTH);
+        } finally {
+            // Native sequences hold their key/value cache off-heap: free it now rather than at some GC.
+            if (sequence instanceof AutoCloseable closeable) {
+                free(closeable);
             }
-            listener.onToken(text);
-            logits = sequence.next(token);
+        }
+    }
+
+    private static void free(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot free sequence: " + e.getMessage(), e);
         }
     }
 
