@@ -21,9 +21,23 @@ if [[ "${YJ_CUDA:-auto}" != "off" ]]; then
   done
 fi
 mkdir -p "$build_dir" "$out_dir"
-cmake -S "$src_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DYJ_CUDA=$cuda -DYJ_OUTPUT_DIR="$out_dir" >"$build_dir/configure.log" \
-  || { cat "$build_dir/configure.log"; exit 1; }
-grep -E "yunjing_origin:" "$build_dir/configure.log" | sed 's/^-- /[native] /' || true
-cmake --build "$build_dir" -j "$(nproc)" -- --no-print-directory | grep -vE "^\[ *[0-9]+%\]" || true
+build() {  # $1: ON/OFF for the CUDA backend
+  cmake -S "$src_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DYJ_CUDA="$1" -DYJ_OUTPUT_DIR="$out_dir" \
+      >"$build_dir/configure.log" 2>&1 \
+    && { grep -E "yunjing_origin:" "$build_dir/configure.log" | sed 's/^-- /[native] /' || true; } \
+    && cmake --build "$build_dir" -j "$(nproc)" -- --no-print-directory >"$build_dir/build.log" 2>&1
+}
+if ! build "$cuda"; then
+  cat "$build_dir/configure.log" "$build_dir/build.log" 2>/dev/null | tail -30
+  if [[ "$cuda" == ON ]]; then
+    # A CUDA toolchain that cannot build (wrong host compiler, missing headers) must not break the Java build.
+    echo "[native] CUDA build failed (above); building the CPU backend only"
+    cuda=OFF
+    rm -rf "$build_dir"; mkdir -p "$build_dir"
+    build OFF || { cat "$build_dir/configure.log" "$build_dir/build.log" 2>/dev/null | tail -30; exit 1; }
+  else
+    exit 1
+  fi
+fi
 test -f "$out_dir/libyunjing_origin.so"
 echo "[native] built $out_dir/libyunjing_origin.so (cuda=$cuda)"

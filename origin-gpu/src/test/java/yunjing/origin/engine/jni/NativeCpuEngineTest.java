@@ -1,6 +1,6 @@
 package yunjing.origin.engine.jni;
 
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,8 +41,8 @@ class NativeCpuEngineTest {
     @TempDir
     static Path tmp;
 
-    @BeforeAll
-    static void requireNativeLibrary() {
+    @BeforeEach
+    void requireNativeLibrary() {
         assumeTrue(NativeLibrary.isAvailable(),
                 () -> "native library not built, skipping: " + NativeLibrary.unavailabilityCause());
     }
