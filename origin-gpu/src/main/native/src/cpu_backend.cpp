@@ -6,7 +6,9 @@
 #include "thread_pool.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <vector>
 
 namespace yj {
@@ -37,13 +39,38 @@ public:
                  float* logits) override;
 
 private:
-    void matmul(const float* w, const float* bias, const float* x, int rows, int in, float* out, int outDim) {
-        pool_.parallel_for(outDim, [&](int64_t o0, int64_t o1) {
-            matmul_rows(w, x, rows, in, out, outDim, o0, o1);
-            if (bias) {
-                for (int r = 0; r < rows; r++)
-                    for (int64_t o = o0; o < o1; o++) out[(int64_t)r * outDim + o] += bias[o];
+    struct Projection {
+        const float* w;
+        const float* bias;  // may be null
+        float* out;         // [rows][outDim]
+        int outDim;
+    };
+
+    // Several projections of the same input in one parallel loop (one barrier instead of one each).
+    void project(std::initializer_list<Projection> ps, const float* x, int rows, int in) {
+        int64_t total = 0;
+        for (const auto& p : ps) total += p.outDim;
+        pool_.parallel_for(total, [&](int64_t b, int64_t e) {
+            int64_t base = 0;
+            for (const auto& p : ps) {
+                int64_t lo = std::max(b, base) - base, hi = std::min(e, base + p.outDim) - base;
+                base += p.outDim;
+                if (lo >= hi) continue;
+                matmul_rows(p.w, x, rows, in, p.out, p.outDim, lo, hi);
+                if (p.bias) {
+                    for (int r = 0; r < rows; r++)
+                        for (int64_t o = lo; o < hi; o++) p.out[(int64_t)r * p.outDim + o] += p.bias[o];
+                }
             }
+        });
+    }
+
+    // acc[r] += w · x[r]: a projection followed by the residual add, in one parallel loop.
+    void project_add(const float* w, const float* x, int rows, int in, float* scratch, float* acc, int outDim) {
+        pool_.parallel_for(outDim, [&](int64_t o0, int64_t o1) {
+            matmul_rows(w, x, rows, in, scratch, outDim, o0, o1);
+            for (int r = 0; r < rows; r++)
+                for (int64_t o = o0; o < o1; o++) acc[(int64_t)r * outDim + o] += scratch[(int64_t)r * outDim + o];
         });
     }
 
@@ -92,9 +119,8 @@ void CpuBackend::forward(Sequence* const* seqs, const int* tokens, int rows, con
     for (int l = 0; l < c.layers; l++) {
         const LayerWeights& lw = w_->layers[l];
         for (int r = 0; r < rows; r++) rms_norm(&x_[(size_t)r * H], lw.inputNorm, c.eps, &xn_[(size_t)r * H], H);
-        matmul(lw.wq, lw.bq, xn_.data(), rows, H, q_.data(), Q);
-        matmul(lw.wk, lw.bk, xn_.data(), rows, H, k_.data(), KV);
-        matmul(lw.wv, lw.bv, xn_.data(), rows, H, v_.data(), KV);
+        project({{lw.wq, lw.bq, q_.data(), Q}, {lw.wk, lw.bk, k_.data(), KV}, {lw.wv, lw.bv, v_.data(), KV}},
+                xn_.data(), rows, H);
         for (int r = 0; r < rows; r++) {
             auto* s = static_cast<CpuSequence*>(seqs[r]);
             for (int h = 0; h < c.heads; h++) rope(&q_[(size_t)r * Q + h * d], d, &cos_[(size_t)r * half], &sin_[(size_t)r * half]);
@@ -119,19 +145,20 @@ void CpuBackend::forward(Sequence* const* seqs, const int* tokens, int rows, con
                 for (int t = 0; t < visible; t++) axpy(sc[t], vals + (size_t)t * KV, out, d);
             }
         });
-        matmul(lw.wo, nullptr, attn_.data(), rows, Q, proj_.data(), H);
-        for (size_t i = 0; i < (size_t)rows * H; i++) x_[i] += proj_[i];
+        project_add(lw.wo, attn_.data(), rows, Q, proj_.data(), x_.data(), H);
         for (int r = 0; r < rows; r++) rms_norm(&x_[(size_t)r * H], lw.postNorm, c.eps, &xn_[(size_t)r * H], H);
-        matmul(lw.wGate, nullptr, xn_.data(), rows, H, gate_.data(), I);
-        matmul(lw.wUp, nullptr, xn_.data(), rows, H, up_.data(), I);
-        swiglu(gate_.data(), up_.data(), gate_.data(), rows * I);
-        matmul(lw.wDown, nullptr, gate_.data(), rows, I, proj_.data(), H);
-        for (size_t i = 0; i < (size_t)rows * H; i++) x_[i] += proj_[i];
+        pool_.parallel_for(I, [&](int64_t o0, int64_t o1) {
+            matmul_rows(lw.wGate, xn_.data(), rows, H, gate_.data(), I, o0, o1);
+            matmul_rows(lw.wUp, xn_.data(), rows, H, up_.data(), I, o0, o1);
+            for (int r = 0; r < rows; r++)
+                swiglu(&gate_[(size_t)r * I + o0], &up_[(size_t)r * I + o0], &gate_[(size_t)r * I + o0], (int)(o1 - o0));
+        });
+        project_add(lw.wDown, gate_.data(), rows, I, proj_.data(), x_.data(), H);
     }
     for (int j = 0; j < nLogits; j++) {
         rms_norm(&x_[(size_t)logitRows[j] * H], w_->norm, c.eps, &xn_[(size_t)j * H], H);
     }
-    matmul(w_->lmHead, nullptr, xn_.data(), nLogits, H, logits, c.vocab);
+    if (nLogits > 0) project({{w_->lmHead, nullptr, logits, c.vocab}}, xn_.data(), nLogits, H);
     for (int r = 0; r < rows; r++) seqs[r]->length++;
 }
 
