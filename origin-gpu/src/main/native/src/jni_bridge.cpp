@@ -73,6 +73,7 @@ std::string utf(JNIEnv* env, jstring s) {
 
 void* direct(JNIEnv* env, jobject buf, int64_t bytes, const char* what) {
     if (!buf) throw yj::EngineError(std::string(what) + ": null buffer");
+    if (bytes == 0) return nullptr;  // nothing will be read or written (a prefill chunk without logits)
     void* p = env->GetDirectBufferAddress(buf);
     jlong cap = env->GetDirectBufferCapacity(buf);
     if (!p || cap < 0) throw yj::EngineError(std::string(what) + ": not a direct buffer");

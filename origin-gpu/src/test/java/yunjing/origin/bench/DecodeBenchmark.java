@@ -59,7 +59,9 @@ public final class DecodeBenchmark {
             json.put("roofline_steps_per_s", rooflineStepsPerS);
             measure(engine, prompt, 1, 2, true); // warm-up: pages in the mapping, spins up the pool
             double b1 = measure(engine, prompt, 1, steps, true);
+            json.put("native_cpu_batch1_tokens_per_cpu_s", lastPerCpuSecond);
             double b8 = measure(engine, prompt, 8, steps, true);
+            json.put("native_cpu_batch8_tokens_per_cpu_s", lastPerCpuSecond);
             json.put("native_cpu_batch1_tokens_per_s", b1);
             json.put("native_cpu_batch8_tokens_per_s", b8);
             json.put("native_cpu_batch1_fraction_of_roofline", b1 / rooflineStepsPerS);
@@ -70,6 +72,7 @@ public final class DecodeBenchmark {
         JavaReferenceEngine reference = new JavaReferenceEngine(cp.config(), cp.weights());
         measure(reference, prompt, 1, 1, false);
         double j1 = measure(reference, prompt, 1, javaSteps, false);
+        json.put("java_reference_batch1_tokens_per_cpu_s", lastPerCpuSecond);
         double j8 = measure(reference, prompt, 8, Math.max(1, javaSteps / 4), false);
         json.put("java_reference_batch1_tokens_per_s", j1);
         json.put("java_reference_batch8_tokens_per_s", j8);
@@ -93,6 +96,7 @@ public final class DecodeBenchmark {
             seqs.add(s);
             next[b] = (prompt[0] + 7 * b) % engine.vocabSize();
         }
+        long cpu0 = processCpuNanos();
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
             float[][] logits = engine.step(seqs, next);
@@ -101,6 +105,7 @@ public final class DecodeBenchmark {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        lastPerCpuSecond = (double) batch * steps / ((processCpuNanos() - cpu0) / 1e9);
         if (closeNative) {
             for (InferenceEngine.Sequence s : seqs) {
                 ((NativeSequence) s).close();
@@ -141,6 +146,14 @@ public final class DecodeBenchmark {
             best = Math.max(best, 2.0 * 4 * block * threads / seconds / 1e9);
         }
         return best;
+    }
+
+    /** Tokens per second of process CPU time in the last {@link #measure}: what load from other jobs changes least. */
+    static double lastPerCpuSecond;
+
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     static int argmax(float[] v) {

@@ -217,8 +217,8 @@ public final class NativeEngine implements InferenceEngine, AutoCloseable {
         final long engine;
         final Set<Long> live = new HashSet<>();
         private boolean destroyed;
-        private ByteBuffer ints = ByteBuffer.allocateDirect(0);
-        private ByteBuffer logits = ByteBuffer.allocateDirect(0);
+        private ByteBuffer ints = ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
+        private ByteBuffer logits = ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
 
         State(long engine) {
             this.engine = engine;
