@@ -50,7 +50,10 @@ inline void dot_block(const float* w, const float* x, int in, float* out) {
 
 }  // namespace
 
-__attribute__((target_clones("arch=haswell", "default"), flatten))
+// "arch=x86-64-v3" (AVX2, FMA, …), not "arch=haswell": GCC dispatches an arch=<cpu> clone by CPU model, so an
+// AMD EPYC would get the baseline; an ISA level is dispatched by features. flatten inlines the helpers into
+// each clone (they would otherwise be called in their baseline form).
+__attribute__((target_clones("arch=x86-64-v3", "default"), flatten))
 void matmul_rows(const float* w, const float* x, int rows, int in, float* out, int outDim, int64_t o0, int64_t o1) {
     float tmp[4];
     for (int64_t o = o0; o < o1; o++) {
@@ -67,7 +70,7 @@ void matmul_rows(const float* w, const float* x, int rows, int in, float* out, i
     }
 }
 
-__attribute__((target_clones("arch=haswell", "default"), flatten))
+__attribute__((target_clones("arch=x86-64-v3", "default"), flatten))
 float dot(const float* a, const float* b, int n) {
     float out;
     dot_block<1>(a, b, n, &out);
