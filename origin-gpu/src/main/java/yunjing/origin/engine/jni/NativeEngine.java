@@ -81,6 +81,13 @@ public final class NativeEngine implements InferenceEngine, AutoCloseable {
         return bytesPerStep;
     }
 
+    /** Sequences whose native cache is still allocated (for tests and metrics). */
+    public int liveSequences() {
+        synchronized (state) {
+            return state.live.size();
+        }
+    }
+
     @Override
     public int contextLength() {
         return config.maxPositionEmbeddings();

@@ -128,6 +128,33 @@ class NativeCpuEngineTest {
         }
     }
 
+    @Test
+    void concurrentRequestsOnOneEngine_eachGetWhatItGetsAlone() throws Exception {
+        Path dir = tmp.resolve("concurrent");
+        TestModelGenerator.generate(dir, 29);
+        Checkpoint cp = Checkpoint.load(dir);
+        try (NativeEngine engine = NativeEngine.open(dir, cp.config(), "cpu", 2)) {
+            int[][] prompts = new int[4][];
+            int[][] alone = new int[4][];
+            for (int i = 0; i < 4; i++) {
+                prompts[i] = cp.tokenizer().encode("thread " + i + " asks something different".repeat(i + 1));
+                alone[i] = greedy(engine, prompts[i], 20);
+            }
+            // As OriginServer's inference threads do: one request per thread, steps interleaved at random.
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+                List<java.util.concurrent.Future<int[]>> results = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    int[] p = prompts[i];
+                    results.add(pool.submit(() -> greedy(engine, p, 20)));
+                }
+                for (int i = 0; i < 4; i++) {
+                    assertArrayEquals(alone[i], results.get(i).get(), "request " + i);
+                }
+            }
+            assertEquals(0, engine.liveSequences());
+        }
+    }
+
     static int[] greedy(InferenceEngine engine, int[] prompt, int n) {
         InferenceEngine.Sequence s = engine.newSequence(prompt.length + n);
         int[] out = new int[n];

@@ -91,6 +91,22 @@ class NativeEngineValidationTest {
     }
 
     @Test
+    void closingOrDroppingASequence_freesItsNativeCache() throws Exception {
+        int before = engine.liveSequences();
+        NativeSequence s = engine.newSequence(8);
+        assertEquals(before + 1, engine.liveSequences());
+        s.close();
+        assertEquals(before, engine.liveSequences());
+
+        engine.newSequence(8).prefill(new int[] {1, 2, 3}); // dropped unclosed: the Cleaner frees it
+        for (int i = 0; i < 200 && engine.liveSequences() > before; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertEquals(before, engine.liveSequences(), "cache of an unreachable sequence still allocated");
+    }
+
+    @Test
     void closedEngine_refusesEverythingAndClosingTwiceIsHarmless() throws Exception {
         NativeEngine other = NativeEngine.open(tmp.resolve("model"), cp.config(), "cpu", 1);
         NativeSequence s = other.newSequence(8);
