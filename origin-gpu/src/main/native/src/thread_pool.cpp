@@ -4,7 +4,7 @@ namespace yj {
 
 ThreadPool::ThreadPool(int threads) {
     for (int i = 1; i < threads; i++) {
-        workers_.emplace_back([this, i] { run_worker(i); });
+        workers_.emplace_back([this] { run_worker(); });
     }
 }
 
@@ -17,10 +17,13 @@ ThreadPool::~ThreadPool() {
     for (auto& t : workers_) t.join();
 }
 
-static void part(int64_t count, int parts, int index, int64_t* begin, int64_t* end) {
-    int64_t per = count / parts, extra = count % parts;
-    *begin = index * per + (index < extra ? index : extra);
-    *end = *begin + per + (index < extra ? 1 : 0);
+void ThreadPool::run_chunks() {
+    for (;;) {
+        int64_t c = next_.fetch_add(1, std::memory_order_relaxed);
+        if (c >= chunks_) return;
+        (*job_)(c * count_ / chunks_, (c + 1) * count_ / chunks_);
+        finished_.fetch_add(1, std::memory_order_release);
+    }
 }
 
 void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, int64_t)>& fn) {
@@ -33,38 +36,38 @@ void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, i
         std::lock_guard<std::mutex> lock(mu_);
         job_ = &fn;
         count_ = count;
-        pending_ = static_cast<int>(workers_.size());
+        // A few chunks per thread: small enough to rebalance, large enough to keep weight rows streaming.
+        chunks_ = count < 4 * size() ? count : 4 * size();
+        next_.store(0, std::memory_order_relaxed);
+        finished_.store(0, std::memory_order_relaxed);
         generation_++;
     }
     start_.notify_all();
-    int64_t b, e;
-    part(count, size(), 0, &b, &e);
-    if (b < e) fn(b, e);
+    run_chunks();
     std::unique_lock<std::mutex> lock(mu_);
-    done_.wait(lock, [this] { return pending_ == 0; });
+    // Every chunk is taken; wait for the ones still running and for every worker to leave this job, so the
+    // next job's counters are not touched by a straggler.
+    done_.wait(lock, [this] { return active_ == 0 && finished_.load(std::memory_order_acquire) == chunks_; });
     job_ = nullptr;
 }
 
-void ThreadPool::run_worker(int index) {
+void ThreadPool::run_worker() {
     uint64_t seen = 0;
     for (;;) {
-        const std::function<void(int64_t, int64_t)>* job;
-        int64_t count;
         {
             std::unique_lock<std::mutex> lock(mu_);
             start_.wait(lock, [&] { return stop_ || generation_ != seen; });
             if (stop_) return;
             seen = generation_;
-            job = job_;
-            count = count_;
+            if (job_ == nullptr) continue;  // woke after that job had finished
+            active_++;
         }
-        int64_t b, e;
-        part(count, size(), index, &b, &e);
-        if (b < e) (*job)(b, e);
+        run_chunks();
         {
             std::lock_guard<std::mutex> lock(mu_);
-            if (--pending_ == 0) done_.notify_one();
+            active_--;
         }
+        done_.notify_one();
     }
 }
 
