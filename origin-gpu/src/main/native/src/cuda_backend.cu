@@ -340,7 +340,10 @@ int cuda_device_count(std::string* why) {
     int n = 0;
     cudaError_t e = cudaGetDeviceCount(&n);
     if (e != cudaSuccess) {
-        *why = std::string("no usable CUDA device: ") + cudaGetErrorString(e);
+        // Without any driver cudart reports "insufficient driver": say what that means here.
+        *why = e == cudaErrorInsufficientDriver
+                ? "no CUDA driver, or one older than the CUDA " + std::to_string(CUDART_VERSION / 1000) + " runtime"
+                : std::string("no usable CUDA device: ") + cudaGetErrorString(e);
         cudaGetLastError();  // clear the sticky error
         return 0;
     }
