@@ -5,7 +5,8 @@ import yunjing.common.net.EventLoops;
 import yunjing.origin.api.ApiListener;
 import yunjing.origin.api.ServedModel;
 import yunjing.origin.engine.Generator;
-import yunjing.origin.engine.JavaReferenceEngine;
+import yunjing.origin.engine.InferenceEngine;
+import yunjing.origin.engine.jni.EngineSelector;
 import yunjing.origin.model.Checkpoint;
 import yunjing.origin.sched.Scheduler;
 
@@ -44,13 +45,16 @@ public final class OriginServer implements AutoCloseable {
     private final ApiListener listener;
     private final ExecutorService inference;
     private final List<Scheduler> schedulers;
+    private final List<InferenceEngine> engines;
     private final AtomicBoolean open = new AtomicBoolean(true);
     private volatile boolean draining;
 
-    private OriginServer(ApiListener listener, ExecutorService inference, List<Scheduler> schedulers) {
+    private OriginServer(ApiListener listener, ExecutorService inference, List<Scheduler> schedulers,
+            List<InferenceEngine> engines) {
         this.listener = listener;
         this.inference = inference;
         this.schedulers = schedulers;
+        this.engines = engines;
     }
 
     /**
@@ -70,20 +74,29 @@ public final class OriginServer implements AutoCloseable {
         }
         long created = TimeUnit.MILLISECONDS.toSeconds(System.currentTimeMillis());
         List<Checkpoint> checkpoints = new ArrayList<>();
-        for (ModelSpec spec : config.models()) {
-            long t0 = System.nanoTime();
-            checkpoints.add(Checkpoint.load(spec.directory()));
-            LOG.log(System.Logger.Level.INFO, () -> "origin " + config.nodeId() + ": loaded " + spec.servedName()
-                    + " from " + spec.directory() + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)
-                    + " ms (engine: java-reference)");
+        List<InferenceEngine> engines = new ArrayList<>();
+        try {
+            for (ModelSpec spec : config.models()) {
+                long t0 = System.nanoTime();
+                Checkpoint cp = Checkpoint.load(spec.directory());
+                EngineSelector.Selection engine = EngineSelector.select(cp);
+                checkpoints.add(cp);
+                engines.add(engine.engine());
+                LOG.log(System.Logger.Level.INFO, () -> "origin " + config.nodeId() + ": loaded " + spec.servedName()
+                        + " from " + spec.directory() + " in "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)
+                        + " ms (engine: " + engine.name() + ", " + engine.reason() + ")");
+            }
+        } catch (ModelLoadException | RuntimeException e) {
+            closeEngines(engines); // the models loaded before the one that failed
+            throw e;
         }
         List<ServedModel> served = new ArrayList<>();
         List<Scheduler> schedulers = new ArrayList<>();
         for (int i = 0; i < checkpoints.size(); i++) {
             ModelSpec spec = config.models().get(i);
             Checkpoint cp = checkpoints.get(i);
-            Generator generator = new Generator(new JavaReferenceEngine(cp.config(), cp.weights()),
-                    cp.tokenizer(), cp.eosTokenIds());
+            Generator generator = new Generator(engines.get(i), cp.tokenizer(), cp.eosTokenIds());
             Scheduler scheduler = Scheduler.start(spec.servedName(), generator, config.scheduler(), metrics);
             schedulers.add(scheduler);
             served.add(new ServedModel(spec.servedName(), spec.revision(), created, cp.chatFormat(), scheduler,
@@ -93,19 +106,33 @@ public final class OriginServer implements AutoCloseable {
         try {
             ApiListener listener = ApiListener.bind(config.nodeId(), config.httpBind(), loops, served, inference,
                     metrics);
-            return new OriginServer(listener, inference, List.copyOf(schedulers));
+            return new OriginServer(listener, inference, List.copyOf(schedulers), List.copyOf(engines));
         } catch (BindException e) {
-            stop(inference, schedulers);
+            stop(inference, schedulers, engines);
             throw new UncheckedIOException("origin " + config.nodeId() + ": " + e.getMessage(), e);
         } catch (InterruptedException | RuntimeException e) {
-            stop(inference, schedulers);
+            stop(inference, schedulers, engines);
             throw e;
         }
     }
 
-    private static void stop(ExecutorService inference, List<Scheduler> schedulers) {
+    private static void stop(ExecutorService inference, List<Scheduler> schedulers, List<InferenceEngine> engines) {
         inference.shutdownNow();
         schedulers.forEach(Scheduler::close);
+        closeEngines(engines);
+    }
+
+    /** Native engines hold weights and caches off-heap: free them once no scheduler can use them. */
+    private static void closeEngines(List<InferenceEngine> engines) {
+        for (InferenceEngine engine : engines) {
+            if (engine instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    LOG.log(System.Logger.Level.WARNING, "origin: closing an engine failed", e);
+                }
+            }
+        }
     }
 
     private static ExecutorService inferenceExecutor(String nodeId, int threads) {
@@ -157,5 +184,6 @@ public final class OriginServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        closeEngines(engines);
     }
 }

@@ -44,16 +44,18 @@ public final class Generator {
         }
         // The sequence only needs room for tokens that are fed back: the last sampled token never is.
         InferenceEngine.Sequence sequence = engine.newSequence(prompt + request.maxTokens() - 1);
-        float[] logits = sequence.prefill(request.promptTokens());
-        while (true) {
-            if (listener.cancelled()) {
-                return state.end(FinishReason.CANCELLED);
+        try (sequence) {
+            float[] logits = sequence.prefill(request.promptTokens());
+            while (true) {
+                if (listener.cancelled()) {
+                    return state.end(FinishReason.CANCELLED);
+                }
+                int token = state.advance(logits);
+                if (token == GenerationState.FINISHED) {
+                    return state.result();
+                }
+                logits = sequence.next(token);
             }
-            int token = state.advance(logits);
-            if (token == GenerationState.FINISHED) {
-                return state.result();
-            }
-            logits = sequence.next(token);
         }
     }
 }

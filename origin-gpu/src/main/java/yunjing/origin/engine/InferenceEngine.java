@@ -55,7 +55,7 @@ public interface InferenceEngine {
     }
 
     /** One growing token sequence with its key/value cache. */
-    interface Sequence {
+    interface Sequence extends AutoCloseable {
 
         /** Appends {@code tokens} (the prompt) and returns the logits after the last one. */
         float[] prefill(int[] tokens);
@@ -65,5 +65,12 @@ public interface InferenceEngine {
 
         /** Tokens appended so far. */
         int length();
+
+        /**
+         * Frees the sequence's key/value cache now. A no-op for heap-backed engines; native ones free their
+         * off-heap cache here rather than at some later garbage collection. Idempotent.
+         */
+        @Override
+        default void close() {}
     }
 }

@@ -144,6 +144,7 @@ public final class JavaReferenceEngine implements InferenceEngine {
                 Kernels.matVec(layer.wq(), xn, 0, c.hiddenSize(), q, 0, c.qDim());
                 Kernels.matVec(layer.wk(), xn, 0, c.hiddenSize(), k, 0, c.kvDim());
                 Kernels.matVec(layer.wv(), xn, 0, c.hiddenSize(), v, 0, c.kvDim());
+                addBiases(layer, q, 0, k, 0, v, 0);
                 for (int h = 0; h < c.numHeads(); h++) {
                     Kernels.rope(q, h * c.headDim(), c.headDim(), cos, sin);
                 }
@@ -202,6 +203,7 @@ public final class JavaReferenceEngine implements InferenceEngine {
                 Kernels.matVec(layer.wq(), xn, 0, hd, qAll, t * c.qDim(), c.qDim());
                 Kernels.matVec(layer.wk(), xn, 0, hd, kAll, t * c.kvDim(), c.kvDim());
                 Kernels.matVec(layer.wv(), xn, 0, hd, vAll, t * c.kvDim(), c.kvDim());
+                addBiases(layer, qAll, t * c.qDim(), kAll, t * c.kvDim(), vAll, t * c.kvDim());
                 rope.angles(t, cos, sin);
                 for (int h = 0; h < c.numHeads(); h++) {
                     Kernels.rope(qAll, t * c.qDim() + h * c.headDim(), c.headDim(), cos, sin);
@@ -259,6 +261,16 @@ public final class JavaReferenceEngine implements InferenceEngine {
                 }
                 out[oh + i] = (float) sum;
             }
+        }
+    }
+
+    /** Qwen2's q/k/v biases, added after the projection and before RoPE; nothing for Llama. */
+    private static void addBiases(LlamaWeights.Layer layer, float[] q, int qOff, float[] k, int kOff, float[] v,
+                                  int vOff) {
+        if (layer.bq() != null) {
+            Kernels.addInPlace(q, qOff, layer.bq(), 0, layer.bq().length);
+            Kernels.addInPlace(k, kOff, layer.bk(), 0, layer.bk().length);
+            Kernels.addInPlace(v, vOff, layer.bv(), 0, layer.bv().length);
         }
     }
 

@@ -8,11 +8,11 @@ import yunjing.origin.model.LlamaConfig;
  * asks for it ({@code _compute_llama3_parameters}: long wavelengths slowed by {@code factor}, short ones kept,
  * a smooth blend between).
  */
-final class Rope {
+public final class Rope {
 
     private final float[] invFreq;
 
-    Rope(LlamaConfig config) {
+    public Rope(LlamaConfig config) {
         int d = config.headDim();
         invFreq = new float[d / 2];
         for (int i = 0; i < d / 2; i++) {
@@ -33,6 +33,11 @@ final class Rope {
                 }
             }
         }
+    }
+
+    /** The inverse frequencies (length d/2), for engines that compute the angles themselves. */
+    public float[] inverseFrequencies() {
+        return invFreq.clone();
     }
 
     /** Fills {@code cos} and {@code sin} (length d/2) for position {@code pos}. */

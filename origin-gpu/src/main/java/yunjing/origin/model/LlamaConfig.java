@@ -13,10 +13,11 @@ import java.nio.file.Path;
  *
  * @param headDim      per-head width; {@code hidden_size / num_attention_heads} unless {@code head_dim} is given
  * @param ropeScaling  Llama 3.1 style frequency scaling, or null for plain RoPE
+ * @param qkvBias      q/k/v projections carry a bias ({@code Qwen2ForCausalLM}; o_proj and the MLP never do)
  */
 public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, int numHeads, int numKvHeads,
                           int headDim, int vocabSize, int maxPositionEmbeddings, float rmsNormEps,
-                          double ropeTheta, RopeScaling ropeScaling, boolean tieWordEmbeddings) {
+                          double ropeTheta, RopeScaling ropeScaling, boolean tieWordEmbeddings, boolean qkvBias) {
 
     /** {@code rope_scaling} with {@code rope_type: "llama3"} (transformers' {@code _compute_llama3_parameters}). */
     public record RopeScaling(double factor, double lowFreqFactor, double highFreqFactor,
@@ -36,17 +37,28 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
         }
         JsonNode arch = c.get("architectures");
         String modelType = c.path("model_type").asText("");
+        boolean qwen2;
         if (arch != null && arch.isArray() && !arch.isEmpty()) {
             boolean llama = false;
+            boolean qwen = false;
             for (JsonNode a : arch) {
                 llama |= a.asText().equals("LlamaForCausalLM");
+                qwen |= a.asText().equals("Qwen2ForCausalLM");
             }
-            if (!llama) {
+            if (!llama && !qwen) {
                 throw new ModelLoadException(file + ": unsupported architecture " + arch
-                        + " (expected: LlamaForCausalLM)");
+                        + " (expected: LlamaForCausalLM or Qwen2ForCausalLM)");
             }
-        } else if (!modelType.equals("llama")) {
-            throw new ModelLoadException(file + ": unsupported model_type '" + modelType + "' (expected: llama)");
+            qwen2 = !llama;
+        } else if (modelType.equals("llama") || modelType.equals("qwen2")) {
+            qwen2 = modelType.equals("qwen2");
+        } else {
+            throw new ModelLoadException(file + ": unsupported model_type '" + modelType
+                    + "' (expected: llama or qwen2)");
+        }
+        // Qwen2 is the Llama decoder with a bias on q/k/v; its sliding window is off in released checkpoints.
+        if (qwen2 && c.path("use_sliding_window").asBoolean(false)) {
+            throw new ModelLoadException(file + ": use_sliding_window is not supported");
         }
         String act = c.path("hidden_act").asText("silu");
         if (!act.equals("silu")) {
@@ -79,7 +91,8 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
                 (float) c.path("rms_norm_eps").asDouble(1e-6),
                 c.path("rope_theta").asDouble(10000.0),
                 ropeScaling(file, c.get("rope_scaling")),
-                c.path("tie_word_embeddings").asBoolean(false));
+                c.path("tie_word_embeddings").asBoolean(false),
+                qwen2);
     }
 
     private static RopeScaling ropeScaling(Path file, JsonNode s) throws ModelLoadException {

@@ -14,9 +14,10 @@ import java.util.List;
  */
 public record LlamaWeights(float[] embedTokens, List<Layer> layers, float[] norm, float[] lmHead) {
 
-    /** One decoder layer ({@code model.layers.N.*}). */
+    /** One decoder layer ({@code model.layers.N.*}); the q/k/v biases are null unless the config has them. */
     public record Layer(float[] inputNorm, float[] wq, float[] wk, float[] wv, float[] wo,
-                        float[] postAttentionNorm, float[] wGate, float[] wUp, float[] wDown) {}
+                        float[] postAttentionNorm, float[] wGate, float[] wUp, float[] wDown,
+                        float[] bq, float[] bk, float[] bv) {}
 
     static LlamaWeights load(TensorSource src, LlamaConfig c) throws ModelLoadException {
         long h = c.hiddenSize();
@@ -34,7 +35,10 @@ public record LlamaWeights(float[] embedTokens, List<Layer> layers, float[] norm
                     src.floats(p + "post_attention_layernorm.weight", h),
                     src.floats(p + "mlp.gate_proj.weight", inter, h),
                     src.floats(p + "mlp.up_proj.weight", inter, h),
-                    src.floats(p + "mlp.down_proj.weight", h, inter)));
+                    src.floats(p + "mlp.down_proj.weight", h, inter),
+                    c.qkvBias() ? src.floats(p + "self_attn.q_proj.bias", c.qDim()) : null,
+                    c.qkvBias() ? src.floats(p + "self_attn.k_proj.bias", c.kvDim()) : null,
+                    c.qkvBias() ? src.floats(p + "self_attn.v_proj.bias", c.kvDim()) : null));
         }
         float[] norm = src.floats("model.norm.weight", h);
         // Tied checkpoints usually omit lm_head.weight; use it if present anyway, as transformers does on load.

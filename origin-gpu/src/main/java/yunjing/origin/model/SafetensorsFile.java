@@ -177,6 +177,11 @@ final class SafetensorsFile implements AutoCloseable {
         return tensors;
     }
 
+    /** Where a tensor's bytes start in the file (header included), for engines that map the file themselves. */
+    long absoluteOffset(TensorInfo info) {
+        return dataStart + info.begin();
+    }
+
     /** The tensor as floats, widened from its stored type. */
     float[] readFloats(String name) throws ModelLoadException {
         TensorInfo info = tensors.get(name);

@@ -87,6 +87,22 @@ final class TensorSource implements AutoCloseable {
 
     /** The tensor as floats after checking it has exactly {@code shape}, as the engines index it by that shape. */
     float[] floats(String name, long... shape) throws ModelLoadException {
+        SafetensorsFile f = checked(name, shape);
+        return f.readFloats(name);
+    }
+
+    /** Where the tensor lies, after the same shape check and a check that its dtype is a float type. */
+    TensorLocation locate(String name, long... shape) throws ModelLoadException {
+        SafetensorsFile f = checked(name, shape);
+        SafetensorsFile.TensorInfo info = f.tensors().get(name);
+        if (!info.dtype().readableAsFloat) {
+            throw new ModelLoadException(f.file() + ": tensor '" + name + "' has dtype " + info.dtype()
+                    + ", not supported (expected: F32, F16 or BF16)");
+        }
+        return new TensorLocation(f.file(), f.absoluteOffset(info), info.dtype().name(), info.elements());
+    }
+
+    private SafetensorsFile checked(String name, long... shape) throws ModelLoadException {
         SafetensorsFile f = byTensor.get(name);
         if (f == null) {
             Path where = files.isEmpty() ? Path.of(SINGLE_FILE) : files.keySet().iterator().next();
@@ -97,7 +113,7 @@ final class TensorSource implements AutoCloseable {
             throw new ModelLoadException(f.file() + ": tensor '" + name + "' has shape " + Arrays.toString(actual)
                     + " (expected: " + Arrays.toString(shape) + " from config.json)");
         }
-        return f.readFloats(name);
+        return f;
     }
 
     @Override

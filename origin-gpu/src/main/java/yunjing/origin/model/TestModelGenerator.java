@@ -24,8 +24,10 @@ import java.util.SplittableRandom;
  * files any Llama loader would accept, with random weights (so the text it writes is gibberish, but the
  * computation is the real one).
  *
- * <p>Preset: hidden 64, 2 layers, 4 query heads and 2 key/value heads (grouped-query attention, head_dim 16),
- * intermediate 176, RoPE θ 10000, RMSNorm ε 1e-5, 2048 positions. Vocabulary: the 256 byte-level tokens, up to
+ * <p>Preset ({@link Shape#PRESET}): hidden 64, 2 layers, 4 query heads and 2 key/value heads (grouped-query
+ * attention, head_dim 16), intermediate 176, RoPE θ 10000, RMSNorm ε 1e-5, 2048 positions. Other {@link Shape}s
+ * give the variants engines must agree on (no GQA, Qwen2 q/k/v bias, tied embeddings) and larger models for
+ * benchmarks. Vocabulary: the 256 byte-level tokens, up to
  * {@value #MERGES} BPE merges learned from {@link TrainingText}, then the Llama 3 special tokens.
  *
  * <p>Determinism: the weights come from a {@link SplittableRandom} (SplitMix64, specified by the JDK) through a
@@ -34,12 +36,6 @@ import java.util.SplittableRandom;
  */
 public final class TestModelGenerator {
 
-    static final int HIDDEN = 64;
-    static final int LAYERS = 2;
-    static final int HEADS = 4;
-    static final int KV_HEADS = 2;
-    static final int HEAD_DIM = HIDDEN / HEADS;
-    static final int INTERMEDIATE = 176;
     static final int MAX_POSITIONS = 2048;
     static final int MERGES = 320;
     static final List<String> SPECIAL_TOKENS = List.of(ChatFormat.BEGIN_OF_TEXT, "<|end_of_text|>",
@@ -54,8 +50,35 @@ public final class TestModelGenerator {
 
     private TestModelGenerator() {}
 
-    /** Writes the model files into {@code dir} (created if needed); the same seed gives the same bytes. */
+    /**
+     * The size and variant of a generated model.
+     *
+     * @param qkvBias write a Qwen2 checkpoint ({@code Qwen2ForCausalLM}, biases on q/k/v)
+     * @param tied    tie lm_head to the embeddings (and omit {@code lm_head.weight}, as such checkpoints do)
+     */
+    public record Shape(int hidden, int layers, int heads, int kvHeads, int intermediate, boolean qkvBias,
+                        boolean tied) {
+        public static final Shape PRESET = new Shape(64, 2, 4, 2, 176, false, false);
+
+        public Shape {
+            if (hidden % heads != 0 || heads % kvHeads != 0 || (hidden / heads) % 2 != 0) {
+                throw new IllegalArgumentException("shape: " + hidden + " hidden, " + heads + " heads, " + kvHeads
+                        + " kv heads (expected: heads | hidden, kvHeads | heads, even head_dim)");
+            }
+        }
+
+        int headDim() {
+            return hidden / heads;
+        }
+    }
+
+    /** Writes the preset model into {@code dir} (created if needed); the same seed gives the same bytes. */
     public static void generate(Path dir, long seed) throws IOException {
+        generate(dir, seed, Shape.PRESET);
+    }
+
+    /** Writes a model of {@code shape} into {@code dir}; the same seed and shape give the same bytes. */
+    public static void generate(Path dir, long seed, Shape shape) throws IOException {
         Files.createDirectories(dir);
         List<String[]> merges = BpeTrainer.learnMerges(TrainingText.TEXT, MERGES);
         Map<String, Integer> vocab = new LinkedHashMap<>();
@@ -73,26 +96,26 @@ public final class TestModelGenerator {
         int bos = specials.get(ChatFormat.BEGIN_OF_TEXT);
         int[] eos = {specials.get("<|end_of_text|>"), specials.get(ChatFormat.END_OF_TURN)};
 
-        write(dir.resolve(Checkpoint.CONFIG), config(vocabSize, bos, eos));
+        write(dir.resolve(Checkpoint.CONFIG), config(shape, vocabSize, bos, eos));
         write(dir.resolve(Checkpoint.TOKENIZER), tokenizer(vocab, merges, specials));
         write(dir.resolve(Checkpoint.TOKENIZER_CONFIG), tokenizerConfig(specials));
         ObjectNode generation = JSON.createObjectNode();
         generation.put("bos_token_id", bos);
         generation.putArray("eos_token_id").add(eos[0]).add(eos[1]);
         write(dir.resolve(Checkpoint.GENERATION_CONFIG), generation);
-        weights(vocabSize, new SplittableRandom(seed)).write(dir.resolve(TensorSource.SINGLE_FILE));
+        weights(shape, vocabSize, new SplittableRandom(seed)).write(dir.resolve(TensorSource.SINGLE_FILE));
     }
 
-    private static ObjectNode config(int vocabSize, int bos, int[] eos) {
+    private static ObjectNode config(Shape s, int vocabSize, int bos, int[] eos) {
         ObjectNode c = JSON.createObjectNode();
-        c.putArray("architectures").add("LlamaForCausalLM");
-        c.put("model_type", "llama");
-        c.put("hidden_size", HIDDEN);
-        c.put("intermediate_size", INTERMEDIATE);
-        c.put("num_hidden_layers", LAYERS);
-        c.put("num_attention_heads", HEADS);
-        c.put("num_key_value_heads", KV_HEADS);
-        c.put("head_dim", HEAD_DIM);
+        c.putArray("architectures").add(s.qkvBias() ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
+        c.put("model_type", s.qkvBias() ? "qwen2" : "llama");
+        c.put("hidden_size", s.hidden());
+        c.put("intermediate_size", s.intermediate());
+        c.put("num_hidden_layers", s.layers());
+        c.put("num_attention_heads", s.heads());
+        c.put("num_key_value_heads", s.kvHeads());
+        c.put("head_dim", s.headDim());
         c.put("hidden_act", "silu");
         c.put("max_position_embeddings", MAX_POSITIONS);
         c.put("rms_norm_eps", 1e-5);
@@ -101,9 +124,13 @@ public final class TestModelGenerator {
         c.put("vocab_size", vocabSize);
         c.put("bos_token_id", bos);
         c.putArray("eos_token_id").add(eos[0]).add(eos[1]);
-        c.put("tie_word_embeddings", false);
-        c.put("attention_bias", false);
-        c.put("mlp_bias", false);
+        c.put("tie_word_embeddings", s.tied());
+        if (s.qkvBias()) {
+            c.put("use_sliding_window", false);
+        } else {
+            c.put("attention_bias", false);
+            c.put("mlp_bias", false);
+        }
         c.put("torch_dtype", "float32");
         return c;
     }
@@ -155,25 +182,34 @@ public final class TestModelGenerator {
         return c;
     }
 
-    private static SafetensorsWriter weights(int vocabSize, SplittableRandom random) {
-        int kvDim = KV_HEADS * HEAD_DIM;
+    private static SafetensorsWriter weights(Shape s, int vocabSize, SplittableRandom random) {
+        int h = s.hidden();
+        int inter = s.intermediate();
+        int kvDim = s.kvHeads() * s.headDim();
         SafetensorsWriter w = new SafetensorsWriter();
-        w.add("model.embed_tokens.weight", DType.F32, gaussian(random, vocabSize * HIDDEN, 0, 0.4), vocabSize, HIDDEN);
-        for (int i = 0; i < LAYERS; i++) {
+        w.add("model.embed_tokens.weight", DType.F32, gaussian(random, vocabSize * h, 0, 0.4), vocabSize, h);
+        for (int i = 0; i < s.layers(); i++) {
             String p = "model.layers." + i + ".";
-            w.add(p + "self_attn.q_proj.weight", DType.F32, gaussian(random, HIDDEN * HIDDEN, 0, 0.1), HIDDEN, HIDDEN);
-            w.add(p + "self_attn.k_proj.weight", DType.F32, gaussian(random, kvDim * HIDDEN, 0, 0.1), kvDim, HIDDEN);
-            w.add(p + "self_attn.v_proj.weight", DType.F32, gaussian(random, kvDim * HIDDEN, 0, 0.1), kvDim, HIDDEN);
-            w.add(p + "self_attn.o_proj.weight", DType.F32, gaussian(random, HIDDEN * HIDDEN, 0, 0.1), HIDDEN, HIDDEN);
-            w.add(p + "mlp.gate_proj.weight", DType.F32, gaussian(random, INTERMEDIATE * HIDDEN, 0, 0.1), INTERMEDIATE, HIDDEN);
-            w.add(p + "mlp.up_proj.weight", DType.F32, gaussian(random, INTERMEDIATE * HIDDEN, 0, 0.1), INTERMEDIATE, HIDDEN);
-            w.add(p + "mlp.down_proj.weight", DType.F32, gaussian(random, HIDDEN * INTERMEDIATE, 0, 0.08), HIDDEN, INTERMEDIATE);
+            w.add(p + "self_attn.q_proj.weight", DType.F32, gaussian(random, h * h, 0, 0.1), h, h);
+            w.add(p + "self_attn.k_proj.weight", DType.F32, gaussian(random, kvDim * h, 0, 0.1), kvDim, h);
+            w.add(p + "self_attn.v_proj.weight", DType.F32, gaussian(random, kvDim * h, 0, 0.1), kvDim, h);
+            w.add(p + "self_attn.o_proj.weight", DType.F32, gaussian(random, h * h, 0, 0.1), h, h);
+            w.add(p + "mlp.gate_proj.weight", DType.F32, gaussian(random, inter * h, 0, 0.1), inter, h);
+            w.add(p + "mlp.up_proj.weight", DType.F32, gaussian(random, inter * h, 0, 0.1), inter, h);
+            w.add(p + "mlp.down_proj.weight", DType.F32, gaussian(random, h * inter, 0, 0.08), h, inter);
             // Norm weights near, not at, 1 so that a test would notice a norm applied without its weight.
-            w.add(p + "input_layernorm.weight", DType.F32, gaussian(random, HIDDEN, 1, 0.05), HIDDEN);
-            w.add(p + "post_attention_layernorm.weight", DType.F32, gaussian(random, HIDDEN, 1, 0.05), HIDDEN);
+            w.add(p + "input_layernorm.weight", DType.F32, gaussian(random, h, 1, 0.05), h);
+            w.add(p + "post_attention_layernorm.weight", DType.F32, gaussian(random, h, 1, 0.05), h);
+            if (s.qkvBias()) {
+                w.add(p + "self_attn.q_proj.bias", DType.F32, gaussian(random, h, 0, 0.2), h);
+                w.add(p + "self_attn.k_proj.bias", DType.F32, gaussian(random, kvDim, 0, 0.2), kvDim);
+                w.add(p + "self_attn.v_proj.bias", DType.F32, gaussian(random, kvDim, 0, 0.2), kvDim);
+            }
         }
-        w.add("model.norm.weight", DType.F32, gaussian(random, HIDDEN, 1, 0.05), HIDDEN);
-        w.add("lm_head.weight", DType.F32, gaussian(random, vocabSize * HIDDEN, 0, 0.1), vocabSize, HIDDEN);
+        w.add("model.norm.weight", DType.F32, gaussian(random, h, 1, 0.05), h);
+        if (!s.tied()) {
+            w.add("lm_head.weight", DType.F32, gaussian(random, vocabSize * h, 0, 0.1), vocabSize, h);
+        }
         return w;
     }
 

@@ -350,14 +350,22 @@ final class BatchScheduler {
         }
         pool.release(release);
         s.blocks = 0;
-        s.kv = null;
+        dropKv(s);
+    }
+
+    /** Frees the sequence's key/value cache now (native engines hold it off-heap); the prefix cache kept a copy. */
+    private static void dropKv(ScheduledSequence s) {
+        if (s.kv != null) {
+            s.kv.close();
+            s.kv = null;
+        }
     }
 
     private void preempt(ScheduledSequence victim) {
         running.remove(victim);
         pool.release(victim.blocks);
         victim.blocks = 0;
-        victim.kv = null;
+        dropKv(victim);
         metrics.preempted();
         waiting.addPreempted(victim);
         LOG.log(Level.DEBUG, () -> "preempted a sequence of priority " + victim.priority + " for lack of KV blocks");
@@ -370,7 +378,7 @@ final class BatchScheduler {
             pool.release(s.blocks); // failed while being admitted
         }
         s.blocks = 0;
-        s.kv = null;
+        dropKv(s);
         notifyFailed(s, e);
     }
 

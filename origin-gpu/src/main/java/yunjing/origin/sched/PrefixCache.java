@@ -160,6 +160,7 @@ final class PrefixCache {
         }
         blocks -= e.blocks();
         pool.release(e.blocks());
+        e.kv.close();
     }
 
     /** Hashes of the first {@code count} blocks, each covering every token up to the end of its block. */

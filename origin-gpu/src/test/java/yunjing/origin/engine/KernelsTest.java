@@ -94,6 +94,6 @@ class KernelsTest {
     }
 
     private static LlamaConfig config(int headDim, double theta, LlamaConfig.RopeScaling scaling) {
-        return new LlamaConfig(headDim, 4, 1, 1, 1, headDim, 10, 16, 1e-5f, theta, scaling, false);
+        return new LlamaConfig(headDim, 4, 1, 1, 1, headDim, 10, 16, 1e-5f, theta, scaling, false, false);
     }
 }

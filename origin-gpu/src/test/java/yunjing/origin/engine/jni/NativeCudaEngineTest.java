@@ -1,0 +1,92 @@
+package yunjing.origin.engine.jni;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+import yunjing.origin.engine.InferenceEngine;
+import yunjing.origin.engine.JavaReferenceEngine;
+import yunjing.origin.model.Checkpoint;
+import yunjing.origin.model.TestModelGenerator;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static yunjing.origin.engine.jni.NativeCpuEngineTest.argmax;
+import static yunjing.origin.engine.jni.NativeCpuEngineTest.assertClose;
+import static yunjing.origin.engine.jni.NativeCpuEngineTest.greedy;
+
+/** The CUDA backend against the Java reference; skipped with a message where no GPU is present. */
+class NativeCudaEngineTest {
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeEach
+    void requireCudaDevice() {
+        assumeTrue(NativeLibrary.isAvailable(),
+                () -> "native library not built, skipping: " + NativeLibrary.unavailabilityCause());
+        String why = EngineSelector.nativeUnavailability("cuda");
+        assumeTrue(why == null, () -> "CUDA backend not usable here, skipping: " + why);
+    }
+
+    @ParameterizedTest
+    @EnumSource(NativeCpuEngineTest.Variant.class)
+    void logits_matchJavaReference(NativeCpuEngineTest.Variant variant) throws Exception {
+        Path dir = tmp.resolve(variant.name());
+        TestModelGenerator.generate(dir, 17, variant.shape);
+        Checkpoint cp = Checkpoint.load(dir);
+        JavaReferenceEngine reference = new JavaReferenceEngine(cp.config(), cp.weights());
+        try (NativeEngine engine = NativeEngine.open(dir, cp.config(), "cuda", 1)) {
+            int[] prompt = cp.tokenizer().encode("GPU check: grouped heads, biases, RoPE. ".repeat(6));
+            InferenceEngine.Sequence ref = reference.newSequence(prompt.length + 8);
+            InferenceEngine.Sequence nat = engine.newSequence(prompt.length + 8);
+            assertClose(ref.prefill(prompt), nat.prefill(prompt), "prefill");
+            for (int i = 0; i < 8; i++) {
+                int token = (prompt[i] * 31 + i) % cp.config().vocabSize();
+                assertClose(ref.next(token), nat.next(token), "step " + i);
+            }
+        }
+    }
+
+    @Test
+    void greedyAndBatchOfEight_matchWhatEachGetsAlone() throws Exception {
+        Path dir = tmp.resolve("batch");
+        TestModelGenerator.generate(dir, 23);
+        Checkpoint cp = Checkpoint.load(dir);
+        JavaReferenceEngine reference = new JavaReferenceEngine(cp.config(), cp.weights());
+        try (NativeEngine engine = NativeEngine.open(dir, cp.config(), "cuda", 1)) {
+            int[][] prompts = new int[8][];
+            for (int b = 0; b < 8; b++) {
+                prompts[b] = cp.tokenizer().encode("prompt number " + b + " ".repeat(b) + "!");
+            }
+            List<int[]> alone = new ArrayList<>();
+            for (int[] p : prompts) {
+                int[] tokens = greedy(engine, p, 12);
+                assertArrayEquals(greedy(reference, p, 12), tokens);
+                alone.add(tokens);
+            }
+            List<NativeSequence> batch = new ArrayList<>();
+            int[] next = new int[8];
+            for (int b = 0; b < 8; b++) {
+                batch.add(engine.newSequence(64));
+                next[b] = argmax(batch.get(b).prefill(prompts[b]));
+            }
+            for (int i = 0; i < 12; i++) {
+                for (int b = 0; b < 8; b++) {
+                    assertEquals(alone.get(b)[i], next[b], "prompt " + b + " token " + i);
+                }
+                float[][] logits = engine.step(batch, next);
+                for (int b = 0; b < 8; b++) {
+                    next[b] = argmax(logits[b]);
+                }
+            }
+            batch.forEach(NativeSequence::close);
+        }
+    }
+}
