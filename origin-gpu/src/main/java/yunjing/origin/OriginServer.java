@@ -100,7 +100,7 @@ public final class OriginServer implements AutoCloseable {
             Scheduler scheduler = Scheduler.start(spec.servedName(), generator, config.scheduler(), metrics);
             schedulers.add(scheduler);
             served.add(new ServedModel(spec.servedName(), spec.revision(), created, cp.chatFormat(), scheduler,
-                    cp.config().maxPositionEmbeddings()));
+                    cp.config().maxPositionEmbeddings(), spec.images()));
         }
         ExecutorService inference = inferenceExecutor(config.nodeId(), config.inferenceThreads());
         try {

@@ -28,6 +28,7 @@ final class OriginServerExtension implements BeforeAllCallback, AfterAllCallback
     static final String NODE = "test-origin";
 
     private final SchedulerConfig scheduler;
+    private final ModelSpec.ImageParts images;
     private Path dir;
     private EventLoops loops;
     private SimpleMeterRegistry metrics;
@@ -38,7 +39,12 @@ final class OriginServerExtension implements BeforeAllCallback, AfterAllCallback
     }
 
     OriginServerExtension(SchedulerConfig scheduler) {
+        this(scheduler, ModelSpec.ImageParts.REFUSE);
+    }
+
+    OriginServerExtension(SchedulerConfig scheduler, ModelSpec.ImageParts images) {
         this.scheduler = scheduler;
+        this.images = images;
     }
 
     @Override
@@ -48,7 +54,7 @@ final class OriginServerExtension implements BeforeAllCallback, AfterAllCallback
         loops = EventLoops.create(2, "origin-test");
         metrics = new SimpleMeterRegistry();
         server = OriginServer.start(new OriginConfig(NODE, new InetSocketAddress("127.0.0.1", 0),
-                List.of(new ModelSpec(MODEL, dir, "r1")), 2, scheduler), loops, metrics);
+                List.of(new ModelSpec(MODEL, dir, "r1", images)), 2, scheduler), loops, metrics);
     }
 
     @Override
@@ -78,6 +84,10 @@ final class OriginServerExtension implements BeforeAllCallback, AfterAllCallback
 
     InetSocketAddress address() {
         return server.httpAddress();
+    }
+
+    double counter(String name) {
+        return metrics.find(name).counters().stream().mapToDouble(Counter::count).sum();
     }
 
     URI uri(String path) {

@@ -43,7 +43,7 @@ final class ModelPreparer {
                 if (!problems.isEmpty()) {
                     throw new LaunchException(where + problems.get(0));
                 }
-                specs.add(new ModelSpec(model.name(), revision.directory(), revision.id()));
+                specs.add(new ModelSpec(model.name(), revision.directory(), revision.id(), model.images()));
             } catch (IOException e) {
                 throw new LaunchException(where + e.getMessage(), e);
             }

@@ -4,6 +4,7 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import yunjing.origin.ModelSpec.ImageParts;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,7 +39,7 @@ public final class TopologyLoader {
     private static final Set<String> TOP = Set.of("zone", "dns", "services", "defaults", "nodes", "plans", "keys", "key_files");
     private static final Set<String> NODE_FIELDS = Set.of("id", "tier", "address", "ports", "province", "carrier", "parents", "weight", "models");
     private static final Set<String> PORT_FIELDS = Set.of("http", "https", "admin");
-    private static final Set<String> MODEL_FIELDS = Set.of("name", "repo", "ref", "generate");
+    private static final Set<String> MODEL_FIELDS = Set.of("name", "repo", "ref", "generate", "images");
     private static final Set<String> PLAN_FIELDS = Set.of("concurrent", "requests_per_minute", "requests_per_day",
             "tokens_per_minute", "priority");
     private static final Set<String> KEY_FIELDS = Set.of("id", "plan", "sha256");
@@ -195,7 +196,8 @@ public final class TopologyLoader {
             gen.allowOnly(Set.of("seed"));
             seed = (long) gen.integer("seed", 42, 0, Integer.MAX_VALUE);
         }
-        return new ModelRef(m.string("name"), repo, m.string("ref", "main"), seed);
+        ImageParts images = m.has("images") ? enumValue(m, "images", ImageParts.class, where) : ImageParts.REFUSE;
+        return new ModelRef(m.string("name"), repo, m.string("ref", "main"), seed, images);
     }
 
     private static Ports ports(YamlMap p, Ports defaults) throws TopologyException {

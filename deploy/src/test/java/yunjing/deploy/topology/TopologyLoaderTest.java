@@ -103,6 +103,15 @@ class TopologyLoaderTest {
     }
 
     @Test
+    void modelImages_defaultToRefuse_andAcceptIgnore() throws Exception {
+        String ignoring = embeddedText().replace("repo: yunjing/tiny-llama\n", "repo: yunjing/tiny-llama\n        images: ignore\n");
+        assertEquals(yunjing.origin.ModelSpec.ImageParts.IGNORE,
+                parse(ignoring).node("origin").orElseThrow().models().get(0).images());
+        assertTrue(errorOf(ignoring.replace("images: ignore", "images: maybe"))
+                .contains("images 'maybe' is not one of refuse, ignore"));
+    }
+
+    @Test
     void badEnumsAndProvince_listTheAllowedValues() throws Exception {
         assertTrue(errorOf(embeddedText().replace("carrier: mobile", "carrier: cmcc"))
                 .contains("carrier 'cmcc' is not one of telecom, unicom, mobile, edu"));

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import yunjing.origin.ModelSpec;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
@@ -87,7 +88,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 endpoint = ChatCompletionTask.ENDPOINT;
                 requireMethod(method, HttpMethod.POST);
                 ChatCompletionRequest chat = ChatRequestParser.parse(api.json(), request.content());
-                startCompletion(ctx, model(chat.model()), chat, priority(request), receivedNanos);
+                ServedModel model = model(chat.model());
+                checkImages(model, chat);
+                startCompletion(ctx, model, chat, priority(request), receivedNanos);
             } else {
                 throw new ApiException(HttpResponseStatus.NOT_FOUND, "not_found", null,
                         "Unknown path: " + method + " " + path);
@@ -158,6 +161,18 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!busy) {
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    /** Text-only models refuse image parts unless configured to drop them: a silently unseen screenshot misleads. */
+    private void checkImages(ServedModel model, ChatCompletionRequest chat) throws ApiException {
+        if (chat.imageParts() == 0) {
+            return;
+        }
+        if (model.images() == ModelSpec.ImageParts.REFUSE) {
+            throw ApiException.badRequest("messages", "Model '" + model.id() + "' does not support images ("
+                    + chat.imageParts() + " image_url part(s) in the request).");
+        }
+        api.metrics().imagePartsDropped(model.id(), chat.imageParts());
     }
 
     private ServedModel model(String id) throws ApiException {

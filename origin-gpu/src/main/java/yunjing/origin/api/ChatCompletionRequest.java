@@ -13,4 +13,4 @@ import java.util.OptionalLong;
  */
 record ChatCompletionRequest(String model, List<ChatMessage> messages, boolean stream, boolean includeUsage,
                              Integer maxTokens, double temperature, double topP, OptionalLong seed,
-                             List<String> stop, boolean ignoreEos) {}
+                             List<String> stop, boolean ignoreEos, int imageParts) {}

@@ -23,7 +23,7 @@ import java.util.Set;
  *
  * <p>Message {@code content} is a string, null, or an array of parts; only {@code text} parts are used. The
  * current models are text-only: image parts ({@code image_url}, typically a base64 data URL of several MiB) are
- * accepted and skipped, so multimodal clients still get an answer.
+ * counted, never tokenized; the served model's policy then refuses them (400) or drops them.
  */
 final class ChatRequestParser {
 
@@ -83,7 +83,8 @@ final class ChatRequestParser {
                 number(root, "top_p", 1.0, 0, 1, false),
                 seed == null || seed.isNull() ? OptionalLong.empty() : OptionalLong.of(seed.asLong()),
                 stop(root.get("stop")),
-                bool(root, "ignore_eos", "ignore_eos", false));
+                bool(root, "ignore_eos", "ignore_eos", false),
+                imageParts(root.get("messages")));
     }
 
     private static List<ChatMessage> messages(JsonNode messages) throws ApiException {
@@ -108,6 +109,22 @@ final class ChatRequestParser {
             out.add(new ChatMessage(role.asText(), text(m.get("content"), where + ".content")));
         }
         return out;
+    }
+
+    /** Image parts across all messages (already validated as objects with a string type by {@link #text}). */
+    private static int imageParts(JsonNode messages) {
+        int n = 0;
+        for (JsonNode m : messages) {
+            JsonNode content = m.get("content");
+            if (content != null && content.isArray()) {
+                for (JsonNode part : content) {
+                    if (part.path("type").asText().equals("image_url")) {
+                        n++;
+                    }
+                }
+            }
+        }
+        return n;
     }
 
     private static String text(JsonNode content, String where) throws ApiException {

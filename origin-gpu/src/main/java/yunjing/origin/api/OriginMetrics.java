@@ -14,6 +14,8 @@ import java.time.Duration;
  *   <li>{@code yunjing.origin.time.to.first.token} (model): from the request reaching the server to its first
  *       token, queueing included;</li>
  *   <li>{@code yunjing.origin.completions} (model, finish_reason): finished generations, cancelled ones too.</li>
+ *   <li>{@code yunjing.origin.image.parts.dropped} (model): image parts a text-only model set to ignore them
+ *       received (never tokenized);</li>
  *   <li>the scheduler's own meters (queue time, inter-token latency, running/waiting, KV blocks, prefix cache):
  *       see {@code yunjing.origin.sched.SchedulerMetrics}.</li>
  * </ul>
@@ -24,6 +26,7 @@ final class OriginMetrics {
     static final String TOKENS = "yunjing.origin.tokens.generated";
     static final String TIME_TO_FIRST_TOKEN = "yunjing.origin.time.to.first.token";
     static final String COMPLETIONS = "yunjing.origin.completions";
+    static final String IMAGE_PARTS_DROPPED = "yunjing.origin.image.parts.dropped";
 
     private final MeterRegistry registry;
 
@@ -42,6 +45,10 @@ final class OriginMetrics {
     void timeToFirstToken(String model, long nanos) {
         Timer.builder(TIME_TO_FIRST_TOKEN).tag("model", model)
                 .publishPercentileHistogram().register(registry).record(Duration.ofNanos(nanos));
+    }
+
+    void imagePartsDropped(String model, int parts) {
+        registry.counter(IMAGE_PARTS_DROPPED, "model", model).increment(parts);
     }
 
     void completion(String model, String finishReason) {

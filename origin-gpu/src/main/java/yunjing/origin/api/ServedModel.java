@@ -1,5 +1,6 @@
 package yunjing.origin.api;
 
+import yunjing.origin.ModelSpec;
 import yunjing.origin.sched.Scheduler;
 import yunjing.origin.tokenizer.ChatFormat;
 
@@ -11,9 +12,10 @@ import java.util.Objects;
  *
  * @param created  epoch seconds, the {@code created} field of the model object
  * @param revision informational, may be null
+ * @param images   whether image content parts are refused (400) or dropped
  */
 public record ServedModel(String id, String revision, long created, ChatFormat chatFormat, Scheduler scheduler,
-                         int contextLength) {
+                         int contextLength, ModelSpec.ImageParts images) {
     public ServedModel {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(chatFormat, "chatFormat");

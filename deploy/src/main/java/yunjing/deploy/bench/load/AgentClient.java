@@ -24,8 +24,8 @@ import java.util.SplittableRandom;
  * at temperature 0, then appends the answer to its history. Like Open-AutoGLM it keeps only the newest
  * screenshot in the history, so every body carries one image and a growing text.
  *
- * <p>The origin's models are text-only: it accepts image parts and skips them without tokenizing
- * (origin-gpu/README.md), so the image costs the network, not the model.
+ * <p>The origin's test model is text-only: the benchmark's topology sets it to drop image parts untokenized
+ * ({@code images: ignore}, see EmulatedNetwork), so the image costs the network, not the model.
  */
 final class AgentClient {
     static final String WORKLOAD = "agent-step";
