@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The UDP and TCP listeners of one server, on the same address and port, on event loops that the
@@ -69,6 +70,17 @@ public final class DnsListeners implements AutoCloseable {
     }
 
     public static DnsListeners bind(InetSocketAddress address, EventLoops loops, Responder responder,
+            MeterRegistry registry, Duration tcpIdleTimeout, Protection protection)
+            throws BindException, InterruptedException {
+        Objects.requireNonNull(responder, "responder");
+        return bind(address, loops, () -> responder, registry, tcpIdleTimeout, protection);
+    }
+
+    /**
+     * As above, answering from whatever {@code responder} returns at the time of each query, so the
+     * owner can swap zone, locator and policy atomically (hot reload) without rebinding.
+     */
+    public static DnsListeners bind(InetSocketAddress address, EventLoops loops, Supplier<Responder> responder,
             MeterRegistry registry, Duration tcpIdleTimeout, Protection protection)
             throws BindException, InterruptedException {
         Objects.requireNonNull(address, "address");

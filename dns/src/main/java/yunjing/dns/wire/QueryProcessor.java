@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Turns the bytes of one query into the bytes of its response, or null when the packet deserves
@@ -50,10 +51,15 @@ final class QueryProcessor {
     static final int MIN_UDP = 512;
     static final int MAX_TCP = 65535;
 
-    private final Responder responder;
+    private final Supplier<Responder> responder;
     private final QueryMetrics metrics;
 
     QueryProcessor(Responder responder, QueryMetrics metrics) {
+        this(() -> responder, metrics);
+    }
+
+    /** @param responder the current answers (a cheap read: the server swaps them on reload) */
+    QueryProcessor(Supplier<Responder> responder, QueryMetrics metrics) {
         this.responder = responder;
         this.metrics = metrics;
     }
@@ -137,7 +143,7 @@ final class QueryProcessor {
             rcode = Rcode.BADVERS;
         } else {
             try {
-                Responder.Reply reply = responder.reply(query, source);
+                Responder.Reply reply = responder.get().reply(query, source);
                 response = reply.message();
                 steered = reply.steered();
                 rcode = response.getHeader().getRcode();
