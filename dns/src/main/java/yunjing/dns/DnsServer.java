@@ -180,6 +180,14 @@ public final class DnsServer implements AutoCloseable {
                     .tag("zone", config.zone())
                     .tag("target", target.id())
                     .register(metrics));
+            for (String state : HealthChecker.STATES) {
+                gauges.add(Gauge.builder("yunjing.dns.target.state", health, h -> state.equals(h.stateOf(target.id())) ? 1 : 0)
+                        .description("1 for the target's current health state (unknown, up, down, draining), else 0")
+                        .tag("zone", config.zone())
+                        .tag("target", target.id())
+                        .tag("state", state)
+                        .register(metrics));
+            }
         }
         return gauges;
     }

@@ -60,8 +60,13 @@ public final class Responder {
      * layer needs its rule for metrics and its scope for the ECS option).
      *
      * @param steered the steering decision, or null when no steered name was answered
+     * @param name    the question's name when it exists in the zone (for per-name metrics: a bounded
+     *                set), else null
      */
-    public record Reply(Message message, SteeringAnswer steered) {
+    public record Reply(Message message, SteeringAnswer steered, Name name) {
+        public Reply(Message message, SteeringAnswer steered) {
+            this(message, steered, null);
+        }
     }
 
     /**
@@ -99,7 +104,8 @@ public final class Responder {
             return new Reply(response, null);
         }
         header.setFlag(Flags.AA);
-        return new Reply(response, answer(response, query, qname, qtype, source));
+        SteeringAnswer steered = answer(response, query, qname, qtype, source);
+        return new Reply(response, steered, zone.exists(qname) ? qname : null);
     }
 
     /** A response header echoing the query: same id, QR set, RD and CD copied, RA clear. */

@@ -6,6 +6,7 @@ import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
@@ -127,6 +128,7 @@ final class QueryProcessor {
         Message response;
         int rcode;
         SteeringAnswer steered = null;
+        Name name = null;
         if (header.getOpcode() != Opcode.QUERY) {
             response = error(header, question, Rcode.NOTIMP);
             rcode = Rcode.NOTIMP;
@@ -146,6 +148,7 @@ final class QueryProcessor {
                 Responder.Reply reply = responder.get().reply(query, source);
                 response = reply.message();
                 steered = reply.steered();
+                name = reply.name();
                 rcode = response.getHeader().getRcode();
             } catch (RuntimeException e) {
                 metrics.error();
@@ -160,6 +163,9 @@ final class QueryProcessor {
         }
         byte[] out = encode(response, opt, transport);
         metrics.answered(transport, rcode, qtype, start);
+        if (question != null && header.getOpcode() == Opcode.QUERY) {
+            metrics.named(name, rcode);
+        }
         if (steered != null) {
             metrics.steered(steered.rule());
             if (steered.failOpen()) {
