@@ -131,7 +131,7 @@ log "building/starting yunjing dns on 127.0.0.1:$yj_port"
 "$root/deploy/bin/yunjing" node --id dns --topology "$work/topology.yaml" --state-dir "$work/state" \
   --geo-dir "$GEO" >"$work/yunjing.log" 2>&1 & pids+=($!)
 wait_dns "$yj_port" yunjing || { cat "$work/yunjing.log" >&2; exit 1; }
-yunjing_banner=$(head -1 "$work/yunjing.log")
+yunjing_banner=$(grep -m1 "listening" "$work/yunjing.log" || true)
 
 # ---- gdnsd ----------------------------------------------------------------------------------------------
 gd_port=$(free_port)
@@ -200,12 +200,14 @@ measure() {  # NAME PORT
   run_dnsperf "$2" "$DURATION" "$work/$1.out"
   cat "$work/$1.out" >&2
 }
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 measure gdnsd "$gd_port"
 measure yunjing "$yj_port"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-python3 - "$work" "$OUT_DIR" "$command_line" "$mix" "$yunjing_banner" "$gdnsd_version" <<'EOF'
+python3 - "$work" "$OUT_DIR" "$command_line" "$mix" "$yunjing_banner" "$gdnsd_version" "$load_before" "$load_after" <<'EOF'
 import json, os, platform, re, subprocess, sys, datetime
-work, out_dir, command, mix, banner, gdnsd_version = sys.argv[1:7]
+work, out_dir, command, mix, banner, gdnsd_version, load_before, load_after = sys.argv[1:9]
 def parse(name):
     text = open(os.path.join(work, name + ".out")).read()
     def num(label):
@@ -227,7 +229,7 @@ dnsperf = subprocess.run(["dnsperf", "-h"], capture_output=True, text=True)
 dnsperf_version = next((l for l in (dnsperf.stdout + dnsperf.stderr).splitlines() if l.startswith("Version")), "?")
 result = {"generated": now, "command": command, "query_mix": mix, "nproc": os.cpu_count(), "cpu": cpu,
           "kernel": platform.release(), "gdnsd": gdnsd_version, "dnsperf": dnsperf_version,
-          "java": java[0] if java else "?", "yunjing": banner, "gdnsd_result": g, "yunjing_result": y,
+          "java": java[0] if java else "?", "yunjing": banner, "loadavg_before": load_before, "loadavg_after": load_after, "gdnsd_result": g, "yunjing_result": y,
           "ratio_qps_yunjing_over_gdnsd": round(ratio, 3)}
 os.makedirs(out_dir, exist_ok=True)
 with open(os.path.join(out_dir, "dns-vs-gdnsd.json"), "w") as f:
@@ -255,7 +257,41 @@ binary query file for both, each after a discarded warm-up of the same load.
 
 Machine: {os.cpu_count()} cores (`nproc`), {cpu}, Linux {platform.release()}; {gdnsd_version}; dnsperf {dnsperf_version}; {java[0] if java else '?'}.
 
+Load average (1, 5, 15 min) before / after the measurements: {load_before} / {load_after}.
+
 yunjing: `{banner}`
+
+## The same map, as far as gdnsd can express it
+
+Both servers answer `api.mirror.test` / `models.mirror.test` with the local topology's edges (sh-telecom
+127.0.0.41, gz-unicom 127.0.0.42, bj-mobile 127.0.0.43); the script checks three carrier addresses get the
+same edge from both before measuring. The differences, honestly:
+
+- **Carrier.** gdnsd reads no ASN database. The script turns the same ip-location-db ASN CSV into a gdnsd
+  `nets` file (`deploy/bench/dns-gdnsd-nets.py`: the ranges of the Telecom, Unicom and Mobile ASNs of
+  yunjing's built-in table, and of AS names matching its patterns, as CIDRs → that carrier's edge). yunjing
+  looks the AS up per query (cached per block) and combines it with GeoIP and operator lines, which gdnsd's
+  static `nets` cannot do in general (e.g. province-from-ASN, lines that override the carrier).
+- **Province.** gdnsd: `map => AS => CN => SH/GD/BJ` on GeoLite2 City (subdivisions), default the full list.
+  yunjing: the same province rule for clients without a carrier edge (CERNET, other ASNs), plus its
+  carrier+region and province-from-ASN tiers, which give the same answers in this three-edge topology.
+- **Answer size.** gdnsd answers the first datacenter's address (one A record). yunjing answers up to
+  `max_answers` (2): one record when the client's carrier group has one edge (most of this mix), two for
+  clients steered to "any".
+- **Health.** yunjing probes each edge's `/readyz` every 5 s on its own thread (a stand-in HTTP server
+  answers 200); gdnsd has no monitoring configured (every edge is up by definition).
+- **Threads.** gdnsd: its defaults (2 UDP threads with SO_REUSEPORT). yunjing: one UDP socket per core with
+  SO_REUSEPORT on the epoll transport, Netty's default event loops, the launcher's default JVM.
+- **ECS scope.** Both echo the option with a scope: gdnsd from its merged network tree, yunjing from the
+  locator's constant block (RFC 7871 section 7.2.1). Not compared here: TCP, IPv6 clients.
+
+Caveats: load generator and both servers share the machine's cores, and other work may run beside them (see
+the load average): compare the ratio within one run. yunjing's per-block locator cache fills during the run
+(the query file holds ~85 000 distinct client /24s, so the first pass misses most), and the JIT warms up
+during the discarded warm-up; a longer `WARM` or `DURATION` favours yunjing. gdnsd precomputes its whole
+map at load time; yunjing parses and builds every message with dnsjava, which is where most of its time
+now goes (profiled with JFR while writing this script: message parsing and encoding, the steering policy,
+and locator misses).
 """
 with open(os.path.join(out_dir, "dns-vs-gdnsd.md"), "w") as f:
     f.write(md)
