@@ -55,6 +55,19 @@ public final class Responder {
         return zone.origin();
     }
 
+    /** Whether {@code name} is a steered name of the zone (its A/AAAA answers come from {@link #steer}). */
+    public boolean isSteered(Name name) {
+        return zone.isSteered(name);
+    }
+
+    /**
+     * The steering decision for a steered name, exactly as {@link #reply} makes it: for the wire
+     * layer's fast path, which writes the answer itself.
+     */
+    public SteeringAnswer steer(SteeringQuery query) {
+        return steering.steer(query);
+    }
+
     /**
      * A response and, when a steered name was answered, the steering decision behind it (the wire
      * layer needs its rule for metrics and its scope for the ECS option).

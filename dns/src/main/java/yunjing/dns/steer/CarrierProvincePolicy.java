@@ -127,7 +127,7 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
                     HealthWeightedPolicy.failOpenTtlSeconds(ttlSeconds), true, "fail-open", 0);
         }
 
-        ClientSubnetOption ecs = ClientSubnet.of(query.query());
+        ClientSubnetOption ecs = query.ecs();
         InetAddress client = ClientSubnet.clientAddress(ecs, query.source());
         ClientLocator.Located located = client == null ? new ClientLocator.Located(Location.UNKNOWN, 0)
                 : locator.apply(client);

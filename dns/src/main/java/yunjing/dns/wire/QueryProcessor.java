@@ -54,6 +54,7 @@ final class QueryProcessor {
 
     private final Supplier<Responder> responder;
     private final QueryMetrics metrics;
+    private final boolean fastPath;
 
     QueryProcessor(Responder responder, QueryMetrics metrics) {
         this(() -> responder, metrics);
@@ -61,8 +62,14 @@ final class QueryProcessor {
 
     /** @param responder the current answers (a cheap read: the server swaps them on reload) */
     QueryProcessor(Supplier<Responder> responder, QueryMetrics metrics) {
+        this(responder, metrics, true);
+    }
+
+    /** @param fastPath whether steered A/AAAA queries may take {@link SteeredFastPath} (tests compare both) */
+    QueryProcessor(Supplier<Responder> responder, QueryMetrics metrics, boolean fastPath) {
         this.responder = responder;
         this.metrics = metrics;
+        this.fastPath = fastPath;
     }
 
     /**
@@ -93,6 +100,12 @@ final class QueryProcessor {
 
     private byte[] processUnguarded(byte[] in, Transport transport, InetSocketAddress source) {
         long start = System.nanoTime();
+        if (fastPath) {
+            byte[] fast = SteeredFastPath.answer(in, transport, source, responder.get(), metrics, start);
+            if (fast != null) {
+                return fast;
+            }
+        }
         if (in.length < Header.LENGTH) {
             metrics.dropped("short");
             return null;
