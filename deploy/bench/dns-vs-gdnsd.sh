@@ -4,7 +4,8 @@
 #   deploy/bench/dns-vs-gdnsd.sh                       # 15 s per measurement (what docs/benchmarks/ holds)
 #   DURATION=60 WARM=15 deploy/bench/dns-vs-gdnsd.sh   # the full-length run
 #
-# Environment: DURATION (s per measurement, default 15), WARM (s of discarded load before each, default 5),
+# Environment: DURATION (s per measurement, default 15), WARM (s of discarded load before each, default 10),
+# ROUNDS (alternating gdnsd/yunjing measurement rounds, default 2),
 # OUTSTANDING (dnsperf -q, queries in flight, default 100), QUERIES (distinct queries in the file,
 # default 100000), YUNJING_GEO_DIR (GeoLite2-City.mmdb and asn.csv from `yunjing geo fetch`, default
 # ~/.cache/yunjing/geo), OUT_DIR (default docs/benchmarks under the repository root).
@@ -19,8 +20,8 @@
 #            that carrier's edge, since gdnsd reads no ASN database); the same static names.
 #   queries  deploy/bench/dns-queries.py: QUERIES wire-format queries, mostly api.mirror.test A with ECS
 #            for addresses in Chinese carrier networks, some non-carrier ECS, 10 % static names.
-# Each server gets WARM s of load (discarded; JIT warm-up), then DURATION s measured, one after the other,
-# both running the whole time: dnsperf -B -c 4 -T 1 -q $OUTSTANDING. A spot check first asserts both give
+# In each of ROUNDS rounds, each server gets WARM s of load (discarded; JIT warm-up), then DURATION s
+# measured, gdnsd then yunjing, both running the whole time; the result sums the rounds: dnsperf -B -c 4 -T 1 -q $OUTSTANDING. A spot check first asserts both give
 # the same edge for a Telecom/Shanghai, a Unicom/Guangdong and a Mobile address.
 # Writes $OUT_DIR/dns-vs-gdnsd.md and .json. Installs dnsperf, gdnsd, dnsutils (dig) and python3 with
 # apt-get when missing (needs root). Stops everything it started on exit.
@@ -29,12 +30,13 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bench=$root/deploy/bench
 DURATION=${DURATION:-15}
-WARM=${WARM:-5}
+WARM=${WARM:-10}
 OUTSTANDING=${OUTSTANDING:-100}
 QUERIES=${QUERIES:-100000}
+ROUNDS=${ROUNDS:-2}
 GEO=${YUNJING_GEO_DIR:-$HOME/.cache/yunjing/geo}
 OUT_DIR=${OUT_DIR:-$root/docs/benchmarks}
-command_line="DURATION=$DURATION WARM=$WARM OUTSTANDING=$OUTSTANDING QUERIES=$QUERIES deploy/bench/dns-vs-gdnsd.sh"
+command_line="DURATION=$DURATION WARM=$WARM ROUNDS=$ROUNDS OUTSTANDING=$OUTSTANDING QUERIES=$QUERIES deploy/bench/dns-vs-gdnsd.sh"
 
 log() { echo "bench: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -193,35 +195,46 @@ run_dnsperf() {  # PORT SECONDS OUTFILE
 field() {  # FILE REGEX: the first number after the label
   grep -m1 -E "$2" "$1" | sed -E 's/^[^:]*:[[:space:]]*([0-9.]+).*/\1/'
 }
-measure() {  # NAME PORT
-  log "$1: warm-up ${WARM} s"
+measure() {  # NAME PORT ROUND
+  log "$1 (round $3): warm-up ${WARM} s"
   run_dnsperf "$2" "$WARM" "$work/$1.warm"
-  log "$1: measuring ${DURATION} s"
-  run_dnsperf "$2" "$DURATION" "$work/$1.out"
-  cat "$work/$1.out" >&2
+  log "$1 (round $3): measuring ${DURATION} s"
+  run_dnsperf "$2" "$DURATION" "$work/$1.$3.out"
+  grep -E "Queries (per second|lost)" "$work/$1.$3.out" >&2
 }
+# Alternate the servers over ROUNDS rounds, so a change in the machine's other load hits both alike.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-measure gdnsd "$gd_port"
-measure yunjing "$yj_port"
+for round in $(seq "$ROUNDS"); do
+  measure gdnsd "$gd_port" "$round"
+  measure yunjing "$yj_port" "$round"
+done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 python3 - "$work" "$OUT_DIR" "$command_line" "$mix" "$yunjing_banner" "$gdnsd_version" "$load_before" "$load_after" <<'EOF'
 import json, os, platform, re, subprocess, sys, datetime
 work, out_dir, command, mix, banner, gdnsd_version, load_before, load_after = sys.argv[1:9]
-def parse(name):
-    text = open(os.path.join(work, name + ".out")).read()
+def parse_one(path):
+    text = open(path).read()
     def num(label):
         m = re.search(label + r"[^:]*:\s*([0-9.]+)", text)
         return float(m.group(1)) if m else None
     lat = re.search(r"Average Latency \(s\):\s*([0-9.]+) \(min ([0-9.]+), max ([0-9.]+)\)", text)
-    sd = re.search(r"Latency StdDev \(s\):\s*([0-9.]+)", text)
-    return {"queries_sent": int(num("Queries sent")), "queries_completed": int(num("Queries completed")),
-            "queries_lost": int(num("Queries lost")), "qps": num("Queries per second"),
-            "latency_avg_ms": float(lat.group(1)) * 1000, "latency_min_ms": float(lat.group(2)) * 1000,
-            "latency_max_ms": float(lat.group(3)) * 1000, "latency_stddev_ms": float(sd.group(1)) * 1000 if sd else None,
-            "response_codes": re.search(r"Response codes:\s*(.*)", text).group(1).strip()}
+    return {"sent": int(num("Queries sent")), "completed": int(num("Queries completed")),
+            "lost": int(num("Queries lost")), "qps": num("Queries per second"), "run_time": num("Run time"),
+            "avg": float(lat.group(1)), "min": float(lat.group(2)), "max": float(lat.group(3)),
+            "codes": re.search(r"Response codes:\s*(.*)", text).group(1).strip()}
+def parse(name):
+    rounds = [parse_one(os.path.join(work, f)) for f in sorted(os.listdir(work)) if re.fullmatch(name + r"\.\d+\.out", f)]
+    completed = sum(r["completed"] for r in rounds)
+    return {"rounds_qps": [round(r["qps"]) for r in rounds],
+            "queries_sent": sum(r["sent"] for r in rounds), "queries_completed": completed,
+            "queries_lost": sum(r["lost"] for r in rounds), "qps": completed / sum(r["run_time"] for r in rounds),
+            "latency_avg_ms": sum(r["avg"] * r["completed"] for r in rounds) / completed * 1000,
+            "latency_min_ms": min(r["min"] for r in rounds) * 1000, "latency_max_ms": max(r["max"] for r in rounds) * 1000,
+            "response_codes": " | ".join(r["codes"] for r in rounds)}
 g, y = parse("gdnsd"), parse("yunjing")
 ratio = y["qps"] / g["qps"]
+round_ratios = [round(b / a, 2) for a, b in zip(g["rounds_qps"], y["rounds_qps"])]
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 java = subprocess.run([os.environ.get("JAVA_HOME", "/usr") + "/bin/java", "-version"], capture_output=True, text=True).stderr.splitlines()
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -230,7 +243,7 @@ dnsperf_version = next((l for l in (dnsperf.stdout + dnsperf.stderr).splitlines(
 result = {"generated": now, "command": command, "query_mix": mix, "nproc": os.cpu_count(), "cpu": cpu,
           "kernel": platform.release(), "gdnsd": gdnsd_version, "dnsperf": dnsperf_version,
           "java": java[0] if java else "?", "yunjing": banner, "loadavg_before": load_before, "loadavg_after": load_after, "gdnsd_result": g, "yunjing_result": y,
-          "ratio_qps_yunjing_over_gdnsd": round(ratio, 3)}
+          "ratio_qps_yunjing_over_gdnsd": round(ratio, 3), "ratio_per_round": round_ratios}
 os.makedirs(out_dir, exist_ok=True)
 with open(os.path.join(out_dir, "dns-vs-gdnsd.json"), "w") as f:
     json.dump(result, f, indent=2)
@@ -243,17 +256,18 @@ Generated by `deploy/bench/dns-vs-gdnsd.sh` on {now} (UTC); raw numbers in [dns-
 
 Command: `{command}`
 
-| server | QPS | sent | completed | lost | avg latency ms | min / max ms | response codes |
-|---|---:|---:|---:|---:|---:|---:|---|
-| gdnsd (geoip plugin) | {g['qps']:.0f} | {g['queries_sent']} | {g['queries_completed']} | {g['queries_lost']} | {g['latency_avg_ms']:.3f} | {g['latency_min_ms']:.3f} / {g['latency_max_ms']:.3f} | {g['response_codes']} |
-| yunjing dns | {y['qps']:.0f} | {y['queries_sent']} | {y['queries_completed']} | {y['queries_lost']} | {y['latency_avg_ms']:.3f} | {y['latency_min_ms']:.3f} / {y['latency_max_ms']:.3f} | {y['response_codes']} |
+| server | QPS (all rounds) | QPS per round | sent | completed | lost | avg latency ms | min / max ms | response codes per round |
+|---|---:|---|---:|---:|---:|---:|---:|---|
+| gdnsd (geoip plugin) | {g['qps']:.0f} | {g['rounds_qps']} | {g['queries_sent']} | {g['queries_completed']} | {g['queries_lost']} | {g['latency_avg_ms']:.3f} | {g['latency_min_ms']:.3f} / {g['latency_max_ms']:.3f} | {g['response_codes']} |
+| yunjing dns | {y['qps']:.0f} | {y['rounds_qps']} | {y['queries_sent']} | {y['queries_completed']} | {y['queries_lost']} | {y['latency_avg_ms']:.3f} | {y['latency_min_ms']:.3f} / {y['latency_max_ms']:.3f} | {y['response_codes']} |
 
-**Ratio yunjing / gdnsd: {ratio:.2f}×** queries per second ({verdict} the 1.0× goal; yunjing lost {y['queries_lost']} queries, gdnsd {g['queries_lost']}).
+**Ratio yunjing / gdnsd: {ratio:.2f}×** queries per second (per round: {round_ratios}; {verdict} the 1.0× goal; yunjing lost {y['queries_lost']} queries, gdnsd {g['queries_lost']}).
 
 Query mix ({mix}): `api.mirror.test A` with an EDNS Client Subnet /24 inside a Chinese carrier network
 (Telecom, Unicom, Mobile, CERNET ranges of the ASN CSV), some with non-carrier addresses, and 10 % static
 names (`ns1` A, apex SOA and NS, a nonexistent name). Load: `dnsperf -B -c 4 -T 1 -q <outstanding>`, the same
-binary query file for both, each after a discarded warm-up of the same load.
+binary query file for both, each measurement after a discarded warm-up of the same load, the servers
+alternating over the rounds.
 
 Machine: {os.cpu_count()} cores (`nproc`), {cpu}, Linux {platform.release()}; {gdnsd_version}; dnsperf {dnsperf_version}; {java[0] if java else '?'}.
 

@@ -228,10 +228,11 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
     }
 
     private static SteeringAnswer answer(List<DnsTarget> picked, long ttl, boolean failOpen, String rule, int scope) {
-        List<InetAddress> addresses = new ArrayList<>(picked.size());
-        for (DnsTarget t : picked) {
-            addresses.add(t.address());
+        InetAddress[] addresses = new InetAddress[picked.size()];
+        for (int i = 0; i < addresses.length; i++) {
+            addresses[i] = picked.get(i).address();
         }
-        return new SteeringAnswer(addresses, ttl, failOpen, rule, scope);
+        // Immutable already: SteeringAnswer's List.copyOf keeps it instead of copying (per query).
+        return new SteeringAnswer(List.of(addresses), ttl, failOpen, rule, scope);
     }
 }
