@@ -46,9 +46,46 @@ public final class Responder {
     private final ZoneData zone;
     private final SteeringPolicy steering;
 
+    /** The steered names and their lower-cased wire forms, for {@link #steeredName(byte[], int, int)}. */
+    private final Name[] steeredNames;
+    private final byte[][] steeredWire;
+
     public Responder(ZoneData zone, SteeringPolicy steering) {
         this.zone = Objects.requireNonNull(zone, "zone");
         this.steering = Objects.requireNonNull(steering, "steering");
+        this.steeredNames = zone.steeredNames().toArray(new Name[0]);
+        this.steeredWire = new byte[steeredNames.length][];
+        for (int i = 0; i < steeredNames.length; i++) {
+            steeredWire[i] = steeredNames[i].toWireCanonical(); // lower case, no compression
+        }
+    }
+
+    /**
+     * The steered name spelled by the uncompressed wire-format name at {@code in[offset, offset+length)}
+     * (ASCII case-insensitive, RFC 4343), or null: the fast path's lookup without parsing a {@link Name}.
+     */
+    public Name steeredName(byte[] in, int offset, int length) {
+        for (int i = 0; i < steeredWire.length; i++) {
+            byte[] w = steeredWire[i];
+            if (w.length == length && equalsIgnoreAsciiCase(w, in, offset)) {
+                return steeredNames[i];
+            }
+        }
+        return null;
+    }
+
+    /** Label-length bytes (0–63) are below 'A', so lower-casing the whole name compares lengths exactly. */
+    private static boolean equalsIgnoreAsciiCase(byte[] lower, byte[] in, int offset) {
+        for (int i = 0; i < lower.length; i++) {
+            int c = in[offset + i];
+            if (c >= 'A' && c <= 'Z') {
+                c += 'a' - 'A';
+            }
+            if (c != lower[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public Name origin() {

@@ -17,7 +17,7 @@ package yunjing.dns.locate;
  */
 final class LocatedCache {
 
-    static final int SLOTS = 1 << 17;
+    static final int SLOTS = 1 << 18;
     private static final int[] V4_LEVELS = {16, 20, 24};
     private static final int[] V6_LEVELS = {32, 40, 48};
 

@@ -1,11 +1,9 @@
 package yunjing.dns.wire;
 
 import org.xbill.DNS.ClientSubnetOption;
-import org.xbill.DNS.DNSInput;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
-import org.xbill.DNS.WireParseException;
 import yunjing.dns.answer.Responder;
 import yunjing.dns.steer.SteeringAnswer;
 import yunjing.dns.steer.SteeringQuery;
@@ -101,15 +99,9 @@ final class SteeredFastPath {
             return null;
         }
 
-        Name qname;
-        try {
-            DNSInput input = new DNSInput(in);
-            input.jump(HEADER);
-            qname = new Name(input);
-        } catch (WireParseException e) {
-            return null;
-        }
-        if (!responder.isSteered(qname)) {
+        // The zone's own spelling of the name: the answer copies the client's from the question.
+        Name qname = responder.steeredName(in, HEADER, questionEnd - 4 - HEADER);
+        if (qname == null) {
             return null;
         }
         SteeringAnswer steered = responder.steer(new SteeringQuery(qname, qtype, source, null, ecs));
