@@ -48,6 +48,8 @@ public final class DnsListeners implements AutoCloseable {
     static final int BIND_ATTEMPTS = 5;
     /** Receive buffer per datagram: larger than any sane query, EDNS included. */
     static final int UDP_RECEIVE_BUFFER = 4096;
+    /** Datagrams read per system call on epoll (recvmmsg). */
+    static final int BATCH = 16;
 
     private final List<Channel> udp;
     private final Channel tcp;
@@ -124,6 +126,11 @@ public final class DnsListeners implements AutoCloseable {
                 });
         if (reusePort) {
             b.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        if ("epoll".equals(loops.transport())) {
+            // recvmmsg: up to BATCH datagrams per system call, each a slice of one buffer.
+            b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, UDP_RECEIVE_BUFFER)
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(UDP_RECEIVE_BUFFER * BATCH));
         }
         List<Channel> channels = new ArrayList<>(sockets);
         try {
