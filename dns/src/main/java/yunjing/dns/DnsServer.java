@@ -106,7 +106,9 @@ public final class DnsServer implements AutoCloseable {
         AtomicReference<Generation> current = new AtomicReference<>();
         // The RTT table outlives generations; it places reported blocks with whichever locator is current.
         RttTable rtt = new RttTable(address -> locate(current.get(), address), System::nanoTime);
-        Generation first = build(config, rtt, null, metrics);
+        Generation built = build(config, rtt, null, metrics);
+        Generation first = new Generation(built.config(), built.responder(), built.health(), built.locator(),
+                gauges(config, built.health(), metrics));
         current.set(first);
         DnsListeners listeners;
         try {
@@ -133,8 +135,8 @@ public final class DnsServer implements AutoCloseable {
 
     /**
      * Builds a generation: zone, locator, policy; the health checker of {@code previous} when it
-     * probes the same targets the same way, else a new one (not started). On failure whatever it
-     * opened is closed again.
+     * probes the same targets the same way, else a new one (not started); no gauges yet. On failure
+     * whatever it opened is closed again.
      */
     private static Generation build(DnsConfig config, RttTable rtt, Generation previous, MeterRegistry metrics)
             throws IOException {
@@ -160,7 +162,7 @@ public final class DnsServer implements AutoCloseable {
                         config.answerTtlSeconds(), config.maxAnswers(), rtt);
             }
             policy = new SettlingTtlPolicy(policy, health::unsettled);
-            return new Generation(config, new Responder(zone, policy), health, locator, gauges(config, health, metrics));
+            return new Generation(config, new Responder(zone, policy), health, locator, List.of());
         } catch (RuntimeException e) {
             if (health != null && (previous == null || health != previous.health())) {
                 health.close();
@@ -173,8 +175,6 @@ public final class DnsServer implements AutoCloseable {
     private static List<Meter> gauges(DnsConfig config, HealthChecker health, MeterRegistry metrics) {
         List<Meter> gauges = new ArrayList<>();
         for (DnsTarget target : config.targets()) {
-            // Registered under a throwaway id first would be pointless: Micrometer returns an existing
-            // gauge of the same id, so the caller removes the old generation's gauges before swapping.
             gauges.add(Gauge.builder("yunjing.dns.target.healthy", health, h -> h.isHealthy(target.id()) ? 1 : 0)
                     .description("1 while the target gets traffic, 0 while it is marked down or draining")
                     .tag("zone", config.zone())
@@ -232,22 +232,22 @@ public final class DnsServer implements AutoCloseable {
                 throw new IllegalArgumentException("zone, listen address and protection limits need a restart ("
                         + was.zone() + " " + was.bind() + ")");
             }
-            // Gauges of the same id would be handed back bound to the old health checker: drop the old
-            // ones first; if the build fails they are registered again for the old generation.
-            old.gauges().forEach(metrics::remove);
-            Generation next;
+            Generation built;
             try {
-                next = build(config, rtt, old, metrics);
+                built = build(config, rtt, old, metrics);
             } catch (IOException | RuntimeException e) {
-                current.set(new Generation(old.config(), old.responder(), old.health(), old.locator(),
-                        gauges(old.config(), old.health(), metrics)));
                 LOG.log(System.Logger.Level.WARNING, "dns reload refused, the old state keeps serving: " + e.getMessage());
                 throw e;
             }
-            if (next.health() != old.health()) {
+            if (built.health() != old.health()) {
                 old.health().close();
-                next.health().start();
+                built.health().start();
             }
+            // Micrometer hands back an existing gauge of the same id, still bound to the old health
+            // checker: remove the old generation's gauges, then register the new one's.
+            old.gauges().forEach(metrics::remove);
+            Generation next = new Generation(built.config(), built.responder(), built.health(), built.locator(),
+                    gauges(config, built.health(), metrics));
             current.set(next);
             retire(old.locator());
             LOG.log(System.Logger.Level.INFO, "dns reloaded: " + config.targets().size() + " targets, zone file "
