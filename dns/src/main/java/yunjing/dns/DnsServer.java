@@ -9,8 +9,10 @@ import yunjing.common.net.EventLoops;
 import yunjing.dns.answer.Responder;
 import yunjing.dns.health.HealthChecker;
 import yunjing.dns.locate.ClientLocator;
+import yunjing.dns.locate.Location;
 import yunjing.dns.steer.CarrierProvincePolicy;
 import yunjing.dns.steer.HealthWeightedPolicy;
+import yunjing.dns.steer.RttTable;
 import yunjing.dns.steer.SettlingTtlPolicy;
 import yunjing.dns.steer.SteeringPolicy;
 import yunjing.dns.wire.DnsListeners;
@@ -25,7 +27,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The authoritative DNS server for one zone: answers from generated apex records, an optional
@@ -33,9 +38,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Wiring (each part in its own package): {@code zone} loads the data, {@code health} probes the
  * targets on its own thread, {@code locate} (when {@link DnsConfig#locator()} is set) places the
- * client by carrier and province, {@code steer} picks addresses per query from the health state
- * and that location, {@code answer} builds responses, {@code wire} runs the Netty listeners and the
- * message envelope (EDNS, the ECS echo, truncation).
+ * client by carrier and province, {@code steer} picks addresses per query from the health state,
+ * that location and the measured RTTs, {@code answer} builds responses, {@code wire} runs the Netty
+ * listeners and the message envelope (EDNS, the ECS echo, truncation).
+ *
+ * <p>Hot reload: everything a query reads (zone, locator, targets, policy) is one immutable
+ * {@link Generation} behind an {@link AtomicReference}. {@link #reload} builds a complete new one
+ * off the event loops and swaps it in with one write, so every query sees either the old or the new
+ * state, never a mix, and none is dropped; a file that fails to load leaves the old one serving.
+ * The listeners, the RTT table and (while the probed targets stay the same) the health checker
+ * live across generations. A replaced locator is closed a little later, after queries that were
+ * still reading it have finished.
  *
  * <p>Lifecycle: {@link #start} returns a listening server; it becomes {@linkplain #isReady() ready}
  * when the first health round has finished; {@link #close} (idempotent) stops listening and stops
@@ -46,23 +59,35 @@ public final class DnsServer implements AutoCloseable {
 
     /** Health probes give up after this long (connect, and again for the response). */
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
+    /** A replaced locator is closed this long after the swap (queries in flight may still read it). */
+    static final long RETIRE_DELAY_SECONDS = 10;
 
     private static final System.Logger LOG = System.getLogger(DnsServer.class.getName());
 
+    /**
+     * What one configuration answers from; immutable once built.
+     *
+     * @param locator null without location data
+     */
+    private record Generation(DnsConfig config, Responder responder, HealthChecker health, ClientLocator locator,
+            List<Meter> gauges) {
+    }
+
     private final DnsListeners listeners;
-    private final HealthChecker health;
-    private final ClientLocator locator; // null without location data
+    private final AtomicReference<Generation> current;
+    private final RttTable rtt;
     private final MeterRegistry metrics;
-    private final List<Meter> gauges;
+    private final Meter rttGauge;
+    private final Object reloadLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private DnsServer(DnsListeners listeners, HealthChecker health, ClientLocator locator, MeterRegistry metrics,
-            List<Meter> gauges) {
+    private DnsServer(DnsListeners listeners, AtomicReference<Generation> current, RttTable rtt, MeterRegistry metrics,
+            Meter rttGauge) {
         this.listeners = listeners;
-        this.health = health;
-        this.locator = locator;
+        this.current = current;
+        this.rtt = rtt;
         this.metrics = metrics;
-        this.gauges = gauges;
+        this.rttGauge = rttGauge;
     }
 
     /**
@@ -78,6 +103,43 @@ public final class DnsServer implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(loops, "loops");
         Objects.requireNonNull(metrics, "metrics");
+        AtomicReference<Generation> current = new AtomicReference<>();
+        // The RTT table outlives generations; it places reported blocks with whichever locator is current.
+        RttTable rtt = new RttTable(address -> locate(current.get(), address), System::nanoTime);
+        Generation built = build(config, rtt, null, metrics);
+        Generation first = new Generation(built.config(), built.responder(), built.health(), built.locator(),
+                gauges(config, built.health(), metrics));
+        current.set(first);
+        DnsListeners listeners;
+        try {
+            listeners = DnsListeners.bind(config.bind(), loops, () -> current.get().responder(), metrics,
+                    DnsListeners.TCP_IDLE_TIMEOUT, new Protection(config.rrlResponsesPerSecond(), config.rrlSlip(),
+                            config.maxTcpConnections()));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            first.health().close();
+            first.gauges().forEach(metrics::remove);
+            closeQuietly(first.locator());
+            throw e;
+        }
+        first.health().start();
+        Meter rttGauge = Gauge.builder("yunjing.dns.rtt.entries", rtt, RttTable::size)
+                .description("(client scope, target) RTT averages held by the steering table")
+                .tag("zone", config.zone())
+                .register(metrics);
+        return new DnsServer(listeners, current, rtt, metrics, rttGauge);
+    }
+
+    private static Location locate(Generation g, java.net.InetAddress address) {
+        return g == null || g.locator() == null ? Location.UNKNOWN : g.locator().locate(address);
+    }
+
+    /**
+     * Builds a generation: zone, locator, policy; the health checker of {@code previous} when it
+     * probes the same targets the same way, else a new one (not started); no gauges yet. On failure
+     * whatever it opened is closed again.
+     */
+    private static Generation build(DnsConfig config, RttTable rtt, Generation previous, MeterRegistry metrics)
+            throws IOException {
         Name origin = name(config.zone());
         List<Name> steered = new ArrayList<>();
         for (String s : config.serviceNames()) {
@@ -85,39 +147,143 @@ public final class DnsServer implements AutoCloseable {
         }
         ZoneData zone = ZoneLoader.load(origin, steered, config.nameserverAddresses(), config.zoneFile(),
                 System.currentTimeMillis() / 1000);
-        HealthChecker health = new HealthChecker(config.targets(), config.healthInterval(),
-                config.failuresToMarkDown(), config.successesToMarkUp(), PROBE_TIMEOUT, config.healthStateFile());
-        ClientLocator locator = null;
-        DnsListeners listeners;
+        ClientLocator locator = config.locator() == null ? null : ClientLocator.open(config.locator());
+        HealthChecker health = null;
         try {
+            health = previous != null && sameProbes(previous.config(), config) ? previous.health()
+                    : new HealthChecker(config.targets(), config.healthInterval(), config.failuresToMarkDown(),
+                            config.successesToMarkUp(), PROBE_TIMEOUT, config.healthStateFile());
             SteeringPolicy policy;
-            if (config.locator() == null) {
+            if (locator == null) {
                 policy = new HealthWeightedPolicy(config.targets(), health::isHealthy,
                         config.answerTtlSeconds(), config.maxAnswers());
             } else {
-                locator = ClientLocator.open(config.locator());
                 policy = new CarrierProvincePolicy(config.targets(), health::isHealthy, locator::lookup,
-                        config.answerTtlSeconds(), config.maxAnswers());
+                        config.answerTtlSeconds(), config.maxAnswers(), rtt);
             }
             policy = new SettlingTtlPolicy(policy, health::unsettled);
-            listeners = DnsListeners.bind(config.bind(), loops, new Responder(zone, policy), metrics,
-                    DnsListeners.TCP_IDLE_TIMEOUT, new Protection(config.rrlResponsesPerSecond(), config.rrlSlip(),
-                            config.maxTcpConnections()));
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            health.close();
+            return new Generation(config, new Responder(zone, policy), health, locator, List.of());
+        } catch (RuntimeException e) {
+            if (health != null && (previous == null || health != previous.health())) {
+                health.close();
+            }
             closeQuietly(locator);
             throw e;
         }
-        health.start();
+    }
+
+    private static List<Meter> gauges(DnsConfig config, HealthChecker health, MeterRegistry metrics) {
         List<Meter> gauges = new ArrayList<>();
         for (DnsTarget target : config.targets()) {
             gauges.add(Gauge.builder("yunjing.dns.target.healthy", health, h -> h.isHealthy(target.id()) ? 1 : 0)
-                    .description("1 while the target gets traffic, 0 while it is marked down")
+                    .description("1 while the target gets traffic, 0 while it is marked down or draining")
                     .tag("zone", config.zone())
                     .tag("target", target.id())
                     .register(metrics));
+            for (String state : HealthChecker.STATES) {
+                gauges.add(Gauge.builder("yunjing.dns.target.state", health, h -> state.equals(h.stateOf(target.id())) ? 1 : 0)
+                        .description("1 for the target's current health state (unknown, up, down, draining), else 0")
+                        .tag("zone", config.zone())
+                        .tag("target", target.id())
+                        .tag("state", state)
+                        .register(metrics));
+            }
         }
-        return new DnsServer(listeners, health, locator, metrics, gauges);
+        return gauges;
+    }
+
+    /** Whether two configurations probe the same targets at the same URLs with the same rules. */
+    private static boolean sameProbes(DnsConfig a, DnsConfig b) {
+        if (a.targets().size() != b.targets().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.targets().size(); i++) {
+            DnsTarget x = a.targets().get(i);
+            DnsTarget y = b.targets().get(i);
+            if (!x.id().equals(y.id()) || !Objects.equals(x.healthUrl(), y.healthUrl())) {
+                return false;
+            }
+        }
+        return a.healthInterval().equals(b.healthInterval()) && a.failuresToMarkDown() == b.failuresToMarkDown()
+                && a.successesToMarkUp() == b.successesToMarkUp()
+                && Objects.equals(a.healthStateFile(), b.healthStateFile());
+    }
+
+    /**
+     * Replaces zone, targets, steering and location data with those of {@code config}, atomically
+     * and without dropping a query. Nothing changes when it fails.
+     *
+     * @throws IOException              a file of the new configuration is unreadable or wrong (message
+     *                                  as for {@link #start}); the old state keeps serving
+     * @throws IllegalArgumentException the new configuration changes what cannot change while
+     *                                  running: zone, listen address or protection limits
+     */
+    public void reload(DnsConfig config) throws IOException {
+        Objects.requireNonNull(config, "config");
+        synchronized (reloadLock) {
+            if (closed.get()) {
+                throw new IllegalStateException("closed");
+            }
+            Generation old = current.get();
+            DnsConfig was = old.config();
+            if (!was.zone().equals(config.zone()) || !was.bind().equals(config.bind())
+                    || was.rrlResponsesPerSecond() != config.rrlResponsesPerSecond() || was.rrlSlip() != config.rrlSlip()
+                    || was.maxTcpConnections() != config.maxTcpConnections()) {
+                throw new IllegalArgumentException("zone, listen address and protection limits need a restart ("
+                        + was.zone() + " " + was.bind() + ")");
+            }
+            Generation built;
+            try {
+                built = build(config, rtt, old, metrics);
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "dns reload refused, the old state keeps serving: " + e.getMessage());
+                throw e;
+            }
+            if (built.health() != old.health()) {
+                old.health().close();
+                built.health().start();
+            }
+            // Micrometer hands back an existing gauge of the same id, still bound to the old health
+            // checker: remove the old generation's gauges, then register the new one's.
+            old.gauges().forEach(metrics::remove);
+            Generation next = new Generation(built.config(), built.responder(), built.health(), built.locator(),
+                    gauges(config, built.health(), metrics));
+            current.set(next);
+            retire(old.locator());
+            LOG.log(System.Logger.Level.INFO, "dns reloaded: " + config.targets().size() + " targets, zone file "
+                    + config.zoneFile() + ", locator " + (config.locator() == null ? "none" : config.locator()));
+        }
+    }
+
+    /** Closes a replaced locator once queries that may still hold it are done. */
+    private static void retire(ClientLocator locator) {
+        if (locator != null) {
+            CompletableFuture.runAsync(() -> closeQuietly(locator),
+                    CompletableFuture.delayedExecutor(RETIRE_DELAY_SECONDS, TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * Folds in the edges' RTT reports; reports for unknown nodes are skipped.
+     *
+     * @return how many were taken
+     */
+    public int reportRtt(List<RttReport> reports) {
+        Generation g = current.get();
+        int taken = 0;
+        for (RttReport r : reports) {
+            boolean known = g.config().targets().stream().anyMatch(t -> t.id().equals(r.node()));
+            if (known) {
+                rtt.record(r.node(), r.client(), r.rttMillis(), r.samples());
+                taken++;
+            }
+        }
+        return taken;
+    }
+
+    /** Entries in the RTT table (both scopes). */
+    public int rttEntries() {
+        return rtt.size();
     }
 
     private static void closeQuietly(ClientLocator locator) {
@@ -148,7 +314,7 @@ public final class DnsServer implements AutoCloseable {
 
     /** Listening, and the first health round has finished; false after {@link #close}. */
     public boolean isReady() {
-        return !closed.get() && listeners.isActive() && health.firstRoundDone();
+        return !closed.get() && listeners.isActive() && current.get().health().firstRoundDone();
     }
 
     /**
@@ -160,12 +326,12 @@ public final class DnsServer implements AutoCloseable {
      * @throws IllegalArgumentException for an id that is not a configured target
      */
     public boolean drain(String id, boolean draining) {
-        return health.drain(id, draining);
+        return current.get().health().drain(id, draining);
     }
 
     /** Target id → healthy (not probed yet counts as healthy; draining does not), in configuration order. */
     public Map<String, Boolean> targetHealth() {
-        return health.snapshot();
+        return current.get().health().snapshot();
     }
 
     /**
@@ -177,12 +343,16 @@ public final class DnsServer implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        try {
-            listeners.close();
-        } finally {
-            health.close();
-            gauges.forEach(metrics::remove); // a stopped server's targets are no longer its to report
-            closeQuietly(locator); // after the listeners: no event loop reads the databases any more
+        synchronized (reloadLock) {
+            Generation g = current.get();
+            try {
+                listeners.close();
+            } finally {
+                g.health().close();
+                g.gauges().forEach(metrics::remove); // a stopped server's targets are no longer its to report
+                metrics.remove(rttGauge);
+                closeQuietly(g.locator()); // after the listeners: no event loop reads the databases any more
+            }
         }
     }
 }

@@ -83,6 +83,14 @@ public final class ProxyServer implements AutoCloseable {
         return new ProxyServer(config, meters, health, upstream, cache, listeners, gate);
     }
 
+    /**
+     * The open client connections, for readers of per-connection socket state such as the edge's
+     * RTT reporter ({@code yunjing.proxy.rtt}); iterate from any thread, do not write to them.
+     */
+    public Iterable<io.netty.channel.Channel> clientConnections() {
+        return listeners.clientConnections();
+    }
+
     public InetSocketAddress httpAddress() {
         return listeners.httpAddress();
     }

@@ -46,6 +46,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             drain(ctx, request, path.equals("/drain"));
             return;
         }
+        AdminEndpoint endpoint = role.endpoints().get(path);
+        if (endpoint != null) {
+            operation(ctx, request, endpoint);
+            return;
+        }
         if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
             respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, json("method_not_allowed", "use GET"));
             return;
@@ -81,6 +86,24 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean changed = role.drain().set(drain);
         respond(ctx, request, HttpResponseStatus.OK, "{\"node\":\"" + nodeId + "\",\"draining\":" + drain
                 + ",\"changed\":" + changed + "}\n");
+    }
+
+    /** A role's own operation ({@link AdminRole#endpoints()}): token required, POST only. */
+    private void operation(ChannelHandlerContext ctx, FullHttpRequest request, AdminEndpoint endpoint) {
+        if (!authorized(ctx, request)) {
+            return;
+        }
+        if (!request.method().equals(HttpMethod.POST)) {
+            respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, json("method_not_allowed", "use POST"));
+            return;
+        }
+        try {
+            respond(ctx, request, HttpResponseStatus.OK, endpoint.handle(request.content().toString(StandardCharsets.UTF_8)));
+        } catch (IllegalArgumentException e) {
+            respond(ctx, request, HttpResponseStatus.BAD_REQUEST, json("invalid_request", e.getMessage()));
+        } catch (IllegalStateException e) {
+            respond(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, json("operation_failed", e.getMessage()));
+        }
     }
 
     private boolean authorized(ChannelHandlerContext ctx, FullHttpRequest request) {

@@ -17,9 +17,11 @@ import yunjing.deploy.tls.NodeCertificate;
 import yunjing.deploy.topology.Node;
 import yunjing.deploy.topology.Tier;
 import yunjing.deploy.topology.Topology;
+import yunjing.deploy.topology.TopologyLoader;
 import yunjing.dns.DnsConfig;
 import yunjing.dns.DnsServer;
 import yunjing.dns.DnsTarget;
+import yunjing.dns.RttReport;
 import yunjing.dns.locate.LocatorConfig;
 import yunjing.origin.ModelLoadException;
 import yunjing.origin.OriginConfig;
@@ -29,6 +31,7 @@ import yunjing.proxy.CacheConfig;
 import yunjing.proxy.ParentConfig;
 import yunjing.proxy.ProxyConfig;
 import yunjing.proxy.ProxyServer;
+import yunjing.proxy.rtt.RttReporter;
 import yunjing.sync.store.ArtifactStore;
 
 import java.io.IOException;
@@ -36,10 +39,13 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -59,6 +65,10 @@ final class RoleLauncher {
     private final RunOptions options;
     private AdminToken adminToken;
     private LocalCertificateAuthority certificateAuthority;
+    /** The DNS admin address edges report RTTs to: the topology's, or the bound one once the DNS runs here. */
+    private final AtomicReference<InetSocketAddress> dnsAdmin = new AtomicReference<>();
+    /** How often edges post client RTTs to the DNS. */
+    static final Duration RTT_REPORT_INTERVAL = Duration.ofSeconds(10);
 
     RoleLauncher(Topology topology, StateDir state, EventLoops loops, Endpoints endpoints, RunOptions options) {
         this.topology = topology;
@@ -66,6 +76,9 @@ final class RoleLauncher {
         this.loops = loops;
         this.endpoints = endpoints;
         this.options = options;
+        if (options.ports() == PortMode.TOPOLOGY) {
+            dnsAdmin.set(topology.dns().admin());
+        }
     }
 
     RunningRole start(Node node) throws LaunchException {
@@ -95,7 +108,12 @@ final class RoleLauncher {
             }
             AdminRole adminRole = new AdminRole(node.id(), registry, readiness, cacheOperations, new DrainSwitch());
             AdminServer admin = AdminServer.start(endpoints.bind(node, node.ports().admin()), loops, adminRole, adminToken());
-            RunningRole running = new RunningRole(node.id(), node.tier().label(), http, https, admin, adminRole, role);
+            List<AutoCloseable> helpers = new ArrayList<>();
+            if (node.tier() == Tier.EDGE && role instanceof ProxyServer edge) {
+                helpers.add(rttReporter(node, edge));
+            }
+            RunningRole running = new RunningRole(node.id(), node.tier().label(), http, https, admin, adminRole, role,
+                    helpers);
             endpoints.started(running);
             return running;
         } catch (ModelLoadException e) {
@@ -118,27 +136,90 @@ final class RoleLauncher {
     RunningRole startDns() throws LaunchException {
         PrometheusMeterRegistry registry = registry(DNS_ID, "dns");
         DnsServer dns = null;
+        DnsReloader reloader = null;
         try {
-            List<DnsTarget> targets = new ArrayList<>();
-            for (Node edge : topology.edges()) {
-                targets.add(new DnsTarget(edge.id(), edge.address(), edge.province(), edge.carrier().label(),
-                        edge.weight(), endpoints.readyz(edge.id())));
-            }
-            List<String> services = topology.services().keySet().stream().map(topology::serviceFqdn).toList();
-            DnsConfig config = new DnsConfig(topology.zone(), endpoints.bind(topology.dns().listen()), services, targets,
-                    List.of(topology.dns().listen().getAddress()), null, topology.dns().ttlSeconds(),
-                    topology.dns().maxAnswers(), options.healthInterval(), 3, locatorConfig());
+            DnsConfig config = dnsConfig(topology);
             dns = DnsServer.start(config, loops, registry);
             DnsServer server = dns;
+            reloader = new DnsReloader(dns, new DnsReloader.Source() {
+                @Override
+                public DnsConfig load() throws Exception {
+                    return dnsConfig(topology.file() == null ? topology : TopologyLoader.load(topology.file()));
+                }
+
+                @Override
+                public List<Path> files(DnsConfig running) {
+                    return dnsFiles(running);
+                }
+            }, config, 2000);
+            DnsReloader reload = reloader;
             Supplier<Readiness> readiness = () -> Readiness.of(server.isReady(), "edges " + describe(server.targetHealth()));
-            AdminRole adminRole = new AdminRole(DNS_ID, registry, readiness, null, new DrainSwitch());
+            AdminRole adminRole = new AdminRole(DNS_ID, registry, readiness, null, new DrainSwitch(), Map.of(
+                    "/rtt", body -> "{\"accepted\":" + server.reportRtt(RttReport.parse(body))
+                            + ",\"entries\":" + server.rttEntries() + "}\n",
+                    "/reload", body -> reload.reloadNow()));
             AdminServer admin = AdminServer.start(endpoints.bind(topology.dns().admin()), loops, adminRole, adminToken());
-            return new RunningRole(DNS_ID, "dns", dns.udpAddress(), null, admin, adminRole, dns);
-        } catch (IOException e) {
-            throw failed(dns, registry, new LaunchException("dns: cannot start: " + rootMessage(e), e));
+            dnsAdmin.set(admin.address());
+            return new RunningRole(DNS_ID, "dns", dns.udpAddress(), null, admin, adminRole, dns, List.of(reloader));
+        } catch (IOException | LaunchException e) {
+            closeQuietly(reloader);
+            throw failed(dns, registry, e instanceof LaunchException le ? le
+                    : new LaunchException("dns: cannot start: " + rootMessage(e), e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            closeQuietly(reloader);
             throw failed(dns, registry, new LaunchException("dns: interrupted while starting", e));
+        }
+    }
+
+    /** The DNS configuration a topology gives: its edges as targets, its service names, the geo data. */
+    private DnsConfig dnsConfig(Topology topology) throws LaunchException {
+        List<DnsTarget> targets = new ArrayList<>();
+        for (Node edge : topology.edges()) {
+            targets.add(new DnsTarget(edge.id(), edge.address(), edge.province(), edge.carrier().label(),
+                    edge.weight(), endpoints.readyz(edge.id())));
+        }
+        List<String> services = topology.services().keySet().stream().map(topology::serviceFqdn).toList();
+        return new DnsConfig(topology.zone(), endpoints.bind(topology.dns().listen()), services, targets,
+                List.of(topology.dns().listen().getAddress()), null, topology.dns().ttlSeconds(),
+                topology.dns().maxAnswers(), options.healthInterval(), 3, locatorConfig());
+    }
+
+    /** The files a running DNS configuration came from, for the reloader to watch. */
+    private List<Path> dnsFiles(DnsConfig config) {
+        List<Path> files = new ArrayList<>();
+        if (topology.file() != null) {
+            files.add(topology.file());
+        }
+        if (config.zoneFile() != null) {
+            files.add(config.zoneFile());
+        }
+        if (options.geo() != null) {
+            files.add(options.geo().city());
+            files.add(options.geo().asn());
+        }
+        if (options.linesFile() != null) {
+            files.add(options.linesFile());
+        }
+        return files;
+    }
+
+    /** Posts the edge's client-connection RTTs to the DNS admin port, once it is known. */
+    private RttReporter rttReporter(Node node, ProxyServer edge) throws IOException {
+        String token = adminToken().value();
+        return new RttReporter(node.id(), edge::clientConnections, () -> {
+            InetSocketAddress admin = dnsAdmin.get();
+            return admin == null ? null : URI.create("http://" + Endpoints.hostPort(admin) + "/rtt");
+        }, token, RTT_REPORT_INTERVAL);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing a helper that never ran: nothing to report
+            }
         }
     }
 

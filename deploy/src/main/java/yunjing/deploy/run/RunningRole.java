@@ -5,6 +5,7 @@ import yunjing.deploy.admin.AdminServer;
 import yunjing.deploy.admin.Readiness;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /**
  * A node or the DNS service as started in this process: the role itself, its admin listener
@@ -14,7 +15,18 @@ import java.net.InetSocketAddress;
  * @param https  HTTPS listener, or null where the role has none
  */
 public record RunningRole(String id, String kind, InetSocketAddress http, InetSocketAddress https,
-                          AdminServer admin, AdminRole adminRole, AutoCloseable role) implements AutoCloseable {
+                          AdminServer admin, AdminRole adminRole, AutoCloseable role, List<AutoCloseable> helpers)
+        implements AutoCloseable {
+
+    /** @param helpers what runs beside the role (an RTT reporter, a reloader); closed before it */
+    public RunningRole {
+        helpers = List.copyOf(helpers);
+    }
+
+    public RunningRole(String id, String kind, InetSocketAddress http, InetSocketAddress https,
+                       AdminServer admin, AdminRole adminRole, AutoCloseable role) {
+        this(id, kind, http, https, admin, adminRole, role, List.of());
+    }
 
     public InetSocketAddress adminAddress() {
         return admin.address();
@@ -27,6 +39,13 @@ public record RunningRole(String id, String kind, InetSocketAddress http, InetSo
 
     @Override
     public void close() {
+        for (AutoCloseable helper : helpers) {
+            try {
+                helper.close();
+            } catch (Exception e) {
+                System.err.println("yunjing: " + id + ": error while stopping " + helper + ": " + e);
+            }
+        }
         admin.close();
         try {
             role.close();

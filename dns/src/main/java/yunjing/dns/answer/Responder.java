@@ -46,13 +46,63 @@ public final class Responder {
     private final ZoneData zone;
     private final SteeringPolicy steering;
 
+    /** The steered names and their lower-cased wire forms, for {@link #steeredName(byte[], int, int)}. */
+    private final Name[] steeredNames;
+    private final byte[][] steeredWire;
+
     public Responder(ZoneData zone, SteeringPolicy steering) {
         this.zone = Objects.requireNonNull(zone, "zone");
         this.steering = Objects.requireNonNull(steering, "steering");
+        this.steeredNames = zone.steeredNames().toArray(new Name[0]);
+        this.steeredWire = new byte[steeredNames.length][];
+        for (int i = 0; i < steeredNames.length; i++) {
+            steeredWire[i] = steeredNames[i].toWireCanonical(); // lower case, no compression
+        }
+    }
+
+    /**
+     * The steered name spelled by the uncompressed wire-format name at {@code in[offset, offset+length)}
+     * (ASCII case-insensitive, RFC 4343), or null: the fast path's lookup without parsing a {@link Name}.
+     */
+    public Name steeredName(byte[] in, int offset, int length) {
+        for (int i = 0; i < steeredWire.length; i++) {
+            byte[] w = steeredWire[i];
+            if (w.length == length && equalsIgnoreAsciiCase(w, in, offset)) {
+                return steeredNames[i];
+            }
+        }
+        return null;
+    }
+
+    /** Label-length bytes (0–63) are below 'A', so lower-casing the whole name compares lengths exactly. */
+    private static boolean equalsIgnoreAsciiCase(byte[] lower, byte[] in, int offset) {
+        for (int i = 0; i < lower.length; i++) {
+            int c = in[offset + i];
+            if (c >= 'A' && c <= 'Z') {
+                c += 'a' - 'A';
+            }
+            if (c != lower[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public Name origin() {
         return zone.origin();
+    }
+
+    /** Whether {@code name} is a steered name of the zone (its A/AAAA answers come from {@link #steer}). */
+    public boolean isSteered(Name name) {
+        return zone.isSteered(name);
+    }
+
+    /**
+     * The steering decision for a steered name, exactly as {@link #reply} makes it: for the wire
+     * layer's fast path, which writes the answer itself.
+     */
+    public SteeringAnswer steer(SteeringQuery query) {
+        return steering.steer(query);
     }
 
     /**
@@ -60,8 +110,13 @@ public final class Responder {
      * layer needs its rule for metrics and its scope for the ECS option).
      *
      * @param steered the steering decision, or null when no steered name was answered
+     * @param name    the question's name when it exists in the zone (for per-name metrics: a bounded
+     *                set), else null
      */
-    public record Reply(Message message, SteeringAnswer steered) {
+    public record Reply(Message message, SteeringAnswer steered, Name name) {
+        public Reply(Message message, SteeringAnswer steered) {
+            this(message, steered, null);
+        }
     }
 
     /**
@@ -99,7 +154,8 @@ public final class Responder {
             return new Reply(response, null);
         }
         header.setFlag(Flags.AA);
-        return new Reply(response, answer(response, query, qname, qtype, source));
+        SteeringAnswer steered = answer(response, query, qname, qtype, source);
+        return new Reply(response, steered, zone.exists(qname) ? qname : null);
     }
 
     /** A response header echoing the query: same id, QR set, RD and CD copied, RA clear. */

@@ -131,6 +131,18 @@ public final class HealthChecker implements AutoCloseable {
         return changed;
     }
 
+    /** One of the health states, for the state gauge. */
+    public static final List<String> STATES = List.of("unknown", "up", "down", "draining");
+
+    /** The target's state: {@code draining} when draining, else {@code unknown}, {@code up} or {@code down}. */
+    public String stateOf(String id) {
+        TargetState state = states.get(id);
+        if (state == null) {
+            throw new IllegalArgumentException("target: " + id + " (expected one of " + states.keySet() + ")");
+        }
+        return isDraining(id) ? "draining" : state.status().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** Whether the target is draining, by {@link #drain} or by its own /readyz. */
     public boolean isDraining(String id) {
         return draining.contains(id) || selfDraining.contains(id);

@@ -31,10 +31,21 @@ final class AsnCsvTable implements AsnSource {
     private final Range[] v4;
     private final Range[] v6;
 
+    /** IPv4 range starts as unsigned values: the hot binary search runs over one primitive array. */
+    private final long[] v4Starts;
+
     private AsnCsvTable(Path file, Range[] v4, Range[] v6) {
         this.file = file;
         this.v4 = v4;
         this.v6 = v6;
+        this.v4Starts = new long[v4.length];
+        for (int i = 0; i < v4.length; i++) {
+            v4Starts[i] = unsigned(v4[i].start);
+        }
+    }
+
+    private static long unsigned(byte[] ipv4) {
+        return ((ipv4[0] & 0xFFL) << 24) | ((ipv4[1] & 0xFF) << 16) | ((ipv4[2] & 0xFF) << 8) | (ipv4[3] & 0xFF);
     }
 
     static AsnCsvTable load(Path file) throws IOException {
@@ -118,6 +129,11 @@ final class AsnCsvTable implements AsnSource {
         int lo = 0;
         int hi = ranges.length - 1;
         int at = -1;
+        if (a.length == 4) {
+            int i = Arrays.binarySearch(v4Starts, unsigned(a));
+            at = i >= 0 ? i : -i - 2;
+            lo = hi + 1; // done
+        }
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             if (IpBits.compare(ranges[mid].start, a) <= 0) {

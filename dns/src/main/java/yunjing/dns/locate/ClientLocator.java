@@ -35,6 +35,7 @@ public final class ClientLocator implements Closeable {
     private final GeoCity city;
     private final AsnSource asn;
     private final AsnCarrierTable carriers;
+    private final LocatedCache cache = new LocatedCache();
 
     private ClientLocator(LocatorConfig config, LinesTable lines, GeoCity city, AsnSource asn,
             AsnCarrierTable carriers) {
@@ -79,9 +80,19 @@ public final class ClientLocator implements Closeable {
         return resolve(address, null).location();
     }
 
-    /** The location and the widest block around {@code address} that shares it. */
+    /**
+     * The location and the widest block around {@code address} that shares it. Answers are cached by
+     * that block ({@link LocatedCache}), so repeated clients of one block cost a few array reads.
+     */
     public Located lookup(InetAddress address) {
-        return resolve(address, null);
+        byte[] a = Objects.requireNonNull(address, "address").getAddress();
+        Located cached = cache.get(a);
+        if (cached != null) {
+            return cached;
+        }
+        Located located = resolve(address, null);
+        cache.put(a, located);
+        return located;
     }
 
     /** Every source consulted for {@code address}, what it found and which decided. */
@@ -116,16 +127,15 @@ public final class ClientLocator implements Closeable {
         String carrier = null;
         String carrierBy = "none";
         String tableCarrier = asNumber == null ? null : carriers.carrierOf(asNumber);
-        String orgCarrier = carriers.carrierOfOrg(asOrg);
         if (line != null && line.carrier() != null) {
             carrier = line.carrier();
             carrierBy = "lines";
         } else if (tableCarrier != null) {
             carrier = tableCarrier;
             carrierBy = "asn-table";
-        } else if (orgCarrier != null) {
-            carrier = orgCarrier;
-            carrierBy = "as-org";
+        } else if (asOrg != null) {
+            carrier = carriers.carrierOfOrg(asOrg); // regexes: only when the number did not decide
+            carrierBy = carrier == null ? "none" : "as-org";
         }
 
         String province = null;
@@ -168,7 +178,8 @@ public final class ClientLocator implements Closeable {
                     asNumber == null ? "no ASN" : tableCarrier == null ? "AS" + asNumber + " not listed" : tableCarrier,
                     "asn-table".equals(carrierBy)));
             steps.add(new Explanation.Step("carrier-table (by AS name)",
-                    asOrg == null ? "no AS name" : orgCarrier == null ? "no pattern matches" : orgCarrier,
+                    asOrg == null ? "no AS name" : carriers.carrierOfOrg(asOrg) == null ? "no pattern matches"
+                            : carriers.carrierOfOrg(asOrg),
                     "as-org".equals(carrierBy)));
             steps.add(new Explanation.Step("province-from-ASN",
                     asNumber == null ? "no ASN"

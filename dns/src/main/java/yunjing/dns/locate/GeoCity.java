@@ -1,17 +1,22 @@
 package yunjing.dns.locate;
 
-import com.maxmind.geoip2.DatabaseReader;
-import com.maxmind.geoip2.exception.GeoIp2Exception;
-import com.maxmind.geoip2.model.CityResponse;
+import com.maxmind.db.CHMCache;
+import com.maxmind.db.DatabaseRecord;
+import com.maxmind.db.Network;
+import com.maxmind.db.Reader;
 
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.util.Optional;
 
-/** Country and (Chinese) province from a GeoIP2/GeoLite2 City database via MaxMind's {@link DatabaseReader}. */
+/**
+ * Country and (Chinese) province from a GeoIP2/GeoLite2 City database, read with MaxMind's
+ * low-level {@link Reader} (memory-mapped, thread-safe) into {@link CityFields}, decoding two ISO codes instead of the whole record, with
+ * decoded records cached by MaxMind's {@link CHMCache}. One tree walk gives both the data and the
+ * network it holds for, a miss included (its empty network is the block the miss holds for).
+ */
 final class GeoCity implements Closeable {
 
     /**
@@ -23,41 +28,45 @@ final class GeoCity implements Closeable {
     }
 
     private final Path file;
-    private final DatabaseReader reader;
-    private final MmdbGaps gaps;
+    private final Reader reader;
 
-    private GeoCity(Path file, DatabaseReader reader, MmdbGaps gaps) {
+    private GeoCity(Path file, Reader reader) {
         this.file = file;
         this.reader = reader;
-        this.gaps = gaps;
     }
 
     static GeoCity open(Path file) throws IOException {
-        MmdbDatabase db = MmdbDatabase.open(file, "City");
-        return new GeoCity(file, db.reader(), db.gaps());
+        Reader reader = new Reader(file.toFile(), new CHMCache(MmdbDatabase.DECODED_RECORDS));
+        String type = reader.getMetadata().getDatabaseType();
+        if (!type.contains("City")) {
+            reader.close();
+            throw new IOException(file + ": database type " + type + " (expected: a GeoIP2/GeoLite2 City database)");
+        }
+        return new GeoCity(file, reader);
     }
 
     Hit find(InetAddress address) {
-        Optional<CityResponse> r;
+        DatabaseRecord<CityFields> r;
         try {
-            r = reader.tryCity(address);
+            r = reader.getRecord(address, CityFields.class);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
-        } catch (GeoIp2Exception e) {
-            throw new IllegalStateException(file + ": " + e.getMessage(), e);
         }
-        if (r.isEmpty()) {
-            return new Hit(null, null, null, gaps.emptyPrefix(address));
+        int bits = IpBits.bits(address.getAddress());
+        Network network = r.getNetwork();
+        int block = network == null ? bits : Math.min(network.getPrefixLength(), bits);
+        CityFields city = r.getData();
+        if (city == null) {
+            return new Hit(null, null, null, block);
         }
-        CityResponse city = r.get();
-        String country = city.getCountry().getIsoCode();
-        String subdivision = city.getMostSpecificSubdivision().getIsoCode();
+        String country = city.countryIso;
+        String subdivision = city.mostSpecificSubdivision();
         String province = switch (country == null ? "" : country) {
             case "CN" -> Provinces.normalise(subdivision);
             case "HK", "MO", "TW" -> country; // steered as provinces of their own
             default -> null;
         };
-        return new Hit(country, subdivision, province, AsnMmdb.prefix(city.getTraits().getNetwork(), address));
+        return new Hit(country, subdivision, province, block);
     }
 
     String describe() {
@@ -66,10 +75,6 @@ final class GeoCity implements Closeable {
 
     @Override
     public void close() throws IOException {
-        try {
-            reader.close();
-        } finally {
-            gaps.close();
-        }
+        reader.close();
     }
 }

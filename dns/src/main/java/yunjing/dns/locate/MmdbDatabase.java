@@ -1,5 +1,6 @@
 package yunjing.dns.locate;
 
+import com.maxmind.db.CHMCache;
 import com.maxmind.geoip2.DatabaseReader;
 
 import java.io.IOException;
@@ -11,9 +12,14 @@ import java.nio.file.Path;
  */
 record MmdbDatabase(DatabaseReader reader, MmdbGaps gaps) {
 
+    /** Decoded records kept by MaxMind's cache (it stops adding when full; a City record is ~1 KiB). */
+    static final int DECODED_RECORDS = 1 << 15;
+
     /** @param kind what the metadata's database type must contain, e.g. {@code City} or {@code ASN} */
     static MmdbDatabase open(Path file, String kind) throws IOException {
-        DatabaseReader reader = new DatabaseReader.Builder(file.toFile()).build();
+        DatabaseReader reader = new DatabaseReader.Builder(file.toFile())
+                // Records (a city, an AS) are shared by many networks: keep the decoded ones.
+                .withCache(new CHMCache(DECODED_RECORDS)).build();
         try {
             String type = reader.getMetadata().getDatabaseType();
             if (!type.contains(kind)) {

@@ -10,10 +10,12 @@ import yunjing.dns.locate.Location;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -34,15 +36,22 @@ import java.util.function.Predicate;
  * <li>{@code any}: every healthy target.
  * </ol>
  * and answers up to {@code maxAnswers} of that group, spread by weight with a rotation per group
- * ({@link WeightedRotation}). The group's name is the answer's {@code rule}. Ranking inside a
- * group by measured RTT is not done yet; {@link RttTable} is where it will come from.
+ * ({@link WeightedRotation}). The group's name is the answer's {@code rule}.
+ *
+ * <p>RTT inside the group ({@link RttTable}): when targets of a group with two or more members have
+ * measured RTTs for the client's block (/24, /48), else for its carrier × province, the fastest one
+ * is answered first, with hysteresis ({@link RttPreference}: a new best must be 20 % and 5 ms faster
+ * than the current one), and the rest of the group follows in weighted-rotation order as fallback;
+ * the rule gets a {@code +rtt} suffix. Without measurements the weighted spread stands.
  *
  * <p>When no target of the family is healthy it fails open exactly as {@link HealthWeightedPolicy}
  * does: all of them, with half the TTL ({@link HealthWeightedPolicy#failOpenTtlSeconds}).
  *
  * <p>ECS scope: the answer depends on the client only through its {@link Location}, so it is the
  * same across the block the locator reports as constant around the client; that prefix length is
- * the answer's {@code scopePrefix} (fail-open answers: 0).
+ * the answer's {@code scopePrefix} (fail-open answers: 0). Once the RTT table holds measurements of
+ * single client blocks, answers from groups of two or more may differ between neighbouring blocks,
+ * so their scope is at least /24 (IPv6 /48).
  *
  * <p>Thread-safe; runs on event loops. The locator lookup is in memory (the MMDBs are memory-mapped:
  * a cold page can fault once, nothing blocks on a lock or a socket); rotations are lock-free.
@@ -65,6 +74,8 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
     private final long ttlSeconds;
     private final int maxAnswers;
     private final Map<GroupKey, WeightedRotation> rotations = new ConcurrentHashMap<>();
+    private final RttTable rtt;
+    private final RttPreference preference = new RttPreference();
 
     /**
      * @param healthy a cheap read of the health state (called on event loops)
@@ -72,7 +83,14 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
      */
     public CarrierProvincePolicy(List<DnsTarget> targets, Predicate<String> healthy,
             Function<InetAddress, ClientLocator.Located> locator, long ttlSeconds, int maxAnswers) {
+        this(targets, healthy, locator, ttlSeconds, maxAnswers, RttTable.withoutLocation());
+    }
+
+    /** @param rtt measured RTTs to rank targets inside a group by (read on event loops) */
+    public CarrierProvincePolicy(List<DnsTarget> targets, Predicate<String> healthy,
+            Function<InetAddress, ClientLocator.Located> locator, long ttlSeconds, int maxAnswers, RttTable rtt) {
         Objects.requireNonNull(targets, "targets");
+        this.rtt = Objects.requireNonNull(rtt, "rtt");
         this.healthy = Objects.requireNonNull(healthy, "healthy");
         this.locator = Objects.requireNonNull(locator, "locator");
         SteeringAnswer.checkLimits(ttlSeconds, maxAnswers);
@@ -109,7 +127,7 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
                     HealthWeightedPolicy.failOpenTtlSeconds(ttlSeconds), true, "fail-open", 0);
         }
 
-        ClientSubnetOption ecs = ClientSubnet.of(query.query());
+        ClientSubnetOption ecs = query.ecs();
         InetAddress client = ClientSubnet.clientAddress(ecs, query.source());
         ClientLocator.Located located = client == null ? new ClientLocator.Located(Location.UNKNOWN, 0)
                 : locator.apply(client);
@@ -144,8 +162,50 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
             select(up, group, c -> true);
             key = new GroupKey(v4, "any", null, null);
         }
-        // Seam: RTT ranking inside the group (RttTable) goes here, before the weighted spread.
-        return answer(rotation(key).pick(group, maxAnswers), ttlSeconds, false, key.rule(), located.prefixLength());
+        int scope = located.prefixLength();
+        if (group.size() < 2) {
+            return answer(group, ttlSeconds, false, key.rule(), scope);
+        }
+        if (rtt.hasPrefixEntries()) {
+            scope = Math.max(scope, v4 ? 24 : 48); // neighbouring blocks may be measured differently
+        }
+        List<DnsTarget> ranked = client == null ? null : rankByRtt(key, group, client, where);
+        if (ranked != null) {
+            return answer(ranked, ttlSeconds, false, key.rule() + "+rtt", scope);
+        }
+        return answer(rotation(key).pick(group, maxAnswers), ttlSeconds, false, key.rule(), scope);
+    }
+
+    /**
+     * The group with its RTT-preferred target first and the rest in rotation order, or null when no
+     * member has a measurement for the client's block or, failing that, its carrier × province.
+     */
+    private List<DnsTarget> rankByRtt(GroupKey key, List<DnsTarget> group, InetAddress client, Location where) {
+        for (String scope : new String[] {RttTable.prefixScope(client), RttTable.areaScope(where)}) {
+            List<DnsTarget> measured = new ArrayList<>(group.size());
+            double[] millis = new double[group.size()];
+            for (DnsTarget t : group) {
+                OptionalDouble m = rtt.rttMillis(scope, t.id());
+                if (m.isPresent()) {
+                    millis[measured.size()] = m.getAsDouble();
+                    measured.add(t);
+                }
+            }
+            if (measured.isEmpty()) {
+                continue;
+            }
+            DnsTarget first = preference.choose(scope + "|" + key, measured,
+                    Arrays.copyOf(millis, measured.size()));
+            List<DnsTarget> rest = new ArrayList<>(group);
+            rest.remove(first);
+            List<DnsTarget> ranked = new ArrayList<>(maxAnswers);
+            ranked.add(first);
+            // A rotation of its own per first choice: the fallback set differs from the whole group's.
+            GroupKey restKey = new GroupKey(key.v4(), key.rule() + "+rtt:" + first.id(), key.carrier(), key.area());
+            ranked.addAll(rotation(restKey).pick(rest, maxAnswers - 1));
+            return ranked;
+        }
+        return null;
     }
 
     private static void select(List<Candidate> up, List<DnsTarget> into, Predicate<Candidate> p) {
@@ -168,10 +228,11 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
     }
 
     private static SteeringAnswer answer(List<DnsTarget> picked, long ttl, boolean failOpen, String rule, int scope) {
-        List<InetAddress> addresses = new ArrayList<>(picked.size());
-        for (DnsTarget t : picked) {
-            addresses.add(t.address());
+        InetAddress[] addresses = new InetAddress[picked.size()];
+        for (int i = 0; i < addresses.length; i++) {
+            addresses[i] = picked.get(i).address();
         }
-        return new SteeringAnswer(addresses, ttl, failOpen, rule, scope);
+        // Immutable already: SteeringAnswer's List.copyOf keeps it instead of copying (per query).
+        return new SteeringAnswer(List.of(addresses), ttl, failOpen, rule, scope);
     }
 }

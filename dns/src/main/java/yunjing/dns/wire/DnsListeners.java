@@ -5,9 +5,11 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -18,7 +20,10 @@ import yunjing.dns.answer.Responder;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The UDP and TCP listeners of one server, on the same address and port, on event loops that the
@@ -27,6 +32,11 @@ import java.util.Objects;
  * <p>Port 0 means "any": UDP binds first and takes an ephemeral port, then TCP binds the same
  * number. Another process may hold that TCP port already; then both are released and the pair is
  * tried again on a fresh port, a few times.
+ *
+ * <p>UDP on epoll: one socket per core on the same port ({@code SO_REUSEPORT}), each on its own
+ * event loop, so queries are answered on every core as gdnsd's {@code udp_threads} are (the kernel
+ * spreads datagrams over the sockets by the sender's address and port). With response rate limiting
+ * on, or on NIO, one socket: the limiter is confined to one event loop and must see every packet.
  *
  * <p>Lifecycle: bound ({@link #bind}) → closed ({@link #close}, idempotent; also closes accepted
  * connections; waits for the sockets to close unless called on one of their event loops).
@@ -38,19 +48,21 @@ public final class DnsListeners implements AutoCloseable {
     static final int BIND_ATTEMPTS = 5;
     /** Receive buffer per datagram: larger than any sane query, EDNS included. */
     static final int UDP_RECEIVE_BUFFER = 4096;
+    /** Datagrams read per system call on epoll (recvmmsg). */
+    static final int BATCH = 16;
 
-    private final Channel udp;
+    private final List<Channel> udp;
     private final Channel tcp;
     private final ChannelGroup connections;
     private final InetSocketAddress udpAddress;
     private final InetSocketAddress tcpAddress;
     private volatile boolean closed;
 
-    private DnsListeners(Channel udp, Channel tcp, ChannelGroup connections) {
-        this.udp = udp;
+    private DnsListeners(List<Channel> udp, Channel tcp, ChannelGroup connections) {
+        this.udp = List.copyOf(udp);
         this.tcp = tcp;
         this.connections = connections;
-        this.udpAddress = (InetSocketAddress) udp.localAddress();
+        this.udpAddress = (InetSocketAddress) udp.get(0).localAddress();
         this.tcpAddress = (InetSocketAddress) tcp.localAddress();
     }
 
@@ -62,6 +74,17 @@ public final class DnsListeners implements AutoCloseable {
     public static DnsListeners bind(InetSocketAddress address, EventLoops loops, Responder responder,
             MeterRegistry registry, Duration tcpIdleTimeout, Protection protection)
             throws BindException, InterruptedException {
+        Objects.requireNonNull(responder, "responder");
+        return bind(address, loops, () -> responder, registry, tcpIdleTimeout, protection);
+    }
+
+    /**
+     * As above, answering from whatever {@code responder} returns at the time of each query, so the
+     * owner can swap zone, locator and policy atomically (hot reload) without rebinding.
+     */
+    public static DnsListeners bind(InetSocketAddress address, EventLoops loops, Supplier<Responder> responder,
+            MeterRegistry registry, Duration tcpIdleTimeout, Protection protection)
+            throws BindException, InterruptedException {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(protection, "protection");
         Objects.requireNonNull(loops, "loops");
@@ -70,14 +93,14 @@ public final class DnsListeners implements AutoCloseable {
         int attempts = address.getPort() == 0 ? BIND_ATTEMPTS : 1;
         for (int attempt = 1; ; attempt++) {
             ChannelGroup connections = new DefaultChannelGroup("dns-tcp", GlobalEventExecutor.INSTANCE);
-            Channel udp = bindUdp(address, loops, processor, metrics, protection);
-            InetSocketAddress udpAddress = (InetSocketAddress) udp.localAddress();
+            List<Channel> udp = bindUdp(address, loops, processor, metrics, protection);
+            InetSocketAddress udpAddress = (InetSocketAddress) udp.get(0).localAddress();
             InetSocketAddress tcpWanted = new InetSocketAddress(address.getAddress(), udpAddress.getPort());
             try {
                 Channel tcp = bindTcp(tcpWanted, loops, processor, tcpIdleTimeout, connections, protection, metrics);
                 return new DnsListeners(udp, tcp, connections);
             } catch (BindException | InterruptedException e) {
-                udp.close().awaitUninterruptibly();
+                udp.forEach(c -> c.close().awaitUninterruptibly());
                 if (e instanceof InterruptedException || attempt >= attempts) {
                     throw e;
                 }
@@ -85,16 +108,53 @@ public final class DnsListeners implements AutoCloseable {
         }
     }
 
-    private static Channel bindUdp(InetSocketAddress address, EventLoops loops, QueryProcessor processor,
+    private static List<Channel> bindUdp(InetSocketAddress address, EventLoops loops, QueryProcessor processor,
             QueryMetrics metrics, Protection protection) throws BindException, InterruptedException {
         ResponseRateLimiter limiter = protection.rrlResponsesPerSecond() == 0 ? null
                 : new ResponseRateLimiter(protection.rrlResponsesPerSecond(), protection.rrlSlip());
+        boolean reusePort = limiter == null && "epoll".equals(loops.transport());
+        int sockets = reusePort ? udpSockets(loops) : 1;
         Bootstrap b = new Bootstrap()
                 .group(loops.group())
                 .channel(loops.datagramChannel())
                 .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(UDP_RECEIVE_BUFFER))
-                .handler(new DnsUdpHandler(processor, metrics, limiter));
-        return await(b.bind(address), "udp", address);
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new DnsUdpHandler(processor, metrics, limiter)); // one per socket
+                    }
+                });
+        if (reusePort) {
+            b.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        if ("epoll".equals(loops.transport())) {
+            // recvmmsg: up to BATCH datagrams per system call, each a slice of one buffer.
+            b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, UDP_RECEIVE_BUFFER)
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(UDP_RECEIVE_BUFFER * BATCH));
+        }
+        List<Channel> channels = new ArrayList<>(sockets);
+        try {
+            channels.add(await(b.bind(address), "udp", address));
+            // Port 0: the others join the port the first one got.
+            InetSocketAddress bound = (InetSocketAddress) channels.get(0).localAddress();
+            InetSocketAddress same = new InetSocketAddress(address.getAddress(), bound.getPort());
+            while (channels.size() < sockets) {
+                channels.add(await(b.bind(same), "udp", same));
+            }
+            return channels;
+        } catch (BindException | InterruptedException | RuntimeException e) {
+            channels.forEach(c -> c.close().awaitUninterruptibly());
+            throw e;
+        }
+    }
+
+    /** One UDP socket per core, but no more than there are event loops to run them. */
+    private static int udpSockets(EventLoops loops) {
+        int executors = 0;
+        for (var ignored : loops.group()) {
+            executors++;
+        }
+        return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), executors));
     }
 
     private static Channel bindTcp(InetSocketAddress address, EventLoops loops, QueryProcessor processor,
@@ -135,7 +195,7 @@ public final class DnsListeners implements AutoCloseable {
 
     /** Whether both listeners are open. */
     public boolean isActive() {
-        return !closed && udp.isActive() && tcp.isActive();
+        return !closed && udp.stream().allMatch(Channel::isActive) && tcp.isActive();
     }
 
     @Override
@@ -146,12 +206,12 @@ public final class DnsListeners implements AutoCloseable {
         closed = true;
         // Waiting on an event loop for that loop's own work would deadlock (Netty refuses it):
         // from an event loop, start the closes and return.
-        boolean mayWait = !udp.eventLoop().inEventLoop() && !tcp.eventLoop().inEventLoop();
-        ChannelFuture udpClosed = udp.close();
+        boolean mayWait = udp.stream().noneMatch(c -> c.eventLoop().inEventLoop()) && !tcp.eventLoop().inEventLoop();
+        List<ChannelFuture> udpClosed = udp.stream().map(Channel::close).toList();
         ChannelFuture tcpClosed = tcp.close();
         ChannelGroupFuture connectionsClosed = connections.close();
         if (mayWait) {
-            udpClosed.awaitUninterruptibly();
+            udpClosed.forEach(ChannelFuture::awaitUninterruptibly);
             tcpClosed.awaitUninterruptibly();
             connectionsClosed.awaitUninterruptibly();
         }

@@ -3,6 +3,7 @@ package yunjing.dns.wire;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
 
@@ -16,6 +17,8 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  * <li>{@code yunjing.dns.queries} (counter; tags {@code rcode}, {@code qtype}, {@code transport}),
  * <li>{@code yunjing.dns.answer.latency} (timer, received to encoded answer; tag {@code transport}),
+ * <li>{@code yunjing.dns.names} (counter; tag {@code name}: a name of the zone, or {@code (nxdomain)},
+ *     {@code (refused)}, {@code (other)}),
  * <li>{@code yunjing.dns.truncated} (counter; UDP answers sent with TC),
  * <li>{@code yunjing.dns.dropped} (counter; tag {@code reason}: packets that got no answer at all),
  * <li>{@code yunjing.dns.steered} (counter; tag {@code rule}: answers of steered names by the rule that
@@ -43,6 +46,10 @@ final class QueryMetrics {
     private final Map<Long, Counter> queries = new ConcurrentHashMap<>();
     private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
     private final Map<String, Counter> steered = new ConcurrentHashMap<>();
+    /** Per-name counters; dnsjava's {@link Name} compares case-insensitively. */
+    private final Map<Name, Counter> names = new ConcurrentHashMap<>();
+    private final Map<String, Counter> otherNames = new ConcurrentHashMap<>();
+    static final int MAX_NAMES = 10_000;
     private final Timer udpLatency;
     private final Timer tcpLatency;
     private final Counter truncated;
@@ -86,6 +93,30 @@ final class QueryMetrics {
                 .register(registry)).increment();
         (transport == Transport.UDP ? udpLatency : tcpLatency)
                 .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Counts one answered question by name: its name when it exists in the zone (a bounded set,
+     * at most {@value #MAX_NAMES}; past that {@code (other)}), else {@code (nxdomain)},
+     * {@code (refused)} or {@code (other)} by rcode, so random names cannot grow the registry.
+     */
+    void named(Name name, int rcode) {
+        Counter c;
+        if (name != null && (names.size() < MAX_NAMES || names.containsKey(name))) {
+            c = names.computeIfAbsent(name, n -> nameCounter(n.canonicalize().toString()));
+        } else {
+            String tag = name != null ? "(other)" : rcode == Rcode.NXDOMAIN ? "(nxdomain)"
+                    : rcode == Rcode.REFUSED ? "(refused)" : "(other)";
+            c = otherNames.computeIfAbsent(tag, this::nameCounter);
+        }
+        c.increment();
+    }
+
+    private Counter nameCounter(String tag) {
+        return Counter.builder("yunjing.dns.names")
+                .description("answered questions by name (names of the zone; others by outcome)")
+                .tag("name", tag)
+                .register(registry);
     }
 
     void truncated() {

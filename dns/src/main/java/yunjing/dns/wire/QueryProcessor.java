@@ -6,6 +6,7 @@ import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Turns the bytes of one query into the bytes of its response, or null when the packet deserves
@@ -50,12 +52,24 @@ final class QueryProcessor {
     static final int MIN_UDP = 512;
     static final int MAX_TCP = 65535;
 
-    private final Responder responder;
+    private final Supplier<Responder> responder;
     private final QueryMetrics metrics;
+    private final boolean fastPath;
 
     QueryProcessor(Responder responder, QueryMetrics metrics) {
+        this(() -> responder, metrics);
+    }
+
+    /** @param responder the current answers (a cheap read: the server swaps them on reload) */
+    QueryProcessor(Supplier<Responder> responder, QueryMetrics metrics) {
+        this(responder, metrics, true);
+    }
+
+    /** @param fastPath whether steered A/AAAA queries may take {@link SteeredFastPath} (tests compare both) */
+    QueryProcessor(Supplier<Responder> responder, QueryMetrics metrics, boolean fastPath) {
         this.responder = responder;
         this.metrics = metrics;
+        this.fastPath = fastPath;
     }
 
     /**
@@ -86,6 +100,12 @@ final class QueryProcessor {
 
     private byte[] processUnguarded(byte[] in, Transport transport, InetSocketAddress source) {
         long start = System.nanoTime();
+        if (fastPath) {
+            byte[] fast = SteeredFastPath.answer(in, transport, source, responder.get(), metrics, start);
+            if (fast != null) {
+                return fast;
+            }
+        }
         if (in.length < Header.LENGTH) {
             metrics.dropped("short");
             return null;
@@ -121,6 +141,7 @@ final class QueryProcessor {
         Message response;
         int rcode;
         SteeringAnswer steered = null;
+        Name name = null;
         if (header.getOpcode() != Opcode.QUERY) {
             response = error(header, question, Rcode.NOTIMP);
             rcode = Rcode.NOTIMP;
@@ -137,9 +158,10 @@ final class QueryProcessor {
             rcode = Rcode.BADVERS;
         } else {
             try {
-                Responder.Reply reply = responder.reply(query, source);
+                Responder.Reply reply = responder.get().reply(query, source);
                 response = reply.message();
                 steered = reply.steered();
+                name = reply.name();
                 rcode = response.getHeader().getRcode();
             } catch (RuntimeException e) {
                 metrics.error();
@@ -154,6 +176,9 @@ final class QueryProcessor {
         }
         byte[] out = encode(response, opt, transport);
         metrics.answered(transport, rcode, qtype, start);
+        if (question != null && header.getOpcode() == Opcode.QUERY) {
+            metrics.named(name, rcode);
+        }
         if (steered != null) {
             metrics.steered(steered.rule());
             if (steered.failOpen()) {

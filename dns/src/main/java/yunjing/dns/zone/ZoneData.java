@@ -73,6 +73,11 @@ public final class ZoneData {
         return node == null ? null : node.get(type);
     }
 
+    /** The steered names. */
+    public Set<Name> steeredNames() {
+        return steered;
+    }
+
     /** Whether {@code name} owns address records chosen by steering. */
     public boolean isSteered(Name name) {
         return steered.contains(name);

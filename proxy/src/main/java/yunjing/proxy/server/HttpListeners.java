@@ -94,6 +94,11 @@ public final class HttpListeners implements AutoCloseable {
         throw new IOException(message, cause);
     }
 
+    /** The open client connections (closed ones leave the group by themselves). */
+    public Iterable<Channel> clientConnections() {
+        return accepted;
+    }
+
     public InetSocketAddress httpAddress() {
         return (InetSocketAddress) http.localAddress();
     }

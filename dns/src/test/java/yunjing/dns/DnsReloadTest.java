@@ -1,0 +1,137 @@
+package yunjing.dns;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TXTRecord;
+import org.xbill.DNS.Type;
+import yunjing.dns.locate.LocatorConfig;
+import yunjing.dns.testing.Await;
+import yunjing.dns.testing.LocateFixtures;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static yunjing.dns.testing.TestZone.name;
+
+/** Hot reload: the whole query-time state swaps under a stream of queries without a failed query. */
+class DnsReloadTest {
+
+    @RegisterExtension
+    static final DnsServerExtension dns = new DnsServerExtension();
+
+    private static Path zone(String file, String version) throws IOException {
+        return Files.writeString(dns.dir().resolve(file), "info 300 IN TXT \"" + version + "\"\n");
+    }
+
+    private static DnsConfig config(Path zoneFile, LocatorConfig locator, List<DnsTarget> targets) {
+        DnsConfig c = dns.config();
+        return new DnsConfig(c.zone(), c.bind(), c.serviceNames(), targets, c.nameserverAddresses(), zoneFile,
+                30, 2, c.healthInterval(), 3, locator);
+    }
+
+    private static String txt(SimpleResolver resolver) throws IOException {
+        Message r = resolver.send(Message.newQuery(Record.newRecord(name("info.mirror.test."), Type.TXT, DClass.IN)));
+        if (r.getRcode() != Rcode.NOERROR || r.getSection(Section.ANSWER).size() != 1) {
+            throw new IOException("unexpected answer: " + r);
+        }
+        return ((TXTRecord) r.getSection(Section.ANSWER).get(0)).getStrings().get(0);
+    }
+
+    @Test
+    void reload_underAStreamOfQueries_dropsNone_andBadFilesAreRefused() throws Exception {
+        Path v1 = zone("v1.zone", "v1");
+        Path v2 = zone("v2.zone", "v2");
+        Path bad = Files.writeString(dns.dir().resolve("bad.zone"), "info 300 IN A 999.1.2.3\n");
+        Path data = dns.dir().resolve("geo");
+        Files.createDirectories(data);
+        LocatorConfig locator = new LocatorConfig(LocateFixtures.cityDb(data), LocateFixtures.asnCsv(data), null, null);
+        List<DnsTarget> targets = dns.config().targets();
+        DnsServer server = dns.start(config(v1, null, targets));
+        Await.until("ready", Duration.ofSeconds(5), server::isReady);
+
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger answered = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        Thread[] clients = new Thread[2];
+        for (int t = 0; t < clients.length; t++) {
+            boolean tcp = t == 1;
+            clients[t] = new Thread(() -> {
+                SimpleResolver resolver = DnsServerExtension.resolver(server, tcp);
+                resolver.setTimeout(Duration.ofSeconds(10)); // a loaded machine is slow, not lossy
+                try {
+                    while (running.get()) {
+                        seen.add(txt(resolver));
+                        answered.incrementAndGet();
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "reload-client-" + t);
+            clients[t].start();
+        }
+        try {
+            for (int i = 0; i < 20; i++) {
+                boolean even = i % 2 == 0;
+                // Alternate zone files, and location data on and off (a new locator every other time).
+                server.reload(config(even ? v2 : v1, even ? locator : null, targets));
+                if (i == 10) {
+                    IOException e = assertThrows(IOException.class, () -> server.reload(config(bad, null, targets)));
+                    assertTrue(e.getMessage().startsWith(bad + ":1:"), e.getMessage());
+                }
+                int before = answered.get();
+                Await.until("queries answered after reload " + i, Duration.ofSeconds(20),
+                        () -> answered.get() >= before + 5 || failure.get() != null);
+            }
+        } finally {
+            running.set(false);
+            for (Thread t : clients) {
+                t.join(30_000);
+            }
+        }
+        assertNull(failure.get(), () -> "a query failed during reloads: " + failure.get());
+        assertEquals(Set.of("v1", "v2"), seen);
+        assertEquals("v1", txt(DnsServerExtension.resolver(server, false)), "the last reload (v1) serves");
+        assertTrue(server.isReady());
+    }
+
+    @Test
+    void reload_ofNewTargets_answersThem_andRefusesAnotherListenAddress() throws Exception {
+        Path v1 = zone("t.zone", "v1");
+        DnsServer server = dns.start(config(v1, null, dns.config().targets()));
+        Await.until("ready", Duration.ofSeconds(5), server::isReady);
+        List<DnsTarget> one = List.of(new DnsTarget("t9", DnsServerExtension.address("127.0.0.49"), "SH", "telecom", 1,
+                dns.readyz().url("t9")));
+        server.reload(config(v1, null, one));
+        Message r = DnsServerExtension.resolver(server, false)
+                .send(Message.newQuery(Record.newRecord(name("api.mirror.test."), Type.A, DClass.IN)));
+        assertEquals("127.0.0.49", ((org.xbill.DNS.ARecord) r.getSection(Section.ANSWER).get(0)).getAddress()
+                .getHostAddress());
+        assertEquals(Set.of("t9"), server.targetHealth().keySet());
+        assertTrue(dns.registry.find("yunjing.dns.target.healthy").tag("target", "t9").gauge() != null);
+        assertNull(dns.registry.find("yunjing.dns.target.healthy").tag("target", "t1").gauge());
+
+        DnsConfig c = config(v1, null, one);
+        DnsConfig moved = new DnsConfig(c.zone(), new java.net.InetSocketAddress(DnsServerExtension.address("127.0.0.2"), 0),
+                c.serviceNames(), c.targets(), c.nameserverAddresses(), c.zoneFile(), 30, 2, c.healthInterval(), 3);
+        assertThrows(IllegalArgumentException.class, () -> server.reload(moved));
+    }
+}

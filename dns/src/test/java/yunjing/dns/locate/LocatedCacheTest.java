@@ -1,0 +1,56 @@
+package yunjing.dns.locate;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+class LocatedCacheTest {
+
+    private static final Location SH = new Location("CN", "SH", 4812, "China Telecom", "telecom", "asn-table", null);
+
+    private static byte[] ip(String literal) throws Exception {
+        return InetAddress.getByName(literal).getAddress();
+    }
+
+    @Test
+    void answerOfA16_servesEveryAddressOfThatBlock_andNoOther() throws Exception {
+        LocatedCache cache = new LocatedCache();
+        ClientLocator.Located located = new ClientLocator.Located(SH, 14);
+        cache.put(ip("101.80.1.2"), located);
+        assertSame(located, cache.get(ip("101.80.255.1")));
+        assertSame(located, cache.get(ip("101.80.0.0")));
+        assertNull(cache.get(ip("101.81.0.1")), "a /14 answer is stored for its /16 only");
+    }
+
+    @Test
+    void answerOfA22_isKeptPer24() throws Exception {
+        LocatedCache cache = new LocatedCache();
+        ClientLocator.Located located = new ClientLocator.Located(SH, 22);
+        cache.put(ip("58.248.3.9"), located);
+        assertSame(located, cache.get(ip("58.248.3.200")));
+        assertNull(cache.get(ip("58.248.2.1")));
+    }
+
+    @Test
+    void answerNarrowerThanTheFinestLevel_isNotCached() throws Exception {
+        LocatedCache cache = new LocatedCache();
+        cache.put(ip("10.1.2.3"), new ClientLocator.Located(SH, 28));
+        assertNull(cache.get(ip("10.1.2.3")));
+        cache.put(ip("2001:db8:1::1"), new ClientLocator.Located(SH, 56));
+        assertNull(cache.get(ip("2001:db8:1::1")));
+    }
+
+    @Test
+    void ipv6_isKeptPer48_andNeverMatchesIpv4() throws Exception {
+        LocatedCache cache = new LocatedCache();
+        ClientLocator.Located located = new ClientLocator.Located(SH, 48);
+        cache.put(ip("240e:1:2::1"), located);
+        assertSame(located, cache.get(ip("240e:1:2:ffff::9")));
+        assertNull(cache.get(ip("240e:1:3::1")));
+        assertNotEquals(LocatedCache.key(ip("0.0.0.0"), 16), LocatedCache.key(ip("::"), 16));
+    }
+}
