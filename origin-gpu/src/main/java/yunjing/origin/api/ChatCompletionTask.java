@@ -76,7 +76,13 @@ final class ChatCompletionTask implements Runnable {
         ChatCompletionJson json = new ChatCompletionJson(api.json(),
                 "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""),
                 TimeUnit.MILLISECONDS.toSeconds(System.currentTimeMillis()), model.id(), request.includeUsage());
-        GenerationResult result = request.stream() ? stream(generation, json) : whole(generation, json);
+        GenerationResult result;
+        api.metrics().sequenceStarted();
+        try {
+            result = request.stream() ? stream(generation, json) : whole(generation, json);
+        } finally {
+            api.metrics().sequenceEnded();
+        }
         api.metrics().completion(model.id(), result.finishReason().openAiName());
     }
 

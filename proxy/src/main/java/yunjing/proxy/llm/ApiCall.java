@@ -50,6 +50,9 @@ public final class ApiCall {
         this.rejection = rejection;
         this.holdsBody = holdsBody;
         this.cacheOption = cacheOption;
+        if (rejection == null) {
+            edge.metrics().requestStarted();
+        }
     }
 
     /** Non-null when the request is refused; the caller sends {@link Rejection#toResponse} and drops the call. */
@@ -163,6 +166,7 @@ public final class ApiCall {
             return;
         }
         finished = true;
+        edge.metrics().requestEnded();
         if (streaming) {
             edge.metrics().streamEnded();
         }

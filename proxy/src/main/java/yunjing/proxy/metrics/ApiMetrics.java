@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code node}, {@code source}: upstream or answer_cache) — from the request head to the first byte of
  *       the response body relayed (for a stream: its first event)</li>
  *   <li>{@code yunjing.proxy.api.duration} (timer, as above) — from the request head to the response's end</li>
+ *   <li>{@code yunjing.proxy.api.requests.active} (gauge) — admitted API exchanges not yet ended</li>
  *   <li>{@code yunjing.proxy.api.streams.active} (gauge) — event streams being relayed now</li>
  *   <li>{@code yunjing.proxy.api.cancellations} (counter) — exchanges the client left before their end</li>
  *   <li>{@code yunjing.proxy.api.answer.cache} (counter; tag {@code result}: hit, miss, stored)</li>
@@ -33,7 +34,9 @@ public final class ApiMetrics {
     private final MeterRegistry registry;
     private final String nodeId;
     private final AtomicInteger activeStreams = new AtomicInteger();
+    private final AtomicInteger activeRequests = new AtomicInteger();
     private final Gauge activeStreamsGauge;
+    private final Gauge activeRequestsGauge;
     private final Timer firstByteUpstream;
     private final Timer firstByteCache;
     private final Timer durationUpstream;
@@ -53,6 +56,10 @@ public final class ApiMetrics {
         durationCache = timer("yunjing.proxy.api.duration", "answer_cache", "From the request head to the response's end");
         activeStreamsGauge = Gauge.builder("yunjing.proxy.api.streams.active", activeStreams, AtomicInteger::get)
                 .description("Event streams being relayed to API clients")
+                .tag("node", nodeId)
+                .register(registry);
+        activeRequestsGauge = Gauge.builder("yunjing.proxy.api.requests.active", activeRequests, AtomicInteger::get)
+                .description("Admitted API exchanges not yet ended")
                 .tag("node", nodeId)
                 .register(registry);
         cancellations = Counter.builder("yunjing.proxy.api.cancellations")
@@ -86,6 +93,14 @@ public final class ApiMetrics {
         (fromAnswerCache ? durationCache : durationUpstream).record(nanos, TimeUnit.NANOSECONDS);
     }
 
+    public void requestStarted() {
+        activeRequests.incrementAndGet();
+    }
+
+    public void requestEnded() {
+        activeRequests.decrementAndGet();
+    }
+
     public void streamStarted() {
         activeStreams.incrementAndGet();
     }
@@ -111,8 +126,9 @@ public final class ApiMetrics {
         tokens.increment(count);
     }
 
-    /** Removes the gauge, which would otherwise keep reporting a stopped node. */
+    /** Removes the gauges, which would otherwise keep reporting a stopped node. */
     void close() {
         registry.remove(activeStreamsGauge);
+        registry.remove(activeRequestsGauge);
     }
 }
