@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -19,7 +22,8 @@ import java.util.HexFormat;
  *
  * <p>Deterministic requests only: {@code temperature} 0 (OpenAI's default is 1, so it must be sent) and
  * at most one choice. The key is SHA-256 over the key's tenant, the model and the canonical JSON of the
- * body: object keys sorted at every depth, no whitespace, {@code stream} and {@code stream_options}
+ * body: object keys sorted at every depth, no whitespace, whole numbers as integers, {@code stream} and
+ * {@code stream_options}
  * left out so a streamed and a non-streamed request share one answer. The tenant comes first, so two
  * tenants never share an entry however alike their requests are.
  */
@@ -47,6 +51,7 @@ final class AnswerKey {
         ObjectNode body = ((ObjectNode) root).deepCopy();
         body.remove("stream");
         body.remove("stream_options");
+        canonicalNumbers(body);
         MessageDigest sha256 = sha256();
         try (OutputStream out = new DigestOutputStream(OutputStream.nullOutputStream(), sha256)) {
             // Length-prefixed, so no tenant/model pair can be shifted into another.
@@ -61,6 +66,47 @@ final class AnswerKey {
             throw new IllegalStateException("hashing writes to no device and cannot fail", e);
         }
         return HexFormat.of().formatHex(sha256.digest());
+    }
+
+    /**
+     * Writes every whole number as an integer ({@code 0.0} → {@code 0}, {@code 1e2} → {@code 100}), as RFC 8785
+     * does: JSON does not tell them apart, and SDKs send {@code temperature} as {@code 0.0} where curl users
+     * write {@code 0}.
+     */
+    private static void canonicalNumbers(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            for (var fields = object.fields(); fields.hasNext(); ) {
+                var field = fields.next();
+                JsonNode whole = wholeNumber(field.getValue());
+                if (whole != null) {
+                    field.setValue(whole);
+                } else {
+                    canonicalNumbers(field.getValue());
+                }
+            }
+        } else if (node instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                JsonNode whole = wholeNumber(array.get(i));
+                if (whole != null) {
+                    array.set(i, whole);
+                } else {
+                    canonicalNumbers(array.get(i));
+                }
+            }
+        }
+    }
+
+    /** The integer node equal to {@code node}, when it is a fractional-form number with a whole value. */
+    private static JsonNode wholeNumber(JsonNode node) {
+        if (!node.isFloatingPointNumber()) {
+            return null;
+        }
+        BigDecimal value = node.decimalValue();
+        try {
+            return LongNode.valueOf(value.longValueExact());
+        } catch (ArithmeticException notWholeOrTooLarge) {
+            return null;
+        }
     }
 
     private static MessageDigest sha256() {

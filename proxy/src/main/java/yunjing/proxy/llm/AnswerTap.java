@@ -189,13 +189,14 @@ final class AnswerTap {
             return;
         }
         try {
-            JsonNode root = JSON.readTree(json.toByteArray());
+            byte[] raw = json.toByteArray();
+            JsonNode root = JSON.readTree(raw);
             JsonNode usage = root.path("usage");
             if (usage.isObject()) {
                 totalTokens = usage.path("total_tokens").asLong(-1);
             }
             if (collect) {
-                jsonAnswer = ChatAnswer.fromCompletion(root);
+                jsonAnswer = ChatAnswer.fromCompletion(root, raw);
             }
         } catch (IOException e) {
             // Not JSON after all: nothing to charge or store.

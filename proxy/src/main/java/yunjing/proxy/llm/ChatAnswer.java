@@ -27,13 +27,17 @@ final class ChatAnswer {
     private final ObjectNode completion;
     private final byte[] json;
 
-    private ChatAnswer(ObjectNode completion) {
+    private ChatAnswer(ObjectNode completion, byte[] json) {
         this.completion = completion;
-        this.json = bytes(completion);
+        this.json = json;
     }
 
-    /** From a non-streamed completion; null when it is not a plain single-choice text answer with usage. */
-    static ChatAnswer fromCompletion(JsonNode root) {
+    /**
+     * From a non-streamed completion; null when it is not a plain single-choice text answer with usage.
+     *
+     * @param raw the bytes {@code root} was read from: replayed as they came
+     */
+    static ChatAnswer fromCompletion(JsonNode root, byte[] raw) {
         if (root == null || !root.isObject() || !"chat.completion".equals(root.path("object").asText())
                 || !root.path("id").isTextual() || !root.path("usage").isObject()) {
             return null;
@@ -49,7 +53,7 @@ final class ChatAnswer {
                 || !choice.path("finish_reason").isTextual()) {
             return null;
         }
-        return new ChatAnswer(root.deepCopy());
+        return new ChatAnswer(((ObjectNode) root).deepCopy(), raw.clone());
     }
 
     /**
@@ -108,7 +112,7 @@ final class ChatAnswer {
         choice.putNull("logprobs");
         choice.put("finish_reason", finishReason);
         root.set("usage", usage.deepCopy());
-        return new ChatAnswer(root);
+        return new ChatAnswer(root, bytes(root));
     }
 
     /** The answer as the body of a non-streamed response. */
