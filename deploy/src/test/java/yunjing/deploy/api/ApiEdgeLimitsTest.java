@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -76,37 +77,56 @@ class ApiEdgeLimitsTest {
         }
     }
 
+    /**
+     * Three times (the median is compared, so one pause of this shared 2-core machine's scheduler does not
+     * decide): a client reads 3 events of a long stream through gz-unicom, gz-regional and bj-central, then
+     * closes its connection; the origin's running-sequences gauge must drop within 200 ms.
+     */
     @Test
     void clientLeavingAfterThreeEvents_freesTheOriginsSequenceWithin200ms() throws Exception {
-        awaitOriginIdle();
-        double cancelledBefore = ApiNetwork.sample(network.metrics("origin"), "yunjing_origin_completions_total",
+        double cancelledBefore = cancelledAtOrigin();
+        long[] freedMicros = new long[3];
+        for (int i = 0; i < freedMicros.length; i++) {
+            freedMicros[i] = leaveAfterThreeEvents();
+        }
+        long[] sorted = freedMicros.clone();
+        Arrays.sort(sorted);
+        System.out.println("[ApiEdgeLimitsTest] origin sequence freed after the client closed (µs, through gz-unicom,"
+                + " gz-regional, bj-central): " + Arrays.toString(freedMicros) + ", median " + sorted[1]);
+        assertTrue(sorted[1] < 200_000, "median " + sorted[1] + " µs (expected: < 200 ms)");
+        assertEquals(0.0, originRunning(), "/metrics shows no sequence running");
+        assertEquals(cancelledBefore + 3, cancelledAtOrigin(), "each ended as cancelled, not by running out of tokens");
+        assertTrue(ApiNetwork.sample(network.metrics("gz-unicom"), "yunjing_proxy_api_cancellations_total") >= 3);
+    }
+
+    double cancelledAtOrigin() throws Exception {
+        double n = ApiNetwork.sample(network.metrics("origin"), "yunjing_origin_completions_total",
                 "finish_reason=\"cancelled\"");
-        SseSocket stream = new SseSocket(network.role("gz-unicom").http(), PRO, LONG_STREAM);
+        return Double.isNaN(n) ? 0 : n;
+    }
+
+    /** Returns the microseconds from closing the client's connection to the origin's sequence ending. */
+    long leaveAfterThreeEvents() throws Exception {
+        awaitOriginIdle();
+        // Timed on the origin's own registry (the one its /metrics renders): an HTTP scrape takes tens of ms
+        // on this machine, too coarse for a 200 ms bound.
+        var gauge = network.role("origin").adminRole().registry().get("yunjing.origin.sequences.running").gauge();
         long closedAt;
-        try (stream) {
+        try (SseSocket stream = new SseSocket(network.role("gz-unicom").http(), PRO, LONG_STREAM)) {
             assertEquals(200, stream.status());
             for (int i = 0; i < 3; i++) {
                 assertNotNull(stream.nextData(), "event " + i);
             }
-            assertEquals(1.0, originRunning(), "the origin is generating for this stream");
+            assertEquals(1.0, gauge.value(), "the origin is generating for this stream");
             closedAt = System.nanoTime();
         }
-        double running;
-        long freedAfterMillis;
-        do {
-            // An upper bound: the gauge was read during this scrape, before it returned.
-            running = originRunning();
-            freedAfterMillis = (System.nanoTime() - closedAt) / 1_000_000;
-        } while (running > 0 && freedAfterMillis < 5_000);
-        System.out.println("[ApiEdgeLimitsTest] origin sequence freed " + freedAfterMillis
-                + " ms after the client closed, through gz-unicom, gz-regional, bj-central");
-        assertEquals(0.0, running);
-        assertTrue(freedAfterMillis < 200, "freed after " + freedAfterMillis + " ms (expected: < 200)");
-        double cancelledAfter = ApiNetwork.sample(network.metrics("origin"), "yunjing_origin_completions_total",
-                "finish_reason=\"cancelled\"");
-        assertEquals((Double.isNaN(cancelledBefore) ? 0 : cancelledBefore) + 1, cancelledAfter,
-                "ended as cancelled, not by running out of tokens");
-        assertTrue(ApiNetwork.sample(network.metrics("gz-unicom"), "yunjing_proxy_api_cancellations_total") >= 1);
+        long freedMicros;
+        while (gauge.value() > 0) {
+            freedMicros = (System.nanoTime() - closedAt) / 1000;
+            assertTrue(freedMicros < 5_000_000, "the origin still generates 5 s after the client left");
+            Thread.sleep(1);
+        }
+        return (System.nanoTime() - closedAt) / 1000;
     }
 
     @Test

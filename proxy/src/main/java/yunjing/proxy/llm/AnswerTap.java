@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Reads a chat completion response as it is relayed to the client: the {@code usage} the origin reports
@@ -31,6 +32,9 @@ final class AnswerTap {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A non-streamed answer larger than this is neither parsed for usage nor stored. */
     static final int MAX_JSON_BYTES = 4 << 20;
+    private static final Pattern USAGE_OBJECT = Pattern.compile("\"usage\"\\s*:\\s*\\{");
+    private static final Pattern USAGE_NULL = Pattern.compile("\"usage\"\\s*:\\s*null");
+    private static final String USAGE_NULL_LAST = ",\"usage\":null}";
 
     private final boolean sse;
     private final boolean stripUsage;
@@ -122,7 +126,11 @@ final class AnswerTap {
         return sse ? (done ? ChatAnswer.fromChunks(chunks) : null) : jsonAnswer;
     }
 
-    /** Reads one whole event; returns what to relay for it (null: drop it). */
+    /**
+     * Reads one whole event; returns what to relay for it (null: drop it). Only an event that carries a usage
+     * object is parsed, unless the answer is being collected: a long stream costs string scans, not JSON trees.
+     * A {@code "usage"} member can be matched textually because inside a JSON string its quotes are escaped.
+     */
     private String observe(String event) {
         String data = SseEvents.data(event);
         if (data == null) {
@@ -132,16 +140,18 @@ final class AnswerTap {
             done = true;
             return event;
         }
-        JsonNode chunk;
-        try {
-            chunk = JSON.readTree(data);
-        } catch (JsonProcessingException e) {
-            collectFailed = true;
-            return event;
+        boolean hasUsage = USAGE_OBJECT.matcher(data).find();
+        JsonNode chunk = null;
+        if (hasUsage || (collect && !collectFailed)) {
+            try {
+                chunk = JSON.readTree(data);
+            } catch (JsonProcessingException e) {
+                collectFailed = true;
+                return event;
+            }
         }
-        JsonNode usage = chunk.get("usage");
-        if (usage != null && usage.isObject()) {
-            totalTokens = usage.path("total_tokens").asLong(-1);
+        if (hasUsage) {
+            totalTokens = chunk.path("usage").path("total_tokens").asLong(-1);
         } else {
             chunksSeen++;
         }
@@ -154,16 +164,24 @@ final class AnswerTap {
                 chunks.add(chunk);
             }
         }
-        if (!stripUsage || !(chunk instanceof ObjectNode object)) {
+        if (!stripUsage) {
             return event;
         }
-        if (usage != null && usage.isObject() && chunk.path("choices").isArray() && chunk.get("choices").isEmpty()) {
+        if (hasUsage && chunk.path("choices").isArray() && chunk.get("choices").isEmpty()) {
             return null;   // the usage chunk the edge asked for
         }
-        if (usage != null && usage.isNull()) {
-            ObjectNode copy = object.deepCopy();
-            copy.remove("usage");
-            return "data: " + copy + "\n\n";
+        if (data.endsWith(USAGE_NULL_LAST)) {
+            // The origin's shape: the member comes last. Cut it without a parse.
+            return "data: " + data.substring(0, data.length() - USAGE_NULL_LAST.length()) + "}\n\n";
+        }
+        if (USAGE_NULL.matcher(data).find()) {
+            try {
+                ObjectNode copy = (ObjectNode) (chunk != null ? chunk.deepCopy() : JSON.readTree(data));
+                copy.remove("usage");
+                return "data: " + copy + "\n\n";
+            } catch (JsonProcessingException | ClassCastException e) {
+                return event;
+            }
         }
         return event;
     }
