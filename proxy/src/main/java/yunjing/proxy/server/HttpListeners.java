@@ -56,8 +56,9 @@ public final class HttpListeners implements AutoCloseable {
                 : TlsContexts.server(config.tlsCertChain(), config.tlsPrivateKey());
         ChannelGroup accepted = new DefaultChannelGroup("clients-" + config.nodeId(), ImmediateEventExecutor.INSTANCE);
         ConnectionTracker tracker = new ConnectionTracker(metrics, accepted);
+        ApiEdge api = new ApiEdge(config.nodeId(), gate, AnswerCache.withDefaults(), metrics.api());
         Forwarding forwarding = new Forwarding(config.nodeId(), upstream, cache, metrics,
-                config.clientIdleTimeout(), new ApiEdge(config.nodeId(), gate, AnswerCache.withDefaults(), metrics.api()));
+                config.clientIdleTimeout(), api);
         Channel http = bind(loops, config.httpBind(), "httpBind", new CleartextInitializer(tracker, forwarding));
         Channel https = null;
         if (tls != null) {
