@@ -61,8 +61,8 @@ public final class ApiGate {
 
     /**
      * Checks the {@code Authorization} header and the key's limits, in order: concurrency, tokens per minute
-     * (whether the key's token budget is not spent), requests per minute, requests per day. On success the caller holds a concurrency slot until it calls
-     * {@link Lease#release()}.
+     * (whether the key's token budget is not spent), requests per minute, requests per day. On success the
+     * caller holds a concurrency slot until it calls {@link Lease#release()}.
      *
      * @param authorization the header's value, or null when absent
      */
