@@ -528,14 +528,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         void clientGone() {
             ended = true;
             releaseHeld();
-            if (call != null) {
-                call.cancel();
-            }
             if (cached != null) {
                 cached.abort();
             }
             if (upstream != null) {
                 upstream.abort();
+            }
+            if (call != null) {
+                // After the abort: the cancel reaches the origin first, whatever the bookkeeping does.
+                call.cancel();
             }
         }
 
