@@ -84,7 +84,10 @@ final class AnswerTap {
             for (String event : complete) {
                 observe(event);
             }
-            collectFailed |= events.overflowed();
+            if (events.overflowed()) {
+                collectFailed = true;
+                events.drain();   // passed on already: nothing to hold
+            }
             ended |= last;
             return content;
         }
