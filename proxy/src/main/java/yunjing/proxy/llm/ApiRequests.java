@@ -22,11 +22,18 @@ public final class ApiRequests {
 
     private static final Set<String> PATHS = Set.of(
             "/v1/models", "/v1/chat/completions", "/v1/completions", "/v1/embeddings");
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private ApiRequests() {
+    }
+
+    /**
+     * The parser, made on first use: {@link #isApi} runs on every request of every node, and would otherwise
+     * make a non-API node's first request pay for Jackson's start-up on its event loop.
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper()
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     }
 
     /** Whether the gate applies: the path of {@code target} is under {@code /v1/}. */
@@ -79,7 +86,7 @@ public final class ApiRequests {
     static ChatBody parseChat(ByteBuf body) {
         JsonNode root;
         try {
-            root = JSON.readTree(new ByteBufInputStream(body.duplicate()));
+            root = Json.MAPPER.readTree(new ByteBufInputStream(body.duplicate()));
         } catch (JsonProcessingException e) {
             return ChatBody.refused(invalidJson("We could not parse the JSON body of your request: "
                     + e.getOriginalMessage()));
