@@ -23,10 +23,10 @@ final class ApiAccessMapping {
         Map<String, ApiPlan> plans = new LinkedHashMap<>();
         for (Plan p : topology.plans().values()) {
             plans.put(p.name(), new ApiPlan(p.name(), p.concurrent(), p.requestsPerMinute(), p.requestsPerDay(),
-                    p.tokensPerMinute(), p.priority()));
+                    p.tokensPerMinute(), p.priority(), p.answerCache()));
         }
         List<ApiKeyEntry> keys = topology.keys().stream()
-                .map((ApiKey k) -> new ApiKeyEntry(k.id(), k.plan(), k.sha256())).toList();
+                .map((ApiKey k) -> new ApiKeyEntry(k.id(), k.plan(), k.sha256(), k.tenant())).toList();
         return new ApiAccess(plans, keys);
     }
 }

@@ -41,8 +41,8 @@ public final class TopologyLoader {
     private static final Set<String> PORT_FIELDS = Set.of("http", "https", "admin");
     private static final Set<String> MODEL_FIELDS = Set.of("name", "repo", "ref", "generate", "images");
     private static final Set<String> PLAN_FIELDS = Set.of("concurrent", "requests_per_minute", "requests_per_day",
-            "tokens_per_minute", "priority");
-    private static final Set<String> KEY_FIELDS = Set.of("id", "plan", "sha256");
+            "tokens_per_minute", "priority", "answer_cache");
+    private static final Set<String> KEY_FIELDS = Set.of("id", "plan", "sha256", "tenant");
 
     private TopologyLoader() {
     }
@@ -212,8 +212,9 @@ public final class TopologyLoader {
         return new Plan(name, p.integer("concurrent", 5, 1, 1_000_000),
                 p.integer("requests_per_minute", 60, 1, Integer.MAX_VALUE),
                 p.integer("requests_per_day", 1000, 1, Integer.MAX_VALUE),
-                p.integer("tokens_per_minute", 40_000, 1, Integer.MAX_VALUE),
-                p.integer("priority", 0, 0, 100));
+                p.integer("tokens_per_minute", 40_000, 0, Integer.MAX_VALUE),
+                p.integer("priority", 0, 0, 100),
+                p.bool("answer_cache", false));
     }
 
     private static List<ApiKey> keys(YamlMap holder, Map<String, Plan> plans) throws TopologyException {
@@ -229,7 +230,7 @@ public final class TopologyLoader {
             if (!SHA256.matcher(sha).matches()) {
                 throw k.error("sha256", "key '" + id + "': sha256 must be 64 hex digits (the hash of the key, never the key)");
             }
-            keys.add(new ApiKey(id, plan, sha));
+            keys.add(new ApiKey(id, plan, sha, k.string("tenant", id)));
         }
         return keys;
     }

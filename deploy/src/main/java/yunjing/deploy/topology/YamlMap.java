@@ -96,6 +96,19 @@ final class YamlMap {
         }
     }
 
+    boolean bool(String key, boolean fallback) throws TopologyException {
+        if (!has(key)) {
+            return fallback;
+        }
+        String text = string(key);
+        return switch (text) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw error(entries.get(key).getValueNode(), "'" + key + "': '" + text
+                    + "' (expected: true or false)");
+        };
+    }
+
     YamlMap map(String key) throws TopologyException {
         return new YamlMap(file, context.isEmpty() ? key : context + "." + key, required(key));
     }

@@ -55,17 +55,19 @@ public final class ErrorResponses {
 
     /**
      * The full OpenAI error shape, {@code {"error":{"message","type","param","code"}}}, plus
-     * {@code "retry_after_seconds":N} and a {@code Retry-After} header (RFC 9110 §10.2.3) when
-     * {@code retryAfterSeconds >= 0}. The caller owns the returned message until it writes it.
+     * {@code "retry_after_seconds":N} (in the error object and beside it) and a {@code Retry-After} header
+     * (RFC 9110 §10.2.3) when {@code retryAfterSeconds >= 0}. The caller owns the returned message until it writes it.
      *
      * @param param the request parameter at fault, or null (written as JSON null)
      */
     public static FullHttpResponse openAi(ByteBufAllocator alloc, HttpResponseStatus status, String message,
             String type, String param, String code, long retryAfterSeconds) {
+        // retry_after_seconds sits at the top level (the seed's shape) and inside "error", the only object
+        // OpenAI SDKs hand to their callers (e.g. the Java SDK's RateLimitException.body()).
+        String retryAfter = retryAfterSeconds >= 0 ? ",\"retry_after_seconds\":" + retryAfterSeconds : "";
         String json = "{\"error\":{\"message\":" + quote(message) + ",\"type\":" + quote(type)
                 + ",\"param\":" + (param == null ? "null" : quote(param))
-                + ",\"code\":" + quote(code) + "}"
-                + (retryAfterSeconds >= 0 ? ",\"retry_after_seconds\":" + retryAfterSeconds : "") + "}";
+                + ",\"code\":" + quote(code) + retryAfter + "}" + retryAfter + "}";
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         ByteBuf body = alloc.buffer(bytes.length).writeBytes(bytes);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);

@@ -60,9 +60,9 @@ public final class ApiGate {
     }
 
     /**
-     * Checks the {@code Authorization} header and the key's limits, in order: concurrency, requests per
-     * minute, requests per day. On success the caller holds a concurrency slot until it calls
-     * {@link Lease#release()}.
+     * Checks the {@code Authorization} header and the key's limits, in order: concurrency, tokens per minute
+     * (whether the key's token budget is not spent), requests per minute, requests per day. On success the
+     * caller holds a concurrency slot until it calls {@link Lease#release()}.
      *
      * @param authorization the header's value, or null when absent
      */
@@ -94,9 +94,14 @@ public final class ApiGate {
                 state.day = day;
                 state.requestsToday = 0;
             }
+            long tokenWaitMillis = plan.tokensPerMinute() == 0 ? 0
+                    : state.tokens.millisUntilToken(now.toEpochMilli(), plan.tokensPerMinute());
             long waitMillis = state.minute.hasToken(now.toEpochMilli(), plan.requestsPerMinute()) ? 0
                     : state.minute.tryTake(now.toEpochMilli(), plan.requestsPerMinute());
-            if (waitMillis > 0) {
+            if (tokenWaitMillis > 0) {
+                reason = "tpm";
+                rejectSeconds = (tokenWaitMillis + 999) / 1000;
+            } else if (waitMillis > 0) {
                 reason = "rpm";
                 rejectSeconds = (waitMillis + 999) / 1000;
             } else if (state.requestsToday >= plan.requestsPerDay()) {
@@ -111,13 +116,16 @@ public final class ApiGate {
         }
         if (reason != null) {
             state.inFlight.decrementAndGet();
-            String message = reason.equals("rpm")
-                    ? plan.name() + " plan allows " + plan.requestsPerMinute() + " requests per minute"
-                    : plan.name() + " plan allows " + plan.requestsPerDay()
-                            + " requests per day (resets at 00:00 Asia/Shanghai)";
+            String message = switch (reason) {
+                case "rpm" -> plan.name() + " plan allows " + plan.requestsPerMinute() + " requests per minute";
+                case "tpm" -> plan.name() + " plan allows " + plan.tokensPerMinute()
+                        + " tokens per minute (prompt and completion, as the origin counts them)";
+                default -> plan.name() + " plan allows " + plan.requestsPerDay()
+                        + " requests per day (resets at 00:00 Asia/Shanghai)";
+            };
             return refuse(Rejection.rateLimited(reason, message, rejectSeconds));
         }
-        return new Admission(new Lease(key.id(), plan.priority(), state), null);
+        return new Admission(new Lease(key, plan, state, clock), null);
     }
 
     /** Requests of {@code keyId} in flight now (for tests and diagnostics). */
@@ -159,10 +167,11 @@ public final class ApiGate {
         }
     }
 
-    /** Counters of one key id. inFlight is lock-free; the bucket and the day counter are guarded by this. */
+    /** Counters of one key id. inFlight is lock-free; the buckets and the day counter are guarded by this. */
     private static final class KeyState {
         final AtomicInteger inFlight = new AtomicInteger();
         final TokenBucket minute = new TokenBucket();
+        final TokenBucket tokens = new TokenBucket();
         long day = Long.MIN_VALUE;
         int requestsToday;
     }
@@ -171,25 +180,51 @@ public final class ApiGate {
     public record Admission(Lease lease, Rejection rejection) {
     }
 
-    /** A concurrency slot of one key, released exactly once however the exchange ends. */
+    /**
+     * A concurrency slot of one key, released exactly once however the exchange ends, and the plan it was
+     * admitted under (a key reload does not change the limits of a request in flight).
+     */
     public static final class Lease {
-        private final String keyId;
-        private final int priority;
+        private final ApiKeyEntry key;
+        private final ApiPlan plan;
         private final KeyState state;
+        private final Clock clock;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        private Lease(String keyId, int priority, KeyState state) {
-            this.keyId = keyId;
-            this.priority = priority;
+        private Lease(ApiKeyEntry key, ApiPlan plan, KeyState state, Clock clock) {
+            this.key = key;
+            this.plan = plan;
             this.state = state;
+            this.clock = clock;
         }
 
         public String keyId() {
-            return keyId;
+            return key.id();
+        }
+
+        public String tenant() {
+            return key.tenant();
         }
 
         public int priority() {
-            return priority;
+            return plan.priority();
+        }
+
+        public ApiPlan plan() {
+            return plan;
+        }
+
+        /**
+         * Charges {@code tokens} (what the origin reported) to the key's tokens-per-minute budget; the
+         * next request waits while the budget is below one token. Nothing when the plan has no such limit.
+         */
+        public void spend(long tokens) {
+            if (plan.tokensPerMinute() == 0 || tokens <= 0) {
+                return;
+            }
+            synchronized (state) {
+                state.tokens.spend(clock.millis(), plan.tokensPerMinute(), tokens);
+            }
         }
 
         /** Frees the slot; later calls do nothing. */

@@ -22,11 +22,18 @@ public final class ApiRequests {
 
     private static final Set<String> PATHS = Set.of(
             "/v1/models", "/v1/chat/completions", "/v1/completions", "/v1/embeddings");
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private ApiRequests() {
+    }
+
+    /**
+     * The parser, made on first use: {@link #isApi} runs on every request of every node, and would otherwise
+     * make a non-API node's first request pay for Jackson's start-up on its event loop.
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper()
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     }
 
     /** Whether the gate applies: the path of {@code target} is under {@code /v1/}. */
@@ -65,36 +72,49 @@ public final class ApiRequests {
      * @return null when acceptable, else the 400 to send
      */
     public static Rejection checkChatBody(ByteBuf body) {
+        return parseChat(body).rejection();
+    }
+
+    /** A parsed chat completion body: its JSON, or why it is refused. */
+    record ChatBody(JsonNode root, Rejection rejection) {
+        static ChatBody refused(Rejection rejection) {
+            return new ChatBody(null, rejection);
+        }
+    }
+
+    /** {@link #checkChatBody}, keeping the parsed JSON of an acceptable body. Does not consume {@code body}. */
+    static ChatBody parseChat(ByteBuf body) {
         JsonNode root;
         try {
-            root = JSON.readTree(new ByteBufInputStream(body.duplicate()));
+            root = Json.MAPPER.readTree(new ByteBufInputStream(body.duplicate()));
         } catch (JsonProcessingException e) {
-            return invalidJson("We could not parse the JSON body of your request: "
-                    + e.getOriginalMessage());
+            return ChatBody.refused(invalidJson("We could not parse the JSON body of your request: "
+                    + e.getOriginalMessage()));
         } catch (IOException e) {
-            return invalidJson("We could not read the JSON body of your request: " + e.getMessage());
+            return ChatBody.refused(invalidJson("We could not read the JSON body of your request: "
+                    + e.getMessage()));
         }
         if (root == null || root.isMissingNode()) {
-            return invalidJson("We could not parse the JSON body of your request: empty body");
+            return ChatBody.refused(invalidJson("We could not parse the JSON body of your request: empty body"));
         }
         if (!root.isObject()) {
-            return invalidJson("The request body must be a JSON object.");
+            return ChatBody.refused(invalidJson("The request body must be a JSON object."));
         }
         JsonNode model = root.get("model");
         if (model == null || model.isNull()) {
-            return missing("model");
+            return ChatBody.refused(missing("model"));
         }
         if (!model.isTextual() || model.asText().isBlank()) {
-            return wrongType("model", "a non-empty string");
+            return ChatBody.refused(wrongType("model", "a non-empty string"));
         }
         JsonNode messages = root.get("messages");
         if (messages == null || messages.isNull()) {
-            return missing("messages");
+            return ChatBody.refused(missing("messages"));
         }
         if (!messages.isArray()) {
-            return wrongType("messages", "an array");
+            return ChatBody.refused(wrongType("messages", "an array"));
         }
-        return null;
+        return new ChatBody(root, null);
     }
 
     private static Rejection invalidJson(String message) {

@@ -1,12 +1,16 @@
 package yunjing.proxy.llm;
 
 /**
- * Requests-per-minute limit of one key: a bucket of {@code perMinute} tokens, refilled continuously at
- * {@code perMinute / 60} per second, starting full. Not thread-safe: {@link ApiGate} guards it.
+ * A per-minute limit of one key: a bucket of {@code perMinute} tokens, refilled continuously at
+ * {@code perMinute / 60} per second, starting full. Requests per minute take one token per request;
+ * tokens per minute {@link #spend} what the origin reports after the fact, so that bucket may go below
+ * zero (a debt paid back by the refill before the next request is admitted). Not thread-safe:
+ * {@link ApiGate} guards it.
  */
 final class TokenBucket {
 
-    private double tokens = -1;   // -1: not yet used, starts full
+    private double tokens;
+    private boolean started;   // false: not yet used, starts full
     private long lastMillis;
 
     /**
@@ -32,8 +36,24 @@ final class TokenBucket {
         return tokens >= 1;
     }
 
+    /** Takes {@code amount} tokens, going into debt when there are fewer. */
+    void spend(long nowMillis, int perMinute, long amount) {
+        refill(nowMillis, perMinute);
+        tokens -= amount;
+    }
+
+    /** 0 when a token is there now, else the milliseconds until one will be (&gt; 0). Takes nothing. */
+    long millisUntilToken(long nowMillis, int perMinute) {
+        refill(nowMillis, perMinute);
+        if (tokens >= 1) {
+            return 0;
+        }
+        return Math.max(1, (long) Math.ceil((1 - tokens) / (perMinute / 60_000.0)));
+    }
+
     private void refill(long nowMillis, int perMinute) {
-        if (tokens < 0) {
+        if (!started) {
+            started = true;
             tokens = perMinute;
         } else if (nowMillis > lastMillis) {
             tokens = Math.min(perMinute, tokens + (nowMillis - lastMillis) * (perMinute / 60_000.0));

@@ -27,8 +27,9 @@ import java.util.function.Supplier;
  *   <li>{@code yunjing.proxy.cache.stored.bytes} (gauge; tags {@code node}, {@code tier}) — weighted size</li>
  *   <li>{@code yunjing.proxy.cache.evictions} (counter; tags {@code node}, {@code tier})</li>
  *   <li>{@code yunjing.proxy.api.rejected} (counter; tags {@code node}, {@code reason}: missing_key,
- *       invalid_key, concurrency, rpm, rpd, too_large, invalid_json, unknown_url) — API requests refused at
+ *       invalid_key, concurrency, rpm, rpd, tpm, too_large, invalid_json, unknown_url) — API requests refused at
  *       the edge</li>
+ *   <li>the API meters, {@code yunjing.proxy.api.*}: see {@link ApiMetrics}</li>
  * </ul>
  */
 public final class ProxyMetrics implements AutoCloseable {
@@ -43,6 +44,7 @@ public final class ProxyMetrics implements AutoCloseable {
     private final TaggedCounters cacheServed;
     private final TaggedCounters cacheEvictions;
     private final TaggedCounters apiRejected;
+    private final ApiMetrics api;
 
     public ProxyMetrics(MeterRegistry registry, String nodeId) {
         this.registry = registry;
@@ -63,6 +65,12 @@ public final class ProxyMetrics implements AutoCloseable {
                 .description("Open client connections")
                 .tag("node", nodeId)
                 .register(registry));
+        api = new ApiMetrics(registry, nodeId);
+    }
+
+    /** The meters of the {@code /v1/} API. */
+    public ApiMetrics api() {
+        return api;
     }
 
     /** Registers the health gauge of one parent; {@code healthy} is read on every scrape. */
@@ -124,5 +132,6 @@ public final class ProxyMetrics implements AutoCloseable {
             registry.remove(gauge);
         }
         gauges.clear();
+        api.close();
     }
 }

@@ -1,7 +1,7 @@
 package yunjing.proxy.server;
 
 import yunjing.proxy.cache.HttpCache;
-import yunjing.proxy.llm.ApiGate;
+import yunjing.proxy.llm.ApiEdge;
 import yunjing.proxy.metrics.ProxyMetrics;
 import yunjing.proxy.upstream.UpstreamClient;
 
@@ -9,5 +9,5 @@ import java.time.Duration;
 
 /** What every {@link ProxyHandler} of a node shares. Immutable. */
 record Forwarding(String nodeId, UpstreamClient upstream, HttpCache cache, ProxyMetrics metrics,
-        Duration clientIdleTimeout, ApiGate gate) {
+        Duration clientIdleTimeout, ApiEdge api) {
 }

@@ -13,6 +13,8 @@ import io.netty.util.concurrent.ImmediateEventExecutor;
 import yunjing.common.net.EventLoops;
 import yunjing.proxy.ProxyConfig;
 import yunjing.proxy.cache.HttpCache;
+import yunjing.proxy.llm.AnswerCache;
+import yunjing.proxy.llm.ApiEdge;
 import yunjing.proxy.llm.ApiGate;
 import yunjing.proxy.metrics.ProxyMetrics;
 import yunjing.proxy.upstream.UpstreamClient;
@@ -54,8 +56,9 @@ public final class HttpListeners implements AutoCloseable {
                 : TlsContexts.server(config.tlsCertChain(), config.tlsPrivateKey());
         ChannelGroup accepted = new DefaultChannelGroup("clients-" + config.nodeId(), ImmediateEventExecutor.INSTANCE);
         ConnectionTracker tracker = new ConnectionTracker(metrics, accepted);
+        ApiEdge api = new ApiEdge(config.nodeId(), gate, AnswerCache.withDefaults(), metrics.api());
         Forwarding forwarding = new Forwarding(config.nodeId(), upstream, cache, metrics,
-                config.clientIdleTimeout(), gate);
+                config.clientIdleTimeout(), api);
         Channel http = bind(loops, config.httpBind(), "httpBind", new CleartextInitializer(tracker, forwarding));
         Channel https = null;
         if (tls != null) {

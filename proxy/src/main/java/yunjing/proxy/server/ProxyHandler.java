@@ -31,7 +31,7 @@ import yunjing.proxy.http.ErrorResponses;
 import yunjing.proxy.http.HopByHopHeaders;
 import yunjing.proxy.http.PipelineNames;
 import yunjing.proxy.http.ProxyHeaders;
-import yunjing.proxy.llm.ApiGate;
+import yunjing.proxy.llm.ApiCall;
 import yunjing.proxy.llm.ApiRequests;
 import yunjing.proxy.llm.Rejection;
 import yunjing.proxy.upstream.UpstreamException;
@@ -68,11 +68,12 @@ import java.util.logging.Logger;
  * {@link UpstreamExchange#write} and response contents written to the channel change owner there.
  *
  * <h2>API edge</h2>
- * When the node has API keys ({@link ApiGate#active()}), a {@code /v1/} request is checked before anything
- * goes upstream: known path, key and plan limits (a concurrency slot, the {@link ApiGate.Lease}, held until
- * the exchange ends or the client goes away), and for {@code POST /v1/chat/completions} the body is
- * aggregated up to {@link ApiAccess#MAX_CHAT_BODY_BYTES} and validated as JSON before the upstream
- * exchange starts. Only that one body is aggregated; everything else streams as above.
+ * A {@code /v1/} request is an {@link ApiCall}, which decides (on a node with API keys) before anything goes
+ * upstream: known path, key and plan limits (a concurrency slot held until the exchange ends or the client
+ * goes away); for {@code POST /v1/chat/completions} the body is aggregated up to
+ * {@link ApiAccess#MAX_CHAT_BODY_BYTES} and handed to {@link ApiCall#prepare} (validation, answer cache)
+ * before the upstream exchange starts. Only that one body is aggregated; everything else streams as above,
+ * response contents passing through {@link ApiCall#responseContent} (usage, answers to store).
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
@@ -205,8 +206,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         private boolean requestDone;
         private boolean responseStarted;
         private boolean ended;
-        /** The API key's concurrency slot; released exactly once, in {@link #end()} or {@link #clientGone()}. */
-        private ApiGate.Lease lease;
+        /** An API exchange (its key's slot, usage, answer cache); ended in {@link #end()} or {@link #clientGone()}. */
+        private ApiCall call;
         /** A chat completion body being aggregated for validation; owned here until forwarded or released. */
         private HeldBody held;
 
@@ -239,31 +240,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                         "invalid_request_error", e.refusal.code()), true);
                 return;
             }
-            ApiGate gate = forwarding.gate();
-            if (gate.active() && ApiRequests.isApi(head.uri())) {
-                Rejection refusal = ApiRequests.checkPath(method, head.uri());
+            call = forwarding.api().open(method, head, HttpUtil.getContentLength(request, -1L));
+            if (call != null) {
+                Rejection refusal = call.rejection();
                 if (refusal != null) {
-                    gate.rejected(refusal.reason());
-                } else {
-                    ApiGate.Admission admission = gate.admit(head.headers().get(HttpHeaderNames.AUTHORIZATION));
-                    refusal = admission.rejection();
-                    lease = admission.lease();
-                }
-                if (refusal == null && ApiRequests.validatesBody(method, head.uri())
-                        && HttpUtil.getContentLength(request, -1L) > ApiAccess.MAX_CHAT_BODY_BYTES) {
-                    refusal = ApiRequests.tooLarge();
-                    gate.rejected(refusal.reason());
-                }
-                if (refusal != null) {
+                    call = null;
                     requestDone = request instanceof LastHttpContent;
                     ReferenceCountUtil.release(request);
                     respondWithError(refusal.toResponse(ctx.alloc()), false);
                     return;
                 }
-                // Only the edge's own values travel upstream (client copies were stripped in upstreamHead).
-                head.headers().set(ProxyHeaders.X_YUNJING_PRIORITY, Integer.toString(lease.priority()));
-                head.headers().set(ProxyHeaders.X_YUNJING_KEY_ID, lease.keyId());
-                if (ApiRequests.validatesBody(method, head.uri())) {
+                if (call.holdsBody()) {
                     held = new HeldBody(ctx.alloc(), head);
                     if (request instanceof FullHttpRequest full) {
                         body(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
@@ -293,7 +280,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 // Nothing of it went upstream.
                 held = null;
                 Rejection refusal = ApiRequests.tooLarge();
-                forwarding.gate().rejected(refusal.reason());
+                forwarding.api().gate().rejected(refusal.reason());
                 respondWithError(refusal.toResponse(ctx.alloc()), true);
                 return;
             }
@@ -301,15 +288,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             HttpRequest head = held.head();
-            ByteBuf body = held.take();
+            ApiCall.Forward next = call.prepare(held.take(), ctx.alloc());
             held = null;
-            Rejection refusal = ApiRequests.checkChatBody(body);
-            if (refusal != null) {
-                body.release();
-                forwarding.gate().rejected(refusal.reason());
-                respondWithError(refusal.toResponse(ctx.alloc()), false);
+            if (next.answer() != null) {
+                // A 400, or an answer of the answer cache: nothing goes upstream.
+                respondWithError(next.answer(), false);
                 return;
             }
+            ByteBuf body = next.body();
             head.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
             HttpUtil.setContentLength(head, body.readableBytes());
             send(head);
@@ -380,7 +366,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 authority = hosts.get(0).strip();
             }
             boolean teTrailers = HopByHopHeaders.strip(headers);
-            if (forwarding.gate().active()) {
+            if (forwarding.api().gate().active()) {
                 // An edge is where clients enter: only it may say which key and priority a request has.
                 headers.remove(ProxyHeaders.X_YUNJING_PRIORITY);
                 headers.remove(ProxyHeaders.X_YUNJING_KEY_ID);
@@ -448,6 +434,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             responseStarted = true;
             forwarding.metrics().response(code);
+            if (call != null) {
+                call.responseHead(response);
+            }
             ctx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), headers));
         }
 
@@ -458,7 +447,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             // Ownership passes to the client channel; each piece is flushed at once (SSE must not wait).
-            ctx.writeAndFlush(content);
+            ctx.writeAndFlush(call == null ? content : call.responseContent(content));
             if (content instanceof LastHttpContent) {
                 end();
             } else if (!ctx.channel().isWritable()) {
@@ -539,22 +528,23 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         void clientGone() {
             ended = true;
             releaseHeld();
-            if (lease != null) {
-                lease.release();
-            }
             if (cached != null) {
                 cached.abort();
             }
             if (upstream != null) {
                 upstream.abort();
             }
+            if (call != null) {
+                // After the abort: the cancel reaches the origin first, whatever the bookkeeping does.
+                call.cancel();
+            }
         }
 
         private void end() {
             ended = true;
             releaseHeld();
-            if (lease != null) {
-                lease.release();
+            if (call != null) {
+                call.end();
             }
             exchangeEnded(this);
         }

@@ -138,4 +138,32 @@ class ApiGateTest {
                 List.of(new ApiKeyEntry("k1", "gold", ApiAccess.sha256Hex("x")))));
         assertTrue(e.getMessage().contains("unknown plan 'gold'"), e.getMessage());
     }
+
+    @Test
+    void tokensPerMinute_refuseOnceTheReportedUsageSpentTheBudget_untilTheRefill() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-22T08:00:00Z"));
+        ApiGate gate = gate(access(new ApiPlan("tiny", 5, 1000, 1000, 600, 1), "k1", "sk-a"), clock);
+        ApiGate.Lease first = gate.admit("Bearer sk-a").lease();
+        assertNotNull(first);
+        first.spend(900);   // 300 over the 600 a minute (10 a second)
+        first.release();
+        Rejection refused = gate.admit("Bearer sk-a").rejection();
+        assertNotNull(refused);
+        assertEquals("tpm", refused.reason());
+        assertEquals(31, refused.retryAfterSeconds());   // 301 tokens at 10 a second
+        assertTrue(refused.message().contains("600 tokens per minute"), refused.message());
+        clock.now = clock.now.plusSeconds(31);
+        assertNotNull(gate.admit("Bearer sk-a").lease());
+        assertEquals(1, registry.counter("yunjing.proxy.api.rejected", "node", "test", "reason", "tpm").count());
+    }
+
+    @Test
+    void tokensPerMinuteZero_isUnlimited() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-22T08:00:00Z"));
+        ApiGate gate = gate(access(new ApiPlan("open", 5, 1000, 1000, 0, 1), "k1", "sk-a"), clock);
+        ApiGate.Lease lease = gate.admit("Bearer sk-a").lease();
+        lease.spend(1_000_000);
+        lease.release();
+        assertNotNull(gate.admit("Bearer sk-a").lease());
+    }
 }

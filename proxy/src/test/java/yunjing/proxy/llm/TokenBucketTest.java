@@ -40,4 +40,14 @@ class TokenBucketTest {
         assertEquals(0, bucket.tryTake(5_000, 1));
         assertTrue(bucket.tryTake(1_000, 1) > 0);
     }
+
+    @Test
+    void spendingMoreThanThereIs_isADebt_repaidByTheRefillBeforeTheNextToken() {
+        TokenBucket bucket = new TokenBucket();
+        assertEquals(0, bucket.millisUntilToken(0, 60));   // full: 60 tokens, one a second
+        bucket.spend(0, 60, 90);                             // 30 in debt
+        assertEquals(31_000, bucket.millisUntilToken(0, 60));
+        assertEquals(1_000, bucket.millisUntilToken(30_000, 60));
+        assertEquals(0, bucket.millisUntilToken(31_000, 60));
+    }
 }

@@ -54,7 +54,8 @@ import java.util.Set;
 public final class EmulatedNetwork implements AutoCloseable {
     /** The benchmark's API key: its own plan, so the plans' rate limits do not cap the offered load. */
     public static final String BENCH_KEY = "sk-yunjing-bench";
-    private static final Plan BENCH_PLAN = new Plan("bench", 10_000, 10_000_000, 100_000_000, 100_000_000, 10);
+    private static final Plan BENCH_PLAN = new Plan("bench", 10_000, 10_000_000, 100_000_000, 100_000_000, 10,
+            false); // no answer cache: every agent step is new, and the benchmark measures the forwarding path
 
     private final EventLoops relayLoops;
     private final List<MirrorNetwork> networks = new ArrayList<>();
@@ -179,7 +180,7 @@ public final class EmulatedNetwork implements AutoCloseable {
         Map<String, Plan> plans = new HashMap<>(t.plans());
         plans.put(BENCH_PLAN.name(), BENCH_PLAN);
         List<ApiKey> keys = new ArrayList<>(t.keys());
-        keys.add(new ApiKey("bench", BENCH_PLAN.name(), ApiAccess.sha256Hex(BENCH_KEY)));
+        keys.add(new ApiKey("bench", BENCH_PLAN.name(), ApiAccess.sha256Hex(BENCH_KEY), "bench"));
         return new Topology(t.source(), t.zone(), t.dns(), t.services(), t.nodes(), plans, keys, t.baseDir(), null,
                 List.of());
     }
