@@ -12,7 +12,9 @@ public final class UpstreamException extends IOException {
         /** No parent accepted a connection (refused, unreachable, none configured): 502. */
         UNAVAILABLE,
         /** A parent took the request but the connection broke or the response was malformed: 502. */
-        BROKEN
+        BROKEN,
+        /** A deadline passed (first byte, idle between response pieces, or total): 504. */
+        TIMEOUT
     }
 
     private final Kind kind;
@@ -24,5 +26,10 @@ public final class UpstreamException extends IOException {
 
     public Kind kind() {
         return kind;
+    }
+
+    /** Whether a client that got no response yet should see 504 Gateway Timeout (else 502). */
+    public boolean isTimeout() {
+        return kind == Kind.CONNECT_TIMEOUT || kind == Kind.TIMEOUT;
     }
 }

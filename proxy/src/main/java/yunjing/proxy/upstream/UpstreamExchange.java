@@ -23,19 +23,33 @@ import java.util.StringJoiner;
 /**
  * One request forwarded to a parent, and its response.
  *
- * <h2>Failover</h2>
- * Candidates are tried in order. A candidate is skipped when connecting fails, or when the connection
- * dies before the request head was written (nothing of the request has reached that parent, so the
- * next one may get it). The body is held back ({@link #queued}) until the head is written, so nothing
- * is lost by a failover. Once the head is out the exchange is committed to that parent, with one
- * exception: a reused keep-alive connection that closes before any response byte, for a request that
- * is idempotent and has no body, is retried once on a fresh connection to the same parent — the parent
- * most likely closed the idle connection as we wrote (RFC 9110 §9.2.2, RFC 9112 §9.3.1). Nothing is
- * retried after a response byte arrived.
+ * <h2>Failover: when a request is tried on the next candidate</h2>
+ * Candidates come from the {@link ParentSelector} (parents by rendezvous hash, then grandparents, then
+ * parents marked down); a candidate whose circuit breaker refuses is skipped. A request moves on to the
+ * next candidate only while that is safe, that is while no byte of the response has arrived and
+ * <ul>
+ *   <li>connecting failed or timed out, or writing the head failed (nothing reached that parent); or</li>
+ *   <li>the connection closed before any byte of the request body was written: the parent cannot have
+ *       acted on a request whose body it never got. Body pieces written before that point are kept as
+ *       retained duplicates ({@link #replay}) and sent again; the first successful write of a body byte
+ *       (or of the end of the body) commits the request to the parent and drops them; or</li>
+ *   <li>the connection closed before the response, for an idempotent request without a body
+ *       (RFC 9110 §9.2.2).</li>
+ * </ul>
+ * A reused keep-alive connection that closes that way is first retried on a fresh connection to the same
+ * parent (the parent most likely closed the idle connection as we wrote, RFC 9112 §9.3.1), without
+ * counting against the parent. Nothing is retried once a response byte arrived, and never after a
+ * deadline. Each retry is counted by cause ({@code yunjing.proxy.upstream.retries}).
+ *
+ * <h2>Deadlines</h2>
+ * Connect ({@code connectTimeout}), first byte, idle between response pieces and, for {@code /v1/}
+ * requests, total ({@link ExchangeDeadlines}); a passed deadline fails the exchange with
+ * {@link UpstreamException.Kind#TIMEOUT}.
  *
  * <h2>States</h2>
  * <em>connecting</em> (body queued) → <em>sent</em> (head written; body streams straight to the
- * connection) → <em>done</em>; or <em>failed</em>, or <em>aborted</em> by the client side.
+ * connection) → <em>done</em>; or <em>failed</em>, or <em>aborted</em> by the client side. A safe
+ * retry goes from <em>sent</em> back to <em>connecting</em>.
  *
  * <h2>Threads and buffers</h2>
  * Confined to the event loop of the client side ({@link #loop}); the parent connection is on the same
@@ -54,9 +68,13 @@ public final class UpstreamExchange {
     private final HttpRequest head;
     private final EventLoop loop;
     private final UpstreamListener listener;
-    private final List<ParentConfig> candidates;
-    private final boolean retryableOnStale;
+    private final List<UpstreamParent> candidates;
+    private final boolean idempotent;
+    private final boolean hasBody;
+    private final ExchangeDeadlines deadlines;
     private final ArrayDeque<HttpContent> queued = new ArrayDeque<>();
+    /** Retained duplicates of the body pieces written before {@link #bodyCommitted}; owned here. */
+    private final ArrayDeque<HttpContent> replay = new ArrayDeque<>();
     private final StringJoiner reasons = new StringJoiner("; ");
 
     private State state = State.CONNECTING;
@@ -64,32 +82,37 @@ public final class UpstreamExchange {
     private int connectAttempts;
     private int connectTimeouts;
     private boolean freshConnectionOnly;
+    /** Why the next attempt happens, counted when it does; null for the first attempt. */
+    private String retryCause;
     private ChannelFuture pendingConnect;
-    private ParentConfig parent;
+    private UpstreamParent parent;
+    /** The parent whose in-flight count includes this exchange, or null. */
+    private UpstreamParent loaded;
     private Channel channel;
     private boolean reused;
     private boolean lastWritten;
     private boolean requestComplete;
+    private boolean bodyCommitted;
     private boolean anyResponse;
     private boolean informational;
     private boolean keepAlive;
     private boolean responseComplete;
 
     UpstreamExchange(UpstreamClient client, HttpRequest head, EventLoop loop, UpstreamListener listener,
-            List<ParentConfig> candidates) {
+            List<UpstreamParent> candidates) {
         this.client = client;
         this.head = head;
         this.loop = loop;
         this.listener = listener;
         this.candidates = candidates;
-        this.retryableOnStale = IDEMPOTENT.contains(head.method())
-                && !HttpUtil.isTransferEncodingChunked(head)
-                && HttpUtil.getContentLength(head, 0L) == 0L;
+        this.idempotent = IDEMPOTENT.contains(head.method());
+        this.hasBody = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
+        this.deadlines = new ExchangeDeadlines(loop, client.firstByteNanos(), client.idleNanos(), this::deadlinePassed);
     }
 
     /** The parent this exchange is committed to, or null while connecting. */
     public ParentConfig parent() {
-        return state == State.CONNECTING ? null : parent;
+        return state == State.CONNECTING || parent == null ? null : parent.config();
     }
 
     /**
@@ -122,10 +145,11 @@ public final class UpstreamExchange {
         };
     }
 
-    /** Stops reading the response: the client side cannot take more now. */
+    /** Stops reading the response: the client side cannot take more now (the idle deadline waits too). */
     public void pauseResponse() {
         if (state == State.SENT && channel != null) {
             channel.config().setAutoRead(false);
+            deadlines.paused(true);
         }
     }
 
@@ -133,6 +157,7 @@ public final class UpstreamExchange {
     public void resumeResponse() {
         if (state == State.SENT && channel != null) {
             channel.config().setAutoRead(true);
+            deadlines.paused(false);
         }
     }
 
@@ -145,16 +170,14 @@ public final class UpstreamExchange {
         if (state == State.DONE || state == State.FAILED || state == State.ABORTED) {
             return;
         }
-        state = State.ABORTED;
-        releaseQueued();
-        if (pendingConnect != null) {
-            pendingConnect.channel().close();
-            pendingConnect = null;
-        }
+        ended(State.ABORTED);
         closeChannel();
     }
 
     void start() {
+        if (head.uri().startsWith("/v1/")) {
+            deadlines.startTotal(client.apiTotalNanos());
+        }
         tryNext();
     }
 
@@ -166,11 +189,25 @@ public final class UpstreamExchange {
             fail(UpstreamException.Kind.UNAVAILABLE, "proxy is shutting down", null);
             return;
         }
-        if (nextCandidate >= candidates.size()) {
+        UpstreamParent candidate = null;
+        while (candidate == null && nextCandidate < candidates.size()) {
+            UpstreamParent next = candidates.get(nextCandidate++);
+            // A retry on the same parent's fresh connection is the same attempt: no new breaker permit.
+            if (freshConnectionOnly || next.breaker().tryAcquire()) {
+                candidate = next;
+            } else {
+                reasons.add(next.id() + ": circuit open");
+            }
+        }
+        if (candidate == null) {
             allCandidatesFailed();
             return;
         }
-        ParentConfig candidate = candidates.get(nextCandidate++);
+        if (retryCause != null) {
+            client.retried(retryCause);
+            retryCause = null;
+        }
+        load(candidate);
         if (!freshConnectionOnly) {
             Channel idle = client.idle().acquire(loop, candidate.id());
             if (idle != null) {
@@ -179,7 +216,8 @@ public final class UpstreamExchange {
             }
         }
         freshConnectionOnly = false;
-        ChannelFuture connect = client.bootstrap(loop).connect(candidate.http());
+        UpstreamParent trying = candidate;
+        ChannelFuture connect = client.bootstrap(loop).connect(candidate.config().http());
         pendingConnect = connect;
         connect.addListener((ChannelFutureListener) done -> {
             if (pendingConnect == done) {
@@ -189,21 +227,23 @@ public final class UpstreamExchange {
                 done.channel().close();
             } else if (done.isSuccess()) {
                 client.connected(done.channel());
-                bind(candidate, done.channel(), false);
+                bind(trying, done.channel(), false);
             } else {
                 connectAttempts++;
-                if (done.cause() instanceof ConnectTimeoutException) {
+                boolean timedOut = done.cause() instanceof ConnectTimeoutException;
+                if (timedOut) {
                     connectTimeouts++;
                 }
                 // Ids only: the reasons end up in the error a client sees, the addresses do not belong there.
-                reasons.add(candidate.id() + ": " + describe(done.cause()));
-                client.connectFailed(candidate.id());
+                reasons.add(trying.id() + ": " + describe(done.cause()));
+                client.connectFailed(trying);
+                retryCause = timedOut ? "connect_timeout" : "connect_failure";
                 tryNext();
             }
         });
     }
 
-    private void bind(ParentConfig candidate, Channel ch, boolean wasIdle) {
+    private void bind(UpstreamParent candidate, Channel ch, boolean wasIdle) {
         parent = candidate;
         channel = ch;
         reused = wasIdle;
@@ -222,9 +262,11 @@ public final class UpstreamExchange {
             if (reused) {
                 nextCandidate--;
                 freshConnectionOnly = true;
+                retryCause = "stale_connection";
             } else {
                 reasons.add(parent.id() + ": " + describe(written.cause()));
-                client.connectFailed(parent.id());
+                client.connectFailed(parent);
+                retryCause = "write_failure";
             }
             tryNext();
             return;
@@ -242,19 +284,37 @@ public final class UpstreamExchange {
 
     private void writeToChannel(HttpContent content) {
         boolean last = content instanceof LastHttpContent;
+        boolean commits = hasBody && !bodyCommitted && (last || content.content().isReadable());
+        if (hasBody && !bodyCommitted) {
+            replay.add(content.retainedDuplicate());
+        }
+        Channel ch = channel;
         // Ownership passes to the channel: the encoder releases the content once written or failed.
         ChannelFuture f = channel.write(content);
         f.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        if (commits) {
+            f.addListener((ChannelFutureListener) done -> {
+                if (done.isSuccess() && channel == ch) {
+                    commitBody();
+                }
+            });
+        }
         if (last) {
             lastWritten = true;
-            Channel ch = channel;
             f.addListener((ChannelFutureListener) done -> {
                 if (done.isSuccess() && channel == ch) {
                     requestComplete = true;
+                    deadlines.requestSent();
                     maybeFinish();
                 }
             });
         }
+    }
+
+    /** A body byte is on its way to the parent: from now on the request belongs to it. */
+    private void commitBody() {
+        bodyCommitted = true;
+        releaseAll(replay);
     }
 
     /** From {@link UpstreamHandler}: an object of the parent's response; ownership passes here. */
@@ -265,11 +325,16 @@ public final class UpstreamExchange {
         }
         if (object.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
+            parent.breaker().onFailure();
             fail(UpstreamException.Kind.BROKEN, "malformed response from parent " + parent.id(),
                     object.decoderResult().cause());
             return;
         }
-        anyResponse = true;
+        if (!anyResponse) {
+            anyResponse = true;
+            parent.breaker().onSuccess();
+        }
+        deadlines.responseActivity();
         if (msg instanceof HttpResponse response) {
             int code = response.status().code();
             if (code == 101) {
@@ -318,21 +383,56 @@ public final class UpstreamExchange {
         }
         channel = null;
         if (responseComplete) {
-            state = State.DONE;
-        } else if (reused && retryableOnStale && !anyResponse) {
-            state = State.CONNECTING;
-            nextCandidate--;
-            freshConnectionOnly = true;
-            if (lastWritten) {
-                queued.add(LastHttpContent.EMPTY_LAST_CONTENT);
-            }
-            lastWritten = false;
-            requestComplete = false;
-            tryNext();
+            ended(State.DONE);
+            return;
+        }
+        boolean replayable = !anyResponse && (hasBody ? !bodyCommitted : idempotent);
+        if (replayable && reused) {
+            retry(true, "stale_connection");
+        } else if (replayable) {
+            parent.breaker().onFailure();
+            reasons.add(parent.id() + ": connection closed before the response");
+            retry(false, hasBody ? "closed_before_body" : "closed_idempotent");
         } else {
+            parent.breaker().onFailure();
             fail(UpstreamException.Kind.BROKEN, "connection to parent " + parent.id() + " closed "
                     + (anyResponse ? "in the middle of the response" : "before the response"), null);
         }
+    }
+
+    /** Back to connecting: the same parent on a fresh connection, or the next candidate. */
+    private void retry(boolean sameParent, String cause) {
+        state = State.CONNECTING;
+        deadlines.attemptEnded();
+        if (sameParent) {
+            nextCandidate--;
+            freshConnectionOnly = true;
+        }
+        retryCause = cause;
+        // What the closed connection took goes again, in order: the kept body pieces, or the end marker
+        // of a bodyless request. Nothing newer is queued: in the sent state the body went to the channel.
+        while (!replay.isEmpty()) {
+            queued.addFirst(replay.pollLast());
+        }
+        if (!hasBody && lastWritten) {
+            queued.add(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        lastWritten = false;
+        requestComplete = false;
+        tryNext();
+    }
+
+    private void deadlinePassed(ExchangeDeadlines.Deadline deadline) {
+        if (state != State.CONNECTING && state != State.SENT) {
+            return;
+        }
+        client.deadlinePassed(deadline);
+        UpstreamParent at = state == State.SENT ? parent : null;
+        if (at != null && deadline != ExchangeDeadlines.Deadline.TOTAL) {
+            at.breaker().onFailure();
+        }
+        fail(UpstreamException.Kind.TIMEOUT, deadline.words + " deadline of " + client.deadlineText(deadline)
+                + " passed" + (at != null ? " waiting for parent " + at.id() : " while connecting"), null);
     }
 
     private void maybeFinish() {
@@ -343,14 +443,13 @@ public final class UpstreamExchange {
             if (!lastWritten) {
                 // The parent answered before taking the whole body: the connection's framing is now
                 // unknown, so it is closed rather than reused; the rest of the body is discarded.
-                state = State.DONE;
-                releaseQueued();
+                ended(State.DONE);
                 closeChannel();
             }
             // else: the last write is being flushed; its listener calls back here.
             return;
         }
-        state = State.DONE;
+        ended(State.DONE);
         Channel ch = channel;
         channel = null;
         UpstreamHandler handler = ch.pipeline().get(UpstreamHandler.class);
@@ -366,20 +465,48 @@ public final class UpstreamExchange {
     }
 
     private void allCandidatesFailed() {
-        if (candidates.isEmpty()) {
+        if (!client.hasParents()) {
             fail(UpstreamException.Kind.UNAVAILABLE, "no parents configured", null);
         } else if (connectAttempts > 0 && connectTimeouts == connectAttempts) {
             fail(UpstreamException.Kind.CONNECT_TIMEOUT, "connecting to parents timed out: " + reasons, null);
+        } else if (reasons.length() == 0) {
+            fail(UpstreamException.Kind.UNAVAILABLE, "every parent's circuit breaker is open", null);
         } else {
             fail(UpstreamException.Kind.UNAVAILABLE, "no parent reachable: " + reasons, null);
         }
     }
 
     private void fail(UpstreamException.Kind kind, String message, Throwable cause) {
-        state = State.FAILED;
-        releaseQueued();
+        ended(State.FAILED);
         closeChannel();
         listener.onFailure(new UpstreamException(kind, message, cause));
+    }
+
+    /** Enters a final state: timers off, held buffers released, the parent's load count given back. */
+    private void ended(State end) {
+        state = end;
+        deadlines.cancel();
+        releaseAll(queued);
+        releaseAll(replay);
+        if (loaded != null) {
+            loaded.exchangeEnded();
+            loaded = null;
+        }
+        if (pendingConnect != null) {
+            pendingConnect.channel().close();
+            pendingConnect = null;
+        }
+    }
+
+    /** Counts this exchange on {@code candidate} (and no longer on the previous one). */
+    private void load(UpstreamParent candidate) {
+        if (loaded != candidate) {
+            if (loaded != null) {
+                loaded.exchangeEnded();
+            }
+            candidate.exchangeStarted();
+            loaded = candidate;
+        }
     }
 
     private void closeChannel() {
@@ -394,9 +521,9 @@ public final class UpstreamExchange {
         }
     }
 
-    private void releaseQueued() {
+    private static void releaseAll(ArrayDeque<HttpContent> contents) {
         HttpContent content;
-        while ((content = queued.poll()) != null) {
+        while ((content = contents.poll()) != null) {
             content.release();
         }
     }
