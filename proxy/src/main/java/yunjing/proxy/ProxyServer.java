@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One proxy node: a streaming, caching reverse proxy (RFC 9111 shared cache in memory, request collapsing)
- * that forwards what it cannot answer to the first healthy parent.
+ * that forwards what it cannot answer to its parents, chosen by {@link ParentSelector}.
  *
  * <p>Lifecycle: {@link #start} binds the listeners and starts the health checks (their first round runs
  * at once but is not awaited; until it answers no parent counts as healthy) → running →

@@ -417,8 +417,12 @@ public final class UpstreamExchange {
         if (!hasBody && lastWritten) {
             queued.add(LastHttpContent.EMPTY_LAST_CONTENT);
         }
+        boolean bodyStillComing = !lastWritten && hasBody;
         lastWritten = false;
         requestComplete = false;
+        if (bodyStillComing) {
+            listener.onWritabilityChanged(false);   // hold the client's body until the next parent takes it
+        }
         tryNext();
     }
 
