@@ -17,9 +17,11 @@ import java.util.Objects;
  *                         time the client side holds the response back (backpressure) does not count
  * @param apiTotalTimeout  longest whole exchange, for {@code /v1/} (LLM API) requests only: model
  *                         artifacts may legitimately take longer to download
+ * @param http2            multiplex requests over h2c (prior knowledge) connections to the parents,
+ *                         falling back to HTTP/1.1 for a parent that does not speak it; off by default
  */
 public record UpstreamConfig(List<ParentConfig> grandparents, Duration firstByteTimeout, Duration idleTimeout,
-        Duration apiTotalTimeout) {
+        Duration apiTotalTimeout, boolean http2) {
 
     public static final Duration DEFAULT_FIRST_BYTE_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
@@ -27,7 +29,7 @@ public record UpstreamConfig(List<ParentConfig> grandparents, Duration firstByte
 
     /** No grandparents, default deadlines. */
     public static final UpstreamConfig DEFAULT = new UpstreamConfig(List.of(), DEFAULT_FIRST_BYTE_TIMEOUT,
-            DEFAULT_IDLE_TIMEOUT, DEFAULT_API_TOTAL_TIMEOUT);
+            DEFAULT_IDLE_TIMEOUT, DEFAULT_API_TOTAL_TIMEOUT, false);
 
     public UpstreamConfig {
         grandparents = List.copyOf(Objects.requireNonNull(grandparents, "grandparents"));
@@ -44,12 +46,17 @@ public record UpstreamConfig(List<ParentConfig> grandparents, Duration firstByte
 
     /** This configuration with other grandparents. */
     public UpstreamConfig withGrandparents(List<ParentConfig> list) {
-        return new UpstreamConfig(list, firstByteTimeout, idleTimeout, apiTotalTimeout);
+        return new UpstreamConfig(list, firstByteTimeout, idleTimeout, apiTotalTimeout, http2);
     }
 
     /** This configuration with other deadlines. */
     public UpstreamConfig withDeadlines(Duration firstByte, Duration idle, Duration apiTotal) {
-        return new UpstreamConfig(grandparents, firstByte, idle, apiTotal);
+        return new UpstreamConfig(grandparents, firstByte, idle, apiTotal, http2);
+    }
+
+    /** This configuration with HTTP/2 to the parents on or off. */
+    public UpstreamConfig withHttp2(boolean on) {
+        return new UpstreamConfig(grandparents, firstByteTimeout, idleTimeout, apiTotalTimeout, on);
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -70,12 +70,24 @@ class ProxyKillParentTest {
 
     @Test
     void killedParent_pendingRequestsFailOver_runningStreamsEndWithAnErrorEvent_noneHangs() throws Exception {
+        killParentWhileRequestsAreInFlight(UpstreamConfig.DEFAULT);
+    }
+
+    /** The same over multiplexed h2 upstream: the victim's GOAWAY and closed streams, not closed connections. */
+    @Test
+    void killedParent_overHttp2Upstream_sameOutcome() throws Exception {
+        killParentWhileRequestsAreInFlight(UpstreamConfig.DEFAULT.withHttp2(true));
+    }
+
+    private void killParentWhileRequestsAreInFlight(UpstreamConfig upstream) throws Exception {
         origin = new ChatOrigin();
         ParentConfig originParent = new ParentConfig("origin", origin.address(), origin.readyzUrl());
         ProxyServer victim = startNode("sh-regional", originParent);
         ProxyServer survivor = startNode("gz-regional", originParent);
         List<ParentConfig> parents = List.of(Nodes.parent(victim, "sh-regional"), Nodes.parent(survivor, "gz-regional"));
-        ProxyServer edge = ProxyServer.start(Nodes.config("gz-unicom", "edge", parents), loops, metrics);
+        ProxyServer edge = ProxyServer.start(new ProxyConfig("gz-unicom", "edge", Nodes.ephemeral(), null, null, null,
+                parents, Nodes.CONNECT_TIMEOUT, Nodes.HEALTH_INTERVAL, CacheConfig.memoryOnly(),
+                ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT, ApiAccess.OPEN, upstream), loops, metrics);
         resources.add(edge);
         Nodes.await("edge ready", () -> edge.parentHealth().values().stream().allMatch(h -> h));
 

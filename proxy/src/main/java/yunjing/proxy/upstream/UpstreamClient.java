@@ -32,6 +32,7 @@ public final class UpstreamClient implements AutoCloseable {
     private final Consumer<String> passiveHealth;
     private final UpstreamConfig config;
     private final IdleConnections idle = new IdleConnections();
+    private final Http2Pool http2Pool = new Http2Pool(idle);
     private final ChannelGroup channels = new DefaultChannelGroup("upstream", ImmediateEventExecutor.INSTANCE);
     private volatile boolean closed;
 
@@ -69,6 +70,15 @@ public final class UpstreamClient implements AutoCloseable {
 
     IdleConnections idle() {
         return idle;
+    }
+
+    /** Whether requests to {@code parent} go over h2: configured, and the parent has not shown it cannot. */
+    boolean http2(UpstreamParent parent) {
+        return config.http2() && http2Pool.speaksHttp2(parent.id());
+    }
+
+    Http2Pool http2Pool() {
+        return http2Pool;
     }
 
     /** A bootstrap whose connections live on {@code loop}, the loop of the client side of the exchange. */

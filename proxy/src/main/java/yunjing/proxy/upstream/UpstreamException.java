@@ -32,4 +32,21 @@ public final class UpstreamException extends IOException {
     public boolean isTimeout() {
         return kind == Kind.CONNECT_TIMEOUT || kind == Kind.TIMEOUT;
     }
+
+    /** A short reason without addresses (Netty's connect exceptions name them). */
+    static String describe(Throwable cause) {
+        if (cause == null) {
+            return "closed";
+        }
+        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+            return "connect timed out";
+        }
+        if (cause instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        if (cause instanceof java.nio.channels.ClosedChannelException) {
+            return "connection closed";
+        }
+        return cause.getClass().getSimpleName();
+    }
 }

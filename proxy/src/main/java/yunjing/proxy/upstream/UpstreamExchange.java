@@ -12,7 +12,10 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import yunjing.proxy.ParentConfig;
 
 import java.util.ArrayDeque;
@@ -31,8 +34,11 @@ import java.util.StringJoiner;
  *   <li>connecting failed or timed out, or writing the head failed (nothing reached that parent); or</li>
  *   <li>the connection closed before any byte of the request body was written: the parent cannot have
  *       acted on a request whose body it never got. Body pieces written before that point are kept as
- *       retained duplicates ({@link #replay}) and sent again; the first successful write of a body byte
- *       (or of the end of the body) commits the request to the parent and drops them; or</li>
+ *       retained duplicates ({@link BodyReplay}) and sent again; the first successful write of a body byte
+ *       (or of the end of the body) commits the request to the parent; or</li>
+ *   <li>over h2, the parent refused the stream (RST_STREAM REFUSED_STREAM) or announced with GOAWAY that
+ *       it will not process it (RFC 9113 §8.7): safe even after the body went out; or the connection
+ *       closed before the parent's SETTINGS (no h2 there): the same parent again over HTTP/1.1; or</li>
  *   <li>the connection closed before the response, for an idempotent request without a body
  *       (RFC 9110 §9.2.2).</li>
  * </ul>
@@ -73,8 +79,7 @@ public final class UpstreamExchange {
     private final boolean hasBody;
     private final ExchangeDeadlines deadlines;
     private final ArrayDeque<HttpContent> queued = new ArrayDeque<>();
-    /** Retained duplicates of the body pieces written before {@link #bodyCommitted}; owned here. */
-    private final ArrayDeque<HttpContent> replay = new ArrayDeque<>();
+    private final BodyReplay replay = new BodyReplay();
     private final StringJoiner reasons = new StringJoiner("; ");
 
     private State state = State.CONNECTING;
@@ -93,6 +98,9 @@ public final class UpstreamExchange {
     private boolean lastWritten;
     private boolean requestComplete;
     private boolean bodyCommitted;
+    private boolean h2Stream;
+    /** Why the parent surely did not process this h2 stream (refused_stream, goaway), or null. */
+    private String notProcessed;
     private boolean anyResponse;
     private boolean informational;
     private boolean keepAlive;
@@ -208,6 +216,11 @@ public final class UpstreamExchange {
             retryCause = null;
         }
         load(candidate);
+        if (client.http2(candidate)) {
+            freshConnectionOnly = false;
+            connect(candidate, client.http2Pool().openStream(loop, candidate, client.bootstrap(loop), client));
+            return;
+        }
         if (!freshConnectionOnly) {
             Channel idle = client.idle().acquire(loop, candidate.id());
             if (idle != null) {
@@ -216,18 +229,33 @@ public final class UpstreamExchange {
             }
         }
         freshConnectionOnly = false;
-        UpstreamParent trying = candidate;
         ChannelFuture connect = client.bootstrap(loop).connect(candidate.config().http());
         pendingConnect = connect;
+        Promise<Channel> opened = loop.newPromise();
         connect.addListener((ChannelFutureListener) done -> {
             if (pendingConnect == done) {
                 pendingConnect = null;
             }
-            if (state != State.CONNECTING) {
-                done.channel().close();
-            } else if (done.isSuccess()) {
+            if (done.isSuccess()) {
                 client.connected(done.channel());
-                bind(trying, done.channel(), false);
+                opened.trySuccess(done.channel());
+            } else {
+                opened.tryFailure(done.cause());
+            }
+        });
+        connect(candidate, opened);
+    }
+
+    /** Binds to the connection (or h2 stream) once {@code opening} has it, or moves on if it failed. */
+    private void connect(UpstreamParent trying, Future<? extends Channel> opening) {
+        opening.addListener(f -> {
+            Future<? extends Channel> done = opening;
+            if (state != State.CONNECTING) {
+                if (done.isSuccess()) {
+                    done.getNow().close();
+                }
+            } else if (done.isSuccess()) {
+                bind(trying, done.getNow(), false);
             } else {
                 connectAttempts++;
                 boolean timedOut = done.cause() instanceof ConnectTimeoutException;
@@ -235,7 +263,7 @@ public final class UpstreamExchange {
                     connectTimeouts++;
                 }
                 // Ids only: the reasons end up in the error a client sees, the addresses do not belong there.
-                reasons.add(trying.id() + ": " + describe(done.cause()));
+                reasons.add(trying.id() + ": " + UpstreamException.describe(done.cause()));
                 client.connectFailed(trying);
                 retryCause = timedOut ? "connect_timeout" : "connect_failure";
                 tryNext();
@@ -247,6 +275,8 @@ public final class UpstreamExchange {
         parent = candidate;
         channel = ch;
         reused = wasIdle;
+        h2Stream = ch instanceof Http2StreamChannel;
+        notProcessed = null;
         ch.pipeline().get(UpstreamHandler.class).attach(this);
         ch.writeAndFlush(head).addListener((ChannelFutureListener) f -> onHeadWritten(ch, f));
     }
@@ -264,7 +294,7 @@ public final class UpstreamExchange {
                 freshConnectionOnly = true;
                 retryCause = "stale_connection";
             } else {
-                reasons.add(parent.id() + ": " + describe(written.cause()));
+                reasons.add(parent.id() + ": " + UpstreamException.describe(written.cause()));
                 client.connectFailed(parent);
                 retryCause = "write_failure";
             }
@@ -285,8 +315,8 @@ public final class UpstreamExchange {
     private void writeToChannel(HttpContent content) {
         boolean last = content instanceof LastHttpContent;
         boolean commits = hasBody && !bodyCommitted && (last || content.content().isReadable());
-        if (hasBody && !bodyCommitted) {
-            replay.add(content.retainedDuplicate());
+        if (hasBody && (!bodyCommitted || h2Stream)) {
+            replay.keep(content);
         }
         Channel ch = channel;
         // Ownership passes to the channel: the encoder releases the content once written or failed.
@@ -314,7 +344,16 @@ public final class UpstreamExchange {
     /** A body byte is on its way to the parent: from now on the request belongs to it. */
     private void commitBody() {
         bodyCommitted = true;
-        releaseAll(replay);
+        if (!h2Stream) {
+            replay.drop();
+        }
+    }
+
+    /** From {@link UpstreamHandler}: the parent will surely not process this h2 stream. */
+    void onStreamNotProcessed(String cause) {
+        if (!anyResponse) {
+            notProcessed = cause;
+        }
     }
 
     /** From {@link UpstreamHandler}: an object of the parent's response; ownership passes here. */
@@ -333,6 +372,7 @@ public final class UpstreamExchange {
         if (!anyResponse) {
             anyResponse = true;
             parent.breaker().onSuccess();
+            replay.drop();
         }
         deadlines.responseActivity();
         if (msg instanceof HttpResponse response) {
@@ -386,6 +426,17 @@ public final class UpstreamExchange {
             ended(State.DONE);
             return;
         }
+        boolean resendable = !hasBody || !bodyCommitted || replay.complete();
+        if (!anyResponse && h2Stream && resendable && !Boolean.TRUE.equals(
+                ch.parent().attr(Http2ParentConnection.SETTINGS_SEEN).get())) {
+            client.http2Pool().noHttp2(parent.id());   // it does not speak h2: the same parent over HTTP/1.1
+            retry(true, "no_http2");
+            return;
+        }
+        if (!anyResponse && notProcessed != null && resendable) {
+            retry(false, notProcessed);
+            return;
+        }
         boolean replayable = !anyResponse && (hasBody ? !bodyCommitted : idempotent);
         if (replayable && reused) {
             retry(true, "stale_connection");
@@ -411,9 +462,7 @@ public final class UpstreamExchange {
         retryCause = cause;
         // What the closed connection took goes again, in order: the kept body pieces, or the end marker
         // of a bodyless request. Nothing newer is queued: in the sent state the body went to the channel.
-        while (!replay.isEmpty()) {
-            queued.addFirst(replay.pollLast());
-        }
+        replay.moveTo(queued);
         if (!hasBody && lastWritten) {
             queued.add(LastHttpContent.EMPTY_LAST_CONTENT);
         }
@@ -461,7 +510,7 @@ public final class UpstreamExchange {
             handler.detach(this);
         }
         ch.config().setAutoRead(true);
-        if (keepAlive && handler != null && !client.isClosed()) {
+        if (keepAlive && handler != null && !h2Stream && !client.isClosed()) {
             client.idle().release(ch, parent.id());
         } else {
             ch.close();
@@ -491,7 +540,7 @@ public final class UpstreamExchange {
         state = end;
         deadlines.cancel();
         releaseAll(queued);
-        releaseAll(replay);
+        replay.drop();
         if (loaded != null) {
             loaded.exchangeEnded();
             loaded = null;
@@ -530,22 +579,5 @@ public final class UpstreamExchange {
         while ((content = contents.poll()) != null) {
             content.release();
         }
-    }
-
-    /** A short reason without addresses (Netty's connect exceptions name them). */
-    private static String describe(Throwable cause) {
-        if (cause == null) {
-            return "closed";
-        }
-        if (cause instanceof ConnectTimeoutException) {
-            return "connect timed out";
-        }
-        if (cause instanceof java.net.ConnectException) {
-            return "connection refused";
-        }
-        if (cause instanceof java.nio.channels.ClosedChannelException) {
-            return "connection closed";
-        }
-        return cause.getClass().getSimpleName();
     }
 }

@@ -32,6 +32,10 @@ public final class ChatOrigin implements AutoCloseable {
     public final AtomicInteger started = new AtomicInteger();
     public final AtomicInteger completed = new AtomicInteger();
     public final List<String> bodies = new CopyOnWriteArrayList<>();
+    /** The Via header of each request, as it arrived. */
+    public final List<String> vias = new CopyOnWriteArrayList<>();
+    /** Streams whose write failed: the proxy closed the connection (a cancel reached the origin). */
+    public final AtomicInteger cancelled = new AtomicInteger();
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
@@ -62,6 +66,7 @@ public final class ChatOrigin implements AutoCloseable {
 
     private void chat(HttpExchange exchange) throws IOException {
         started.incrementAndGet();
+        vias.add(String.valueOf(exchange.getRequestHeaders().getFirst("Via")));
         try (exchange) {
             bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             Map<String, Long> params = params(exchange.getRequestURI().getQuery());
@@ -84,6 +89,7 @@ public final class ChatOrigin implements AutoCloseable {
             completed.incrementAndGet();
         } catch (IOException cut) {
             // The proxy closed the connection: the stream was cancelled or its parent went away.
+            cancelled.incrementAndGet();
         }
     }
 
