@@ -31,7 +31,8 @@ import java.util.function.ToIntFunction;
  *       invalid_key, concurrency, rpm, rpd, too_large, invalid_json, unknown_url) — API requests refused at
  *       the edge</li>
  *   <li>{@code yunjing.proxy.upstream.retries} (counter; tags {@code node}, {@code cause}: connect_failure,
- *       connect_timeout, write_failure, stale_connection, closed_before_body, closed_idempotent) — requests
+ *       connect_timeout, write_failure, stale_connection, closed_before_body, closed_idempotent,
+ *       refused_stream, goaway, no_http2) — requests
  *       tried again upstream, by why</li>
  *   <li>{@code yunjing.proxy.upstream.deadlines} (counter; tags {@code node}, {@code deadline}: first_byte,
  *       idle, total) — upstream exchanges ended by a deadline</li>

@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AttributeKey;
@@ -64,7 +63,7 @@ final class Http2ParentConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            pingOutstanding = false;   // any frame shows the connection is alive
+            pingOutstanding = false;   // any frame, the PING's ack included, shows the connection is alive
             if (msg instanceof Http2SettingsFrame settings) {
                 channel.attr(SETTINGS_SEEN).set(Boolean.TRUE);
                 Long max = settings.settings().maxConcurrentStreams();
@@ -91,10 +90,7 @@ final class Http2ParentConnection extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (evt instanceof Http2PingFrame ping && ping.ack()) {
-            pingOutstanding = false;
-        }
-        ReferenceCountUtil.release(evt);
+        ReferenceCountUtil.release(evt);   // codec events (preface written, …) end here
     }
 
     @Override
