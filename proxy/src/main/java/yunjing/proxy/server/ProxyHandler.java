@@ -581,4 +581,5 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** How long a connection refused with an error keeps reading (and discarding) before it is closed. */
-    static final long LINGER_MILLIS = 1000;}
+    static final long LINGER_MILLIS = 1000;
+}

@@ -437,7 +437,7 @@ public final class UpstreamExchange {
             retry(false, notProcessed);
             return;
         }
-        boolean replayable = !anyResponse && (hasBody ? !bodyCommitted : idempotent);
+        boolean replayable = !anyResponse && (hasBody ? !bodyCommitted && replay.complete() : idempotent);
         if (replayable && reused) {
             retry(true, "stale_connection");
         } else if (replayable) {
