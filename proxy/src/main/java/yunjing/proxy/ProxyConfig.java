@@ -26,6 +26,7 @@ import java.util.Objects;
  *                       long); default {@link #DEFAULT_CLIENT_IDLE_TIMEOUT}
  * @param apiAccess      API keys and plans checked on {@code /v1/} requests; null or {@link ApiAccess#OPEN}
  *                       (the default) checks nothing. With keys, this node is an API edge (see README).
+ * @param upstream       grandparents and upstream deadlines; null means {@link UpstreamConfig#DEFAULT}
  */
 public record ProxyConfig(
         String nodeId,
@@ -39,9 +40,18 @@ public record ProxyConfig(
         Duration healthInterval,
         CacheConfig cache,
         Duration clientIdleTimeout,
-        ApiAccess apiAccess) {
+        ApiAccess apiAccess,
+        UpstreamConfig upstream) {
 
     public static final Duration DEFAULT_CLIENT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+    /** A node without grandparents and with the default upstream deadlines ({@link UpstreamConfig#DEFAULT}). */
+    public ProxyConfig(String nodeId, String tier, InetSocketAddress httpBind, InetSocketAddress httpsBind,
+            Path tlsCertChain, Path tlsPrivateKey, List<ParentConfig> parents, Duration connectTimeout,
+            Duration healthInterval, CacheConfig cache, Duration clientIdleTimeout, ApiAccess apiAccess) {
+        this(nodeId, tier, httpBind, httpsBind, tlsCertChain, tlsPrivateKey, parents, connectTimeout,
+                healthInterval, cache, clientIdleTimeout, apiAccess, UpstreamConfig.DEFAULT);
+    }
 
     /** A node that checks no API keys ({@link ApiAccess#OPEN}). */
     public ProxyConfig(String nodeId, String tier, InetSocketAddress httpBind, InetSocketAddress httpsBind,
@@ -96,6 +106,7 @@ public record ProxyConfig(
             throw new IllegalArgumentException("healthInterval: " + healthInterval + " (expected: > 0)");
         }
         apiAccess = apiAccess == null ? ApiAccess.OPEN : apiAccess;
+        upstream = upstream == null ? UpstreamConfig.DEFAULT : upstream;
         parents = List.copyOf(Objects.requireNonNull(parents, "parents"));
         var ids = new HashSet<String>();
         for (ParentConfig parent : parents) {

@@ -13,12 +13,14 @@ import yunjing.proxy.upstream.UpstreamClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One proxy node: a streaming, caching reverse proxy (RFC 9111 shared cache in memory, request collapsing)
- * that forwards what it cannot answer to the first healthy parent.
+ * that forwards what it cannot answer to its parents, chosen by {@link ParentSelector}.
  *
  * <p>Lifecycle: {@link #start} binds the listeners and starts the health checks (their first round runs
  * at once but is not awaited; until it answers no parent counts as healthy) → running →
@@ -56,14 +58,17 @@ public final class ProxyServer implements AutoCloseable {
     public static ProxyServer start(ProxyConfig config, EventLoops loops, MeterRegistry metrics)
             throws IOException, InterruptedException {
         ProxyMetrics meters = new ProxyMetrics(metrics, config.nodeId());
+        List<ParentConfig> upstreamNodes = upstreamNodes(config);
         HealthChecker health = new HealthChecker(
-                config.parents(), config.healthInterval(), config.connectTimeout(), config.nodeId());
-        for (ParentConfig parent : config.parents()) {
+                upstreamNodes, config.healthInterval(), config.connectTimeout(), config.nodeId());
+        ParentSelector selector = new ParentSelector(
+                config.parents(), config.upstream().grandparents(), health::isHealthy);
+        for (ParentConfig parent : upstreamNodes) {
             meters.parentHealth(parent.id(), health::isHealthy);
+            meters.parentCircuit(parent.id(), selector::circuitState);
         }
-        ParentSelector selector = new ParentSelector(config.parents(), health::isHealthy);
-        UpstreamClient upstream = new UpstreamClient(
-                loops.socketChannel(), config.connectTimeout(), selector, meters, health::reportFailure);
+        UpstreamClient upstream = new UpstreamClient(loops.socketChannel(), config.connectTimeout(), selector,
+                meters, health::reportFailure, config.upstream());
         HttpCache cache = null;
         HttpListeners listeners;
         ApiGate gate = new ApiGate(config.apiAccess(), Clock.systemUTC(), meters);
@@ -91,6 +96,18 @@ public final class ProxyServer implements AutoCloseable {
         return listeners.clientConnections();
     }
 
+    /** The parents, then the grandparents that are not parents too: everything health-checked. */
+    private static List<ParentConfig> upstreamNodes(ProxyConfig config) {
+        Map<String, ParentConfig> byId = new LinkedHashMap<>();
+        for (ParentConfig parent : config.parents()) {
+            byId.put(parent.id(), parent);
+        }
+        for (ParentConfig grandparent : config.upstream().grandparents()) {
+            byId.putIfAbsent(grandparent.id(), grandparent);
+        }
+        return List.copyOf(byId.values());
+    }
+
     public InetSocketAddress httpAddress() {
         return listeners.httpAddress();
     }
@@ -100,12 +117,12 @@ public final class ProxyServer implements AutoCloseable {
         return listeners.httpsAddress();
     }
 
-    /** Whether at least one parent is currently healthy; false after {@link #close()}. */
+    /** Whether at least one parent or grandparent is currently healthy; false after {@link #close()}. */
     public boolean isReady() {
         return !closed.get() && health.anyHealthy();
     }
 
-    /** Parent id → healthy, in configured order. */
+    /** Parent id → healthy, in configured order, then the grandparents. */
     public Map<String, Boolean> parentHealth() {
         return health.snapshot();
     }

@@ -86,10 +86,12 @@ class ProxyFailoverTest {
         ProxyServer edge = start(Nodes.config("gz-unicom", "edge", List.of(dead, live)));
         Nodes.await("both parents healthy", () -> edge.parentHealth().equals(Map.of("dead", true, "live", true)));
 
-        HttpResponse<String> response = get(edge, "/echo/failover");
+        String path = Nodes.pathHomedOn(List.of(dead, live), "dead", edge, "/echo/failover");
+
+        HttpResponse<String> response = get(edge, path);
 
         assertEquals(200, response.statusCode());
-        assertEquals("/echo/failover", JSON.readTree(response.body()).get("path").asText());
+        assertEquals(path, JSON.readTree(response.body()).get("path").asText());
         Counter failures = metrics.find("yunjing.proxy.upstream.connect.failures").tags("parent", "dead").counter();
         assertTrue(failures != null && failures.count() >= 1, "connect failure to 'dead' was counted");
     }
@@ -100,8 +102,9 @@ class ProxyFailoverTest {
         ProxyServer edge = start(Nodes.config("gz-unicom", "edge", List.of(dead, Nodes.origin(origin))));
         Nodes.await("both parents healthy", () -> edge.parentHealth().values().stream().allMatch(h -> h));
         byte[] body = new byte[3 * 1024 * 1024];
+        String path = Nodes.pathHomedOn(List.of(dead, Nodes.origin(origin)), "dead", edge, "/echo/post");
 
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri(edge, "/echo"))
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri(edge, path))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
 
         assertEquals(body.length, JSON.readTree(response.body()).get("bodyBytes").asLong());

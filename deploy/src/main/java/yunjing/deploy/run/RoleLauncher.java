@@ -30,6 +30,7 @@ import yunjing.proxy.ApiAccess;
 import yunjing.proxy.CacheConfig;
 import yunjing.proxy.ParentConfig;
 import yunjing.proxy.ProxyConfig;
+import yunjing.proxy.UpstreamConfig;
 import yunjing.proxy.ProxyServer;
 import yunjing.proxy.rtt.RttReporter;
 import yunjing.sync.store.ArtifactStore;
@@ -43,9 +44,11 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -252,7 +255,22 @@ final class RoleLauncher {
                 CacheConfig.withDisk(state.root().resolve("cache").resolve(node.id())),
                 ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT,
                 // Keys are checked once, at the edge; inner tiers trust their children.
-                node.tier() == Tier.EDGE ? ApiAccessMapping.of(topology) : ApiAccess.OPEN);
+                node.tier() == Tier.EDGE ? ApiAccessMapping.of(topology) : ApiAccess.OPEN,
+                UpstreamConfig.DEFAULT.withGrandparents(grandparents(node)));
+    }
+
+    /** The parents' parents (not already parents), in order: the tier a proxy fails over to last. */
+    private List<ParentConfig> grandparents(Node node) throws LaunchException {
+        Set<String> ids = new LinkedHashSet<>();
+        for (String parent : node.parents()) {
+            topology.node(parent).ifPresent(p -> ids.addAll(p.parents()));
+        }
+        node.parents().forEach(ids::remove);
+        List<ParentConfig> grandparents = new ArrayList<>();
+        for (String id : ids) {
+            grandparents.add(new ParentConfig(id, endpoints.http(id), endpoints.readyz(id)));
+        }
+        return grandparents;
     }
 
     /** Names on a node certificate: its id, the service names (clients reach edges by them) and its address. */

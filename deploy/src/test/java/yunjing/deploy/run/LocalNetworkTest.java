@@ -124,13 +124,14 @@ class LocalNetworkTest {
     }
 
     @Test
-    void streamingChat_throughGzUnicom_crossesGzRegionalCentralAndOrigin() throws Exception {
+    void streamingChat_throughGzUnicom_crossesARegionalCentralAndOrigin() throws Exception {
         URI uri = URI.create("http://" + Endpoints.hostPort(role("gz-unicom").http()) + "/v1/chat/completions");
         HttpResponse<InputStream> response = http.send(chat(uri, CHAT), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, response.statusCode());
         assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
         String via = String.join(", ", response.headers().allValues("via"));
-        assertTrue(via.matches(".*bj-central.*gz-regional.*gz-unicom.*"), "Via, origin-most first: " + via);
+        // Which regional is the conversation's rendezvous-hash home (proxy README, Parents), not configured order.
+        assertTrue(via.matches(".*bj-central.*(gz|sh)-regional.*gz-unicom.*"), "Via, origin-most first: " + via);
         assertTrue(response.headers().firstValue("server").orElse("").contains("origin"),
                 "the origin answered: " + response.headers().map());
         assertTrue(response.headers().firstValue("x-request-id").isPresent());

@@ -18,13 +18,13 @@ import java.util.Locale;
  * are removed (§5.2.4), so {@code /a/%2E%2E/b} and {@code /b} are one key and no path climbs above the
  * root. The request still goes upstream with its original target.
  */
-final class CacheKey {
+public final class CacheKey {
 
     private CacheKey() {
     }
 
     /** The primary key, or null when the target cannot be normalised (then the request bypasses the cache). */
-    static String primary(String host, String target) {
+    public static String primary(String host, String target) {
         if (host == null || host.isBlank() || !target.startsWith("/")) {
             return null;
         }

@@ -81,6 +81,18 @@ public final class ErrorResponses {
         return response;
     }
 
+    /**
+     * A server-sent event carrying an error in the same shape, {@code data: {"error":{…}}}, for a stream
+     * that cannot go on; the caller owns the returned buffer. OpenAI's SDKs raise such an event as an
+     * API error rather than returning a silently truncated answer.
+     */
+    public static ByteBuf sseErrorEvent(ByteBufAllocator alloc, String message, String type, String code) {
+        String event = "data: {\"error\":{\"message\":" + quote(message) + ",\"type\":" + quote(type)
+                + ",\"code\":" + quote(code) + "}}\n\n";
+        byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
+        return alloc.buffer(bytes.length).writeBytes(bytes);
+    }
+
     /** A JSON string literal (RFC 8259 §7). */
     static String quote(String s) {
         StringBuilder out = new StringBuilder(s.length() + 2).append('"');

@@ -21,6 +21,11 @@ public final class ProxyHeaders {
     public static final AsciiString X_YUNJING_PRIORITY = AsciiString.cached("x-yunjing-priority");
     /** The admitted key's id (never its secret), set by the API edge. */
     public static final AsciiString X_YUNJING_KEY_ID = AsciiString.cached("x-yunjing-key-id");
+    /**
+     * A chat conversation's session affinity key, set by the API edge (clients' copies are stripped
+     * there); every tier chooses its parent by it (see {@code upstream.SessionAffinity}).
+     */
+    public static final AsciiString X_YUNJING_AFFINITY = AsciiString.cached("x-yunjing-affinity");
     public static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     public static final AsciiString CACHE_STATUS = AsciiString.cached("cache-status");
 

@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * Meters of one proxy node. Thread-safe: updated from every event loop and the health thread.
@@ -30,6 +31,14 @@ import java.util.function.Supplier;
  *       invalid_key, concurrency, rpm, rpd, tpm, too_large, invalid_json, unknown_url) — API requests refused at
  *       the edge</li>
  *   <li>the API meters, {@code yunjing.proxy.api.*}: see {@link ApiMetrics}</li>
+ *   <li>{@code yunjing.proxy.upstream.retries} (counter; tags {@code node}, {@code cause}: connect_failure,
+ *       connect_timeout, write_failure, stale_connection, closed_before_body, closed_idempotent,
+ *       refused_stream, goaway, no_http2) — requests
+ *       tried again upstream, by why</li>
+ *   <li>{@code yunjing.proxy.upstream.deadlines} (counter; tags {@code node}, {@code deadline}: first_byte,
+ *       idle, total) — upstream exchanges ended by a deadline</li>
+ *   <li>{@code yunjing.proxy.parent.circuit} (gauge; tags {@code node}, {@code parent}) — circuit breaker
+ *       state: 0 closed, 1 half-open, 2 open</li>
  * </ul>
  */
 public final class ProxyMetrics implements AutoCloseable {
@@ -45,6 +54,8 @@ public final class ProxyMetrics implements AutoCloseable {
     private final TaggedCounters cacheEvictions;
     private final TaggedCounters apiRejected;
     private final ApiMetrics api;
+    private final TaggedCounters upstreamRetries;
+    private final TaggedCounters upstreamDeadlines;
 
     public ProxyMetrics(MeterRegistry registry, String nodeId) {
         this.registry = registry;
@@ -61,6 +72,10 @@ public final class ProxyMetrics implements AutoCloseable {
                 "Entries evicted to keep a tier within its bound", nodeId, "tier");
         apiRejected = new TaggedCounters(registry, "yunjing.proxy.api.rejected",
                 "API requests refused at the edge, by reason", nodeId, "reason");
+        upstreamRetries = new TaggedCounters(registry, "yunjing.proxy.upstream.retries",
+                "Requests tried again upstream, by cause", nodeId, "cause");
+        upstreamDeadlines = new TaggedCounters(registry, "yunjing.proxy.upstream.deadlines",
+                "Upstream exchanges ended by a deadline", nodeId, "deadline");
         gauges.add(Gauge.builder("yunjing.proxy.connections.active", activeConnections, AtomicInteger::get)
                 .description("Open client connections")
                 .tag("node", nodeId)
@@ -122,6 +137,24 @@ public final class ProxyMetrics implements AutoCloseable {
         gauges.add(Gauge.builder("yunjing.proxy.cache.stored.bytes", bytes)
                 .description("Bytes held by a cache tier")
                 .tags("node", nodeId, "tier", tier)
+                .register(registry));
+    }
+
+    // --- the way to the parents (upstream package) ---
+
+    public void upstreamRetry(String cause) {
+        upstreamRetries.increment(cause, 1);
+    }
+
+    public void upstreamDeadline(String deadline) {
+        upstreamDeadlines.increment(deadline, 1);
+    }
+
+    /** Registers the circuit breaker gauge of one parent; {@code state} is read on every scrape. */
+    public void parentCircuit(String parentId, ToIntFunction<String> state) {
+        gauges.add(Gauge.builder("yunjing.proxy.parent.circuit", () -> state.applyAsInt(parentId))
+                .description("Circuit breaker of the parent: 0 closed, 1 half-open, 2 open")
+                .tags("node", nodeId, "parent", parentId)
                 .register(registry));
     }
 

@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -34,6 +33,7 @@ import yunjing.proxy.http.ProxyHeaders;
 import yunjing.proxy.llm.ApiCall;
 import yunjing.proxy.llm.ApiRequests;
 import yunjing.proxy.llm.Rejection;
+import yunjing.proxy.upstream.SessionAffinity;
 import yunjing.proxy.upstream.UpstreamException;
 import yunjing.proxy.upstream.UpstreamExchange;
 import yunjing.proxy.upstream.UpstreamListener;
@@ -205,6 +205,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         private ResponseHandle cached;
         private boolean requestDone;
         private boolean responseStarted;
+        private boolean eventStream;   // the response is SSE of unknown length (see BrokenResponse)
         private boolean ended;
         /** An API exchange (its key's slot, usage, answer cache); ended in {@link #end()} or {@link #clientGone()}. */
         private ApiCall call;
@@ -298,6 +299,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             ByteBuf body = next.body();
             head.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
             HttpUtil.setContentLength(head, body.readableBytes());
+            SessionAffinity.tag(head.headers(), body);   // a conversation keeps its parent
             send(head);
             if (upstream != null) {
                 upstream.write(new DefaultLastHttpContent(body));
@@ -370,6 +372,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 // An edge is where clients enter: only it may say which key and priority a request has.
                 headers.remove(ProxyHeaders.X_YUNJING_PRIORITY);
                 headers.remove(ProxyHeaders.X_YUNJING_KEY_ID);
+                headers.remove(ProxyHeaders.X_YUNJING_AFFINITY);
             }
             headers.set(HttpHeaderNames.HOST, authority);
             String receivedProtocol = http2 ? "2"
@@ -433,6 +436,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 HttpUtil.setTransferEncodingChunked(response, true);
             }
             responseStarted = true;
+            eventStream = BrokenResponse.isOpenEventStream(headers, lengthKnown);
             forwarding.metrics().response(code);
             if (call != null) {
                 call.responseHead(response);
@@ -470,16 +474,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             log.log(Level.FINE, () -> forwarding.nodeId() + " request " + requestId + " failed: " + cause.getMessage());
+            String message = "upstream of " + forwarding.nodeId() + " failed: " + cause.getMessage();
             if (responseStarted) {
-                // Part of the response is out: only an abrupt close tells the client it is incomplete
-                // (RFC 9112 §8 for HTTP/1.1; for an h2 stream, closing the child channel sends RST_STREAM).
+                // Part of the response is out: an SSE stream gets an error event, anything else is cut off.
+                BrokenResponse.end(ctx, eventStream, http2, cause, message);
                 end();
-                ctx.channel().close();
                 return;
             }
-            String message = "upstream of " + forwarding.nodeId() + " failed: " + cause.getMessage();
-            respondWithError(cause.kind() == UpstreamException.Kind.CONNECT_TIMEOUT
-                    ? ErrorResponses.gatewayTimeout(ctx.alloc(), message)
+            respondWithError(cause.isTimeout() ? ErrorResponses.gatewayTimeout(ctx.alloc(), message)
                     : ErrorResponses.badGateway(ctx.alloc(), message), false);
         }
 
@@ -570,19 +572,4 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** How long a connection refused with an error keeps reading (and discarding) before it is closed. */
     static final long LINGER_MILLIS = 1000;
-
-    /** A request the proxy refuses to forward; the message goes to the client in the 400 body. */
-    private static final class BadRequestException extends Exception {
-        final RequestFraming.Refusal refusal;
-
-        BadRequestException(String message) {
-            this(new RequestFraming.Refusal(HttpResponseStatus.BAD_REQUEST,
-                    "bad_request", message));
-        }
-
-        BadRequestException(RequestFraming.Refusal refusal) {
-            super(refusal.message(), null, false, false);
-            this.refusal = refusal;
-        }
-    }
 }

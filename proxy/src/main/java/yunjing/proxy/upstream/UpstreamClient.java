@@ -9,13 +9,15 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.ImmediateEventExecutor;
+import yunjing.proxy.UpstreamConfig;
 import yunjing.proxy.metrics.ProxyMetrics;
 
 import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
- * Forwards requests to the parents over HTTP/1.1: picks candidates from the {@link ParentSelector},
+ * Forwards requests to the parents over HTTP/1.1: picks candidates from the {@link ParentSelector} by
+ * the request's {@link SelectionKey},
  * reuses an idle keep-alive connection when there is one on the caller's event loop, otherwise
  * connects; fails over as {@link UpstreamExchange} describes. Thread-safe.
  *
@@ -28,16 +30,20 @@ public final class UpstreamClient implements AutoCloseable {
     private final ParentSelector selector;
     private final ProxyMetrics metrics;
     private final Consumer<String> passiveHealth;
+    private final UpstreamConfig config;
     private final IdleConnections idle = new IdleConnections();
+    private final Http2Pool http2Pool = new Http2Pool(idle);
     private final ChannelGroup channels = new DefaultChannelGroup("upstream", ImmediateEventExecutor.INSTANCE);
     private volatile boolean closed;
 
     /**
      * @param passiveHealth told the parent id of every failed connect (the passive health check)
+     * @param config        the deadlines (its grandparents are already in the selector)
      */
     public UpstreamClient(
             Class<? extends SocketChannel> channelType, Duration connectTimeout, ParentSelector selector,
-            ProxyMetrics metrics, Consumer<String> passiveHealth) {
+            ProxyMetrics metrics, Consumer<String> passiveHealth, UpstreamConfig config) {
+        this.config = config;
         this.channelType = channelType;
         this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
         this.selector = selector;
@@ -52,7 +58,8 @@ public final class UpstreamClient implements AutoCloseable {
      */
     public UpstreamExchange send(HttpRequest head, EventLoop loop, UpstreamListener listener) {
         assert loop.inEventLoop();
-        UpstreamExchange exchange = new UpstreamExchange(this, head, loop, listener, selector.candidates());
+        UpstreamExchange exchange = new UpstreamExchange(this, head, loop, listener,
+                selector.candidates(SelectionKey.of(head)));
         exchange.start();
         return exchange;
     }
@@ -63,6 +70,15 @@ public final class UpstreamClient implements AutoCloseable {
 
     IdleConnections idle() {
         return idle;
+    }
+
+    /** Whether requests to {@code parent} go over h2: configured, and the parent has not shown it cannot. */
+    boolean http2(UpstreamParent parent) {
+        return config.http2() && http2Pool.speaksHttp2(parent.id());
+    }
+
+    Http2Pool http2Pool() {
+        return http2Pool;
     }
 
     /** A bootstrap whose connections live on {@code loop}, the loop of the client side of the exchange. */
@@ -82,9 +98,45 @@ public final class UpstreamClient implements AutoCloseable {
         }
     }
 
-    void connectFailed(String parentId) {
-        metrics.connectFailure(parentId);
-        passiveHealth.accept(parentId);
+    /** Connecting (or writing the first bytes) failed: counted, and told to health and breaker. */
+    void connectFailed(UpstreamParent parent) {
+        metrics.connectFailure(parent.id());
+        passiveHealth.accept(parent.id());
+        parent.breaker().onFailure();
+    }
+
+    boolean hasParents() {
+        return selector.hasParents();
+    }
+
+    void retried(String cause) {
+        metrics.upstreamRetry(cause);
+    }
+
+    void deadlinePassed(ExchangeDeadlines.Deadline deadline) {
+        metrics.upstreamDeadline(deadline.tag);
+    }
+
+    long firstByteNanos() {
+        return config.firstByteTimeout().toNanos();
+    }
+
+    long idleNanos() {
+        return config.idleTimeout().toNanos();
+    }
+
+    long apiTotalNanos() {
+        return config.apiTotalTimeout().toNanos();
+    }
+
+    /** The configured length of a deadline, for error messages. */
+    String deadlineText(ExchangeDeadlines.Deadline deadline) {
+        Duration d = switch (deadline) {
+            case FIRST_BYTE -> config.firstByteTimeout();
+            case IDLE -> config.idleTimeout();
+            case TOTAL -> config.apiTotalTimeout();
+        };
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     /** Closes every upstream connection, idle or busy. Idempotent. */

@@ -12,7 +12,10 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import yunjing.proxy.ParentConfig;
 
 import java.util.ArrayDeque;
@@ -23,19 +26,36 @@ import java.util.StringJoiner;
 /**
  * One request forwarded to a parent, and its response.
  *
- * <h2>Failover</h2>
- * Candidates are tried in order. A candidate is skipped when connecting fails, or when the connection
- * dies before the request head was written (nothing of the request has reached that parent, so the
- * next one may get it). The body is held back ({@link #queued}) until the head is written, so nothing
- * is lost by a failover. Once the head is out the exchange is committed to that parent, with one
- * exception: a reused keep-alive connection that closes before any response byte, for a request that
- * is idempotent and has no body, is retried once on a fresh connection to the same parent — the parent
- * most likely closed the idle connection as we wrote (RFC 9110 §9.2.2, RFC 9112 §9.3.1). Nothing is
- * retried after a response byte arrived.
+ * <h2>Failover: when a request is tried on the next candidate</h2>
+ * Candidates come from the {@link ParentSelector} (parents by rendezvous hash, then grandparents, then
+ * parents marked down); a candidate whose circuit breaker refuses is skipped. A request moves on to the
+ * next candidate only while that is safe, that is while no byte of the response has arrived and
+ * <ul>
+ *   <li>connecting failed or timed out, or writing the head failed (nothing reached that parent); or</li>
+ *   <li>the connection closed before any byte of the request body was written: the parent cannot have
+ *       acted on a request whose body it never got. Body pieces written before that point are kept as
+ *       retained duplicates ({@link BodyReplay}) and sent again; the first successful write of a body byte
+ *       (or of the end of the body) commits the request to the parent; or</li>
+ *   <li>over h2, the parent refused the stream (RST_STREAM REFUSED_STREAM) or announced with GOAWAY that
+ *       it will not process it (RFC 9113 §8.7): safe even after the body went out; or the connection
+ *       closed before the parent's SETTINGS (no h2 there): the same parent again over HTTP/1.1; or</li>
+ *   <li>the connection closed before the response, for an idempotent request without a body
+ *       (RFC 9110 §9.2.2).</li>
+ * </ul>
+ * A reused keep-alive connection that closes that way is first retried on a fresh connection to the same
+ * parent (the parent most likely closed the idle connection as we wrote, RFC 9112 §9.3.1), without
+ * counting against the parent. Nothing is retried once a response byte arrived, and never after a
+ * deadline. Each retry is counted by cause ({@code yunjing.proxy.upstream.retries}).
+ *
+ * <h2>Deadlines</h2>
+ * Connect ({@code connectTimeout}), first byte, idle between response pieces and, for {@code /v1/}
+ * requests, total ({@link ExchangeDeadlines}); a passed deadline fails the exchange with
+ * {@link UpstreamException.Kind#TIMEOUT}.
  *
  * <h2>States</h2>
  * <em>connecting</em> (body queued) → <em>sent</em> (head written; body streams straight to the
- * connection) → <em>done</em>; or <em>failed</em>, or <em>aborted</em> by the client side.
+ * connection) → <em>done</em>; or <em>failed</em>, or <em>aborted</em> by the client side. A safe
+ * retry goes from <em>sent</em> back to <em>connecting</em>.
  *
  * <h2>Threads and buffers</h2>
  * Confined to the event loop of the client side ({@link #loop}); the parent connection is on the same
@@ -54,9 +74,12 @@ public final class UpstreamExchange {
     private final HttpRequest head;
     private final EventLoop loop;
     private final UpstreamListener listener;
-    private final List<ParentConfig> candidates;
-    private final boolean retryableOnStale;
+    private final List<UpstreamParent> candidates;
+    private final boolean idempotent;
+    private final boolean hasBody;
+    private final ExchangeDeadlines deadlines;
     private final ArrayDeque<HttpContent> queued = new ArrayDeque<>();
+    private final BodyReplay replay = new BodyReplay();
     private final StringJoiner reasons = new StringJoiner("; ");
 
     private State state = State.CONNECTING;
@@ -64,32 +87,40 @@ public final class UpstreamExchange {
     private int connectAttempts;
     private int connectTimeouts;
     private boolean freshConnectionOnly;
+    /** Why the next attempt happens, counted when it does; null for the first attempt. */
+    private String retryCause;
     private ChannelFuture pendingConnect;
-    private ParentConfig parent;
+    private UpstreamParent parent;
+    /** The parent whose in-flight count includes this exchange, or null. */
+    private UpstreamParent loaded;
     private Channel channel;
     private boolean reused;
     private boolean lastWritten;
     private boolean requestComplete;
+    private boolean bodyCommitted;
+    private boolean h2Stream;
+    /** Why the parent surely did not process this h2 stream (refused_stream, goaway), or null. */
+    private String notProcessed;
     private boolean anyResponse;
     private boolean informational;
     private boolean keepAlive;
     private boolean responseComplete;
 
     UpstreamExchange(UpstreamClient client, HttpRequest head, EventLoop loop, UpstreamListener listener,
-            List<ParentConfig> candidates) {
+            List<UpstreamParent> candidates) {
         this.client = client;
         this.head = head;
         this.loop = loop;
         this.listener = listener;
         this.candidates = candidates;
-        this.retryableOnStale = IDEMPOTENT.contains(head.method())
-                && !HttpUtil.isTransferEncodingChunked(head)
-                && HttpUtil.getContentLength(head, 0L) == 0L;
+        this.idempotent = IDEMPOTENT.contains(head.method());
+        this.hasBody = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
+        this.deadlines = new ExchangeDeadlines(loop, client.firstByteNanos(), client.idleNanos(), this::deadlinePassed);
     }
 
     /** The parent this exchange is committed to, or null while connecting. */
     public ParentConfig parent() {
-        return state == State.CONNECTING ? null : parent;
+        return state == State.CONNECTING || parent == null ? null : parent.config();
     }
 
     /**
@@ -122,10 +153,11 @@ public final class UpstreamExchange {
         };
     }
 
-    /** Stops reading the response: the client side cannot take more now. */
+    /** Stops reading the response: the client side cannot take more now (the idle deadline waits too). */
     public void pauseResponse() {
         if (state == State.SENT && channel != null) {
             channel.config().setAutoRead(false);
+            deadlines.paused(true);
         }
     }
 
@@ -133,6 +165,7 @@ public final class UpstreamExchange {
     public void resumeResponse() {
         if (state == State.SENT && channel != null) {
             channel.config().setAutoRead(true);
+            deadlines.paused(false);
         }
     }
 
@@ -145,16 +178,14 @@ public final class UpstreamExchange {
         if (state == State.DONE || state == State.FAILED || state == State.ABORTED) {
             return;
         }
-        state = State.ABORTED;
-        releaseQueued();
-        if (pendingConnect != null) {
-            pendingConnect.channel().close();
-            pendingConnect = null;
-        }
+        ended(State.ABORTED);
         closeChannel();
     }
 
     void start() {
+        if (head.uri().startsWith("/v1/")) {
+            deadlines.startTotal(client.apiTotalNanos());
+        }
         tryNext();
     }
 
@@ -166,11 +197,30 @@ public final class UpstreamExchange {
             fail(UpstreamException.Kind.UNAVAILABLE, "proxy is shutting down", null);
             return;
         }
-        if (nextCandidate >= candidates.size()) {
+        UpstreamParent candidate = null;
+        while (candidate == null && nextCandidate < candidates.size()) {
+            UpstreamParent next = candidates.get(nextCandidate++);
+            // A retry on the same parent's fresh connection is the same attempt: no new breaker permit.
+            if (freshConnectionOnly || next.breaker().tryAcquire()) {
+                candidate = next;
+            } else {
+                reasons.add(next.id() + ": circuit open");
+            }
+        }
+        if (candidate == null) {
             allCandidatesFailed();
             return;
         }
-        ParentConfig candidate = candidates.get(nextCandidate++);
+        if (retryCause != null) {
+            client.retried(retryCause);
+            retryCause = null;
+        }
+        load(candidate);
+        if (client.http2(candidate)) {
+            freshConnectionOnly = false;
+            connect(candidate, client.http2Pool().openStream(loop, candidate, client.bootstrap(loop), client));
+            return;
+        }
         if (!freshConnectionOnly) {
             Channel idle = client.idle().acquire(loop, candidate.id());
             if (idle != null) {
@@ -179,34 +229,54 @@ public final class UpstreamExchange {
             }
         }
         freshConnectionOnly = false;
-        ChannelFuture connect = client.bootstrap(loop).connect(candidate.http());
+        ChannelFuture connect = client.bootstrap(loop).connect(candidate.config().http());
         pendingConnect = connect;
+        Promise<Channel> opened = loop.newPromise();
         connect.addListener((ChannelFutureListener) done -> {
             if (pendingConnect == done) {
                 pendingConnect = null;
             }
-            if (state != State.CONNECTING) {
-                done.channel().close();
-            } else if (done.isSuccess()) {
+            if (done.isSuccess()) {
                 client.connected(done.channel());
-                bind(candidate, done.channel(), false);
+                opened.trySuccess(done.channel());
+            } else {
+                opened.tryFailure(done.cause());
+            }
+        });
+        connect(candidate, opened);
+    }
+
+    /** Binds to the connection (or h2 stream) once {@code opening} has it, or moves on if it failed. */
+    private void connect(UpstreamParent trying, Future<? extends Channel> opening) {
+        opening.addListener(f -> {
+            Future<? extends Channel> done = opening;
+            if (state != State.CONNECTING) {
+                if (done.isSuccess()) {
+                    done.getNow().close();
+                }
+            } else if (done.isSuccess()) {
+                bind(trying, done.getNow(), false);
             } else {
                 connectAttempts++;
-                if (done.cause() instanceof ConnectTimeoutException) {
+                boolean timedOut = done.cause() instanceof ConnectTimeoutException;
+                if (timedOut) {
                     connectTimeouts++;
                 }
                 // Ids only: the reasons end up in the error a client sees, the addresses do not belong there.
-                reasons.add(candidate.id() + ": " + describe(done.cause()));
-                client.connectFailed(candidate.id());
+                reasons.add(trying.id() + ": " + UpstreamException.describe(done.cause()));
+                client.connectFailed(trying);
+                retryCause = timedOut ? "connect_timeout" : "connect_failure";
                 tryNext();
             }
         });
     }
 
-    private void bind(ParentConfig candidate, Channel ch, boolean wasIdle) {
+    private void bind(UpstreamParent candidate, Channel ch, boolean wasIdle) {
         parent = candidate;
         channel = ch;
         reused = wasIdle;
+        h2Stream = ch instanceof Http2StreamChannel;
+        notProcessed = null;
         ch.pipeline().get(UpstreamHandler.class).attach(this);
         ch.writeAndFlush(head).addListener((ChannelFutureListener) f -> onHeadWritten(ch, f));
     }
@@ -222,9 +292,11 @@ public final class UpstreamExchange {
             if (reused) {
                 nextCandidate--;
                 freshConnectionOnly = true;
+                retryCause = "stale_connection";
             } else {
-                reasons.add(parent.id() + ": " + describe(written.cause()));
-                client.connectFailed(parent.id());
+                reasons.add(parent.id() + ": " + UpstreamException.describe(written.cause()));
+                client.connectFailed(parent);
+                retryCause = "write_failure";
             }
             tryNext();
             return;
@@ -242,18 +314,45 @@ public final class UpstreamExchange {
 
     private void writeToChannel(HttpContent content) {
         boolean last = content instanceof LastHttpContent;
+        boolean commits = hasBody && !bodyCommitted && (last || content.content().isReadable());
+        if (hasBody && (!bodyCommitted || h2Stream)) {
+            replay.keep(content);
+        }
+        Channel ch = channel;
         // Ownership passes to the channel: the encoder releases the content once written or failed.
         ChannelFuture f = channel.write(content);
         f.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        if (commits) {
+            f.addListener((ChannelFutureListener) done -> {
+                if (done.isSuccess() && channel == ch) {
+                    commitBody();
+                }
+            });
+        }
         if (last) {
             lastWritten = true;
-            Channel ch = channel;
             f.addListener((ChannelFutureListener) done -> {
                 if (done.isSuccess() && channel == ch) {
                     requestComplete = true;
+                    deadlines.requestSent();
                     maybeFinish();
                 }
             });
+        }
+    }
+
+    /** A body byte is on its way to the parent: from now on the request belongs to it. */
+    private void commitBody() {
+        bodyCommitted = true;
+        if (!h2Stream) {
+            replay.drop();
+        }
+    }
+
+    /** From {@link UpstreamHandler}: the parent will surely not process this h2 stream. */
+    void onStreamNotProcessed(String cause) {
+        if (!anyResponse) {
+            notProcessed = cause;
         }
     }
 
@@ -265,11 +364,17 @@ public final class UpstreamExchange {
         }
         if (object.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
+            parent.breaker().onFailure();
             fail(UpstreamException.Kind.BROKEN, "malformed response from parent " + parent.id(),
                     object.decoderResult().cause());
             return;
         }
-        anyResponse = true;
+        if (!anyResponse) {
+            anyResponse = true;
+            parent.breaker().onSuccess();
+            replay.drop();
+        }
+        deadlines.responseActivity();
         if (msg instanceof HttpResponse response) {
             int code = response.status().code();
             if (code == 101) {
@@ -318,21 +423,69 @@ public final class UpstreamExchange {
         }
         channel = null;
         if (responseComplete) {
-            state = State.DONE;
-        } else if (reused && retryableOnStale && !anyResponse) {
-            state = State.CONNECTING;
-            nextCandidate--;
-            freshConnectionOnly = true;
-            if (lastWritten) {
-                queued.add(LastHttpContent.EMPTY_LAST_CONTENT);
-            }
-            lastWritten = false;
-            requestComplete = false;
-            tryNext();
+            ended(State.DONE);
+            return;
+        }
+        boolean resendable = !hasBody || !bodyCommitted || replay.complete();
+        if (!anyResponse && h2Stream && resendable && !Boolean.TRUE.equals(
+                ch.parent().attr(Http2ParentConnection.SETTINGS_SEEN).get())) {
+            client.http2Pool().noHttp2(parent.id());   // it does not speak h2: the same parent over HTTP/1.1
+            retry(true, "no_http2");
+            return;
+        }
+        if (!anyResponse && notProcessed != null && resendable) {
+            retry(false, notProcessed);
+            return;
+        }
+        boolean replayable = !anyResponse && (hasBody ? !bodyCommitted && replay.complete() : idempotent);
+        if (replayable && reused) {
+            retry(true, "stale_connection");
+        } else if (replayable) {
+            parent.breaker().onFailure();
+            reasons.add(parent.id() + ": connection closed before the response");
+            retry(false, hasBody ? "closed_before_body" : "closed_idempotent");
         } else {
+            parent.breaker().onFailure();
             fail(UpstreamException.Kind.BROKEN, "connection to parent " + parent.id() + " closed "
                     + (anyResponse ? "in the middle of the response" : "before the response"), null);
         }
+    }
+
+    /** Back to connecting: the same parent on a fresh connection, or the next candidate. */
+    private void retry(boolean sameParent, String cause) {
+        state = State.CONNECTING;
+        deadlines.attemptEnded();
+        if (sameParent) {
+            nextCandidate--;
+            freshConnectionOnly = true;
+        }
+        retryCause = cause;
+        // What the closed connection took goes again, in order: the kept body pieces, or the end marker
+        // of a bodyless request. Nothing newer is queued: in the sent state the body went to the channel.
+        replay.moveTo(queued);
+        if (!hasBody && lastWritten) {
+            queued.add(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        boolean bodyStillComing = !lastWritten && hasBody;
+        lastWritten = false;
+        requestComplete = false;
+        if (bodyStillComing) {
+            listener.onWritabilityChanged(false);   // hold the client's body until the next parent takes it
+        }
+        tryNext();
+    }
+
+    private void deadlinePassed(ExchangeDeadlines.Deadline deadline) {
+        if (state != State.CONNECTING && state != State.SENT) {
+            return;
+        }
+        client.deadlinePassed(deadline);
+        UpstreamParent at = state == State.SENT ? parent : null;
+        if (at != null && deadline != ExchangeDeadlines.Deadline.TOTAL) {
+            at.breaker().onFailure();
+        }
+        fail(UpstreamException.Kind.TIMEOUT, deadline.words + " deadline of " + client.deadlineText(deadline)
+                + " passed" + (at != null ? " waiting for parent " + at.id() : " while connecting"), null);
     }
 
     private void maybeFinish() {
@@ -343,14 +496,13 @@ public final class UpstreamExchange {
             if (!lastWritten) {
                 // The parent answered before taking the whole body: the connection's framing is now
                 // unknown, so it is closed rather than reused; the rest of the body is discarded.
-                state = State.DONE;
-                releaseQueued();
+                ended(State.DONE);
                 closeChannel();
             }
             // else: the last write is being flushed; its listener calls back here.
             return;
         }
-        state = State.DONE;
+        ended(State.DONE);
         Channel ch = channel;
         channel = null;
         UpstreamHandler handler = ch.pipeline().get(UpstreamHandler.class);
@@ -358,7 +510,7 @@ public final class UpstreamExchange {
             handler.detach(this);
         }
         ch.config().setAutoRead(true);
-        if (keepAlive && handler != null && !client.isClosed()) {
+        if (keepAlive && handler != null && !h2Stream && !client.isClosed()) {
             client.idle().release(ch, parent.id());
         } else {
             ch.close();
@@ -366,20 +518,48 @@ public final class UpstreamExchange {
     }
 
     private void allCandidatesFailed() {
-        if (candidates.isEmpty()) {
+        if (!client.hasParents()) {
             fail(UpstreamException.Kind.UNAVAILABLE, "no parents configured", null);
         } else if (connectAttempts > 0 && connectTimeouts == connectAttempts) {
             fail(UpstreamException.Kind.CONNECT_TIMEOUT, "connecting to parents timed out: " + reasons, null);
+        } else if (reasons.length() == 0) {
+            fail(UpstreamException.Kind.UNAVAILABLE, "every parent's circuit breaker is open", null);
         } else {
             fail(UpstreamException.Kind.UNAVAILABLE, "no parent reachable: " + reasons, null);
         }
     }
 
     private void fail(UpstreamException.Kind kind, String message, Throwable cause) {
-        state = State.FAILED;
-        releaseQueued();
+        ended(State.FAILED);
         closeChannel();
         listener.onFailure(new UpstreamException(kind, message, cause));
+    }
+
+    /** Enters a final state: timers off, held buffers released, the parent's load count given back. */
+    private void ended(State end) {
+        state = end;
+        deadlines.cancel();
+        releaseAll(queued);
+        replay.drop();
+        if (loaded != null) {
+            loaded.exchangeEnded();
+            loaded = null;
+        }
+        if (pendingConnect != null) {
+            pendingConnect.channel().close();
+            pendingConnect = null;
+        }
+    }
+
+    /** Counts this exchange on {@code candidate} (and no longer on the previous one). */
+    private void load(UpstreamParent candidate) {
+        if (loaded != candidate) {
+            if (loaded != null) {
+                loaded.exchangeEnded();
+            }
+            candidate.exchangeStarted();
+            loaded = candidate;
+        }
     }
 
     private void closeChannel() {
@@ -394,27 +574,10 @@ public final class UpstreamExchange {
         }
     }
 
-    private void releaseQueued() {
+    private static void releaseAll(ArrayDeque<HttpContent> contents) {
         HttpContent content;
-        while ((content = queued.poll()) != null) {
+        while ((content = contents.poll()) != null) {
             content.release();
         }
-    }
-
-    /** A short reason without addresses (Netty's connect exceptions name them). */
-    private static String describe(Throwable cause) {
-        if (cause == null) {
-            return "closed";
-        }
-        if (cause instanceof ConnectTimeoutException) {
-            return "connect timed out";
-        }
-        if (cause instanceof java.net.ConnectException) {
-            return "connection refused";
-        }
-        if (cause instanceof java.nio.channels.ClosedChannelException) {
-            return "connection closed";
-        }
-        return cause.getClass().getSimpleName();
     }
 }

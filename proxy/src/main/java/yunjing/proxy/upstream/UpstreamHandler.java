@@ -2,6 +2,9 @@ package yunjing.proxy.upstream;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.concurrent.ScheduledFuture;
@@ -60,6 +63,24 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         } else {
             ReferenceCountUtil.release(msg);
             ctx.close();
+        }
+    }
+
+    /**
+     * On an h2 stream: a RST_STREAM with REFUSED_STREAM, or a GOAWAY (the multiplexer passes it only to
+     * the streams above its last stream id), means the parent did not process the request (RFC 9113 §8.7).
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        try {
+            if (exchange != null && evt instanceof Http2ResetFrame reset
+                    && reset.errorCode() == Http2Error.REFUSED_STREAM.code()) {
+                exchange.onStreamNotProcessed("refused_stream");
+            } else if (exchange != null && evt instanceof Http2GoAwayFrame) {
+                exchange.onStreamNotProcessed("goaway");
+            }
+        } finally {
+            ReferenceCountUtil.release(evt);
         }
     }
 

@@ -6,6 +6,8 @@ import yunjing.proxy.CacheConfig;
 import yunjing.proxy.ParentConfig;
 import yunjing.proxy.ProxyConfig;
 import yunjing.proxy.ProxyServer;
+import yunjing.proxy.cache.CacheKey;
+import yunjing.proxy.upstream.ParentSelector;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -57,6 +59,22 @@ public final class Nodes {
                 null, null, null, List.of(origin(origin)), CONNECT_TIMEOUT, HEALTH_INTERVAL, cache), loops, metrics);
         await("edge ready", node::isReady);
         return node;
+    }
+
+    /**
+     * A path {@code prefix + i} whose rendezvous-hash home among {@code parents} (all healthy, no load) is
+     * {@code homeId}, for requests to {@code node} with the JDK client's {@code Host: 127.0.0.1:port};
+     * so a test can aim a request at one parent. {@code prefix} must be a path, e.g. {@code /echo/a}.
+     */
+    public static String pathHomedOn(List<ParentConfig> parents, String homeId, ProxyServer node, String prefix) {
+        ParentSelector selector = new ParentSelector(parents, List.of(), id -> true);
+        String host = "127.0.0.1:" + node.httpAddress().getPort();
+        for (int i = 0; ; i++) {
+            String path = prefix + i;
+            if (selector.order(CacheKey.primary(host, path)).getFirst().equals(homeId)) {
+                return path;
+            }
+        }
     }
 
     /** An address nothing listens on: a port bound and released at once. */
