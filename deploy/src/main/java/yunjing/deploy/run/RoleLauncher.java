@@ -256,7 +256,9 @@ final class RoleLauncher {
                 ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT,
                 // Keys are checked once, at the edge; inner tiers trust their children.
                 node.tier() == Tier.EDGE ? ApiAccessMapping.of(topology) : ApiAccess.OPEN,
-                UpstreamConfig.DEFAULT.withGrandparents(grandparents(node)));
+                // Tiers talk h2c to each other: one multiplexed connection carries many streams across the
+                // long-haul links (no per-request handshakes); a parent without h2 gets HTTP/1.1.
+                UpstreamConfig.DEFAULT.withGrandparents(grandparents(node)).withHttp2(true));
     }
 
     /** The parents' parents (not already parents), in order: the tier a proxy fails over to last. */
