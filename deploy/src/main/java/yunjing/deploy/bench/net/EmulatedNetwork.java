@@ -86,6 +86,12 @@ public final class EmulatedNetwork implements AutoCloseable {
     private void startAll(Topology topology, StateDir state, WanProfiles profiles, Duration healthInterval, long seed)
             throws LaunchException, IOException, InterruptedException {
         RunOptions options = RunOptions.of(PortMode.TOPOLOGY, healthInterval);
+        // The DNS starts last (it health-checks the edges), but the edges post their RTT reports to its admin
+        // port from the start: reserve that port now, so they never reach a DNS outside the benchmark.
+        DnsSettings base = topology.dns();
+        DnsSettings dnsSettings = new DnsSettings(new InetSocketAddress(base.listen().getAddress(), 0),
+                freePort(base.admin().getAddress()), base.ttlSeconds(), base.maxAnswers());
+        topology = withDns(topology, dnsSettings);
         Map<String, RunningRole> started = new HashMap<>();
         long linkSeed = seed;
         for (Node node : topology.nodesInStartOrder()) {
@@ -134,11 +140,7 @@ public final class EmulatedNetwork implements AutoCloseable {
             edges.put(edge.id(), at(edge, edge.address(),
                     new Ports(r.http().getPort(), r.https().getPort(), r.adminAddress().getPort())));
         }
-        DnsSettings settings = topology.dns();
-        InetAddress dnsHost = settings.listen().getAddress();
-        Topology derived = new Topology(topology.source(), topology.zone(),
-                new DnsSettings(new InetSocketAddress(dnsHost, 0), new InetSocketAddress(settings.admin().getAddress(), 0),
-                        settings.ttlSeconds(), settings.maxAnswers()),
+        Topology derived = new Topology(topology.source(), topology.zone(), topology.dns(),
                 topology.services(), replace(topology.nodes(), edges), topology.plans(), topology.keys(),
                 topology.baseDir(), null, List.of());
         Path lines = state.root().resolve("bench-lines.txt");
@@ -163,6 +165,18 @@ public final class EmulatedNetwork implements AutoCloseable {
         return new Topology(topology.source(), topology.zone(), topology.dns(), topology.services(),
                 replace(topology.nodes(), replaced), topology.plans(), topology.keys(), topology.baseDir(), null,
                 List.of());
+    }
+
+    private static Topology withDns(Topology t, DnsSettings dns) {
+        return new Topology(t.source(), t.zone(), dns, t.services(), t.nodes(), t.plans(), t.keys(), t.baseDir(),
+                null, List.of());
+    }
+
+    /** A port free right now on {@code host} (another process could take it before the DNS binds: a benchmark risk only). */
+    private static InetSocketAddress freePort(InetAddress host) throws IOException {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, host)) {
+            return new InetSocketAddress(host, probe.getLocalPort());
+        }
     }
 
     private static List<Node> replace(List<Node> nodes, Map<String, Node> replaced) {
