@@ -1,0 +1,237 @@
+package yunjing.sync.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import yunjing.sync.store.ArtifactStore;
+import yunjing.sync.store.Manifest;
+import yunjing.sync.store.Revision;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+
+/**
+ * The blocking half of the artifact handler: looks a request up in the store and builds the
+ * {@link Reply}. Runs on the service's executor, never on an event loop (it reads ref files,
+ * manifests and opens files).
+ *
+ * <p>Caching (RFC 9111, RFC 8246): anything named by a 40-hex revision id can never change and is
+ * {@code immutable}; anything named by a branch may move, so caches keep it {@value #BRANCH_MAX_AGE}
+ * seconds and may serve it stale while they revalidate. Signed manifests are {@code no-cache} with
+ * an ETag: caches keep them but ask each time, so a replica's conditional poll costs a 304.
+ */
+final class ArtifactResponder {
+
+    static final int BRANCH_MAX_AGE = 60;
+    static final String IMMUTABLE = "public, max-age=31536000, immutable";
+    static final String BRANCH = "public, max-age=" + BRANCH_MAX_AGE + ", stale-while-revalidate=" + BRANCH_MAX_AGE;
+    static final String MANIFEST = "public, no-cache";
+
+    static final String X_REPO_COMMIT = "X-Repo-Commit";
+    static final String X_LINKED_ETAG = "X-Linked-Etag";
+    static final String X_LINKED_SIZE = "X-Linked-Size";
+    static final String X_ERROR_CODE = "X-Error-Code";
+    static final String X_ERROR_MESSAGE = "X-Error-Message";
+
+    private final RevisionCache revisions;
+    private final ObjectMapper json;
+
+    ArtifactResponder(RevisionCache revisions, ObjectMapper json) {
+        this.revisions = revisions;
+        this.json = json;
+    }
+
+    Reply respond(HttpMethod method, String target, HttpHeaders headers, ByteBufAllocator alloc) {
+        try {
+            if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+                FullHttpResponse r = error(alloc, method, new ServeException(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                        "MethodNotAllowed", "method " + method + " (expected: GET or HEAD)"));
+                r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+                return new Reply.Full(r);
+            }
+            ArtifactRequest request = ArtifactRequest.parse(target);
+            Revision revision = revision(request);
+            String cacheControl = ArtifactStore.isRevisionId(request.revision()) ? IMMUTABLE : BRANCH;
+            return switch (request.kind()) {
+                case MODEL_INFO -> modelInfo(alloc, method, headers, revision, cacheControl);
+                case MANIFEST -> manifest(alloc, method, headers, revision);
+                case FILE -> file(alloc, method, headers, revision, request.path(), cacheControl);
+            };
+        } catch (ServeException e) {
+            return new Reply.Full(error(alloc, method, e));
+        } catch (IOException | RuntimeException e) {
+            return new Reply.Full(error(alloc, method, new ServeException(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "InternalError", "artifact store: " + e.getMessage())));
+        }
+    }
+
+    private Revision revision(ArtifactRequest request) throws ServeException, IOException {
+        ArtifactStore store = revisions.store();
+        if (!store.hasRepo(request.repo())) {
+            throw new ServeException(HttpResponseStatus.NOT_FOUND, "RepoNotFound",
+                    "repository '" + request.repo() + "' not found");
+        }
+        try {
+            return revisions.get(request.repo(), store.revisionId(request.repo(), request.revision()));
+        } catch (NoSuchFileException | IllegalArgumentException e) {
+            throw new ServeException(HttpResponseStatus.NOT_FOUND, "RevisionNotFound",
+                    "repository '" + request.repo() + "' has no revision '" + request.revision() + "'");
+        }
+    }
+
+    private Reply modelInfo(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, Revision revision,
+                            String cacheControl) throws IOException {
+        Instant modified = Files.getLastModifiedTime(revision.directory()).toInstant();
+        ObjectNode body = HubJson.modelInfo(json, revision, modified);
+        return jsonReply(alloc, method, headers, json.writeValueAsBytes(body), revision.id(), cacheControl);
+    }
+
+    private Reply manifest(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, Revision revision)
+            throws IOException {
+        byte[] signed = Files.readAllBytes(revision.directory().resolve(Manifest.FILE_NAME));
+        return jsonReply(alloc, method, headers, signed, revision.id(), MANIFEST);
+    }
+
+    private Reply jsonReply(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, byte[] body,
+                            String revisionId, String cacheControl) {
+        String etag = quote(sha256(body));
+        if (EntityTags.noneMatch(headers.get(HttpHeaderNames.IF_NONE_MATCH), etag)) {
+            return new Reply.Full(notModified(etag, revisionId, cacheControl));
+        }
+        boolean head = method.equals(HttpMethod.HEAD);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                head ? Unpooled.EMPTY_BUFFER : alloc.buffer(body.length).writeBytes(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.ETAG, etag)
+                .set(HttpHeaderNames.CACHE_CONTROL, cacheControl)
+                .set(X_REPO_COMMIT, revisionId);
+        return new Reply.Full(r);
+    }
+
+    private Reply file(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, Revision revision, String path,
+                       String cacheControl) throws ServeException, IOException {
+        Manifest.Entry entry = revision.manifest().entry(path);
+        if (entry == null) {
+            throw new ServeException(HttpResponseStatus.NOT_FOUND, "EntryNotFound",
+                    "'" + path + "' is not a file of " + revision.repo() + " at " + revision.id());
+        }
+        String etag = quote(entry.sha256());
+        if (EntityTags.noneMatch(headers.get(HttpHeaderNames.IF_NONE_MATCH), etag)) {
+            FullHttpResponse r = notModified(etag, revision.id(), cacheControl);
+            r.headers().set(X_LINKED_ETAG, etag).set(X_LINKED_SIZE, entry.size());
+            return new Reply.Full(r);
+        }
+        long size = entry.size();
+        ByteRange range = ByteRange.parse(headers.get(HttpHeaderNames.RANGE), size);
+        String ifRange = headers.get(HttpHeaderNames.IF_RANGE);
+        if (ifRange != null && !ifRange.strip().equals(etag)) {
+            range = ByteRange.IGNORED; // §13.1.5: only a strong match of the current tag lets the range apply
+        }
+        HttpResponseStatus status = HttpResponseStatus.OK;
+        long offset = 0;
+        long length = size;
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+        if (range == ByteRange.UNSATISFIABLE) {
+            FullHttpResponse r = error(alloc, method, new ServeException(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                    "RangeNotSatisfiable", "range " + headers.get(HttpHeaderNames.RANGE) + " of a " + size + "-byte file"));
+            r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size);
+            fileHeaders(r.headers(), entry, revision.id(), etag, cacheControl);
+            return new Reply.Full(r);
+        }
+        if (range != ByteRange.IGNORED) {
+            status = HttpResponseStatus.PARTIAL_CONTENT;
+            offset = range.first();
+            length = range.length();
+            head.setStatus(status);
+            head.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
+        }
+        fileHeaders(head.headers(), entry, revision.id(), etag, cacheControl);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM)
+                .set(HttpHeaderNames.CONTENT_LENGTH, length);
+        if (method.equals(HttpMethod.HEAD)) {
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
+            r.headers().set(head.headers());
+            return new Reply.Full(r);
+        }
+        Path file = revision.directory().resolve(entry.path());
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        if (channel.size() != size) {
+            channel.close();
+            throw new IOException(file + ": " + channel.size() + " bytes on disk (manifest says " + size + ")");
+        }
+        return new Reply.File(head, channel, offset, length);
+    }
+
+    private static void fileHeaders(HttpHeaders h, Manifest.Entry entry, String revisionId, String etag, String cacheControl) {
+        h.set(HttpHeaderNames.ETAG, etag)
+                .set(X_LINKED_ETAG, etag)
+                .set(X_LINKED_SIZE, entry.size())
+                .set(X_REPO_COMMIT, revisionId)
+                .set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES)
+                .set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
+    }
+
+    private static FullHttpResponse notModified(String etag, String revisionId, String cacheControl) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED,
+                Unpooled.EMPTY_BUFFER);
+        r.headers().set(HttpHeaderNames.ETAG, etag)
+                .set(HttpHeaderNames.CACHE_CONTROL, cacheControl)
+                .set(X_REPO_COMMIT, revisionId);
+        return r;
+    }
+
+    /** The JSON error shape hub clients read: {@code {"error": message}} plus {@code X-Error-Code}. */
+    FullHttpResponse error(ByteBufAllocator alloc, HttpMethod method, ServeException e) {
+        byte[] body;
+        try {
+            body = json.writeValueAsBytes(HubJson.error(json, e.getMessage()));
+        } catch (JsonProcessingException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        boolean head = HttpMethod.HEAD.equals(method);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, e.status(),
+                head ? Unpooled.EMPTY_BUFFER : alloc.buffer(body.length).writeBytes(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(X_ERROR_CODE, e.errorCode())
+                .set(X_ERROR_MESSAGE, headerSafe(e.getMessage()));
+        return r;
+    }
+
+    private static String headerSafe(String s) {
+        return s.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    private static String quote(String tag) {
+        return "\"" + tag + "\"";
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+}
