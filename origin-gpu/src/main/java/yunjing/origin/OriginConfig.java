@@ -1,8 +1,11 @@
 package yunjing.origin;
 
+import io.netty.channel.ChannelHandler;
+
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Everything one origin node needs; built once by the deploy module from the topology file.
@@ -11,8 +14,17 @@ import java.util.Objects;
  * @param httpBind         where the OpenAI-compatible API listens (HTTP/1.1 and h2c on one port); port 0 picks one
  * @param models           the models to load and serve; served names must be unique
  * @param inferenceThreads threads that run inference, never the event loops (expected: ≥ 1)
+ * @param frontHandler     null, or makes a handler (one per HTTP/1.1 connection and per HTTP/2 stream) placed before
+ *                         the API, after the HTTP codec: it sees {@code HttpRequest}/{@code HttpContent}, answers the
+ *                         requests it owns (deploy: sync's artifact store) and passes the rest on to the API
  */
-public record OriginConfig(String nodeId, InetSocketAddress httpBind, List<ModelSpec> models, int inferenceThreads) {
+public record OriginConfig(String nodeId, InetSocketAddress httpBind, List<ModelSpec> models, int inferenceThreads,
+                           Supplier<ChannelHandler> frontHandler) {
+    /** No front handler: the API answers every request. */
+    public OriginConfig(String nodeId, InetSocketAddress httpBind, List<ModelSpec> models, int inferenceThreads) {
+        this(nodeId, httpBind, models, inferenceThreads, null);
+    }
+
     public OriginConfig {
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(httpBind, "httpBind");

@@ -80,7 +80,7 @@ public final class OriginServer implements AutoCloseable {
         ExecutorService inference = inferenceExecutor(config.nodeId(), config.inferenceThreads());
         try {
             ApiListener listener = ApiListener.bind(config.nodeId(), config.httpBind(), loops, served, inference,
-                    metrics);
+                    metrics, config.frontHandler());
             return new OriginServer(listener, inference);
         } catch (BindException e) {
             inference.shutdownNow();

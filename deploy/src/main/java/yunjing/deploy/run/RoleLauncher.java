@@ -29,6 +29,7 @@ import yunjing.proxy.CacheConfig;
 import yunjing.proxy.ParentConfig;
 import yunjing.proxy.ProxyConfig;
 import yunjing.proxy.ProxyServer;
+import yunjing.sync.serve.ArtifactService;
 import yunjing.sync.store.ArtifactStore;
 
 import java.io.IOException;
@@ -78,11 +79,23 @@ final class RoleLauncher {
             Supplier<Readiness> readiness;
             CacheOperations cacheOperations = null;
             if (node.tier() == Tier.ORIGIN) {
+                ArtifactStore store = new ArtifactStore(state.artifacts());
+                // The origin's HTTP port also serves the artifact store (hub paths, manifests) to the tiers.
+                ArtifactService artifacts = new ArtifactService(store);
+                role = artifacts;
+                ArtifactRouting routing = ArtifactRouting.of(topology);
                 OriginServer origin = OriginServer.start(new OriginConfig(node.id(),
                         endpoints.bind(node, node.ports().http()),
-                        new ModelPreparer(new ArtifactStore(state.artifacts())).prepare(node),
-                        Math.max(1, Runtime.getRuntime().availableProcessors())), loops, registry);
-                role = origin;
+                        new ModelPreparer(store).prepare(node),
+                        Math.max(1, Runtime.getRuntime().availableProcessors()),
+                        () -> artifacts.newHandler(routing)), loops, registry);
+                role = () -> {
+                    try {
+                        origin.close();
+                    } finally {
+                        artifacts.close();
+                    }
+                };
                 http = origin.httpAddress();
                 readiness = () -> Readiness.of(origin.isReady(), origin.isReady() ? "models loaded" : "loading models");
             } else {
