@@ -134,6 +134,16 @@ public final class ArtifactStore {
      * points {@code ref} at it. Publishing identical content again returns the existing revision.
      */
     public Revision publish(String repo, String ref, Path source) throws IOException {
+        return publish(repo, ref, source, path -> true);
+    }
+
+    /**
+     * As {@link #publish(String, String, Path)}, with only the files whose path relative to
+     * {@code source} ({@code /}-separated) {@code include} accepts, e.g. to leave out files still
+     * being written under a temporary name.
+     */
+    public Revision publish(String repo, String ref, Path source, java.util.function.Predicate<String> include)
+            throws IOException {
         checkRepo(repo);
         checkRef(ref);
         if (!Files.isDirectory(source)) {
@@ -143,7 +153,9 @@ public final class ArtifactStore {
         Path staging = tmp.resolve("publish-" + UUID.randomUUID());
         try {
             Files.createDirectories(staging);
-            List<Path> files = regularFilesUnder(source);
+            List<Path> files = regularFilesUnder(source).stream()
+                    .filter(f -> include.test(source.relativize(f).toString().replace('\\', '/')))
+                    .toList();
             if (files.isEmpty()) {
                 throw new IOException(source + ": no files to publish");
             }
