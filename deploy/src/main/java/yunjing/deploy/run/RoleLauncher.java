@@ -29,6 +29,7 @@ import yunjing.proxy.CacheConfig;
 import yunjing.proxy.ParentConfig;
 import yunjing.proxy.ProxyConfig;
 import yunjing.proxy.ProxyServer;
+import yunjing.sync.publish.IncomingPublisher;
 import yunjing.sync.serve.ArtifactService;
 import yunjing.sync.store.ArtifactStore;
 
@@ -89,11 +90,18 @@ final class RoleLauncher {
                         new ModelPreparer(store).prepare(node),
                         Math.max(1, Runtime.getRuntime().availableProcessors()),
                         () -> artifacts.newHandler(routing)), loops, registry);
-                role = () -> {
-                    try {
+                AutoCloseable originAndStore = () -> {
+                    try (artifacts) {
                         origin.close();
-                    } finally {
-                        artifacts.close();
+                    }
+                };
+                role = originAndStore;
+                // Repositories dropped into artifacts/incoming/{org}/{repo}/ are published once settled.
+                IncomingPublisher incoming = IncomingPublisher.builder(store, state.artifacts().resolve("incoming"))
+                        .build().start();
+                role = () -> {
+                    try (incoming) {
+                        originAndStore.close();
                     }
                 };
                 http = origin.httpAddress();

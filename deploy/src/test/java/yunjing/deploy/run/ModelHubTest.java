@@ -131,6 +131,24 @@ class ModelHubTest {
         assertEquals(file.sha256(), sha256(out));
     }
 
+    @Test
+    void repositoryDroppedIntoIncoming_isPublishedAndServedAtTheEdge() throws Exception {
+        Path repo = Files.createDirectories(new StateDir(state).artifacts().resolve("incoming/yunjing/dropped"));
+        byte[] weights = new byte[100_000];
+        new java.util.Random(7).nextBytes(weights);
+        Files.write(repo.resolve("model.bin"), weights);
+        // Poll the origin (never the edge, which would cache the 404s): published once settled (10 s).
+        URI atOrigin = base("origin").resolve("api/models/yunjing/dropped");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (get(atOrigin).statusCode() != 200) {
+            assertTrue(System.nanoTime() < deadline, "not published within 60 s");
+            Thread.sleep(250);
+        }
+        HttpResponse<byte[]> file = get(base(EDGE).resolve("yunjing/dropped/resolve/main/model.bin"));
+        assertEquals(200, file.statusCode());
+        assertArrayEquals(weights, file.body());
+    }
+
     private static String raw(InetSocketAddress to, String request) throws Exception {
         try (Socket s = new Socket(to.getAddress(), to.getPort())) {
             s.setSoTimeout(30_000);
