@@ -29,17 +29,36 @@ public final class HttpChunkSource implements ChunkSource {
     private final HttpClient client;
     private final URI base;
     private final Duration timeout;
+    private final boolean spansInPath;
 
     /** {@code base} is the parent's root URL, e.g. {@code http://models.mirror.test:8080/}. */
     public HttpChunkSource(HttpClient client, URI base, Duration timeout) {
+        this(client, base, timeout, false);
+    }
+
+    private HttpChunkSource(HttpClient client, URI base, Duration timeout, boolean spansInPath) {
         String b = base.toString();
         this.client = client;
         this.base = URI.create(b.endsWith("/") ? b : b + "/");
         this.timeout = timeout;
+        this.spansInPath = spansInPath;
+    }
+
+    /**
+     * A source that names each range in the path, {@code {base}/api/sync/{org}/{repo}/bytes/{revision}/{a}-{b}/{path}},
+     * answered with a whole {@code 200}: tier caches store such a response as an object of its
+     * own (they relay a {@code Range} on a large file uncached), so agents behind one cache that
+     * miss the same chunks cost the origin one transfer. Needs a yunjing artifact server upstream.
+     */
+    public static HttpChunkSource cacheable(HttpClient client, URI base, Duration timeout) {
+        return new HttpChunkSource(client, base, timeout, true);
     }
 
     @Override
     public InputStream openRange(String repo, String revision, String path, long first, long last) throws IOException {
+        if (spansInPath) {
+            return openSpan(repo, revision, path, first, last);
+        }
         URI uri = base.resolve(encodePath(repo) + "/resolve/" + revision + "/" + encodePath(path));
         HttpRequest request = HttpRequest.newBuilder(uri)
                 .timeout(timeout)
@@ -63,6 +82,29 @@ public final class HttpChunkSource implements ChunkSource {
                     + "' (expected: 206 with bytes " + first + "-" + last + "/...)");
         }
         return new StallGuardInputStream(body, timeout);
+    }
+
+    private InputStream openSpan(String repo, String revision, String path, long first, long last) throws IOException {
+        URI uri = base.resolve("api/sync/" + encodePath(repo) + "/bytes/" + revision + "/" + first + "-" + last + "/"
+                + encodePath(path));
+        HttpResponse<InputStream> response = send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build());
+        long expected = last - first + 1;
+        long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+        if (response.statusCode() != 200 || length != expected) {
+            response.body().close();
+            throw new IOException(uri + ": status " + response.statusCode() + ", Content-Length " + length
+                    + " (expected: 200 with " + expected + " bytes)");
+        }
+        return new StallGuardInputStream(response.body(), timeout);
+    }
+
+    private HttpResponse<InputStream> send(HttpRequest request) throws IOException {
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted fetching " + request.uri(), e);
+        }
     }
 
     @Override

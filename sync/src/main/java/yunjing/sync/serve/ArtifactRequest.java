@@ -1,9 +1,13 @@
 package yunjing.sync.serve;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
+
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One request for the artifact store, parsed from its request target:
@@ -12,18 +16,26 @@ import java.util.List;
  *   GET       /api/models/{org}/{repo}/revision/{rev}       → MODEL_INFO at rev
  *   GET/HEAD  /{org}/{repo}/resolve/{rev}/{path...}         → FILE
  *   GET       /api/sync/{org}/{repo}/manifest/{rev}         → MANIFEST (the signed manifest, as stored)
+ *   GET       /api/sync/{org}/{repo}/bytes/{rev}/{a}-{b}/{path...}
+ *                                                           → BYTES: bytes a..b of a file as a 200 of its own,
+ *                                                             so tier caches store and share each range
  * </pre>
  * Each segment is percent-decoded on its own (RFC 3986 §2.1), so an encoded {@code /} cannot join
  * segments; {@code .} and {@code ..} segments, empty segments and control characters are refused
  * before anything touches the file system.
  */
-record ArtifactRequest(Kind kind, String repo, String revision, String path) {
+record ArtifactRequest(Kind kind, String repo, String revision, String path, long first, long last) {
 
-    enum Kind { MODEL_INFO, FILE, MANIFEST }
+    enum Kind { MODEL_INFO, FILE, MANIFEST, BYTES }
+
+    ArtifactRequest(Kind kind, String repo, String revision, String path) {
+        this(kind, repo, revision, path, -1, -1);
+    }
 
     static final String MODELS_API = "/api/models/";
     static final String SYNC_API = "/api/sync/";
     static final String DEFAULT_REVISION = "main";
+    private static final Pattern BYTE_SPAN = Pattern.compile("(\\d{1,18})-(\\d{1,18})");
 
     /** True when {@code target}'s path is one this handler serves (it may still be malformed). */
     static boolean matches(String target) {
@@ -51,11 +63,20 @@ record ArtifactRequest(Kind kind, String repo, String revision, String path) {
             if (s.size() == 6 && s.get(4).equals("manifest")) {
                 return new ArtifactRequest(Kind.MANIFEST, repo(s), s.get(5), null);
             }
+            // api, sync, org, repo, bytes, rev, a-b, path...
+            if (s.size() >= 8 && s.get(4).equals("bytes")) {
+                Matcher m = BYTE_SPAN.matcher(s.get(6));
+                if (!m.matches() || Long.parseLong(m.group(1)) > Long.parseLong(m.group(2))) {
+                    throw ServeException.badRequest("byte span '" + s.get(6) + "' (expected: FIRST-LAST, FIRST <= LAST)");
+                }
+                return new ArtifactRequest(Kind.BYTES, repo(s), s.get(5), String.join("/", s.subList(7, s.size())),
+                        Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
+            }
         } else if (s.size() >= 5 && s.get(2).equals("resolve")) {
             String repo = s.get(0) + "/" + s.get(1);
             return new ArtifactRequest(Kind.FILE, repo, s.get(3), String.join("/", s.subList(4, s.size())));
         }
-        throw new ServeException(io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND, "NotFound",
+        throw new ServeException(HttpResponseStatus.NOT_FOUND, "NotFound",
                 "no such artifact endpoint: " + raw + " (expected: /api/models/{org}/{repo}[/revision/{rev}],"
                         + " /{org}/{repo}/resolve/{rev}/{path} or /api/sync/{org}/{repo}/manifest/{rev})");
     }

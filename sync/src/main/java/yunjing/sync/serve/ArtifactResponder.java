@@ -76,6 +76,7 @@ final class ArtifactResponder {
                 case MODEL_INFO -> modelInfo(alloc, method, headers, revision, cacheControl);
                 case MANIFEST -> manifest(alloc, method, headers, revision);
                 case FILE -> file(alloc, method, headers, revision, request.path(), cacheControl);
+                case BYTES -> bytes(method, revision, request);
             };
         } catch (ServeException e) {
             return new Reply.Full(error(alloc, method, e));
@@ -181,6 +182,45 @@ final class ArtifactResponder {
             throw new IOException(file + ": " + channel.size() + " bytes on disk (manifest says " + size + ")");
         }
         return new Reply.File(head, channel, offset, length);
+    }
+
+    /**
+     * A byte span of a file as a whole 200 response. Only by revision id: the URL then names
+     * bytes that can never change, so every cache may keep them forever and N replicas asking
+     * for the same missing span cost the origin one transfer.
+     */
+    private Reply bytes(HttpMethod method, Revision revision, ArtifactRequest request)
+            throws ServeException, IOException {
+        if (!ArtifactStore.isRevisionId(request.revision())) {
+            throw ServeException.badRequest("byte spans are served by revision id only (got '" + request.revision() + "')");
+        }
+        Manifest.Entry entry = revision.manifest().entry(request.path());
+        if (entry == null) {
+            throw new ServeException(HttpResponseStatus.NOT_FOUND, "EntryNotFound",
+                    "'" + request.path() + "' is not a file of " + revision.repo() + " at " + revision.id());
+        }
+        if (request.last() >= entry.size()) {
+            throw new ServeException(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "RangeNotSatisfiable",
+                    "bytes " + request.first() + "-" + request.last() + " of a " + entry.size() + "-byte file");
+        }
+        long length = request.last() - request.first() + 1;
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM)
+                .set(HttpHeaderNames.CONTENT_LENGTH, length)
+                .set(HttpHeaderNames.ETAG, "\"" + entry.sha256() + ":" + request.first() + "-" + request.last() + "\"")
+                .set(HttpHeaderNames.CACHE_CONTROL, IMMUTABLE)
+                .set(X_REPO_COMMIT, revision.id());
+        if (method.equals(HttpMethod.HEAD)) {
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
+            r.headers().set(head.headers());
+            return new Reply.Full(r);
+        }
+        FileChannel channel = FileChannel.open(revision.directory().resolve(entry.path()), StandardOpenOption.READ);
+        if (channel.size() != entry.size()) {
+            channel.close();
+            throw new IOException(entry.path() + ": " + channel.size() + " bytes on disk (manifest says " + entry.size() + ")");
+        }
+        return new Reply.File(head, channel, request.first(), length);
     }
 
     private static void fileHeaders(HttpHeaders h, Manifest.Entry entry, String revisionId, String etag, String cacheControl) {

@@ -220,6 +220,29 @@ class ArtifactServiceTest {
         assertArrayEquals(model, Files.readAllBytes(result.revision().directory().resolve("model.safetensors")));
     }
 
+    @Test
+    void byteSpans_byRevision_areWhole200sForCaches() throws Exception {
+        HttpResponse<byte[]> r = get("api/sync/" + REPO + "/bytes/" + revision.id() + "/10-19/model.safetensors");
+        assertEquals(200, r.statusCode());
+        assertArrayEquals(Arrays.copyOfRange(model, 10, 20), r.body());
+        assertTrue(r.headers().firstValue("Cache-Control").orElseThrow().contains("immutable"));
+        assertError(get("api/sync/" + REPO + "/bytes/main/10-19/model.safetensors"), 400, "BadRequest");
+        assertError(get("api/sync/" + REPO + "/bytes/" + revision.id() + "/9-3/model.safetensors"), 400, "BadRequest");
+        assertError(get("api/sync/" + REPO + "/bytes/" + revision.id() + "/0-" + model.length + "/model.safetensors"),
+                416, "RangeNotSatisfiable");
+    }
+
+    @Test
+    void deltaAgent_withCacheableSpans_replicatesThroughTheHandler() throws Exception {
+        ArtifactStore replica = new ArtifactStore(tmp.resolve("replica-spans"));
+        DeltaAgent agent = DeltaAgent.builder(replica, new ManifestVerifier(KEYS.getPublic(), Clock.systemUTC()),
+                HttpChunkSource.cacheable(client, server.uri(), Duration.ofSeconds(10))).maxRangeBytes(1 << 20).build();
+        byte[] signed = new HttpManifestSource(client, server.uri(), Duration.ofSeconds(10)).fetch(REPO, "main");
+        DeltaAgent.Result result = agent.sync(REPO, "main", signed);
+        assertArrayEquals(model, Files.readAllBytes(result.revision().directory().resolve("model.safetensors")));
+        assertTrue(result.stats().requests() >= 3, "several spans of at most 1 MiB");
+    }
+
     private static void assertError(HttpResponse<byte[]> r, int status, String code) throws IOException {
         assertEquals(status, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
         assertEquals(code, r.headers().firstValue("X-Error-Code").orElseThrow());
