@@ -73,7 +73,7 @@ wait_http() { for _ in $(seq 600); do curl -fs -o /dev/null "$1" && return 0; sl
 wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-counts() { sleep 0.3; cat "$1"; }   # "down up connections" after the last connection closed
+counts() { sleep 0.5; cat "$1"; }   # "down up connections", flushed every 0.1 s by the relay
 relay() {  # LISTEN TARGET COUNTS
   python3 "$here/relay.py" "$1" "$2" "$3" & pids+=($!)
   wait_port "$1"

@@ -4,12 +4,14 @@
 usage: relay.py LISTEN_PORT TARGET_PORT COUNTS_FILE
 Accepts on 127.0.0.1:LISTEN_PORT, connects each client to 127.0.0.1:TARGET_PORT and copies both
 ways, counting TCP payload bytes: 'down' (server to client, i.e. the server's egress) and 'up'.
-After every closed connection it rewrites COUNTS_FILE as 'down up connections' (atomic rename).
+Every 0.1 s and after every closed connection it rewrites COUNTS_FILE as 'down up connections'
+(atomic rename): keep-alive connections (a proxy's pool) may never close during a run.
 """
 import os
 import socket
 import sys
 import threading
+import time
 
 listen_port, target_port, counts_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 lock = threading.Lock()
@@ -58,6 +60,14 @@ def serve(client):
         write_counts()
 
 
+def flusher():
+    while True:
+        time.sleep(0.1)
+        with lock:
+            write_counts()
+
+
+threading.Thread(target=flusher, daemon=True).start()
 server = socket.socket()
 server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 server.bind(("127.0.0.1", listen_port))

@@ -6,25 +6,25 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
  * Fetches the signed manifest a ref names from a parent tier or the origin, at
- * {@code {base}/api/sync/{org}/{repo}/manifest/{ref}}, and polls it conditionally: the last
- * {@code ETag} seen per repo and ref goes out as {@code If-None-Match}, so an unchanged manifest
- * costs a {@code 304} through every cache on the way. The bytes are not trusted here:
- * {@link DeltaAgent#sync} verifies them.
- *
- * <p>Thread-safe.
+ * {@code {base}/api/sync/{org}/{repo}/manifest/{ref}}, optionally conditionally: with the
+ * {@code ETag} of the manifest last synced as {@code If-None-Match}, an unchanged manifest costs a
+ * {@code 304} through every cache on the way. The bytes are not trusted here:
+ * {@link DeltaAgent#sync} verifies them. Stateless and thread-safe: the caller keeps the tag
+ * (and keeps it only once a sync succeeded, so a failed one is retried at the next poll).
  */
 public final class HttpManifestSource {
+
+    /** A manifest and the tag to poll it with next time (null when the server sent none). */
+    public record Fetched(byte[] manifest, String etag) {
+    }
 
     private final HttpClient client;
     private final URI base;
     private final Duration timeout;
-    private final Map<String, String> etags = new HashMap<>();
 
     /** {@code base} is the parent's root URL, e.g. {@code http://models.mirror.test:8080/}. */
     public HttpManifestSource(HttpClient client, URI base, Duration timeout) {
@@ -34,22 +34,13 @@ public final class HttpManifestSource {
         this.timeout = timeout;
     }
 
-    /** The manifest {@code ref} names now, whatever was seen before. */
+    /** The manifest {@code ref} names now. */
     public byte[] fetch(String repo, String ref) throws IOException {
-        return get(repo, ref, null).orElseThrow();
+        return fetchIfChanged(repo, ref, null).orElseThrow().manifest();
     }
 
-    /** The manifest {@code ref} names, or empty when it has not changed since the last call for this repo and ref. */
-    public Optional<byte[]> poll(String repo, String ref) throws IOException {
-        String key = repo + "@" + ref;
-        String etag;
-        synchronized (etags) {
-            etag = etags.get(key);
-        }
-        return get(repo, ref, etag);
-    }
-
-    private Optional<byte[]> get(String repo, String ref, String etag) throws IOException {
+    /** The manifest {@code ref} names, or empty when its tag is still {@code etag} (null: always fetch). */
+    public Optional<Fetched> fetchIfChanged(String repo, String ref, String etag) throws IOException {
         URI uri = base.resolve("api/sync/" + HttpChunkSource.encodePath(repo) + "/manifest/" + HttpChunkSource.encodePath(ref));
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET();
         if (etag != null) {
@@ -68,11 +59,6 @@ public final class HttpManifestSource {
         if (response.statusCode() != 200) {
             throw new IOException(uri + ": status " + response.statusCode() + " (expected: 200 with a signed manifest)");
         }
-        response.headers().firstValue("ETag").ifPresent(tag -> {
-            synchronized (etags) {
-                etags.put(repo + "@" + ref, tag);
-            }
-        });
-        return Optional.of(response.body());
+        return Optional.of(new Fetched(response.body(), response.headers().firstValue("ETag").orElse(null)));
     }
 }
