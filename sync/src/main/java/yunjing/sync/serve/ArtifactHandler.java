@@ -13,12 +13,14 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
 
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -125,7 +127,7 @@ final class ArtifactHandler extends ChannelDuplexHandler {
     private void reply(ChannelHandlerContext ctx, HttpMethod method, String target, HttpHeaders headers, boolean valid) {
         replying = true;
         if (!valid) {
-            write(ctx, new Reply.Full(service.responder().error(ctx.alloc(), method,
+            send(ctx, new Reply.Full(service.responder().error(ctx.alloc(), method,
                     ServeException.badRequest("malformed HTTP request"))));
             return;
         }
@@ -134,7 +136,7 @@ final class ArtifactHandler extends ChannelDuplexHandler {
             pending = CompletableFuture.supplyAsync(
                     () -> service.responder().respond(method, target, headers, ctx.alloc()), service.executor());
         } catch (RejectedExecutionException e) {
-            write(ctx, new Reply.Full(service.responder().error(ctx.alloc(), method, new ServeException(
+            send(ctx, new Reply.Full(service.responder().error(ctx.alloc(), method, new ServeException(
                     HttpResponseStatus.SERVICE_UNAVAILABLE, "Unavailable", "artifact store busy or shutting down"))));
             return;
         }
@@ -142,15 +144,15 @@ final class ArtifactHandler extends ChannelDuplexHandler {
             Reply r = reply != null ? reply : new Reply.Full(service.responder().error(ctx.alloc(), method,
                     new ServeException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "InternalError", String.valueOf(failure))));
             try {
-                ctx.executor().execute(() -> write(ctx, r));
+                ctx.executor().execute(() -> send(ctx, r));
             } catch (RejectedExecutionException loopGone) {
                 r.discard();
             }
         });
     }
 
-    /** Runs on the event loop. */
-    private void write(ChannelHandlerContext ctx, Reply reply) {
+    /** Writes one of our replies; runs on the event loop. */
+    private void send(ChannelHandlerContext ctx, Reply reply) {
         if (!ctx.channel().isActive()) {
             reply.discard();
             replying = false;
@@ -173,7 +175,7 @@ final class ArtifactHandler extends ChannelDuplexHandler {
                 try {
                     last = ctx.writeAndFlush(new HttpChunkedInput(
                             new ChunkedNioFile(file.file(), file.offset(), file.length(), CHUNK_SIZE)));
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     file.discard();
                     ctx.close();
                     return;
@@ -198,7 +200,7 @@ final class ArtifactHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         // Only the handlers behind us write through here; our own writes start at our context.
         if (msg instanceof HttpResponse response) {
-            informational = response.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL;
+            informational = response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
         }
         boolean finalEnd = msg instanceof LastHttpContent && !informational;
         ctx.write(msg, promise);
