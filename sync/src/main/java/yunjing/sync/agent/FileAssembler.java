@@ -62,6 +62,15 @@ final class FileAssembler {
      * its whole-file SHA-256. On an I/O failure the part and its log stay for the next attempt.
      */
     void assemble(Manifest.Entry entry, Path part, Path logFile) throws IOException {
+        assemble(entry, part, logFile, null);
+    }
+
+    /**
+     * As above; chunks still missing after local reuse are first patched from {@code basis} (the
+     * previous version of the same file, or null) with {@link BlockPatcher}, when the first source
+     * serves block digests.
+     */
+    void assemble(Manifest.Entry entry, Path part, Path logFile, Path basis) throws IOException {
         List<Chunk> chunks = entry.chunks();
         if (entry.size() > 0 && chunks.isEmpty()) {
             throw new IOException(entry.path() + ": the manifest has no chunk list for a non-empty file");
@@ -87,6 +96,16 @@ final class FileAssembler {
                 }
             }
             checkpoint(out, log, reused);
+            if (basis != null && Files.isRegularFile(basis) && !sources.isEmpty()) {
+                BlockPatcher patcher = new BlockPatcher(repo, revision, sources.getFirst(), stats);
+                try (FileChannel old = FileChannel.open(basis, StandardOpenOption.READ)) {
+                    for (List<Integer> range : missingRanges(chunks, done)) {
+                        List<Integer> patched = patcher.patch(entry, range, old, out);
+                        patched.forEach(done::set);
+                        checkpoint(out, log, patched);
+                    }
+                }
+            }
             for (List<Integer> range : missingRanges(chunks, done)) {
                 fetchRange(entry, range, out, log, done);
             }

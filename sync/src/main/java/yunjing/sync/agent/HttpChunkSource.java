@@ -1,5 +1,7 @@
 package yunjing.sync.agent;
 
+import yunjing.sync.chunk.BlockDigests;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -84,11 +86,25 @@ public final class HttpChunkSource implements ChunkSource {
         return new StallGuardInputStream(body, timeout);
     }
 
+    /** Served only by a yunjing artifact server, so only in {@link #cacheable} mode; null otherwise. */
+    @Override
+    public InputStream openBlockDigests(String repo, String revision, String path, long first, long last) throws IOException {
+        if (!spansInPath) {
+            return null;
+        }
+        return openSpan("blocks", repo, revision, path, first, last,
+                (long) BlockDigests.blocks(last - first + 1) * BlockDigests.DIGEST_BYTES);
+    }
+
     private InputStream openSpan(String repo, String revision, String path, long first, long last) throws IOException {
-        URI uri = base.resolve("api/sync/" + encodePath(repo) + "/bytes/" + revision + "/" + first + "-" + last + "/"
+        return openSpan("bytes", repo, revision, path, first, last, last - first + 1);
+    }
+
+    private InputStream openSpan(String kind, String repo, String revision, String path, long first, long last, long expected)
+            throws IOException {
+        URI uri = base.resolve("api/sync/" + encodePath(repo) + "/" + kind + "/" + revision + "/" + first + "-" + last + "/"
                 + encodePath(path));
         HttpResponse<InputStream> response = send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build());
-        long expected = last - first + 1;
         long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
         if (response.statusCode() != 200 || length != expected) {
             response.body().close();

@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
  *   GET       /api/sync/{org}/{repo}/bytes/{rev}/{a}-{b}/{path...}
  *                                                           → BYTES: bytes a..b of a file as a 200 of its own,
  *                                                             so tier caches store and share each range
+ *   GET       /api/sync/{org}/{repo}/blocks/{rev}/{a}-{b}/{path...}
+ *                                                           → BLOCKS: the block digests of bytes a..b
+ *                                                             ({@link yunjing.sync.chunk.BlockDigests})
  * </pre>
  * Each segment is percent-decoded on its own (RFC 3986 §2.1), so an encoded {@code /} cannot join
  * segments; {@code .} and {@code ..} segments, empty segments and control characters are refused
@@ -26,7 +29,7 @@ import java.util.regex.Pattern;
  */
 record ArtifactRequest(Kind kind, String repo, String revision, String path, long first, long last) {
 
-    enum Kind { MODEL_INFO, FILE, MANIFEST, BYTES }
+    enum Kind { MODEL_INFO, FILE, MANIFEST, BYTES, BLOCKS }
 
     ArtifactRequest(Kind kind, String repo, String revision, String path) {
         this(kind, repo, revision, path, -1, -1);
@@ -64,12 +67,12 @@ record ArtifactRequest(Kind kind, String repo, String revision, String path, lon
                 return new ArtifactRequest(Kind.MANIFEST, repo(s), s.get(5), null);
             }
             // api, sync, org, repo, bytes, rev, a-b, path...
-            if (s.size() >= 8 && s.get(4).equals("bytes")) {
+            if (s.size() >= 8 && (s.get(4).equals("bytes") || s.get(4).equals("blocks"))) {
                 Matcher m = BYTE_SPAN.matcher(s.get(6));
                 if (!m.matches() || Long.parseLong(m.group(1)) > Long.parseLong(m.group(2))) {
                     throw ServeException.badRequest("byte span '" + s.get(6) + "' (expected: FIRST-LAST, FIRST <= LAST)");
                 }
-                return new ArtifactRequest(Kind.BYTES, repo(s), s.get(5), String.join("/", s.subList(7, s.size())),
+                return new ArtifactRequest(s.get(4).equals("bytes") ? Kind.BYTES : Kind.BLOCKS, repo(s), s.get(5), String.join("/", s.subList(7, s.size())),
                         Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
             }
         } else if (s.size() >= 5 && s.get(2).equals("resolve")) {

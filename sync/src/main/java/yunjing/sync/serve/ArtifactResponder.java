@@ -15,11 +15,13 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import yunjing.sync.chunk.BlockDigests;
 import yunjing.sync.store.ArtifactStore;
 import yunjing.sync.store.Manifest;
 import yunjing.sync.store.Revision;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -77,6 +79,7 @@ final class ArtifactResponder {
                 case MANIFEST -> manifest(alloc, method, headers, revision);
                 case FILE -> file(alloc, method, headers, revision, request.path(), cacheControl);
                 case BYTES -> bytes(method, revision, request);
+                case BLOCKS -> blocks(alloc, method, revision, request);
             };
         } catch (ServeException e) {
             return new Reply.Full(error(alloc, method, e));
@@ -184,13 +187,44 @@ final class ArtifactResponder {
         return new Reply.File(head, channel, offset, length);
     }
 
-    /**
-     * A byte span of a file as a whole 200 response. Only by revision id: the URL then names
-     * bytes that can never change, so every cache may keep them forever and N replicas asking
-     * for the same missing span cost the origin one transfer.
-     */
-    private Reply bytes(HttpMethod method, Revision revision, ArtifactRequest request)
+    /** Most bytes one block-digest request may cover (its answer is 1/256 of that). */
+    static final long MAX_BLOCK_SPAN = 64L << 20;
+
+    /** The block digests of a byte span (revision id only, immutable like the bytes they describe). */
+    private Reply blocks(ByteBufAllocator alloc, HttpMethod method, Revision revision, ArtifactRequest request)
             throws ServeException, IOException {
+        Manifest.Entry entry = spanEntry(revision, request);
+        long length = request.last() - request.first() + 1;
+        if (length > MAX_BLOCK_SPAN) {
+            throw ServeException.badRequest("block digests of " + length + " bytes (expected: at most " + MAX_BLOCK_SPAN + ")");
+        }
+        byte[] digests = new byte[BlockDigests.blocks(length) * BlockDigests.DIGEST_BYTES];
+        byte[] buffer = new byte[1 << 20]; // a multiple of the block size, so blocks never straddle reads
+        try (FileChannel channel = FileChannel.open(revision.directory().resolve(entry.path()), StandardOpenOption.READ)) {
+            long done = 0;
+            while (done < length) {
+                int want = (int) Math.min(buffer.length, length - done);
+                ByteBuffer into = ByteBuffer.wrap(buffer, 0, want);
+                while (into.hasRemaining()) {
+                    if (channel.read(into, request.first() + done + into.position()) < 0) {
+                        throw new IOException(entry.path() + ": shorter on disk than the manifest says");
+                    }
+                }
+                BlockDigests.digest(buffer, 0, want, digests, (int) (done / BlockDigests.BLOCK_SIZE) * BlockDigests.DIGEST_BYTES);
+                done += want;
+            }
+        }
+        boolean head = method.equals(HttpMethod.HEAD);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                head ? Unpooled.EMPTY_BUFFER : alloc.buffer(digests.length).writeBytes(digests));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM)
+                .set(HttpHeaderNames.CONTENT_LENGTH, digests.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, IMMUTABLE)
+                .set(X_REPO_COMMIT, revision.id());
+        return new Reply.Full(r);
+    }
+
+    private static Manifest.Entry spanEntry(Revision revision, ArtifactRequest request) throws ServeException {
         if (!ArtifactStore.isRevisionId(request.revision())) {
             throw ServeException.badRequest("byte spans are served by revision id only (got '" + request.revision() + "')");
         }
@@ -203,6 +237,17 @@ final class ArtifactResponder {
             throw new ServeException(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "RangeNotSatisfiable",
                     "bytes " + request.first() + "-" + request.last() + " of a " + entry.size() + "-byte file");
         }
+        return entry;
+    }
+
+    /**
+     * A byte span of a file as a whole 200 response. Only by revision id: the URL then names
+     * bytes that can never change, so every cache may keep them forever and N replicas asking
+     * for the same missing span cost the origin one transfer.
+     */
+    private Reply bytes(HttpMethod method, Revision revision, ArtifactRequest request)
+            throws ServeException, IOException {
+        Manifest.Entry entry = spanEntry(revision, request);
         long length = request.last() - request.first() + 1;
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM)
