@@ -2,6 +2,7 @@ package yunjing.sync.agent;
 
 import yunjing.sync.chunk.BlockDigests;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -83,7 +84,7 @@ public final class HttpChunkSource implements ChunkSource {
             throw new IOException(uri + ": status " + response.statusCode() + ", Content-Range '" + range
                     + "' (expected: 206 with bytes " + first + "-" + last + "/...)");
         }
-        return new StallGuardInputStream(body, timeout);
+        return drainOnClose(new StallGuardInputStream(body, timeout));
     }
 
     /** Served only by a yunjing artifact server, so only in {@link #cacheable} mode; null otherwise. */
@@ -111,7 +112,7 @@ public final class HttpChunkSource implements ChunkSource {
             throw new IOException(uri + ": status " + response.statusCode() + ", Content-Length " + length
                     + " (expected: 200 with " + expected + " bytes)");
         }
-        return new StallGuardInputStream(response.body(), timeout);
+        return drainOnClose(new StallGuardInputStream(response.body(), timeout));
     }
 
     private HttpResponse<InputStream> send(HttpRequest request) throws IOException {
@@ -121,6 +122,33 @@ public final class HttpChunkSource implements ChunkSource {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted fetching " + request.uri(), e);
         }
+    }
+
+    /** Most bytes read to the end of a body on close; more means the caller gave up on it: close the connection. */
+    private static final int DRAIN_LIMIT = 64 * 1024;
+
+    /**
+     * The agent reads exactly the bytes it asked for and closes, before the stream has reported
+     * its end; the JDK client then closes the connection instead of reusing it, and every
+     * request pays a new TCP handshake. Reading to the end first (a read that returns -1 at once
+     * for a complete body) keeps the connection alive.
+     */
+    private static InputStream drainOnClose(InputStream body) {
+        return new FilterInputStream(body) {
+            @Override
+            public void close() throws IOException {
+                try {
+                    byte[] skip = new byte[8192];
+                    for (int left = DRAIN_LIMIT, n; left > 0 && (n = in.read(skip)) >= 0; left -= n) {
+                        // discard
+                    }
+                } catch (IOException brokenAnyway) {
+                    // The connection is not reusable; closing is all that is left.
+                } finally {
+                    super.close();
+                }
+            }
+        };
     }
 
     @Override
