@@ -14,7 +14,8 @@
 #   relays   byte-counting TCP relays (relay.py) in front of each server: every byte either peer
 #            sends over the connection is counted (TCP payload, both directions), the same way for both.
 #   rsync    `rsync --daemon` (module with NEW) behind a relay; the client holds OLD and runs
-#            `rsync --stats --no-whole-file` (delta mode) to update it.
+#            `rsync --stats --no-whole-file` (delta mode) to update it; once more with --fsync,
+#            since the agent fsyncs before it activates and rsync by default does not.
 #   yunjing  `yunjing sync serve` (an origin store with OLD then NEW published, signed) behind a
 #            relay; an agent store holding OLD's revision runs `yunjing sync pull` (verify the
 #            signed manifest, reuse local chunks, fetch missing chunk spans, verify, activate).
@@ -115,7 +116,7 @@ CONF
 rsync --daemon --no-detach --config="$work/rsyncd.conf" --port="$p_rsync" --address=127.0.0.1 & pids+=($!)
 wait_port "$p_rsync"
 relay "$p_rsync_relay" "$p_rsync" "$work/rsync-relay.counts"
-for i in $(seq 0 "$AGENTS"); do mkdir -p "$work/rsync$i"; cp "$work/old/model.bin" "$work/rsync$i/model.bin"; done
+for i in $(seq 0 "$AGENTS") f; do mkdir -p "$work/rsync$i"; cp "$work/old/model.bin" "$work/rsync$i/model.bin"; done
 
 # ---- single transfer: rsync, then yunjing ---------------------------------------------------------
 sync; log "rsync: one client"
@@ -127,6 +128,16 @@ read -r r_down r_up _ <<< "$(counts "$work/rsync-relay.counts")"
 cmp "$work/rsync0/model.bin" "$work/new/model.bin"
 rsync_single="{\"seconds\":$(secs "$t0" "$t1"),\"down\":$((r_down - r_before)),\"up\":$((r_up - r_up_before)),"
 rsync_single+="\"rsyncTotalRead\":$(grep -oP 'Total bytes received: \K[0-9,]+' "$work/rsync0.stats" | tr -d ,)}"
+
+# The agent fsyncs what it writes before activating; rsync does not unless asked (--fsync).
+sync; log "rsync --fsync: one client"
+read -r rs_before rs_up_before _ < "$work/rsync-relay.counts"
+t0=$(now)
+rsync --fsync --no-whole-file "rsync://127.0.0.1:$p_rsync_relay/bench/model.bin" "$work/rsyncf/model.bin"
+t1=$(now)
+read -r rs_down rs_up _ <<< "$(counts "$work/rsync-relay.counts")"
+cmp "$work/rsyncf/model.bin" "$work/new/model.bin"
+rsync_fsync="{\"seconds\":$(secs "$t0" "$t1"),\"down\":$((rs_down - rs_before)),\"up\":$((rs_up - rs_up_before))}"
 
 log "yunjing: publish NEW at the origin (not part of the transfer)"
 tp0=$(now); publish "$work/new"; tp1=$(now)
@@ -175,7 +186,7 @@ python3 "$here/report.py" "$OUT_DIR" <<JSON
 {"generated":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","command":"$command_line","machine":"$machine","versions":$(printf '%s' "$versions" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'),
  "data":{"sizeMiB":$SIZE_MIB,"changes":$CHANGES,"changeKiB":$CHANGE_KIB,"agents":$AGENTS,"seed":$SEED},
  "publishSeconds":$(secs "$tp0" "$tp1"),
- "single":{"rsync":$rsync_single,"yunjing":$yunjing_single},
+ "single":{"rsync":$rsync_single,"rsyncFsync":$rsync_fsync,"yunjing":$yunjing_single},
  "fanout":{"rsync":$rsync_fan,"yunjing":$yunjing_fan}}
 JSON
 log "wrote $OUT_DIR/sync-vs-rsync.md and .json"
