@@ -36,6 +36,9 @@ import java.util.List;
  */
 final class FileAssembler {
 
+    /** Chunk bytes patched between two checkpoints; a crash redoes at most this much patching. */
+    static final long PATCH_CHECKPOINT_BYTES = 8L << 20;
+
     private final String repo;
     private final String revision;
     private final List<ChunkSource> sources;
@@ -99,11 +102,23 @@ final class FileAssembler {
             if (basis != null && Files.isRegularFile(basis) && !sources.isEmpty()) {
                 BlockPatcher patcher = new BlockPatcher(repo, revision, sources.getFirst(), stats);
                 try (FileChannel old = FileChannel.open(basis, StandardOpenOption.READ)) {
+                    // Patched chunks cost little to redo, so they are checkpointed per PATCH_CHECKPOINT_BYTES
+                    // rather than per run: two fsyncs per run would dominate a delta of many small edits.
+                    List<Integer> unsynced = new ArrayList<>();
+                    long unsyncedBytes = 0;
                     for (List<Integer> range : missingRanges(chunks, done)) {
-                        List<Integer> patched = patcher.patch(entry, range, old, out);
-                        patched.forEach(done::set);
-                        checkpoint(out, log, patched);
+                        for (int i : patcher.patch(entry, range, old, out)) {
+                            done.set(i);
+                            unsynced.add(i);
+                            unsyncedBytes += chunks.get(i).length();
+                        }
+                        if (unsyncedBytes >= PATCH_CHECKPOINT_BYTES) {
+                            checkpoint(out, log, unsynced);
+                            unsynced.clear();
+                            unsyncedBytes = 0;
+                        }
                     }
+                    checkpoint(out, log, unsynced);
                 }
             }
             for (List<Integer> range : missingRanges(chunks, done)) {
