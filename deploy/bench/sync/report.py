@@ -78,7 +78,7 @@ lines = [
     "- rsync: `rsync --daemon` on loopback, client `rsync --stats --no-whole-file` over `rsync://` (delta mode). "
     "yunjing: `yunjing sync serve` (the artifact handler) and `yunjing sync pull` (DeltaAgent: verify the Ed25519-"
     "signed manifest, reuse every local chunk that matches, patch changed chunks from the old file by fetching their "
-    "2 KiB block digests and only the differing blocks, fetch whole chunks for anything left, verify each chunk and "
+    "1 KiB block digests and only the differing blocks, fetch whole chunks for anything left, verify each chunk and "
     "the whole file, fsync, activate atomically). Requests are made one at a time. Wall times are of the whole "
     "client command, JVM start included.",
     "- Fan-out: agents fetch block digests and missing spans at per-span URLs "

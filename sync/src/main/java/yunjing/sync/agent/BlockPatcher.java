@@ -17,7 +17,7 @@ import java.util.List;
  * Builds missing chunks from the replica's previous version of the same file plus only the
  * {@link BlockDigests#BLOCK_SIZE}-byte blocks that differ, before whole chunks are fetched.
  * Model updates usually rewrite tensors in place, so a 10 KiB edit inside a 70 KiB chunk then
- * costs about 12 KiB instead of the chunk.
+ * costs about 11 KiB instead of the chunk.
  *
  * <p>For one run of adjacent missing chunks: fetch the run's block digests (one small, cacheable
  * request), read the same byte span of the old file, fetch each maximal run of differing blocks,

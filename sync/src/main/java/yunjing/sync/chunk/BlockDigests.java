@@ -14,7 +14,7 @@ import java.security.NoSuchAlgorithmException;
  */
 public final class BlockDigests {
 
-    public static final int BLOCK_SIZE = 2048;
+    public static final int BLOCK_SIZE = 1024;
     public static final int DIGEST_BYTES = 8;
 
     private BlockDigests() {

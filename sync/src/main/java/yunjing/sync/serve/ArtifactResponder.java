@@ -20,6 +20,7 @@ import yunjing.sync.store.ArtifactStore;
 import yunjing.sync.store.Manifest;
 import yunjing.sync.store.Revision;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -31,6 +32,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * The blocking half of the artifact handler: looks a request up in the store and builds the
@@ -113,7 +115,58 @@ final class ArtifactResponder {
     private Reply manifest(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, Revision revision)
             throws IOException {
         byte[] signed = Files.readAllBytes(revision.directory().resolve(Manifest.FILE_NAME));
-        return jsonReply(alloc, method, headers, signed, revision.id(), MANIFEST);
+        if (!acceptsGzip(headers.get(HttpHeaderNames.ACCEPT_ENCODING))) {
+            Reply reply = jsonReply(alloc, method, headers, signed, revision.id(), MANIFEST);
+            varyOnEncoding(reply);
+            return reply;
+        }
+        // Chunk hashes are hex, so a manifest gzips to about half: a large part of a small delta's bytes.
+        String etag = quote(sha256(signed) + "-gzip");
+        if (EntityTags.noneMatch(headers.get(HttpHeaderNames.IF_NONE_MATCH), etag)) {
+            Reply reply = new Reply.Full(notModified(etag, revision.id(), MANIFEST));
+            varyOnEncoding(reply);
+            return reply;
+        }
+        ByteArrayOutputStream gz = new ByteArrayOutputStream(signed.length / 2);
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            out.write(signed);
+        }
+        byte[] body = gz.toByteArray();
+        boolean head = method.equals(HttpMethod.HEAD);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                head ? Unpooled.EMPTY_BUFFER : alloc.buffer(body.length).writeBytes(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .set(HttpHeaderNames.CONTENT_ENCODING, HttpHeaderValues.GZIP)
+                .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.ETAG, etag)
+                .set(HttpHeaderNames.CACHE_CONTROL, MANIFEST)
+                .set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING)
+                .set(X_REPO_COMMIT, revision.id());
+        return new Reply.Full(r);
+    }
+
+    private static void varyOnEncoding(Reply reply) {
+        ((Reply.Full) reply).response().headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING);
+    }
+
+    /** RFC 9110 §12.5.3: gzip listed without {@code q=0}. */
+    static boolean acceptsGzip(String acceptEncoding) {
+        if (acceptEncoding == null) {
+            return false;
+        }
+        for (String coding : acceptEncoding.split(",")) {
+            String[] parts = coding.strip().split(";");
+            if (parts[0].strip().equalsIgnoreCase("gzip")) {
+                for (int i = 1; i < parts.length; i++) {
+                    String p = parts[i].strip().replace(" ", "");
+                    if (p.matches("q=0(\\.0{0,3})?")) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+        }
+        return false;
     }
 
     private Reply jsonReply(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, byte[] body,

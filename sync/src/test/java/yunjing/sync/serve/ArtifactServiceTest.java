@@ -208,6 +208,17 @@ class ArtifactServiceTest {
         assertTrue(manifests.fetchIfChanged(REPO, "main", etag).isEmpty(), "unchanged manifest: 304");
         assertEquals(ArtifactResponder.MANIFEST, get("api/sync/" + REPO + "/manifest/main").headers()
                 .firstValue("Cache-Control").orElseThrow());
+        HttpResponse<byte[]> gz = get("api/sync/" + REPO + "/manifest/main", "Accept-Encoding", "gzip");
+        assertEquals("gzip", gz.headers().firstValue("Content-Encoding").orElseThrow());
+        assertTrue(gz.body().length < signed.length / 2 + 1024, "hex hashes compress");
+        try (InputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz.body()))) {
+            assertArrayEquals(signed, in.readAllBytes());
+        }
+        assertEquals(304, get("api/sync/" + REPO + "/manifest/main", "Accept-Encoding", "gzip",
+                "If-None-Match", gz.headers().firstValue("ETag").orElseThrow()).statusCode());
+        assertEquals(200, get("api/sync/" + REPO + "/manifest/main", "Accept-Encoding", "gzip;q=0").statusCode());
+        assertTrue(get("api/sync/" + REPO + "/manifest/main", "Accept-Encoding", "gzip;q=0").headers()
+                .firstValue("Content-Encoding").isEmpty());
     }
 
     @Test
