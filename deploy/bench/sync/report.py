@@ -42,7 +42,7 @@ lines = [
     f"{ys['seconds']:.2f} s | {ratio(ys['seconds'], r['single']['rsyncFsync']['seconds'])} |",
 ] if "rsyncFsync" in r["single"] else []) + [
     "",
-    f"yunjing agent: manifest {mb(agent['manifestBytes'])}, bytes fetched {mb(agent['bytesFetched'])} "
+    f"yunjing agent: manifest {mb(agent['manifestBytes'])} (sent gzip-encoded), bytes fetched {mb(agent['bytesFetched'])} "
     f"(block digests and changed blocks or whole chunks for {agent['chunksFetched']} chunks, {agent['requests']} requests), reused {mb(agent['bytesReused'])} "
     f"({agent['chunksReused']} chunks), {agent['millis'] / 1000:.2f} s inside the agent (the rest of the wall time is "
     f"JVM start). Publishing the new version at the origin (chunking and hashing once, for every replica) took "

@@ -15,7 +15,7 @@ import java.security.NoSuchAlgorithmException;
 public final class BlockDigests {
 
     public static final int BLOCK_SIZE = 1024;
-    public static final int DIGEST_BYTES = 8;
+    public static final int DIGEST_BYTES = 6;
 
     private BlockDigests() {
     }

@@ -272,8 +272,7 @@ final class ArtifactResponder {
                 head ? Unpooled.EMPTY_BUFFER : alloc.buffer(digests.length).writeBytes(digests));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM)
                 .set(HttpHeaderNames.CONTENT_LENGTH, digests.length)
-                .set(HttpHeaderNames.CACHE_CONTROL, IMMUTABLE)
-                .set(X_REPO_COMMIT, revision.id());
+                .set(HttpHeaderNames.CACHE_CONTROL, IMMUTABLE); // the URL names the revision: no X-Repo-Commit
         return new Reply.Full(r);
     }
 
@@ -306,8 +305,7 @@ final class ArtifactResponder {
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM)
                 .set(HttpHeaderNames.CONTENT_LENGTH, length)
                 .set(HttpHeaderNames.ETAG, "\"" + entry.sha256() + ":" + request.first() + "-" + request.last() + "\"")
-                .set(HttpHeaderNames.CACHE_CONTROL, IMMUTABLE)
-                .set(X_REPO_COMMIT, revision.id());
+                .set(HttpHeaderNames.CACHE_CONTROL, IMMUTABLE); // the URL names the revision: no X-Repo-Commit
         if (method.equals(HttpMethod.HEAD)) {
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
             r.headers().set(head.headers());
