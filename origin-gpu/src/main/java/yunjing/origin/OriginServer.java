@@ -105,7 +105,7 @@ public final class OriginServer implements AutoCloseable {
         ExecutorService inference = inferenceExecutor(config.nodeId(), config.inferenceThreads());
         try {
             ApiListener listener = ApiListener.bind(config.nodeId(), config.httpBind(), loops, served, inference,
-                    metrics);
+                    metrics, config.frontHandler());
             return new OriginServer(listener, inference, List.copyOf(schedulers), List.copyOf(engines));
         } catch (BindException e) {
             stop(inference, schedulers, engines);

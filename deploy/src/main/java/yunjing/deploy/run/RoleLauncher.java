@@ -26,6 +26,7 @@ import yunjing.dns.locate.LocatorConfig;
 import yunjing.origin.ModelLoadException;
 import yunjing.origin.OriginConfig;
 import yunjing.origin.OriginServer;
+import yunjing.origin.sched.SchedulerConfig;
 import yunjing.proxy.ApiAccess;
 import yunjing.proxy.CacheConfig;
 import yunjing.proxy.ParentConfig;
@@ -33,6 +34,8 @@ import yunjing.proxy.ProxyConfig;
 import yunjing.proxy.UpstreamConfig;
 import yunjing.proxy.ProxyServer;
 import yunjing.proxy.rtt.RttReporter;
+import yunjing.sync.publish.IncomingPublisher;
+import yunjing.sync.serve.ArtifactService;
 import yunjing.sync.store.ArtifactStore;
 
 import java.io.IOException;
@@ -94,11 +97,30 @@ final class RoleLauncher {
             Supplier<Readiness> readiness;
             CacheOperations cacheOperations = null;
             if (node.tier() == Tier.ORIGIN) {
+                ArtifactStore store = new ArtifactStore(state.artifacts());
+                // The origin's HTTP port also serves the artifact store (hub paths, manifests) to the tiers.
+                ArtifactService artifacts = new ArtifactService(store);
+                role = artifacts;
+                ArtifactRouting routing = ArtifactRouting.of(topology);
                 OriginServer origin = OriginServer.start(new OriginConfig(node.id(),
                         endpoints.bind(node, node.ports().http()),
-                        new ModelPreparer(new ArtifactStore(state.artifacts())).prepare(node),
-                        Math.max(1, Runtime.getRuntime().availableProcessors())), loops, registry);
-                role = origin;
+                        new ModelPreparer(store).prepare(node),
+                        Math.max(1, Runtime.getRuntime().availableProcessors()), SchedulerConfig.DEFAULTS,
+                        () -> artifacts.newHandler(routing)), loops, registry);
+                AutoCloseable originAndStore = () -> {
+                    try (artifacts) {
+                        origin.close();
+                    }
+                };
+                role = originAndStore;
+                // Repositories dropped into artifacts/incoming/{org}/{repo}/ are published once settled.
+                IncomingPublisher incoming = IncomingPublisher.builder(store, state.artifacts().resolve("incoming"))
+                        .build().start();
+                role = () -> {
+                    try (incoming) {
+                        originAndStore.close();
+                    }
+                };
                 http = origin.httpAddress();
                 readiness = () -> Readiness.of(origin.isReady(), origin.isReady() ? "models loaded" : "loading models");
             } else {

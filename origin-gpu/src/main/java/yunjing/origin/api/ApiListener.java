@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
@@ -19,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 
@@ -47,6 +49,14 @@ public final class ApiListener implements AutoCloseable {
     public static ApiListener bind(String nodeId, InetSocketAddress address, EventLoops loops,
                                    List<ServedModel> models, ExecutorService inference, MeterRegistry metrics)
             throws BindException, InterruptedException {
+        return bind(nodeId, address, loops, models, inference, metrics, null);
+    }
+
+    /** As above, with {@code frontHandler} (null: none) before the API in every pipeline (see {@code OriginConfig}). */
+    public static ApiListener bind(String nodeId, InetSocketAddress address, EventLoops loops,
+                                   List<ServedModel> models, ExecutorService inference, MeterRegistry metrics,
+                                   Supplier<ChannelHandler> frontHandler)
+            throws BindException, InterruptedException {
         Map<String, ServedModel> byId = new LinkedHashMap<>();
         models.forEach(m -> byId.put(m.id(), m));
         // Jackson caps strings at 20 M chars by default; one base64 image may be most of a 32 MiB body.
@@ -54,7 +64,7 @@ public final class ApiListener implements AutoCloseable {
                 .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_BODY_BYTES).build())
                 .build());
         ApiContext api = new ApiContext("yunjing-origin/" + nodeId, Collections.unmodifiableMap(byId), inference,
-                new OriginMetrics(metrics), json, MAX_BODY_BYTES);
+                new OriginMetrics(metrics), json, MAX_BODY_BYTES, frontHandler);
         ChannelGroup connections = new DefaultChannelGroup("origin-" + nodeId, GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loops.group())

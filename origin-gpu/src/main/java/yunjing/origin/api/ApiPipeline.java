@@ -24,9 +24,9 @@ import io.netty.util.AsciiString;
  * </pre>
  * and becomes one of
  * <pre>
- *   HTTP/1.1:  http-codec → upgrade → server-header → keep-alive → aggregator → api
+ *   HTTP/1.1:  http-codec → upgrade → server-header → keep-alive → [front] → aggregator → api
  *   HTTP/2:    h2-frame-codec → h2-multiplex, and per stream:
- *              h2-to-http → server-header → aggregator → api
+ *              h2-to-http → server-header → [front] → aggregator → api
  * </pre>
  * so that the same {@link ApiHandler} serves HTTP/1.1 requests and HTTP/2 streams.
  */
@@ -37,6 +37,8 @@ final class ApiPipeline {
     static final String SERVER_HEADER = "server-header";
     static final String KEEP_ALIVE = "keep-alive";
     static final String AGGREGATOR = "aggregator";
+    /** Optional ({@code OriginConfig.frontHandler}): answers the requests it owns, passes the rest to the API. */
+    static final String FRONT = "front";
     static final String API = "api";
     static final String H2_FRAME_CODEC = "h2-frame-codec";
     static final String H2_MULTIPLEX = "h2-multiplex";
@@ -67,6 +69,9 @@ final class ApiPipeline {
     static void configureHttp1(ChannelPipeline p, String after, ApiContext api, ServerHeaderHandler serverHeader) {
         p.addAfter(after, API, new ApiHandler(api));
         p.addAfter(after, AGGREGATOR, new ApiBodyAggregator(api));
+        if (api.frontHandler() != null) {
+            p.addAfter(after, FRONT, api.frontHandler().get());
+        }
         p.addAfter(after, KEEP_ALIVE, new HttpServerKeepAliveHandler());
         p.addAfter(after, SERVER_HEADER, serverHeader);
     }
@@ -82,7 +87,11 @@ final class ApiPipeline {
     static void configureStream(Channel stream, ApiContext api, ServerHeaderHandler serverHeader) {
         stream.pipeline()
                 .addLast(H2_TO_HTTP, new Http2StreamFrameToHttpObjectCodec(true))
-                .addLast(SERVER_HEADER, serverHeader)
+                .addLast(SERVER_HEADER, serverHeader);
+        if (api.frontHandler() != null) {
+            stream.pipeline().addLast(FRONT, api.frontHandler().get());
+        }
+        stream.pipeline()
                 .addLast(AGGREGATOR, new ApiBodyAggregator(api))
                 .addLast(API, new ApiHandler(api));
     }

@@ -17,6 +17,15 @@ public interface ChunkSource {
      */
     InputStream openRange(String repo, String revision, String path, long first, long last) throws IOException;
 
+    /**
+     * The {@link yunjing.sync.chunk.BlockDigests} of bytes {@code [first, last]}, or null when this
+     * source cannot serve them (the agent then fetches whole chunks). Same failure rules as
+     * {@link #openRange}.
+     */
+    default InputStream openBlockDigests(String repo, String revision, String path, long first, long last) throws IOException {
+        return null;
+    }
+
     /** A short name for logs and errors. */
     default String name() {
         return getClass().getSimpleName();

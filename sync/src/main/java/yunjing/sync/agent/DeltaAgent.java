@@ -162,7 +162,9 @@ public final class DeltaAgent {
             }
             Path part = parts.resolve(i + ".part");
             Path log = parts.resolve(i + ".done");
-            assembler.assemble(entry, part, log);
+            // The previous revision's file of the same path: model updates mostly rewrite bytes in place.
+            Path basis = current == null ? null : current.directory().resolve(entry.path());
+            assembler.assemble(entry, part, log, basis);
             Files.createDirectories(target.getParent());
             Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Files.deleteIfExists(log);

@@ -36,6 +36,9 @@ import java.util.List;
  */
 final class FileAssembler {
 
+    /** Chunk bytes patched between two checkpoints; a crash redoes at most this much patching. */
+    static final long PATCH_CHECKPOINT_BYTES = 8L << 20;
+
     private final String repo;
     private final String revision;
     private final List<ChunkSource> sources;
@@ -62,6 +65,15 @@ final class FileAssembler {
      * its whole-file SHA-256. On an I/O failure the part and its log stay for the next attempt.
      */
     void assemble(Manifest.Entry entry, Path part, Path logFile) throws IOException {
+        assemble(entry, part, logFile, null);
+    }
+
+    /**
+     * As above; chunks still missing after local reuse are first patched from {@code basis} (the
+     * previous version of the same file, or null) with {@link BlockPatcher}, when the first source
+     * serves block digests.
+     */
+    void assemble(Manifest.Entry entry, Path part, Path logFile, Path basis) throws IOException {
         List<Chunk> chunks = entry.chunks();
         if (entry.size() > 0 && chunks.isEmpty()) {
             throw new IOException(entry.path() + ": the manifest has no chunk list for a non-empty file");
@@ -87,6 +99,28 @@ final class FileAssembler {
                 }
             }
             checkpoint(out, log, reused);
+            if (basis != null && Files.isRegularFile(basis) && !sources.isEmpty()) {
+                BlockPatcher patcher = new BlockPatcher(repo, revision, sources.getFirst(), stats);
+                try (FileChannel old = FileChannel.open(basis, StandardOpenOption.READ)) {
+                    // Patched chunks cost little to redo, so they are checkpointed per PATCH_CHECKPOINT_BYTES
+                    // rather than per run: two fsyncs per run would dominate a delta of many small edits.
+                    List<Integer> unsynced = new ArrayList<>();
+                    long unsyncedBytes = 0;
+                    for (List<Integer> range : missingRanges(chunks, done)) {
+                        for (int i : patcher.patch(entry, range, old, out)) {
+                            done.set(i);
+                            unsynced.add(i);
+                            unsyncedBytes += chunks.get(i).length();
+                        }
+                        if (unsyncedBytes >= PATCH_CHECKPOINT_BYTES) {
+                            checkpoint(out, log, unsynced);
+                            unsynced.clear();
+                            unsyncedBytes = 0;
+                        }
+                    }
+                    checkpoint(out, log, unsynced);
+                }
+            }
             for (List<Integer> range : missingRanges(chunks, done)) {
                 fetchRange(entry, range, out, log, done);
             }

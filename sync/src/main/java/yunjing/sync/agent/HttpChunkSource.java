@@ -1,5 +1,8 @@
 package yunjing.sync.agent;
 
+import yunjing.sync.chunk.BlockDigests;
+
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -29,17 +32,36 @@ public final class HttpChunkSource implements ChunkSource {
     private final HttpClient client;
     private final URI base;
     private final Duration timeout;
+    private final boolean spansInPath;
 
     /** {@code base} is the parent's root URL, e.g. {@code http://models.mirror.test:8080/}. */
     public HttpChunkSource(HttpClient client, URI base, Duration timeout) {
+        this(client, base, timeout, false);
+    }
+
+    private HttpChunkSource(HttpClient client, URI base, Duration timeout, boolean spansInPath) {
         String b = base.toString();
         this.client = client;
         this.base = URI.create(b.endsWith("/") ? b : b + "/");
         this.timeout = timeout;
+        this.spansInPath = spansInPath;
+    }
+
+    /**
+     * A source that names each range in the path, {@code {base}/api/sync/{org}/{repo}/bytes/{revision}/{a}-{b}/{path}},
+     * answered with a whole {@code 200}: tier caches store such a response as an object of its
+     * own (they relay a {@code Range} on a large file uncached), so agents behind one cache that
+     * miss the same chunks cost the origin one transfer. Needs a yunjing artifact server upstream.
+     */
+    public static HttpChunkSource cacheable(HttpClient client, URI base, Duration timeout) {
+        return new HttpChunkSource(client, base, timeout, true);
     }
 
     @Override
     public InputStream openRange(String repo, String revision, String path, long first, long last) throws IOException {
+        if (spansInPath) {
+            return openSpan(repo, revision, path, first, last);
+        }
         URI uri = base.resolve(encodePath(repo) + "/resolve/" + revision + "/" + encodePath(path));
         HttpRequest request = HttpRequest.newBuilder(uri)
                 .timeout(timeout)
@@ -62,7 +84,71 @@ public final class HttpChunkSource implements ChunkSource {
             throw new IOException(uri + ": status " + response.statusCode() + ", Content-Range '" + range
                     + "' (expected: 206 with bytes " + first + "-" + last + "/...)");
         }
-        return new StallGuardInputStream(body, timeout);
+        return drainOnClose(new StallGuardInputStream(body, timeout));
+    }
+
+    /** Served only by a yunjing artifact server, so only in {@link #cacheable} mode; null otherwise. */
+    @Override
+    public InputStream openBlockDigests(String repo, String revision, String path, long first, long last) throws IOException {
+        if (!spansInPath) {
+            return null;
+        }
+        return openSpan("blocks", repo, revision, path, first, last,
+                (long) BlockDigests.blocks(last - first + 1) * BlockDigests.DIGEST_BYTES);
+    }
+
+    private InputStream openSpan(String repo, String revision, String path, long first, long last) throws IOException {
+        return openSpan("bytes", repo, revision, path, first, last, last - first + 1);
+    }
+
+    private InputStream openSpan(String kind, String repo, String revision, String path, long first, long last, long expected)
+            throws IOException {
+        URI uri = base.resolve("api/sync/" + encodePath(repo) + "/" + kind + "/" + revision + "/" + first + "-" + last + "/"
+                + encodePath(path));
+        HttpResponse<InputStream> response = send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build());
+        long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+        if (response.statusCode() != 200 || length != expected) {
+            response.body().close();
+            throw new IOException(uri + ": status " + response.statusCode() + ", Content-Length " + length
+                    + " (expected: 200 with " + expected + " bytes)");
+        }
+        return drainOnClose(new StallGuardInputStream(response.body(), timeout));
+    }
+
+    private HttpResponse<InputStream> send(HttpRequest request) throws IOException {
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted fetching " + request.uri(), e);
+        }
+    }
+
+    /** Most bytes read to the end of a body on close; more means the caller gave up on it: close the connection. */
+    private static final int DRAIN_LIMIT = 64 * 1024;
+
+    /**
+     * The agent reads exactly the bytes it asked for and closes, before the stream has reported
+     * its end; the JDK client then closes the connection instead of reusing it, and every
+     * request pays a new TCP handshake. Reading to the end first (a read that returns -1 at once
+     * for a complete body) keeps the connection alive.
+     */
+    private static InputStream drainOnClose(InputStream body) {
+        return new FilterInputStream(body) {
+            @Override
+            public void close() throws IOException {
+                try {
+                    byte[] skip = new byte[8192];
+                    for (int left = DRAIN_LIMIT, n; left > 0 && (n = in.read(skip)) >= 0; left -= n) {
+                        // discard
+                    }
+                } catch (IOException brokenAnyway) {
+                    // The connection is not reusable; closing is all that is left.
+                } finally {
+                    super.close();
+                }
+            }
+        };
     }
 
     @Override

@@ -134,6 +134,16 @@ public final class ArtifactStore {
      * points {@code ref} at it. Publishing identical content again returns the existing revision.
      */
     public Revision publish(String repo, String ref, Path source) throws IOException {
+        return publish(repo, ref, source, path -> true);
+    }
+
+    /**
+     * As {@link #publish(String, String, Path)}, with only the files whose path relative to
+     * {@code source} ({@code /}-separated) {@code include} accepts, e.g. to leave out files still
+     * being written under a temporary name.
+     */
+    public Revision publish(String repo, String ref, Path source, java.util.function.Predicate<String> include)
+            throws IOException {
         checkRepo(repo);
         checkRef(ref);
         if (!Files.isDirectory(source)) {
@@ -143,7 +153,9 @@ public final class ArtifactStore {
         Path staging = tmp.resolve("publish-" + UUID.randomUUID());
         try {
             Files.createDirectories(staging);
-            List<Path> files = regularFilesUnder(source);
+            List<Path> files = regularFilesUnder(source).stream()
+                    .filter(f -> include.test(source.relativize(f).toString().replace('\\', '/')))
+                    .toList();
             if (files.isEmpty()) {
                 throw new IOException(source + ": no files to publish");
             }
@@ -181,19 +193,37 @@ public final class ArtifactStore {
         }
     }
 
+    /**
+     * The revision id {@code refOrRevision} names without reading its manifest: a 40-hex id is
+     * returned as is, a ref is read from its ref file. Cheap enough to call per request.
+     */
+    public String revisionId(String repo, String refOrRevision) throws IOException {
+        checkRepo(repo);
+        if (REVISION.matcher(refOrRevision).matches()) {
+            return refOrRevision;
+        }
+        checkRef(refOrRevision);
+        Path refFile = repoDir(repo).resolve("refs").resolve(refOrRevision);
+        if (!Files.isRegularFile(refFile)) {
+            throw new NoSuchFileException(refFile.toString(), null,
+                    "repository '" + repo + "' has no ref '" + refOrRevision + "' in " + root);
+        }
+        return Files.readString(refFile, StandardCharsets.US_ASCII).strip();
+    }
+
+    /** True when {@code repo} is a well-formed name and the store holds any revision or ref of it. */
+    public boolean hasRepo(String repo) {
+        return repo != null && REPO.matcher(repo).matches() && !repo.contains("..") && Files.isDirectory(repoDir(repo));
+    }
+
+    /** True when {@code text} has the form of a revision id (40 lower-case hex digits). */
+    public static boolean isRevisionId(String text) {
+        return text != null && REVISION.matcher(text).matches();
+    }
+
     /** The revision {@code refOrRevision} names: a ref such as {@code main}, or a 40-hex revision id. */
     public Revision resolve(String repo, String refOrRevision) throws IOException {
-        checkRepo(repo);
-        String revision = refOrRevision;
-        if (!REVISION.matcher(refOrRevision).matches()) {
-            checkRef(refOrRevision);
-            Path refFile = repoDir(repo).resolve("refs").resolve(refOrRevision);
-            if (!Files.isRegularFile(refFile)) {
-                throw new NoSuchFileException(refFile.toString(), null,
-                        "repository '" + repo + "' has no ref '" + refOrRevision + "' in " + root);
-            }
-            revision = Files.readString(refFile, StandardCharsets.US_ASCII).strip();
-        }
+        String revision = revisionId(repo, refOrRevision);
         Path dir = revisionsDir(repo).resolve(revision);
         Path manifestFile = dir.resolve(Manifest.FILE_NAME);
         if (!Files.isRegularFile(manifestFile)) {

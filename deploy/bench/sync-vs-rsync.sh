@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Delta replication: yunjing sync (DeltaAgent against the artifact server) vs the rsync daemon in
+# delta mode, on this machine, in one run.
+#
+#   deploy/bench/sync-vs-rsync.sh                          # 256 MiB, 256 scattered 10 KiB changes
+#   SIZE_MIB=64 CHANGES=64 deploy/bench/sync-vs-rsync.sh   # a quicker run
+#
+# Environment: SIZE_MIB (default 256), CHANGES (default 256), CHANGE_KIB (default 10), AGENTS
+# (default 4), SEED (default 1), OUT_DIR (default docs/benchmarks under the repository root).
+#
+# What it does, all on 127.0.0.1 with free ports:
+#   data     OLD: SIZE_MIB seeded random bytes; NEW: OLD with CHANGES regions of CHANGE_KIB
+#            overwritten, one at a random offset in each of CHANGES equal slices (make-data.py).
+#   relays   byte-counting TCP relays (relay.py) in front of each server: every byte either peer
+#            sends over the connection is counted (TCP payload, both directions), the same way for both.
+#   rsync    `rsync --daemon` (module with NEW) behind a relay; the client holds OLD and runs
+#            `rsync --stats --no-whole-file` (delta mode) to update it; once more with --fsync,
+#            since the agent fsyncs before it activates and rsync by default does not.
+#   yunjing  `yunjing sync serve` (an origin store with OLD then NEW published, signed) behind a
+#            relay; an agent store holding OLD's revision runs `yunjing sync pull` (verify the
+#            signed manifest, reuse local chunks, fetch missing chunk spans, verify, activate).
+#   fan-out  AGENTS agent stores holding OLD pull NEW at once through one `yunjing proxy` (the
+#            regional cache) whose parent is the origin's relay: origin egress vs one agent's
+#            transfer. rsync's daemon serving AGENTS clients at once is measured the same way.
+# Writes $OUT_DIR/sync-vs-rsync.md and .json. Installs rsync and python3 with apt-get when
+# missing (needs root). Stops everything it started on exit. Not run by CI.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+here="$root/deploy/bench/sync"
+SIZE_MIB=${SIZE_MIB:-256}
+CHANGES=${CHANGES:-256}
+CHANGE_KIB=${CHANGE_KIB:-10}
+AGENTS=${AGENTS:-4}
+SEED=${SEED:-1}
+OUT_DIR=${OUT_DIR:-$root/docs/benchmarks}
+command_line="SIZE_MIB=$SIZE_MIB CHANGES=$CHANGES CHANGE_KIB=$CHANGE_KIB AGENTS=$AGENTS SEED=$SEED deploy/bench/sync-vs-rsync.sh"
+yunjing="$root/deploy/bin/yunjing"
+REPO=bench/model
+
+log() { echo "bench: $*" >&2; }
+trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
+
+need_install=()
+command -v rsync >/dev/null 2>&1 || need_install+=(rsync)
+command -v python3 >/dev/null 2>&1 || need_install+=(python3)
+command -v curl >/dev/null 2>&1 || need_install+=(curl)
+if [ ${#need_install[@]} -gt 0 ]; then
+  log "installing ${need_install[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y "${need_install[@]}" >/dev/null 2>&1 \
+    || { apt-get update >/dev/null && apt-get install -y "${need_install[@]}" >/dev/null; }
+fi
+
+work=$(mktemp -d /tmp/yunjing-sync-bench.XXXXXX)
+pids=()
+cleanup() {
+  local rc=$?
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+wait_http() { for _ in $(seq 600); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done; log "no answer from $1"; return 1; }
+wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+counts() { sleep 0.5; cat "$1"; }   # "down up connections", flushed every 0.1 s by the relay
+relay() {  # LISTEN TARGET COUNTS
+  python3 "$here/relay.py" "$1" "$2" "$3" & pids+=($!)
+  wait_port "$1"
+}
+
+log "building yunjing (if needed)"
+"$yunjing" --version >/dev/null
+
+log "data: $SIZE_MIB MiB, $CHANGES changes of $CHANGE_KIB KiB"
+mkdir -p "$work/old" "$work/new"
+python3 "$here/make-data.py" "$work/old/model.bin" "$work/new/model.bin" "$SIZE_MIB" "$CHANGES" "$CHANGE_KIB" "$SEED" >/dev/null
+
+# ---- yunjing origin: OLD published, served, a relay in front --------------------------------------
+"$yunjing" sync keygen --out "$work/keys" >/dev/null
+publish() { "$yunjing" sync publish --store "$work/origin" --key "$work/keys/manifest-key.pem" \
+  --public-key "$work/keys/manifest-key.pub.pem" --repo "$REPO" "$1" >&2; }
+publish "$work/old"
+p_origin=$(free_port); p_origin_relay=$(free_port)
+"$yunjing" sync serve --store "$work/origin" --listen "127.0.0.1:$p_origin" > "$work/serve.log" 2>&1 & pids+=($!)
+wait_http "http://127.0.0.1:$p_origin/readyz"
+relay "$p_origin_relay" "$p_origin" "$work/origin-relay.counts"
+
+pull() {  # STORE FROM_PORT: prints the agent's JSON line
+  "$yunjing" sync pull --from "http://127.0.0.1:$2/" --store "$1" --public-key "$work/keys/manifest-key.pub.pem" --repo "$REPO"
+}
+log "agents: initial pull of OLD (direct, not measured)"
+pull "$work/agent0" "$p_origin" >/dev/null
+for i in $(seq 1 "$AGENTS"); do cp -a "$work/agent0" "$work/agent$i"; done
+
+# ---- rsync daemon: NEW, a relay in front; clients hold OLD ----------------------------------------
+p_rsync=$(free_port); p_rsync_relay=$(free_port)
+cat > "$work/rsyncd.conf" <<CONF
+pid file = $work/rsyncd.pid
+use chroot = no
+[bench]
+  path = $work/new
+  read only = yes
+CONF
+rsync --daemon --no-detach --config="$work/rsyncd.conf" --port="$p_rsync" --address=127.0.0.1 & pids+=($!)
+wait_port "$p_rsync"
+relay "$p_rsync_relay" "$p_rsync" "$work/rsync-relay.counts"
+for i in $(seq 0 "$AGENTS") f; do mkdir -p "$work/rsync$i"; cp "$work/old/model.bin" "$work/rsync$i/model.bin"; done
+
+# ---- single transfer: rsync, then yunjing ---------------------------------------------------------
+sync; log "rsync: one client"
+read -r r_before r_up_before _ < "$work/rsync-relay.counts"
+t0=$(now)
+rsync --stats --no-whole-file "rsync://127.0.0.1:$p_rsync_relay/bench/model.bin" "$work/rsync0/model.bin" > "$work/rsync0.stats"
+t1=$(now)
+read -r r_down r_up _ <<< "$(counts "$work/rsync-relay.counts")"
+cmp "$work/rsync0/model.bin" "$work/new/model.bin"
+rsync_single="{\"seconds\":$(secs "$t0" "$t1"),\"down\":$((r_down - r_before)),\"up\":$((r_up - r_up_before)),"
+rsync_single+="\"rsyncTotalRead\":$(grep -oP 'Total bytes received: \K[0-9,]+' "$work/rsync0.stats" | tr -d ,)}"
+
+# The agent fsyncs what it writes before activating; rsync does not unless asked (--fsync).
+sync; log "rsync --fsync: one client"
+read -r rs_before rs_up_before _ < "$work/rsync-relay.counts"
+t0=$(now)
+rsync --fsync --no-whole-file "rsync://127.0.0.1:$p_rsync_relay/bench/model.bin" "$work/rsyncf/model.bin"
+t1=$(now)
+read -r rs_down rs_up _ <<< "$(counts "$work/rsync-relay.counts")"
+cmp "$work/rsyncf/model.bin" "$work/new/model.bin"
+rsync_fsync="{\"seconds\":$(secs "$t0" "$t1"),\"down\":$((rs_down - rs_before)),\"up\":$((rs_up - rs_up_before))}"
+
+log "yunjing: publish NEW at the origin (not part of the transfer)"
+tp0=$(now); publish "$work/new"; tp1=$(now)
+sync; log "yunjing: one agent"
+read -r y_before y_up_before _ < "$work/origin-relay.counts"
+t0=$(now)
+agent_json=$(pull "$work/agent0" "$p_origin_relay")
+t1=$(now)
+read -r y_down y_up _ <<< "$(counts "$work/origin-relay.counts")"
+cmp "$work/agent0/repos/$REPO/revisions/$(cat "$work/agent0/repos/$REPO/refs/main")/model.bin" "$work/new/model.bin"
+yunjing_single="{\"seconds\":$(secs "$t0" "$t1"),\"down\":$((y_down - y_before)),\"up\":$((y_up - y_up_before)),\"agent\":$agent_json}"
+
+# ---- fan-out: AGENTS at once, yunjing through one regional cache; rsync straight to the daemon --------
+p_regional=$(free_port)
+"$yunjing" proxy --id regional --listen "127.0.0.1:$p_regional" --parent "127.0.0.1:$p_origin_relay" \
+  --parent-readyz "http://127.0.0.1:$p_origin/readyz" > "$work/proxy.log" 2>&1 & pids+=($!)
+wait_http "http://127.0.0.1:$p_regional/api/models/$REPO"   # the proxy forwards once its parent is healthy
+sync; log "yunjing: $AGENTS agents through one regional cache"
+read -r f_before f_up_before _ < "$work/origin-relay.counts"
+t0=$(now)
+fan_pids=()
+for i in $(seq 1 "$AGENTS"); do pull "$work/agent$i" "$p_regional" > "$work/fan$i.json" & fan_pids+=($!); done
+for pid in "${fan_pids[@]}"; do wait "$pid"; done
+t1=$(now)
+read -r f_down f_up _ <<< "$(counts "$work/origin-relay.counts")"
+# The model info probe above went through the relay before f_before was read, so it is not counted.
+fan_agents=$(cat "$work"/fan*.json | paste -sd, -)
+yunjing_fan="{\"seconds\":$(secs "$t0" "$t1"),\"originDown\":$((f_down - f_before)),\"originUp\":$((f_up - f_up_before)),\"agents\":[$fan_agents]}"
+
+sync; log "rsync: $AGENTS clients at once"
+read -r rf_before rf_up_before _ < "$work/rsync-relay.counts"
+t0=$(now)
+fan_pids=()
+for i in $(seq 1 "$AGENTS"); do
+  rsync --no-whole-file "rsync://127.0.0.1:$p_rsync_relay/bench/model.bin" "$work/rsync$i/model.bin" & fan_pids+=($!)
+done
+for pid in "${fan_pids[@]}"; do wait "$pid"; done
+t1=$(now)
+read -r rf_down rf_up _ <<< "$(counts "$work/rsync-relay.counts")"
+rsync_fan="{\"seconds\":$(secs "$t0" "$t1"),\"originDown\":$((rf_down - rf_before)),\"originUp\":$((rf_up - rf_up_before))}"
+
+machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), Linux $(uname -r)"
+versions="$(rsync --version | head -1); $("$root/deploy/bin/find-jdk" >/dev/null 2>&1 && "$($root/deploy/bin/find-jdk)/bin/java" -version 2>&1 | head -1)"
+mkdir -p "$OUT_DIR"
+python3 "$here/report.py" "$OUT_DIR" <<JSON
+{"generated":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","command":"$command_line","machine":"$machine","versions":$(printf '%s' "$versions" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'),
+ "data":{"sizeMiB":$SIZE_MIB,"changes":$CHANGES,"changeKiB":$CHANGE_KIB,"agents":$AGENTS,"seed":$SEED},
+ "publishSeconds":$(secs "$tp0" "$tp1"),
+ "single":{"rsync":$rsync_single,"rsyncFsync":$rsync_fsync,"yunjing":$yunjing_single},
+ "fanout":{"rsync":$rsync_fan,"yunjing":$yunjing_fan}}
+JSON
+log "wrote $OUT_DIR/sync-vs-rsync.md and .json"

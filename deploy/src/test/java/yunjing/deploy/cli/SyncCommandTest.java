@@ -1,0 +1,96 @@
+package yunjing.deploy.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import yunjing.common.net.EventLoops;
+import yunjing.deploy.run.ArtifactServer;
+import yunjing.sync.store.ArtifactStore;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code yunjing sync keygen|publish|pull} against an in-process {@link ArtifactServer} on port 0. */
+class SyncCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    private static String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = YunjingCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void keygenPublishPull_replicatesASignedRevision_thenPullsOnlyTheChange() throws Exception {
+        Path keys = tmp.resolve("keys");
+        assertEquals("0", run("sync", "keygen", "--out", keys.toString())[0]);
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        byte[] weights = new byte[2 << 20];
+        new Random(9).nextBytes(weights);
+        Files.write(src.resolve("model.bin"), weights);
+        Path origin = tmp.resolve("origin");
+        String[] publish = {"sync", "publish", "--store", origin.toString(), "--key", keys.resolve("manifest-key.pem").toString(),
+                "--public-key", keys.resolve("manifest-key.pub.pem").toString(), "--repo", "acme/m", src.toString()};
+        assertEquals("0", run(publish)[0]);
+
+        EventLoops loops = EventLoops.create(1, "sync-cli-test");
+        try (ArtifactServer server = ArtifactServer.start(new ArtifactStore(origin), new InetSocketAddress("127.0.0.1", 0), loops)) {
+            String from = "http://127.0.0.1:" + server.address().getPort() + "/";
+            String[] pull = {"sync", "pull", "--from", from, "--store", tmp.resolve("replica").toString(),
+                    "--public-key", keys.resolve("manifest-key.pub.pem").toString(), "--repo", "acme/m"};
+            String[] first = run(pull);
+            assertEquals("0", first[0], first[2]);
+            JsonNode stats = new ObjectMapper().readTree(first[1]);
+            assertEquals(weights.length, stats.get("bytesFetched").asLong());
+
+            weights[1000] ^= 1; // one changed byte: one chunk to fetch
+            Files.write(src.resolve("model.bin"), weights);
+            assertEquals("0", run(publish)[0]);
+            String[] second = run(pull);
+            assertEquals("0", second[0], second[2]);
+            JsonNode delta = new ObjectMapper().readTree(second[1]);
+            assertEquals(2, delta.get("version").asLong());
+            assertTrue(delta.get("bytesFetched").asLong() < weights.length / 4, second[1]);
+            Path active = tmp.resolve("replica/repos/acme/m/revisions").resolve(delta.get("revision").asText());
+            assertArrayEquals(weights, Files.readAllBytes(active.resolve("model.bin")));
+        } finally {
+            loops.close();
+        }
+    }
+
+    @Test
+    void pull_withAnotherKey_isRefusedWithExitCode2() throws Exception {
+        Path keys = tmp.resolve("keys");
+        Path other = tmp.resolve("other");
+        run("sync", "keygen", "--out", keys.toString());
+        run("sync", "keygen", "--out", other.toString());
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("a.json"), "{}");
+        Path origin = tmp.resolve("origin");
+        run("sync", "publish", "--store", origin.toString(), "--key", keys.resolve("manifest-key.pem").toString(),
+                "--public-key", keys.resolve("manifest-key.pub.pem").toString(), "--repo", "acme/m", src.toString());
+        EventLoops loops = EventLoops.create(1, "sync-cli-test");
+        try (ArtifactServer server = ArtifactServer.start(new ArtifactStore(origin), new InetSocketAddress("127.0.0.1", 0), loops)) {
+            String[] r = run("sync", "pull", "--from", "http://127.0.0.1:" + server.address().getPort() + "/",
+                    "--store", tmp.resolve("replica").toString(), "--public-key", other.resolve("manifest-key.pub.pem").toString(),
+                    "--repo", "acme/m");
+            assertEquals("2", r[0]);
+            assertTrue(r[2].contains("acme/m@main"), r[2]);
+            assertTrue(Files.notExists(tmp.resolve("replica/repos/acme/m/refs/main")), "nothing activated");
+        } finally {
+            loops.close();
+        }
+    }
+}

@@ -1,0 +1,373 @@
+package yunjing.sync.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import yunjing.sync.chunk.BlockDigests;
+import yunjing.sync.store.ArtifactStore;
+import yunjing.sync.store.Manifest;
+import yunjing.sync.store.Revision;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * The blocking half of the artifact handler: looks a request up in the store and builds the
+ * {@link Reply}. Runs on the service's executor, never on an event loop (it reads ref files,
+ * manifests and opens files).
+ *
+ * <p>Caching (RFC 9111, RFC 8246): anything named by a 40-hex revision id can never change and is
+ * {@code immutable}; anything named by a branch may move, so caches keep it {@value #BRANCH_MAX_AGE}
+ * seconds and may serve it stale while they revalidate. Signed manifests are {@code no-cache} with
+ * an ETag: caches keep them but ask each time, so a replica's conditional poll costs a 304.
+ */
+final class ArtifactResponder {
+
+    static final int BRANCH_MAX_AGE = 60;
+    static final String IMMUTABLE = "public, max-age=31536000, immutable";
+    static final String BRANCH = "public, max-age=" + BRANCH_MAX_AGE + ", stale-while-revalidate=" + BRANCH_MAX_AGE;
+    static final String MANIFEST = "public, no-cache";
+
+    static final String X_REPO_COMMIT = "X-Repo-Commit";
+    static final String X_LINKED_ETAG = "X-Linked-Etag";
+    static final String X_LINKED_SIZE = "X-Linked-Size";
+    static final String X_ERROR_CODE = "X-Error-Code";
+    static final String X_ERROR_MESSAGE = "X-Error-Message";
+
+    private final RevisionCache revisions;
+    private final ObjectMapper json;
+
+    ArtifactResponder(RevisionCache revisions, ObjectMapper json) {
+        this.revisions = revisions;
+        this.json = json;
+    }
+
+    Reply respond(HttpMethod method, String target, HttpHeaders headers, ByteBufAllocator alloc) {
+        try {
+            if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+                FullHttpResponse r = error(alloc, method, new ServeException(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                        "MethodNotAllowed", "method " + method + " (expected: GET or HEAD)"));
+                r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+                return new Reply.Full(r);
+            }
+            ArtifactRequest request = ArtifactRequest.parse(target);
+            Revision revision = revision(request);
+            String cacheControl = ArtifactStore.isRevisionId(request.revision()) ? IMMUTABLE : BRANCH;
+            return switch (request.kind()) {
+                case MODEL_INFO -> modelInfo(alloc, method, headers, revision, cacheControl);
+                case MANIFEST -> manifest(alloc, method, headers, revision);
+                case FILE -> file(alloc, method, headers, revision, request.path(), cacheControl);
+                case BYTES -> bytes(method, revision, request);
+                case BLOCKS -> blocks(alloc, method, revision, request);
+            };
+        } catch (ServeException e) {
+            return new Reply.Full(error(alloc, method, e));
+        } catch (IOException | RuntimeException e) {
+            return new Reply.Full(error(alloc, method, new ServeException(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "InternalError", "artifact store: " + e.getMessage())));
+        }
+    }
+
+    private Revision revision(ArtifactRequest request) throws ServeException, IOException {
+        ArtifactStore store = revisions.store();
+        if (!store.hasRepo(request.repo())) {
+            throw new ServeException(HttpResponseStatus.NOT_FOUND, "RepoNotFound",
+                    "repository '" + request.repo() + "' not found");
+        }
+        try {
+            return revisions.get(request.repo(), store.revisionId(request.repo(), request.revision()));
+        } catch (NoSuchFileException | IllegalArgumentException e) {
+            throw new ServeException(HttpResponseStatus.NOT_FOUND, "RevisionNotFound",
+                    "repository '" + request.repo() + "' has no revision '" + request.revision() + "'");
+        }
+    }
+
+    private Reply modelInfo(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, Revision revision,
+                            String cacheControl) throws IOException {
+        Instant modified = Files.getLastModifiedTime(revision.directory()).toInstant();
+        ObjectNode body = HubJson.modelInfo(json, revision, modified);
+        return jsonReply(alloc, method, headers, json.writeValueAsBytes(body), revision.id(), cacheControl);
+    }
+
+    private Reply manifest(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, Revision revision)
+            throws IOException {
+        byte[] signed = Files.readAllBytes(revision.directory().resolve(Manifest.FILE_NAME));
+        if (!acceptsGzip(headers.get(HttpHeaderNames.ACCEPT_ENCODING))) {
+            Reply reply = jsonReply(alloc, method, headers, signed, revision.id(), MANIFEST);
+            varyOnEncoding(reply);
+            return reply;
+        }
+        // Chunk hashes are hex, so a manifest gzips to about half: a large part of a small delta's bytes.
+        String etag = quote(sha256(signed) + "-gzip");
+        if (EntityTags.noneMatch(headers.get(HttpHeaderNames.IF_NONE_MATCH), etag)) {
+            Reply reply = new Reply.Full(notModified(etag, revision.id(), MANIFEST));
+            varyOnEncoding(reply);
+            return reply;
+        }
+        ByteArrayOutputStream gz = new ByteArrayOutputStream(signed.length / 2);
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            out.write(signed);
+        }
+        byte[] body = gz.toByteArray();
+        boolean head = method.equals(HttpMethod.HEAD);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                head ? Unpooled.EMPTY_BUFFER : alloc.buffer(body.length).writeBytes(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .set(HttpHeaderNames.CONTENT_ENCODING, HttpHeaderValues.GZIP)
+                .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.ETAG, etag)
+                .set(HttpHeaderNames.CACHE_CONTROL, MANIFEST)
+                .set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING)
+                .set(X_REPO_COMMIT, revision.id());
+        return new Reply.Full(r);
+    }
+
+    private static void varyOnEncoding(Reply reply) {
+        ((Reply.Full) reply).response().headers().set(HttpHeaderNames.VARY, HttpHeaderNames.ACCEPT_ENCODING);
+    }
+
+    /** RFC 9110 §12.5.3: gzip listed without {@code q=0}. */
+    static boolean acceptsGzip(String acceptEncoding) {
+        if (acceptEncoding == null) {
+            return false;
+        }
+        for (String coding : acceptEncoding.split(",")) {
+            String[] parts = coding.strip().split(";");
+            if (parts[0].strip().equalsIgnoreCase("gzip")) {
+                for (int i = 1; i < parts.length; i++) {
+                    String p = parts[i].strip().replace(" ", "");
+                    if (p.matches("q=0(\\.0{0,3})?")) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Reply jsonReply(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, byte[] body,
+                            String revisionId, String cacheControl) {
+        String etag = quote(sha256(body));
+        if (EntityTags.noneMatch(headers.get(HttpHeaderNames.IF_NONE_MATCH), etag)) {
+            return new Reply.Full(notModified(etag, revisionId, cacheControl));
+        }
+        boolean head = method.equals(HttpMethod.HEAD);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                head ? Unpooled.EMPTY_BUFFER : alloc.buffer(body.length).writeBytes(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.ETAG, etag)
+                .set(HttpHeaderNames.CACHE_CONTROL, cacheControl)
+                .set(X_REPO_COMMIT, revisionId);
+        return new Reply.Full(r);
+    }
+
+    private Reply file(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, Revision revision, String path,
+                       String cacheControl) throws ServeException, IOException {
+        Manifest.Entry entry = revision.manifest().entry(path);
+        if (entry == null) {
+            throw new ServeException(HttpResponseStatus.NOT_FOUND, "EntryNotFound",
+                    "'" + path + "' is not a file of " + revision.repo() + " at " + revision.id());
+        }
+        String etag = quote(entry.sha256());
+        if (EntityTags.noneMatch(headers.get(HttpHeaderNames.IF_NONE_MATCH), etag)) {
+            FullHttpResponse r = notModified(etag, revision.id(), cacheControl);
+            r.headers().set(X_LINKED_ETAG, etag).set(X_LINKED_SIZE, entry.size());
+            return new Reply.Full(r);
+        }
+        long size = entry.size();
+        ByteRange range = ByteRange.parse(headers.get(HttpHeaderNames.RANGE), size);
+        String ifRange = headers.get(HttpHeaderNames.IF_RANGE);
+        if (ifRange != null && !ifRange.strip().equals(etag)) {
+            range = ByteRange.IGNORED; // §13.1.5: only a strong match of the current tag lets the range apply
+        }
+        HttpResponseStatus status = HttpResponseStatus.OK;
+        long offset = 0;
+        long length = size;
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+        if (range == ByteRange.UNSATISFIABLE) {
+            FullHttpResponse r = error(alloc, method, new ServeException(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                    "RangeNotSatisfiable", "range " + headers.get(HttpHeaderNames.RANGE) + " of a " + size + "-byte file"));
+            r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size);
+            fileHeaders(r.headers(), entry, revision.id(), etag, cacheControl);
+            return new Reply.Full(r);
+        }
+        if (range != ByteRange.IGNORED) {
+            status = HttpResponseStatus.PARTIAL_CONTENT;
+            offset = range.first();
+            length = range.length();
+            head.setStatus(status);
+            head.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
+        }
+        fileHeaders(head.headers(), entry, revision.id(), etag, cacheControl);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM)
+                .set(HttpHeaderNames.CONTENT_LENGTH, length);
+        if (method.equals(HttpMethod.HEAD)) {
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
+            r.headers().set(head.headers());
+            return new Reply.Full(r);
+        }
+        Path file = revision.directory().resolve(entry.path());
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        if (channel.size() != size) {
+            channel.close();
+            throw new IOException(file + ": " + channel.size() + " bytes on disk (manifest says " + size + ")");
+        }
+        return new Reply.File(head, channel, offset, length);
+    }
+
+    /** Most bytes one block-digest request may cover (its answer is 1/256 of that). */
+    static final long MAX_BLOCK_SPAN = 64L << 20;
+
+    /** The block digests of a byte span (revision id only, immutable like the bytes they describe). */
+    private Reply blocks(ByteBufAllocator alloc, HttpMethod method, Revision revision, ArtifactRequest request)
+            throws ServeException, IOException {
+        Manifest.Entry entry = spanEntry(revision, request);
+        long length = request.last() - request.first() + 1;
+        if (length > MAX_BLOCK_SPAN) {
+            throw ServeException.badRequest("block digests of " + length + " bytes (expected: at most " + MAX_BLOCK_SPAN + ")");
+        }
+        byte[] digests = new byte[BlockDigests.blocks(length) * BlockDigests.DIGEST_BYTES];
+        byte[] buffer = new byte[1 << 20]; // a multiple of the block size, so blocks never straddle reads
+        try (FileChannel channel = FileChannel.open(revision.directory().resolve(entry.path()), StandardOpenOption.READ)) {
+            long done = 0;
+            while (done < length) {
+                int want = (int) Math.min(buffer.length, length - done);
+                ByteBuffer into = ByteBuffer.wrap(buffer, 0, want);
+                while (into.hasRemaining()) {
+                    if (channel.read(into, request.first() + done + into.position()) < 0) {
+                        throw new IOException(entry.path() + ": shorter on disk than the manifest says");
+                    }
+                }
+                BlockDigests.digest(buffer, 0, want, digests, (int) (done / BlockDigests.BLOCK_SIZE) * BlockDigests.DIGEST_BYTES);
+                done += want;
+            }
+        }
+        boolean head = method.equals(HttpMethod.HEAD);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                head ? Unpooled.EMPTY_BUFFER : alloc.buffer(digests.length).writeBytes(digests));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM)
+                .set(HttpHeaderNames.CONTENT_LENGTH, digests.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, IMMUTABLE); // the URL names the revision: no X-Repo-Commit
+        return new Reply.Full(r);
+    }
+
+    private static Manifest.Entry spanEntry(Revision revision, ArtifactRequest request) throws ServeException {
+        if (!ArtifactStore.isRevisionId(request.revision())) {
+            throw ServeException.badRequest("byte spans are served by revision id only (got '" + request.revision() + "')");
+        }
+        Manifest.Entry entry = revision.manifest().entry(request.path());
+        if (entry == null) {
+            throw new ServeException(HttpResponseStatus.NOT_FOUND, "EntryNotFound",
+                    "'" + request.path() + "' is not a file of " + revision.repo() + " at " + revision.id());
+        }
+        if (request.last() >= entry.size()) {
+            throw new ServeException(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "RangeNotSatisfiable",
+                    "bytes " + request.first() + "-" + request.last() + " of a " + entry.size() + "-byte file");
+        }
+        return entry;
+    }
+
+    /**
+     * A byte span of a file as a whole 200 response. Only by revision id: the URL then names
+     * bytes that can never change, so every cache may keep them forever and N replicas asking
+     * for the same missing span cost the origin one transfer.
+     */
+    private Reply bytes(HttpMethod method, Revision revision, ArtifactRequest request)
+            throws ServeException, IOException {
+        Manifest.Entry entry = spanEntry(revision, request);
+        long length = request.last() - request.first() + 1;
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM)
+                .set(HttpHeaderNames.CONTENT_LENGTH, length)
+                .set(HttpHeaderNames.ETAG, "\"" + entry.sha256() + ":" + request.first() + "-" + request.last() + "\"")
+                .set(HttpHeaderNames.CACHE_CONTROL, IMMUTABLE); // the URL names the revision: no X-Repo-Commit
+        if (method.equals(HttpMethod.HEAD)) {
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
+            r.headers().set(head.headers());
+            return new Reply.Full(r);
+        }
+        FileChannel channel = FileChannel.open(revision.directory().resolve(entry.path()), StandardOpenOption.READ);
+        if (channel.size() != entry.size()) {
+            channel.close();
+            throw new IOException(entry.path() + ": " + channel.size() + " bytes on disk (manifest says " + entry.size() + ")");
+        }
+        return new Reply.File(head, channel, request.first(), length);
+    }
+
+    private static void fileHeaders(HttpHeaders h, Manifest.Entry entry, String revisionId, String etag, String cacheControl) {
+        h.set(HttpHeaderNames.ETAG, etag)
+                .set(X_LINKED_ETAG, etag)
+                .set(X_LINKED_SIZE, entry.size())
+                .set(X_REPO_COMMIT, revisionId)
+                .set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES)
+                .set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
+    }
+
+    private static FullHttpResponse notModified(String etag, String revisionId, String cacheControl) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED,
+                Unpooled.EMPTY_BUFFER);
+        r.headers().set(HttpHeaderNames.ETAG, etag)
+                .set(HttpHeaderNames.CACHE_CONTROL, cacheControl)
+                .set(X_REPO_COMMIT, revisionId);
+        return r;
+    }
+
+    /** The JSON error shape hub clients read: {@code {"error": message}} plus {@code X-Error-Code}. */
+    FullHttpResponse error(ByteBufAllocator alloc, HttpMethod method, ServeException e) {
+        byte[] body;
+        try {
+            body = json.writeValueAsBytes(HubJson.error(json, e.getMessage()));
+        } catch (JsonProcessingException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        boolean head = HttpMethod.HEAD.equals(method);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, e.status(),
+                head ? Unpooled.EMPTY_BUFFER : alloc.buffer(body.length).writeBytes(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(X_ERROR_CODE, e.errorCode())
+                .set(X_ERROR_MESSAGE, headerSafe(e.getMessage()));
+        return r;
+    }
+
+    private static String headerSafe(String s) {
+        return s.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    private static String quote(String tag) {
+        return "\"" + tag + "\"";
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+}
