@@ -17,6 +17,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static yunjing.origin.engine.Sampler.argmax;
 
 /** The native CPU backend computes what the Java reference computes (issue 7 acceptance). */
 @ExtendWith(NativeLibraryBuilt.class)
@@ -173,15 +174,6 @@ class NativeCpuEngineTest {
         }
     }
 
-    static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 
     static void assertClose(float[] expected, float[] actual, String what) {
         assertEquals(expected.length, actual.length, what + ": length");

@@ -18,7 +18,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import static yunjing.origin.engine.jni.NativeCpuEngineTest.argmax;
+import static yunjing.origin.engine.Sampler.argmax;
 import static yunjing.origin.engine.jni.NativeCpuEngineTest.assertPrefillAndEightStepsClose;
 import static yunjing.origin.engine.jni.NativeCpuEngineTest.greedy;
 
