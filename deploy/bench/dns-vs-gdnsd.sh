@@ -38,9 +38,8 @@ GEO=${YUNJING_GEO_DIR:-$HOME/.cache/yunjing/geo}
 OUT_DIR=${OUT_DIR:-$root/docs/benchmarks}
 command_line="DURATION=$DURATION WARM=$WARM ROUNDS=$ROUNDS OUTSTANDING=$OUTSTANDING QUERIES=$QUERIES deploy/bench/dns-vs-gdnsd.sh"
 
-log() { echo "bench: $*" >&2; }
-die() { log "$*"; exit 1; }
-trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
+# shellcheck source=deploy/bench/bench-lib.sh
+. "$root/deploy/bench/bench-lib.sh"
 
 [ -f "$GEO/GeoLite2-City.mmdb" ] && [ -f "$GEO/asn.csv" ] \
   || die "$GEO: no GeoLite2-City.mmdb and asn.csv (run: deploy/bin/yunjing geo fetch $GEO, or set YUNJING_GEO_DIR)"
@@ -51,32 +50,11 @@ command -v dnsperf >/dev/null 2>&1 || need_install+=(dnsperf)
 command -v gdnsd >/dev/null 2>&1 || [ -x /usr/sbin/gdnsd ] || need_install+=(gdnsd)
 command -v dig >/dev/null 2>&1 || need_install+=(dnsutils)
 command -v python3 >/dev/null 2>&1 || need_install+=(python3)
-if [ ${#need_install[@]} -gt 0 ]; then
-  log "installing ${need_install[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y "${need_install[@]}" >/dev/null 2>&1 \
-    || { apt-get update >/dev/null && apt-get install -y "${need_install[@]}" >/dev/null; }
-fi
+install_missing ${need_install[@]+"${need_install[@]}"}
 GDNSD=$(command -v gdnsd || echo /usr/sbin/gdnsd)
 
 # ---- processes and cleanup ----------------------------------------------------------------------------
-work=$(mktemp -d /tmp/yunjing-dnsbench.XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  local rc=$?
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+start_work yunjing-dnsbench
 
 free_port() {  # a port free for both UDP and TCP on 127.0.0.1
   python3 - <<'EOF'

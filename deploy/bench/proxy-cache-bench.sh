@@ -33,9 +33,8 @@ OUT_DIR=${OUT_DIR:-$root/docs/benchmarks}
 command_line="$(printf '%q ' "$0" "$@")"
 command_line="DURATION=$DURATION WARM=$WARM H2_REQUESTS=$H2_REQUESTS ${command_line% }"
 
-log() { echo "bench: $*" >&2; }
-die() { log "$*"; exit 1; }
-trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
+# shellcheck source=deploy/bench/bench-lib.sh
+. "$root/deploy/bench/bench-lib.sh"
 
 # ---- tools ------------------------------------------------------------------------------------------
 need_install=()
@@ -44,34 +43,11 @@ command -v wrk >/dev/null 2>&1 || need_install+=(wrk)
 command -v h2load >/dev/null 2>&1 || need_install+=(nghttp2-client)
 command -v curl >/dev/null 2>&1 || need_install+=(curl)
 command -v python3 >/dev/null 2>&1 || need_install+=(python3)
-if [ ${#need_install[@]} -gt 0 ]; then
-  log "installing ${need_install[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y "${need_install[@]}" >/dev/null 2>&1 \
-    || { apt-get update >/dev/null && apt-get install -y "${need_install[@]}" >/dev/null; }
-fi
+install_missing ${need_install[@]+"${need_install[@]}"}
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 # ---- processes and cleanup ----------------------------------------------------------------------------
-work=$(mktemp -d /tmp/yunjing-bench.XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  local rc=$?
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+start_work yunjing-bench
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.xbill.DNS.SimpleResolver;
 import yunjing.common.net.EventLoops;
+import yunjing.dns.locate.LocatorConfig;
 import yunjing.dns.testing.FakeReadyz;
 import yunjing.dns.testing.TestZone;
 
@@ -75,6 +76,18 @@ final class DnsServerExtension implements BeforeAllCallback, AfterEachCallback, 
         return new DnsConfig("mirror.test", new InetSocketAddress(address("127.0.0.1"), 0),
                 List.of("api.mirror.test.", "models.mirror.test"), targets, List.of(address("127.0.0.1")), zoneFile,
                 30, 2, HEALTH_INTERVAL, 3);
+    }
+
+    /** {@link #config()} with these targets, zone file (null: none) and location data. */
+    DnsConfig config(List<DnsTarget> targets, Path zoneFile, LocatorConfig locator) {
+        DnsConfig c = config();
+        return new DnsConfig(c.zone(), c.bind(), c.serviceNames(), targets, c.nameserverAddresses(), zoneFile,
+                c.answerTtlSeconds(), c.maxAnswers(), c.healthInterval(), c.failuresToMarkDown(), locator);
+    }
+
+    /** A target of weight 1 whose health is this extension's {@link FakeReadyz} for {@code id}. */
+    DnsTarget target(String id, InetAddress address, String province, String carrier) {
+        return new DnsTarget(id, address, province, carrier, 1, readyz.url(id));
     }
 
     DnsServer start() throws IOException, InterruptedException {

@@ -64,13 +64,11 @@ class EcsSteeringTest {
     }
 
     private static DnsConfig config(LocatorConfig locatorConfig) {
-        DnsConfig c = dns.config();
         List<DnsTarget> targets = List.of(
-                new DnsTarget("sh-telecom", SH, "SH", "telecom", 1, dns.readyz().url("sh-telecom")),
-                new DnsTarget("gz-unicom", GZ, "GD", "unicom", 1, dns.readyz().url("gz-unicom")),
-                new DnsTarget("bj-mobile", BJ, "BJ", "mobile", 1, dns.readyz().url("bj-mobile")));
-        return new DnsConfig(c.zone(), c.bind(), c.serviceNames(), targets, c.nameserverAddresses(), c.zoneFile(),
-                30, 2, c.healthInterval(), 3, locatorConfig);
+                dns.target("sh-telecom", SH, "SH", "telecom"),
+                dns.target("gz-unicom", GZ, "GD", "unicom"),
+                dns.target("bj-mobile", BJ, "BJ", "mobile"));
+        return dns.config(targets, dns.config().zoneFile(), locatorConfig);
     }
 
     private static DnsServer startReady() throws Exception {

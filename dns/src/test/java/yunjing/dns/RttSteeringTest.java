@@ -56,13 +56,11 @@ class RttSteeringTest {
     }
 
     private static DnsServer startReady() throws Exception {
-        DnsConfig c = dns.config();
         List<DnsTarget> targets = List.of(
-                new DnsTarget("sh-telecom-a", A, "SH", "telecom", 1, dns.readyz().url("sh-telecom-a")),
-                new DnsTarget("sh-telecom-b", B, "SH", "telecom", 1, dns.readyz().url("sh-telecom-b")),
-                new DnsTarget("gz-unicom", address("127.0.0.42"), "GD", "unicom", 1, dns.readyz().url("gz-unicom")));
-        DnsServer server = dns.start(new DnsConfig(c.zone(), c.bind(), c.serviceNames(), targets,
-                c.nameserverAddresses(), null, 30, 2, c.healthInterval(), 3, locator));
+                dns.target("sh-telecom-a", A, "SH", "telecom"),
+                dns.target("sh-telecom-b", B, "SH", "telecom"),
+                dns.target("gz-unicom", address("127.0.0.42"), "GD", "unicom"));
+        DnsServer server = dns.start(dns.config(targets, null, locator));
         Await.until("ready", Duration.ofSeconds(5), server::isReady);
         return server;
     }

@@ -4,27 +4,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import yunjing.common.net.EventLoops;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.proxy.testing.LeakCheck;
 import yunjing.proxy.testing.Nodes;
+import yunjing.proxy.testing.TestNetwork;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,26 +42,14 @@ class ProxyAnswerCacheTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String HEAD = "\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\",\"created\":7,\"model\":\"m\"";
-    private static EventLoops loops;
+    @RegisterExtension
+    static final TestNetwork NET = new TestNetwork("answer-cache-test");
 
-    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
     /** The bodies the origin received, parsed. */
     private final List<JsonNode> originSaw = new CopyOnWriteArrayList<>();
     private final ExecutorService originThreads = Executors.newCachedThreadPool();
     private HttpServer origin;
     private ProxyServer edge;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = EventLoops.create(2, "answer-cache-test");
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
 
     @BeforeEach
     void start() throws Exception {
@@ -83,7 +67,7 @@ class ProxyAnswerCacheTest {
                 new ApiKeyEntry("k-metered", "metered", ApiAccess.sha256Hex("sk-metered"))));
         edge = ProxyServer.start(new ProxyConfig("edge-1", "edge", Nodes.ephemeral(), null, null, null,
                 List.of(parent), Nodes.CONNECT_TIMEOUT, Nodes.HEALTH_INTERVAL, CacheConfig.memoryOnly(),
-                ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT, access), loops, metrics);
+                ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT, access), NET.loops(), NET.metrics());
         Nodes.await("edge ready", edge::isReady);
     }
 
@@ -96,7 +80,6 @@ class ProxyAnswerCacheTest {
             origin.stop(0);
         }
         originThreads.shutdownNow();
-        client.close();
     }
 
     /**
@@ -160,11 +143,11 @@ class ProxyAnswerCacheTest {
         if (headers.length > 0) {
             b.headers(headers);
         }
-        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return NET.client().send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private double counter(String name, String tag, String value) {
-        var c = metrics.find(name).tag(tag, value).counter();
+        var c = NET.metrics().find(name).tag(tag, value).counter();
         return c == null ? 0 : c.count();
     }
 

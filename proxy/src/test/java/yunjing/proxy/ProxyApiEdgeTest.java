@@ -4,16 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import yunjing.common.net.EventLoops;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.proxy.testing.LeakCheck;
 import yunjing.proxy.testing.Nodes;
+import yunjing.proxy.testing.TestNetwork;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,7 +21,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -51,27 +48,15 @@ class ProxyApiEdgeTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CHAT = "{\"model\":\"qwen\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-    private static EventLoops loops;
+    @RegisterExtension
+    static final TestNetwork NET = new TestNetwork("api-edge-test");
 
-    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Map<String, String>> originSaw = new CopyOnWriteArrayList<>();
     private final AtomicInteger originChats = new AtomicInteger();
     private volatile CountDownLatch releaseStreams = new CountDownLatch(1);
     private final ExecutorService originThreads = Executors.newCachedThreadPool();
     private HttpServer origin;
     private ProxyServer edge;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = EventLoops.create(2, "api-edge-test");
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
 
     private void start(ApiAccess access) throws Exception {
         origin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -82,9 +67,7 @@ class ProxyApiEdgeTest {
         InetSocketAddress addr = origin.getAddress();
         ParentConfig parent = new ParentConfig("origin", addr,
                 URI.create("http://127.0.0.1:" + addr.getPort() + "/readyz"));
-        edge = ProxyServer.start(new ProxyConfig("gz-unicom", "edge", Nodes.ephemeral(), null, null, null,
-                List.of(parent), Nodes.CONNECT_TIMEOUT, Nodes.HEALTH_INTERVAL, CacheConfig.memoryOnly(),
-                ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT, access), loops, metrics);
+        edge = ProxyServer.start(Nodes.edge(List.of(parent), access, UpstreamConfig.DEFAULT), NET.loops(), NET.metrics());
         Nodes.await("edge ready", edge::isReady);
     }
 
@@ -98,7 +81,6 @@ class ProxyApiEdgeTest {
             origin.stop(0);
         }
         originThreads.shutdownNow();
-        client.close();
     }
 
     /** Echo for chat completions; {@code X-Test-Hold: 1} makes it an SSE stream held open until released. */
@@ -155,7 +137,7 @@ class ProxyApiEdgeTest {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return NET.client().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode error(HttpResponse<String> response) throws IOException {
@@ -163,7 +145,7 @@ class ProxyApiEdgeTest {
     }
 
     private double rejected(String reason) {
-        var counter = metrics.find("yunjing.proxy.api.rejected").tag("reason", reason).counter();
+        var counter = NET.metrics().find("yunjing.proxy.api.rejected").tag("reason", reason).counter();
         return counter == null ? 0 : counter.count();
     }
 
@@ -207,7 +189,7 @@ class ProxyApiEdgeTest {
 
     /** Opens a held SSE stream and waits for its first event. */
     private HttpResponse<InputStream> openStream(String key) throws Exception {
-        HttpResponse<InputStream> response = client.send(chat(key, CHAT).header("X-Test-Hold", "1").build(),
+        HttpResponse<InputStream> response = NET.client().send(chat(key, CHAT).header("X-Test-Hold", "1").build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() == 200) {
             BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));

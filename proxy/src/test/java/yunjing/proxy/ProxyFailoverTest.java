@@ -3,18 +3,15 @@ package yunjing.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.http.HttpMethod;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import yunjing.common.net.EventLoops;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.proxy.testing.H2cClient;
 import yunjing.proxy.testing.LeakCheck;
 import yunjing.proxy.testing.Nodes;
+import yunjing.proxy.testing.TestNetwork;
 import yunjing.proxy.testing.TestOrigin;
 
 import java.io.BufferedReader;
@@ -24,7 +21,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -40,42 +36,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static yunjing.proxy.testing.TestNetwork.uri;
 
 /** Parent failover, errors when no parent answers, health and readiness, and cancellation. */
 @ExtendWith(LeakCheck.class)
 class ProxyFailoverTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static EventLoops loops;
+    @RegisterExtension
+    static final TestNetwork NET = new TestNetwork("failover-test");
 
-    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    private final List<AutoCloseable> resources = new ArrayList<>();
     private TestOrigin origin;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = EventLoops.create(2, "failover-test");
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
 
     @BeforeEach
     void startOrigin() throws Exception {
-        origin = new TestOrigin();
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        client.close();
-        for (AutoCloseable resource : resources.reversed()) {
-            resource.close();
-        }
-        origin.close();
+        origin = NET.add(new TestOrigin());
     }
 
     @Test
@@ -83,28 +58,28 @@ class ProxyFailoverTest {
         // "dead" passes its health check (its readyz is the origin's) but nothing listens on its HTTP port.
         ParentConfig dead = Nodes.parent("dead", Nodes.closedPort(), origin.readyzUrl());
         ParentConfig live = new ParentConfig("live", origin.address(), origin.readyzUrl());
-        ProxyServer edge = start(Nodes.config("gz-unicom", "edge", List.of(dead, live)));
+        ProxyServer edge = NET.start(Nodes.config("gz-unicom", "edge", List.of(dead, live)));
         Nodes.await("both parents healthy", () -> edge.parentHealth().equals(Map.of("dead", true, "live", true)));
 
         String path = Nodes.pathHomedOn(List.of(dead, live), "dead", edge, "/echo/failover");
 
-        HttpResponse<String> response = get(edge, path);
+        HttpResponse<String> response = NET.get(edge, path);
 
         assertEquals(200, response.statusCode());
         assertEquals(path, JSON.readTree(response.body()).get("path").asText());
-        Counter failures = metrics.find("yunjing.proxy.upstream.connect.failures").tags("parent", "dead").counter();
+        Counter failures = NET.metrics().find("yunjing.proxy.upstream.connect.failures").tags("parent", "dead").counter();
         assertTrue(failures != null && failures.count() >= 1, "connect failure to 'dead' was counted");
     }
 
     @Test
     void failover_postBodyIsNotLostWhenTheFirstParentRefuses() throws Exception {
         ParentConfig dead = Nodes.parent("dead", Nodes.closedPort(), origin.readyzUrl());
-        ProxyServer edge = start(Nodes.config("gz-unicom", "edge", List.of(dead, Nodes.origin(origin))));
+        ProxyServer edge = NET.start(Nodes.config("gz-unicom", "edge", List.of(dead, Nodes.origin(origin))));
         Nodes.await("both parents healthy", () -> edge.parentHealth().values().stream().allMatch(h -> h));
         byte[] body = new byte[3 * 1024 * 1024];
         String path = Nodes.pathHomedOn(List.of(dead, Nodes.origin(origin)), "dead", edge, "/echo/post");
 
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri(edge, path))
+        HttpResponse<String> response = NET.client().send(HttpRequest.newBuilder(uri(edge, path))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
 
         assertEquals(body.length, JSON.readTree(response.body()).get("bodyBytes").asLong());
@@ -113,20 +88,20 @@ class ProxyFailoverTest {
     @Test
     void unhealthyParent_isStillTriedAsLastResort() throws Exception {
         origin.readyzStatus.set(503);
-        ProxyServer edge = start(Nodes.config("gz-unicom", "edge", List.of(Nodes.origin(origin))));
+        ProxyServer edge = NET.start(Nodes.config("gz-unicom", "edge", List.of(Nodes.origin(origin))));
         Nodes.await("a probe answered", () -> origin.readyzProbes.get() >= 1);
 
         assertFalse(edge.isReady());
-        assertEquals(200, get(edge, "/echo").statusCode());
+        assertEquals(200, NET.get(edge, "/echo").statusCode());
     }
 
     @Test
     void allParentsDown_answers502WithOpenAiErrorJson() throws Exception {
         ParentConfig a = Nodes.parent("a", Nodes.closedPort(), URI.create("http://127.0.0.1:" + Nodes.closedPort().getPort() + "/readyz"));
         ParentConfig b = Nodes.parent("b", Nodes.closedPort(), URI.create("http://127.0.0.1:" + Nodes.closedPort().getPort() + "/readyz"));
-        ProxyServer edge = start(Nodes.config("gz-unicom", "edge", List.of(a, b)));
+        ProxyServer edge = NET.start(Nodes.config("gz-unicom", "edge", List.of(a, b)));
 
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri(edge, "/v1/chat/completions"))
+        HttpResponse<String> response = NET.client().send(HttpRequest.newBuilder(uri(edge, "/v1/chat/completions"))
                         .header("X-Request-Id", "req-502")
                         .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"autoglm-phone-9b\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -139,7 +114,7 @@ class ProxyFailoverTest {
         assertEquals("bad_gateway", error.get("code").asText());
         assertTrue(error.get("message").asText().contains("a: connection refused"), error.get("message").asText());
         assertFalse(edge.isReady());
-        assertEquals(502, get(edge, "/again").statusCode(), "the connection stays usable after a 502");
+        assertEquals(502, NET.get(edge, "/again").statusCode(), "the connection stays usable after a 502");
     }
 
     @Test
@@ -161,9 +136,9 @@ class ProxyFailoverTest {
                 }
                 ProxyConfig config = new ProxyConfig("gz-unicom", "edge", Nodes.ephemeral(), null, null, null,
                         List.of(Nodes.parent("slow", address, origin.readyzUrl())), Duration.ofMillis(300), Nodes.HEALTH_INTERVAL);
-                ProxyServer edge = start(config);
+                ProxyServer edge = NET.start(config);
 
-                HttpResponse<String> response = get(edge, "/echo");
+                HttpResponse<String> response = NET.get(edge, "/echo");
 
                 assertEquals(504, response.statusCode(), response.body());
                 JsonNode error = JSON.readTree(response.body()).get("error");
@@ -179,7 +154,7 @@ class ProxyFailoverTest {
 
     @Test
     void readiness_flipsAfterThreeFailedReadyzProbes_andBackAfterOneSuccess() throws Exception {
-        ProxyServer edge = start(Nodes.config("gz-unicom", "edge", List.of(Nodes.origin(origin))));
+        ProxyServer edge = NET.start(Nodes.config("gz-unicom", "edge", List.of(Nodes.origin(origin))));
         Nodes.await("ready", edge::isReady);
 
         int probesBefore = origin.readyzProbes.get();
@@ -202,7 +177,7 @@ class ProxyFailoverTest {
         try {
             // The probe hangs until the gate opens, so a start that waited for it would never return.
             ProxyServer edge = assertTimeoutPreemptively(Duration.ofSeconds(5),
-                    () -> start(Nodes.config("gz-unicom", "edge", List.of(Nodes.origin(origin)))));
+                    () -> NET.start(Nodes.config("gz-unicom", "edge", List.of(Nodes.origin(origin)))));
             Nodes.await("the first probe is in flight", () -> origin.readyzProbes.get() >= 1);
 
             assertFalse(edge.isReady());
@@ -216,7 +191,7 @@ class ProxyFailoverTest {
 
     @Test
     void clientDisconnectMidStream_http11_closesTheUpstreamConnection() throws Exception {
-        ProxyServer edge = start(Nodes.config("gz-unicom", "edge", List.of(Nodes.origin(origin))));
+        ProxyServer edge = NET.start(Nodes.config("gz-unicom", "edge", List.of(Nodes.origin(origin))));
         try (Socket socket = new Socket("127.0.0.1", edge.httpAddress().getPort())) {
             socket.setSoTimeout(5000);
             socket.getOutputStream().write(("GET /sse?n=100&gap=50 HTTP/1.1\r\nHost: api.mirror.test\r\n\r\n")
@@ -235,28 +210,14 @@ class ProxyFailoverTest {
 
     @Test
     void clientResetsH2Stream_closesTheUpstreamConnection() throws Exception {
-        ProxyServer edge = start(Nodes.config("gz-unicom", "edge", List.of(Nodes.origin(origin))));
+        ProxyServer edge = NET.start(Nodes.config("gz-unicom", "edge", List.of(Nodes.origin(origin))));
         CompletableFuture<Void> firstEvent = new CompletableFuture<>();
-        try (H2cClient h2c = new H2cClient(loops, edge.httpAddress())) {
+        try (H2cClient h2c = new H2cClient(NET.loops(), edge.httpAddress())) {
             h2c.send(HttpMethod.GET, "/sse?n=100&gap=50", "api.mirror.test", chunk -> firstEvent.complete(null));
             firstEvent.get(5, TimeUnit.SECONDS);
             h2c.resetStreams();
             assertTrue(origin.sseCancelled.await(3, TimeUnit.SECONDS), "origin saw its connection close");
         }
         assertEquals(1, origin.sseCompleted.getCount(), "the stream did not run to its end");
-    }
-
-    private ProxyServer start(ProxyConfig config) throws Exception {
-        ProxyServer proxy = ProxyServer.start(config, loops, metrics);
-        resources.add(proxy);
-        return proxy;
-    }
-
-    private HttpResponse<String> get(ProxyServer proxy, String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(uri(proxy, path)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static URI uri(ProxyServer proxy, String path) {
-        return URI.create("http://127.0.0.1:" + proxy.httpAddress().getPort() + path);
     }
 }

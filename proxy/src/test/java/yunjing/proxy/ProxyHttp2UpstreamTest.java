@@ -1,6 +1,5 @@
 package yunjing.proxy;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -13,24 +12,19 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import yunjing.common.net.EventLoops;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.proxy.testing.ChatOrigin;
 import yunjing.proxy.testing.LeakCheck;
 import yunjing.proxy.testing.Nodes;
+import yunjing.proxy.testing.TestNetwork;
 
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -39,42 +33,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static yunjing.proxy.testing.TestNetwork.uri;
 
 /** The h2c upstream pool: multiplexing, HTTP/1.1 fallback, cancel as RST_STREAM, REFUSED_STREAM retry. */
 @ExtendWith(LeakCheck.class)
 class ProxyHttp2UpstreamTest {
 
-    private static EventLoops loops;
+    @RegisterExtension
+    static final TestNetwork NET = new TestNetwork("h2-upstream-test");
 
-    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     private final SimpleMeterRegistry centralMetrics = new SimpleMeterRegistry();
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    private final List<AutoCloseable> resources = new ArrayList<>();
     private ChatOrigin origin;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = EventLoops.create(2, "h2-upstream-test");
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
 
     @BeforeEach
     void startOrigin() throws Exception {
-        origin = new ChatOrigin();
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        client.close();
-        for (AutoCloseable resource : resources.reversed()) {
-            resource.close();
-        }
-        origin.close();
+        origin = NET.add(new ChatOrigin());
     }
 
     @Test
@@ -83,7 +56,7 @@ class ProxyHttp2UpstreamTest {
         ProxyServer edge = startEdge(List.of(Nodes.parent(central, "bj-central")));
         List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            streams.add(client.sendAsync(HttpRequest.newBuilder(uri(edge, "/v1/chat/completions?n=20&gap=50&i=" + i)).build(),
+            streams.add(NET.client().sendAsync(HttpRequest.newBuilder(uri(edge, "/v1/chat/completions?n=20&gap=50&i=" + i)).build(),
                     HttpResponse.BodyHandlers.ofString()));
         }
         Nodes.await("all eight streams at the origin", () -> origin.started.get() == 8);
@@ -101,10 +74,10 @@ class ProxyHttp2UpstreamTest {
 
     @Test
     void parentWithoutH2_getsHttp11_fromTheFirstRequestOn() throws Exception {
-        ProxyServer edge = startEdge(List.of(new ParentConfig("origin", origin.address(), origin.readyzUrl())));
+        ProxyServer edge = startEdge(List.of(Nodes.origin(origin)));
 
         for (int i = 0; i < 3; i++) {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri(edge, "/stream?n=2&i=" + i)).build(),
+            HttpResponse<String> response = NET.client().send(HttpRequest.newBuilder(uri(edge, "/stream?n=2&i=" + i)).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, response.statusCode(), response.body());
             assertTrue(response.body().endsWith("data: [DONE]\n\n"));
@@ -116,7 +89,7 @@ class ProxyHttp2UpstreamTest {
     void clientCancel_travelsAsRstStream_andReachesTheOrigin() throws Exception {
         ProxyServer central = startCentral();
         ProxyServer edge = startEdge(List.of(Nodes.parent(central, "bj-central")));
-        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(
+        HttpResponse<InputStream> response = NET.client().send(HttpRequest.newBuilder(
                 uri(edge, "/v1/chat/completions?n=200&gap=50")).build(), HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream body = response.body()) {
             assertTrue(body.read() >= 0, "first event arrived");
@@ -134,7 +107,7 @@ class ProxyHttp2UpstreamTest {
             ProxyServer edge = startEdge(parents);
             String path = Nodes.pathHomedOn(parents, "refuser", edge, "/stream?n=1&k=");
 
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri(edge, path))
+            HttpResponse<String> response = NET.client().send(HttpRequest.newBuilder(uri(edge, path))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\"}")).build(), HttpResponse.BodyHandlers.ofString());
 
             assertEquals(200, response.statusCode(), response.body());
@@ -145,30 +118,15 @@ class ProxyHttp2UpstreamTest {
     }
 
     private double retries(String cause) {
-        Counter counter = metrics.find("yunjing.proxy.upstream.retries").tag("cause", cause).counter();
-        return counter == null ? 0 : counter.count();
+        return NET.count("yunjing.proxy.upstream.retries", "cause", cause);
     }
 
     private ProxyServer startCentral() throws Exception {
-        ProxyServer central = ProxyServer.start(Nodes.config("bj-central", "central",
-                List.of(new ParentConfig("origin", origin.address(), origin.readyzUrl()))), loops, centralMetrics);
-        resources.add(central);
-        Nodes.await("central ready", central::isReady);
-        return central;
+        return NET.startReady("central", Nodes.config("bj-central", "central", List.of(Nodes.origin(origin))), centralMetrics);
     }
 
     private ProxyServer startEdge(List<ParentConfig> parents) throws Exception {
-        ProxyServer edge = ProxyServer.start(new ProxyConfig("gz-unicom", "edge", Nodes.ephemeral(), null, null, null,
-                parents, Nodes.CONNECT_TIMEOUT, Nodes.HEALTH_INTERVAL, CacheConfig.memoryOnly(),
-                ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT, ApiAccess.OPEN, UpstreamConfig.DEFAULT.withHttp2(true)),
-                loops, metrics);
-        resources.add(edge);
-        Nodes.await("edge ready", () -> edge.parentHealth().values().stream().allMatch(h -> h));
-        return edge;
-    }
-
-    private static URI uri(ProxyServer proxy, String path) {
-        return URI.create("http://127.0.0.1:" + proxy.httpAddress().getPort() + path);
+        return NET.startWithHealthyParents(Nodes.edge(parents, ApiAccess.OPEN, UpstreamConfig.DEFAULT.withHttp2(true)));
     }
 
     /** An h2c server that refuses every stream with RST_STREAM REFUSED_STREAM (RFC 9113 §8.7). */
@@ -177,7 +135,7 @@ class ProxyHttp2UpstreamTest {
         private final Channel server;
 
         Refuser() throws InterruptedException {
-            server = new ServerBootstrap().group(loops.group()).channel(loops.serverChannel())
+            server = new ServerBootstrap().group(NET.loops().group()).channel(NET.loops().serverChannel())
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {

@@ -1,28 +1,22 @@
 package yunjing.proxy;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import yunjing.common.net.EventLoops;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.proxy.testing.ChatOrigin;
 import yunjing.proxy.testing.LeakCheck;
 import yunjing.proxy.testing.Nodes;
+import yunjing.proxy.testing.TestNetwork;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static yunjing.proxy.testing.TestNetwork.uri;
 
 /**
  * Issue 4's acceptance test: a parent is killed while requests are in flight through the edge. Requests
@@ -41,32 +36,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProxyKillParentTest {
 
     private static final String CHAT = "{\"model\":\"autoglm-phone-9b\",\"stream\":true,\"messages\":[]}";
-    private static EventLoops loops;
+    @RegisterExtension
+    static final TestNetwork NET = new TestNetwork("kill-parent-test");
 
-    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    private final List<AutoCloseable> resources = new ArrayList<>();
     private ChatOrigin origin;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = EventLoops.create(2, "kill-parent-test");
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        client.close();
-        for (AutoCloseable resource : resources.reversed()) {
-            resource.close();
-        }
-        origin.close();
-    }
 
     @Test
     void killedParent_pendingRequestsFailOver_runningStreamsEndWithAnErrorEvent_noneHangs() throws Exception {
@@ -80,16 +53,11 @@ class ProxyKillParentTest {
     }
 
     private void killParentWhileRequestsAreInFlight(UpstreamConfig upstream) throws Exception {
-        origin = new ChatOrigin();
-        ParentConfig originParent = new ParentConfig("origin", origin.address(), origin.readyzUrl());
-        ProxyServer victim = startNode("sh-regional", originParent);
-        ProxyServer survivor = startNode("gz-regional", originParent);
+        origin = NET.add(new ChatOrigin());
+        ProxyServer victim = startRegional("sh-regional");
+        ProxyServer survivor = startRegional("gz-regional");
         List<ParentConfig> parents = List.of(Nodes.parent(victim, "sh-regional"), Nodes.parent(survivor, "gz-regional"));
-        ProxyServer edge = ProxyServer.start(new ProxyConfig("gz-unicom", "edge", Nodes.ephemeral(), null, null, null,
-                parents, Nodes.CONNECT_TIMEOUT, Nodes.HEALTH_INTERVAL, CacheConfig.memoryOnly(),
-                ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT, ApiAccess.OPEN, upstream), loops, metrics);
-        resources.add(edge);
-        Nodes.await("edge ready", () -> edge.parentHealth().values().stream().allMatch(h -> h));
+        ProxyServer edge = NET.startWithHealthyParents(Nodes.edge(parents, ApiAccess.OPEN, upstream));
 
         assertTimeoutPreemptively(Duration.ofSeconds(40), () -> {
             // In flight: one long stream on the victim, one short stream on the survivor…
@@ -135,7 +103,7 @@ class ProxyKillParentTest {
             // Requests sent after the kill, homed on the victim: connect refused, failed over.
             for (int i = 0; i < 3; i++) {
                 String path = Nodes.pathHomedOn(parents, "sh-regional", edge, "/v1/chat/completions?n=1&after" + i + "=");
-                HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri(edge, path))
+                HttpResponse<String> response = NET.client().send(HttpRequest.newBuilder(uri(edge, path))
                         .POST(HttpRequest.BodyPublishers.ofString(CHAT)).build(), HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, response.statusCode(), response.body());
                 assertTrue(response.body().endsWith("data: [DONE]\n\n"));
@@ -150,8 +118,7 @@ class ProxyKillParentTest {
     }
 
     private double retries(String cause) {
-        Counter counter = metrics.find("yunjing.proxy.upstream.retries").tag("cause", cause).counter();
-        return counter == null ? 0 : counter.count();
+        return NET.count("yunjing.proxy.upstream.retries", "cause", cause);
     }
 
     /** A streaming POST read line by line; {@code done} has its non-empty lines once it ends. */
@@ -161,7 +128,7 @@ class ProxyKillParentTest {
     private Stream stream(ProxyServer edge, String path) {
         CompletableFuture<Void> first = new CompletableFuture<>();
         List<String> lines = new CopyOnWriteArrayList<>();
-        CompletableFuture<List<String>> done = client.sendAsync(HttpRequest.newBuilder(uri(edge, path))
+        CompletableFuture<List<String>> done = NET.client().sendAsync(HttpRequest.newBuilder(uri(edge, path))
                         .POST(HttpRequest.BodyPublishers.ofString(CHAT)).build(), HttpResponse.BodyHandlers.ofLines())
                 .thenApply(response -> {
                     response.body().filter(line -> !line.isEmpty()).forEach(line -> {
@@ -186,15 +153,8 @@ class ProxyKillParentTest {
         return seen.toString(StandardCharsets.UTF_8);
     }
 
-    private ProxyServer startNode(String id, ParentConfig parent) throws Exception {
+    private ProxyServer startRegional(String id) throws Exception {
         // Their own meters: the retries counted below must be the edge's.
-        ProxyServer node = ProxyServer.start(Nodes.config(id, "regional", List.of(parent)), loops, new SimpleMeterRegistry());
-        resources.add(node);
-        Nodes.await(id + " ready", node::isReady);
-        return node;
-    }
-
-    private static URI uri(ProxyServer proxy, String path) {
-        return URI.create("http://127.0.0.1:" + proxy.httpAddress().getPort() + path);
+        return NET.startReady(id, Nodes.config(id, "regional", List.of(Nodes.origin(origin))), new SimpleMeterRegistry());
     }
 }

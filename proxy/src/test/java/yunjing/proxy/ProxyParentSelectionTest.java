@@ -1,25 +1,18 @@
 package yunjing.proxy;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import yunjing.common.net.EventLoops;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.proxy.cache.CacheKey;
 import yunjing.proxy.testing.ChatOrigin;
 import yunjing.proxy.testing.LeakCheck;
 import yunjing.proxy.testing.Nodes;
+import yunjing.proxy.testing.TestNetwork;
 import yunjing.proxy.upstream.ParentSelector;
 
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +21,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static yunjing.proxy.testing.TestNetwork.uri;
 
 /**
  * Parent selection through real nodes: an edge in front of two regional proxies (and a central one as
@@ -38,43 +32,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProxyParentSelectionTest {
 
     private static final ApiPlan PLAN = new ApiPlan("pro", 50, 10_000, 10_000, 0, 5);
-    private static EventLoops loops;
+    @RegisterExtension
+    static final TestNetwork NET = new TestNetwork("selection-test");
 
-    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    private final List<AutoCloseable> resources = new ArrayList<>();
     private ChatOrigin origin;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = EventLoops.create(2, "selection-test");
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
 
     @BeforeEach
     void startOrigin() throws Exception {
-        origin = new ChatOrigin();
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        client.close();
-        for (AutoCloseable resource : resources.reversed()) {
-            resource.close();
-        }
-        origin.close();
+        origin = NET.add(new ChatOrigin());
     }
 
     @Test
     void eachKeyGoesToItsRendezvousHome_everyTime_andKeysSpreadOverBothParents() throws Exception {
         List<ParentConfig> regionals = List.of(regional("sh-regional"), regional("gz-regional"));
-        ProxyServer edge = start(config(regionals, List.of(), ApiAccess.OPEN));
-        Nodes.await("edge ready", () -> edge.parentHealth().values().stream().allMatch(h -> h));
+        ProxyServer edge = NET.startWithHealthyParents(config(regionals, List.of(), ApiAccess.OPEN));
         ParentSelector expected = new ParentSelector(regionals, List.of(), id -> true);
         String host = "127.0.0.1:" + edge.httpAddress().getPort();
         Set<String> used = new HashSet<>();
@@ -83,7 +54,7 @@ class ProxyParentSelectionTest {
             String path = "/stream?n=1&k=" + i;
             String home = expected.order(CacheKey.primary(host, path)).getFirst();
             for (int repeat = 0; repeat < 2; repeat++) {
-                HttpResponse<String> response = get(edge, path);
+                HttpResponse<String> response = NET.get(edge, path);
                 assertEquals(200, response.statusCode());
                 assertEquals(home, servedBy(response), path);
             }
@@ -94,21 +65,21 @@ class ProxyParentSelectionTest {
 
     @Test
     void everyParentDown_failsOverToTheGrandparentTier() throws Exception {
-        ProxyServer central = startNode("bj-central", "central", List.of(originParent()));
+        ProxyServer central = startNode("bj-central", "central", List.of(Nodes.origin(origin)));
         ParentConfig centralParent = Nodes.parent(central, "bj-central");
         ProxyServer sh = startNode("sh-regional", "regional", List.of(centralParent));
         ProxyServer gz = startNode("gz-regional", "regional", List.of(centralParent));
-        ProxyServer edge = start(config(List.of(Nodes.parent(sh, "sh-regional"), Nodes.parent(gz, "gz-regional")),
+        ProxyServer edge = NET.start(config(List.of(Nodes.parent(sh, "sh-regional"), Nodes.parent(gz, "gz-regional")),
                 List.of(centralParent), ApiAccess.OPEN));
         Nodes.await("all healthy", () -> edge.parentHealth().size() == 3
                 && edge.parentHealth().values().stream().allMatch(h -> h));
-        assertTrue(servedBy(get(edge, "/stream?n=1")).endsWith("regional"), "normally a regional serves");
+        assertTrue(servedBy(NET.get(edge, "/stream?n=1")).endsWith("regional"), "normally a regional serves");
 
         sh.close();
         gz.close();
 
         // At once (health has not noticed yet): both regionals refuse, the central answers.
-        HttpResponse<String> response = get(edge, "/stream?n=2");
+        HttpResponse<String> response = NET.get(edge, "/stream?n=2");
         assertEquals(200, response.statusCode(), response.body());
         assertEquals("bj-central", servedBy(response));
         assertTrue(response.body().contains("data: [DONE]"));
@@ -116,18 +87,17 @@ class ProxyParentSelectionTest {
         Nodes.await("regionals down", () -> edge.parentHealth().equals(
                 Map.of("sh-regional", false, "gz-regional", false, "bj-central", true)));
         assertTrue(edge.isReady());
-        assertEquals("bj-central", servedBy(get(edge, "/stream?n=1&again")));
+        assertEquals("bj-central", servedBy(NET.get(edge, "/stream?n=1&again")));
     }
 
     @Test
     void chatSession_staysOnOneParentTurnAfterTurn_andFailsOverWhenItsParentGoes() throws Exception {
-        ProxyServer sh = startNode("sh-regional", "regional", List.of(originParent()));
-        ProxyServer gz = startNode("gz-regional", "regional", List.of(originParent()));
+        ProxyServer sh = startNode("sh-regional", "regional", List.of(Nodes.origin(origin)));
+        ProxyServer gz = startNode("gz-regional", "regional", List.of(Nodes.origin(origin)));
         ApiAccess access = new ApiAccess(Map.of("pro", PLAN),
                 List.of(new ApiKeyEntry("k1", "pro", ApiAccess.sha256Hex("sk-test"))));
-        ProxyServer edge = start(config(List.of(Nodes.parent(sh, "sh-regional"), Nodes.parent(gz, "gz-regional")),
-                List.of(), access));
-        Nodes.await("edge ready", () -> edge.parentHealth().values().stream().allMatch(h -> h));
+        ProxyServer edge = NET.startWithHealthyParents(config(
+                List.of(Nodes.parent(sh, "sh-regional"), Nodes.parent(gz, "gz-regional")), List.of(), access));
 
         Set<String> homes = new HashSet<>();
         String homeOfFirst = null;
@@ -170,37 +140,19 @@ class ProxyParentSelectionTest {
         if (forgedAffinity != null) {
             request.header("X-Yunjing-Affinity", forgedAffinity);
         }
-        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return NET.client().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private ParentConfig regional(String id) throws Exception {
-        return Nodes.parent(startNode(id, "regional", List.of(originParent())), id);
-    }
-
-    private ParentConfig originParent() {
-        return new ParentConfig("origin", origin.address(), origin.readyzUrl());
+        return Nodes.parent(startNode(id, "regional", List.of(Nodes.origin(origin))), id);
     }
 
     private ProxyServer startNode(String id, String tier, List<ParentConfig> parents) throws Exception {
-        ProxyServer node = start(Nodes.config(id, tier, parents));
-        Nodes.await(id + " ready", node::isReady);
-        return node;
+        return NET.startReady(id, Nodes.config(id, tier, parents), NET.metrics());
     }
 
     private static ProxyConfig config(List<ParentConfig> parents, List<ParentConfig> grandparents, ApiAccess access) {
-        return new ProxyConfig("gz-unicom", "edge", Nodes.ephemeral(), null, null, null, parents,
-                Nodes.CONNECT_TIMEOUT, Nodes.HEALTH_INTERVAL, CacheConfig.memoryOnly(),
-                ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT, access, UpstreamConfig.DEFAULT.withGrandparents(grandparents));
-    }
-
-    private ProxyServer start(ProxyConfig config) throws Exception {
-        ProxyServer proxy = ProxyServer.start(config, loops, metrics);
-        resources.add(proxy);
-        return proxy;
-    }
-
-    private HttpResponse<String> get(ProxyServer proxy, String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(uri(proxy, path)).build(), HttpResponse.BodyHandlers.ofString());
+        return Nodes.edge(parents, access, UpstreamConfig.DEFAULT.withGrandparents(grandparents));
     }
 
     private static String via(HttpResponse<?> response) {
@@ -212,9 +164,5 @@ class ProxyParentSelectionTest {
         String[] entries = via(response).split(",");
         String parent = entries[entries.length - 2].strip();
         return parent.substring(parent.indexOf(' ') + 1);
-    }
-
-    private static URI uri(ProxyServer proxy, String path) {
-        return URI.create("http://127.0.0.1:" + proxy.httpAddress().getPort() + path);
     }
 }

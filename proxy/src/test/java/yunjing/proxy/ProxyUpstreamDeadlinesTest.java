@@ -2,30 +2,21 @@ package yunjing.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import yunjing.common.net.EventLoops;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.proxy.testing.ChatOrigin;
 import yunjing.proxy.testing.LeakCheck;
 import yunjing.proxy.testing.Nodes;
+import yunjing.proxy.testing.TestNetwork;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -42,36 +33,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProxyUpstreamDeadlinesTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static EventLoops loops;
+    @RegisterExtension
+    static final TestNetwork NET = new TestNetwork("deadlines-test");
 
-    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    private final List<AutoCloseable> resources = new ArrayList<>();
     private ChatOrigin origin;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = EventLoops.create(2, "deadlines-test");
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
 
     @BeforeEach
     void startOrigin() throws Exception {
-        origin = new ChatOrigin();
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        client.close();
-        for (AutoCloseable resource : resources.reversed()) {
-            resource.close();
-        }
-        origin.close();
+        origin = NET.add(new ChatOrigin());
     }
 
     @Test
@@ -82,7 +51,7 @@ class ProxyUpstreamDeadlinesTest {
                     Duration.ofMillis(300), Duration.ofSeconds(10), Duration.ofSeconds(10)));
 
             for (int i = 0; i < 5; i++) {
-                HttpResponse<String> response = get(edge, "/v1/models?i=" + i);
+                HttpResponse<String> response = NET.get(edge, "/v1/models?i=" + i);
                 assertEquals(504, response.statusCode(), response.body());
                 JsonNode error = JSON.readTree(response.body()).get("error");
                 assertEquals("gateway_timeout", error.get("code").asText());
@@ -90,12 +59,12 @@ class ProxyUpstreamDeadlinesTest {
                 assertTrue(error.get("message").asText().contains("first byte deadline of 300 ms passed"),
                         error.get("message").asText());
             }
-            assertEquals(5.0, counter("yunjing.proxy.upstream.deadlines", "deadline", "first_byte"));
-            assertEquals(2.0, metrics.find("yunjing.proxy.parent.circuit").tag("parent", "silent").gauge().value(),
+            assertEquals(5.0, NET.count("yunjing.proxy.upstream.deadlines", "deadline", "first_byte"));
+            assertEquals(2.0, NET.metrics().find("yunjing.proxy.parent.circuit").tag("parent", "silent").gauge().value(),
                     "open after five consecutive failures");
             int accepted = silent.accepted.size();
 
-            HttpResponse<String> refused = get(edge, "/v1/models?open");
+            HttpResponse<String> refused = NET.get(edge, "/v1/models?open");
 
             assertEquals(502, refused.statusCode());
             assertTrue(refused.body().contains("circuit breaker is open"), refused.body());
@@ -105,11 +74,11 @@ class ProxyUpstreamDeadlinesTest {
 
     @Test
     void streamThatGoesQuiet_idleDeadline_endsWithAnErrorEvent() throws Exception {
-        ProxyServer edge = start(originParent(), UpstreamConfig.DEFAULT.withDeadlines(
+        ProxyServer edge = start(Nodes.origin(origin), UpstreamConfig.DEFAULT.withDeadlines(
                 Duration.ofSeconds(10), Duration.ofMillis(400), Duration.ofSeconds(30)));
 
         HttpResponse<String> response = assertTimeoutPreemptively(Duration.ofSeconds(10),
-                () -> get(edge, "/v1/chat/completions?n=3&gap=3000"));
+                () -> NET.get(edge, "/v1/chat/completions?n=3&gap=3000"));
 
         assertEquals(200, response.statusCode());
         String[] events = response.body().split("\n\n");
@@ -119,17 +88,17 @@ class ProxyUpstreamDeadlinesTest {
         assertEquals("gateway_timeout", error.get("code").asText());
         assertTrue(error.get("message").asText().contains("idle deadline of 400 ms passed"), error.get("message").asText());
         assertEquals(2, events.length, "nothing after the error event");
-        assertEquals(1.0, counter("yunjing.proxy.upstream.deadlines", "deadline", "idle"));
+        assertEquals(1.0, NET.count("yunjing.proxy.upstream.deadlines", "deadline", "idle"));
     }
 
     @Test
     void totalDeadline_appliesToApiRequestsOnly() throws Exception {
-        ProxyServer edge = start(originParent(), UpstreamConfig.DEFAULT.withDeadlines(
+        ProxyServer edge = start(Nodes.origin(origin), UpstreamConfig.DEFAULT.withDeadlines(
                 Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMillis(800)));
 
         HttpResponse<String> api = assertTimeoutPreemptively(Duration.ofSeconds(10),
-                () -> get(edge, "/v1/chat/completions?n=40&gap=100"));
-        HttpResponse<String> other = get(edge, "/stream?n=15&gap=100");
+                () -> NET.get(edge, "/v1/chat/completions?n=40&gap=100"));
+        HttpResponse<String> other = NET.get(edge, "/stream?n=15&gap=100");
 
         assertTrue(api.body().contains("total deadline of 800 ms passed"), api.body());
         assertTrue(!api.body().contains("[DONE]"), "the API stream was cut");
@@ -138,36 +107,17 @@ class ProxyUpstreamDeadlinesTest {
 
     @Test
     void slowFirstByte_withinTheDeadline_isServed() throws Exception {
-        ProxyServer edge = start(originParent(), UpstreamConfig.DEFAULT.withDeadlines(
+        ProxyServer edge = start(Nodes.origin(origin), UpstreamConfig.DEFAULT.withDeadlines(
                 Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30)));
 
-        HttpResponse<String> response = get(edge, "/v1/chat/completions?n=2&delay=300");
+        HttpResponse<String> response = NET.get(edge, "/v1/chat/completions?n=2&delay=300");
 
         assertEquals(200, response.statusCode());
         assertTrue(response.body().endsWith("data: [DONE]\n\n"));
     }
 
-    private double counter(String name, String tag, String value) {
-        Counter counter = metrics.find(name).tag(tag, value).counter();
-        return counter == null ? 0 : counter.count();
-    }
-
-    private ParentConfig originParent() {
-        return new ParentConfig("origin", origin.address(), origin.readyzUrl());
-    }
-
     private ProxyServer start(ParentConfig parent, UpstreamConfig upstream) throws Exception {
-        ProxyServer proxy = ProxyServer.start(new ProxyConfig("gz-unicom", "edge", Nodes.ephemeral(), null, null, null,
-                List.of(parent), Nodes.CONNECT_TIMEOUT, Nodes.HEALTH_INTERVAL, CacheConfig.memoryOnly(),
-                ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT, ApiAccess.OPEN, upstream), loops, metrics);
-        resources.add(proxy);
-        Nodes.await("edge ready", proxy::isReady);
-        return proxy;
-    }
-
-    private HttpResponse<String> get(ProxyServer proxy, String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.httpAddress().getPort() + path))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return NET.startReady("edge", Nodes.edge(List.of(parent), ApiAccess.OPEN, upstream), NET.metrics());
     }
 
     /** Accepts connections and never answers (reads nothing either). */

@@ -2,10 +2,8 @@ package yunjing.deploy.api;
 
 import com.openai.client.OpenAIClient;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.BufferedInputStream;
 import java.io.InputStream;
@@ -14,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -39,23 +36,10 @@ class AnswerCacheTest {
     static final String EDGE = "sh-telecom";
     static final AtomicInteger PROMPTS = new AtomicInteger();
 
-    @TempDir
-    static Path tmp;
-    static ApiNetwork network;
-
-    @BeforeAll
-    static void start() throws Exception {
-        network = ApiNetwork.start(tmp,
-                "  cached: { concurrent: 10, requests_per_minute: 6000, requests_per_day: 100000, tokens_per_minute: 0, priority: 1, answer_cache: true }\n",
-                Map.of(TENANT_A, "cached, tenant: a", TENANT_A_OTHER_KEY, "cached, tenant: a", TENANT_B, "cached, tenant: b"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (network != null) {
-            network.close();
-        }
-    }
+    @RegisterExtension
+    static final ApiNetwork network = new ApiNetwork(
+            "  cached: { concurrent: 10, requests_per_minute: 6000, requests_per_day: 100000, tokens_per_minute: 0, priority: 1, answer_cache: true }\n",
+            Map.of(TENANT_A, "cached, tenant: a", TENANT_A_OTHER_KEY, "cached, tenant: a", TENANT_B, "cached, tenant: b"));
 
     /** A prompt no other test sends, so each test starts with an empty cache for it. */
     static String freshPrompt() {

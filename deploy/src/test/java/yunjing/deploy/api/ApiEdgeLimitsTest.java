@@ -1,14 +1,11 @@
 package yunjing.deploy.api;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,23 +32,10 @@ class ApiEdgeLimitsTest {
     static final String LONG_STREAM = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"go on\"}],"
             + "\"stream\":true,\"max_tokens\":1900,\"ignore_eos\":true}";
 
-    @TempDir
-    static Path tmp;
-    static ApiNetwork network;
-
-    @BeforeAll
-    static void start() throws Exception {
-        network = ApiNetwork.start(tmp,
-                "  tiny-tpm: { concurrent: 5, requests_per_minute: 600, requests_per_day: 10000, tokens_per_minute: 10, priority: 1 }\n",
-                Map.of(TPM_JSON, "tiny-tpm", TPM_STREAM, "tiny-tpm"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (network != null) {
-            network.close();
-        }
-    }
+    @RegisterExtension
+    static final ApiNetwork network = new ApiNetwork(
+            "  tiny-tpm: { concurrent: 5, requests_per_minute: 600, requests_per_day: 10000, tokens_per_minute: 10, priority: 1 }\n",
+            Map.of(TPM_JSON, "tiny-tpm", TPM_STREAM, "tiny-tpm"));
 
     static String chat(boolean stream, String extra) {
         return "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"count tokens\"}],"

@@ -1,5 +1,8 @@
 package yunjing.deploy.api;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import yunjing.deploy.run.Endpoints;
 import yunjing.deploy.run.MirrorNetwork;
 import yunjing.deploy.run.PortMode;
@@ -8,6 +11,7 @@ import yunjing.deploy.run.RunningRole;
 import yunjing.deploy.run.StateDir;
 import yunjing.deploy.topology.TopologyLoader;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,27 +22,65 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The embedded local network, all roles in this JVM on ephemeral loopback ports, with extra plans and keys
- * added to the embedded topology for a test. Stops every role on {@link #close()}.
+ * added to the embedded topology for a test class. Register it as a static field,
+ * {@code @RegisterExtension static final ApiNetwork network = new ApiNetwork(plans, keys);}: it starts before
+ * the class's tests and stops every role (and removes its temporary directory) after them.
  */
-final class ApiNetwork implements AutoCloseable {
+final class ApiNetwork implements BeforeAllCallback, AfterAllCallback {
 
-    private final MirrorNetwork network;
+    private final String plans;
+    private final Map<String, String> keys;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
-
-    private ApiNetwork(MirrorNetwork network) {
-        this.network = network;
-    }
+    private Path tmp;
+    private MirrorNetwork network;
 
     /**
      * @param plans YAML lines added under {@code plans:}, each indented two spaces (may be empty)
      * @param keys  key secret → {@code plan} or {@code plan, tenant: x} (the rest of a key's flow mapping)
      */
-    static ApiNetwork start(Path tmp, String plans, java.util.Map<String, String> keys) throws Exception {
+    ApiNetwork(String plans, Map<String, String> keys) {
+        this.plans = plans;
+        this.keys = keys;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        tmp = Files.createTempDirectory("api-network");
+        Path file = tmp.resolve("topology.yaml");
+        Files.writeString(file, topology());
+        network = MirrorNetwork.startAll(TopologyLoader.load(file), new StateDir(tmp.resolve("state")),
+                RunOptions.of(PortMode.EPHEMERAL, Duration.ofMillis(200)));
+        network.awaitReady(Duration.ofSeconds(60)); // on failure afterAll still stops what started
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        try {
+            if (network != null) {
+                network.close();
+            }
+            http.close();
+        } finally {
+            if (tmp != null) {
+                try (Stream<Path> paths = Files.walk(tmp)) {
+                    for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(path);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The embedded topology with this test's plans and keys added. */
+    private String topology() throws Exception {
         String text;
         try (InputStream in = TopologyLoader.class.getClassLoader().getResourceAsStream(TopologyLoader.EMBEDDED)) {
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -53,18 +95,7 @@ final class ApiNetwork implements AutoCloseable {
             yaml.append("  - { id: test-key-").append(n++).append(", plan: ").append(key.getValue())
                     .append(", sha256: ").append(sha256(key.getKey())).append(" }\n");
         }
-        Path file = tmp.resolve("topology.yaml");
-        Files.writeString(file, yaml);
-        MirrorNetwork network = MirrorNetwork.startAll(TopologyLoader.load(file), new StateDir(tmp.resolve("state")),
-                RunOptions.of(PortMode.EPHEMERAL, Duration.ofMillis(200)));
-        ApiNetwork api = new ApiNetwork(network);
-        try {
-            network.awaitReady(Duration.ofSeconds(60));
-        } catch (Exception | Error e) {
-            api.close();
-            throw e;
-        }
-        return api;
+        return yaml.toString();
     }
 
     RunningRole role(String id) {
@@ -114,11 +145,5 @@ final class ApiNetwork implements AutoCloseable {
     static String sha256(String secret) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                 .digest(secret.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    @Override
-    public void close() {
-        network.close();
-        http.close();
     }
 }

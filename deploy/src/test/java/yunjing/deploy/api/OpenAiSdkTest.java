@@ -10,12 +10,9 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.models.Model;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,23 +34,10 @@ class OpenAiSdkTest {
     /** A plan of one request per minute: its second request in a minute is a 429. */
     static final String ONCE = "sk-test-once-per-minute";
 
-    @TempDir
-    static Path tmp;
-    static ApiNetwork network;
-
-    @BeforeAll
-    static void start() throws Exception {
-        network = ApiNetwork.start(tmp,
-                "  once: { concurrent: 1, requests_per_minute: 1, requests_per_day: 100, tokens_per_minute: 100000, priority: 0 }\n",
-                Map.of(ONCE, "once"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (network != null) {
-            network.close();
-        }
-    }
+    @RegisterExtension
+    static final ApiNetwork network = new ApiNetwork(
+            "  once: { concurrent: 1, requests_per_minute: 1, requests_per_day: 100, tokens_per_minute: 100000, priority: 0 }\n",
+            Map.of(ONCE, "once"));
 
     /** A client that never retries, so each call is exactly one request. */
     static OpenAIClient client(String baseUrl, String key) {

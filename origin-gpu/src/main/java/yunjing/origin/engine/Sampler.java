@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  *
  * <p>Confined to the thread generating its sequence.
  */
-final class Sampler {
+public final class Sampler {
 
     private final double temperature;
     private final double topP;
@@ -60,7 +60,8 @@ final class Sampler {
         return order[nucleus - 1];
     }
 
-    static int argmax(float[] logits) {
+    /** The greedy choice: the index of the largest logit, the lowest on ties (what the engine tests hold backends to). */
+    public static int argmax(float[] logits) {
         int best = 0;
         for (int i = 1; i < logits.length; i++) {
             if (logits[i] > logits[best]) {

@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import static yunjing.origin.engine.Sampler.argmax;
+
 /**
  * Decode throughput of the native CPU engine at batch 1 and 8 against the memory-bandwidth roofline measured
  * in the same run, with the Java reference engine as the named peer. Run by {@code origin-gpu/bench/decode-bench.sh},
@@ -169,15 +171,6 @@ public final class DecodeBenchmark {
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 
     static String fmt(double v) {
         return String.format(Locale.ROOT, "%.2f", v);

@@ -1,12 +1,9 @@
 package yunjing.origin.sched;
 
-import io.micrometer.core.instrument.Counter;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.origin.engine.FinishReason;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,22 +16,15 @@ import static yunjing.origin.sched.SchedulerFixture.runUntilDone;
 /** Admission control: the queue budget (429), the hard cap and draining (503), deadlines, oversized requests. */
 class AdmissionTest {
 
-    @TempDir
-    static Path dir;
-    static SchedulerFixture f;
-
-    @BeforeAll
-    static void load() throws Exception {
-        f = new SchedulerFixture(dir);
-    }
+    @RegisterExtension
+    static final SchedulerFixture f = new SchedulerFixture();
 
     private static SchedulerConfig config(int maxBatch, int maxWaiting, Duration budget, Duration deadline) {
         return new SchedulerConfig(maxBatch, 64, 16, 1024, 0, maxWaiting, budget, deadline, 1.0);
     }
 
     private double rejections(String reason) {
-        Counter c = f.registry.find(SchedulerMetrics.PREFIX + "rejections").tag("reason", reason).counter();
-        return c == null ? 0 : c.count();
+        return f.counter("rejections", "reason", reason);
     }
 
     @Test

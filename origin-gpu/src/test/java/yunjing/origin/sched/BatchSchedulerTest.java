@@ -1,12 +1,10 @@
 package yunjing.origin.sched;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.origin.engine.FinishReason;
 import yunjing.origin.engine.GenerationRequest;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -22,14 +20,8 @@ import static yunjing.origin.sched.SchedulerFixture.seeded;
 /** Continuous batching: one engine step per decode step, chunked prefill, backpressure — and unchanged output. */
 class BatchSchedulerTest {
 
-    @TempDir
-    static Path dir;
-    static SchedulerFixture f;
-
-    @BeforeAll
-    static void load() throws Exception {
-        f = new SchedulerFixture(dir);
-    }
+    @RegisterExtension
+    static final SchedulerFixture f = new SchedulerFixture();
 
     @Test
     void batchOfEight_eachSequenceGetsExactlyItsSoloOutput() throws Exception {

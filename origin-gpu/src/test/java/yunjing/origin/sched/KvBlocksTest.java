@@ -1,13 +1,11 @@
 package yunjing.origin.sched;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.origin.engine.FinishReason;
 import yunjing.origin.engine.GenerationRequest;
 import yunjing.origin.tokenizer.ChatMessage;
 
-import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,14 +18,8 @@ import static yunjing.origin.sched.SchedulerFixture.runUntilDone;
 /** KV cache blocks: held while running, freed on cancellation, reused across prompts, reclaimed by preemption. */
 class KvBlocksTest {
 
-    @TempDir
-    static Path dir;
-    static SchedulerFixture f;
-
-    @BeforeAll
-    static void load() throws Exception {
-        f = new SchedulerFixture(dir);
-    }
+    @RegisterExtension
+    static final SchedulerFixture f = new SchedulerFixture();
 
     @Test
     void cancelledStream_leavesAtTheNextStep_andFreesItsBlocks() throws Exception {

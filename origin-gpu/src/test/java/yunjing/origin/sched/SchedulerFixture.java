@@ -3,6 +3,9 @@ package yunjing.origin.sched;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import yunjing.origin.engine.GenerationRequest;
 import yunjing.origin.engine.GenerationResult;
 import yunjing.origin.engine.Generator;
@@ -12,28 +15,49 @@ import yunjing.origin.model.Checkpoint;
 import yunjing.origin.model.TestModelGenerator;
 import yunjing.origin.tokenizer.ChatMessage;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
-/** A generated tiny model, a scheduler core over it driven step by step, and the solo runs it is held to. */
-final class SchedulerFixture {
+/**
+ * A generated tiny model, a scheduler core over it driven step by step, and the solo runs it is held to.
+ * A test class registers one as {@code @RegisterExtension static final SchedulerFixture f = new SchedulerFixture();}:
+ * the model is generated into a temporary directory before the class's tests and removed after them.
+ */
+final class SchedulerFixture implements BeforeAllCallback, AfterAllCallback {
 
     static final String MODEL = "m";
 
-    final Checkpoint model;
-    final CountingEngine engine;
+    Checkpoint model;
+    CountingEngine engine;
     /** The meters of the latest {@link #core}. */
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     /** The scheduler's clock (queue order, deadlines); tests move it by hand. */
     final AtomicLong clock = new AtomicLong(1_000_000_000L);
 
-    SchedulerFixture(Path dir) throws Exception {
+    private Path dir;
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        dir = Files.createTempDirectory("scheduler-model");
         TestModelGenerator.generate(dir, 11);
         model = Checkpoint.load(dir);
         engine = new CountingEngine(new JavaReferenceEngine(model.config(), model.weights()));
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
     }
 
     Generator generator() {
@@ -104,6 +128,12 @@ final class SchedulerFixture {
 
     double counter(String name) {
         Counter c = registry.find(SchedulerMetrics.PREFIX + name).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    /** The count of counter {@code name} with {@code tag=value}; 0 when never incremented. */
+    double counter(String name, String tag, String value) {
+        Counter c = registry.find(SchedulerMetrics.PREFIX + name).tag(tag, value).counter();
         return c == null ? 0 : c.count();
     }
 

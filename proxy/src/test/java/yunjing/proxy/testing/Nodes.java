@@ -2,10 +2,12 @@ package yunjing.proxy.testing;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import yunjing.common.net.EventLoops;
+import yunjing.proxy.ApiAccess;
 import yunjing.proxy.CacheConfig;
 import yunjing.proxy.ParentConfig;
 import yunjing.proxy.ProxyConfig;
 import yunjing.proxy.ProxyServer;
+import yunjing.proxy.UpstreamConfig;
 import yunjing.proxy.cache.CacheKey;
 import yunjing.proxy.upstream.ParentSelector;
 
@@ -38,6 +40,10 @@ public final class Nodes {
         return new ParentConfig("origin", origin.address(), origin.readyzUrl());
     }
 
+    public static ParentConfig origin(ChatOrigin origin) {
+        return new ParentConfig("origin", origin.address(), origin.readyzUrl());
+    }
+
     /** A parent proxy, health-checked through itself (its /readyz is forwarded to the origin). */
     public static ParentConfig parent(ProxyServer proxy, String id) {
         InetSocketAddress http = proxy.httpAddress();
@@ -46,6 +52,12 @@ public final class Nodes {
 
     public static ProxyConfig config(String nodeId, String tier, List<ParentConfig> parents) {
         return new ProxyConfig(nodeId, tier, ephemeral(), null, null, null, parents, CONNECT_TIMEOUT, HEALTH_INTERVAL);
+    }
+
+    /** Edge {@code gz-unicom} on any port, memory-only cache, with {@code access} and {@code upstream}. */
+    public static ProxyConfig edge(List<ParentConfig> parents, ApiAccess access, UpstreamConfig upstream) {
+        return new ProxyConfig("gz-unicom", "edge", ephemeral(), null, null, null, parents, CONNECT_TIMEOUT,
+                HEALTH_INTERVAL, CacheConfig.memoryOnly(), ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT, access, upstream);
     }
 
     /**

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import yunjing.common.net.EventLoops;
+import yunjing.proxy.testing.LeakCheck;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 package yunjing.origin.engine.jni;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -17,9 +17,10 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static yunjing.origin.engine.Sampler.argmax;
 
 /** The native CPU backend computes what the Java reference computes (issue 7 acceptance). */
+@ExtendWith(NativeLibraryBuilt.class)
 class NativeCpuEngineTest {
 
     /** Model variants both engines must agree on. */
@@ -41,12 +42,6 @@ class NativeCpuEngineTest {
     @TempDir
     static Path tmp;
 
-    @BeforeEach
-    void requireNativeLibrary() {
-        assumeTrue(NativeLibrary.isAvailable(),
-                () -> "native library not built, skipping: " + NativeLibrary.unavailabilityCause());
-    }
-
     @ParameterizedTest
     @EnumSource(Variant.class)
     void logits_matchJavaReference(Variant variant) throws Exception {
@@ -61,11 +56,7 @@ class NativeCpuEngineTest {
             assertEquals(true, prompt.length > NativeEngine.PREFILL_CHUNK, "prompt of " + prompt.length);
             InferenceEngine.Sequence ref = reference.newSequence(prompt.length + 8);
             InferenceEngine.Sequence nat = engine.newSequence(prompt.length + 8);
-            assertClose(ref.prefill(prompt), nat.prefill(prompt), "prefill");
-            for (int i = 0; i < 8; i++) {
-                int token = (prompt[i] * 31 + i) % cp.config().vocabSize();
-                assertClose(ref.next(token), nat.next(token), "step " + i);
-            }
+            assertPrefillAndEightStepsClose(ref, nat, prompt, cp.config().vocabSize());
             assertEquals(ref.length(), nat.length());
         }
     }
@@ -173,15 +164,16 @@ class NativeCpuEngineTest {
         return out;
     }
 
-    static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
+    /** The prefill of {@code prompt}, then eight decode steps on tokens picked from it: logits close at each. */
+    static void assertPrefillAndEightStepsClose(InferenceEngine.Sequence ref, InferenceEngine.Sequence nat, int[] prompt,
+                                                int vocabSize) {
+        assertClose(ref.prefill(prompt), nat.prefill(prompt), "prefill");
+        for (int i = 0; i < 8; i++) {
+            int token = (prompt[i] * 31 + i) % vocabSize;
+            assertClose(ref.next(token), nat.next(token), "step " + i);
         }
-        return best;
     }
+
 
     static void assertClose(float[] expected, float[] actual, String what) {
         assertEquals(expected.length, actual.length, what + ": length");

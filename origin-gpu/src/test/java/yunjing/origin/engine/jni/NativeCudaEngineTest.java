@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import yunjing.origin.engine.InferenceEngine;
 import yunjing.origin.engine.JavaReferenceEngine;
 import yunjing.origin.model.Checkpoint;
@@ -17,11 +18,12 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import static yunjing.origin.engine.jni.NativeCpuEngineTest.argmax;
-import static yunjing.origin.engine.jni.NativeCpuEngineTest.assertClose;
+import static yunjing.origin.engine.Sampler.argmax;
+import static yunjing.origin.engine.jni.NativeCpuEngineTest.assertPrefillAndEightStepsClose;
 import static yunjing.origin.engine.jni.NativeCpuEngineTest.greedy;
 
 /** The CUDA backend against the Java reference; skipped with a message where no GPU is present. */
+@ExtendWith(NativeLibraryBuilt.class)
 class NativeCudaEngineTest {
 
     @TempDir
@@ -29,8 +31,6 @@ class NativeCudaEngineTest {
 
     @BeforeEach
     void requireCudaDevice() {
-        assumeTrue(NativeLibrary.isAvailable(),
-                () -> "native library not built, skipping: " + NativeLibrary.unavailabilityCause());
         String why = EngineSelector.nativeUnavailability("cuda");
         assumeTrue(why == null, () -> "CUDA backend not usable here, skipping: " + why);
     }
@@ -46,11 +46,7 @@ class NativeCudaEngineTest {
             int[] prompt = cp.tokenizer().encode("GPU check: grouped heads, biases, RoPE. ".repeat(6));
             InferenceEngine.Sequence ref = reference.newSequence(prompt.length + 8);
             InferenceEngine.Sequence nat = engine.newSequence(prompt.length + 8);
-            assertClose(ref.prefill(prompt), nat.prefill(prompt), "prefill");
-            for (int i = 0; i < 8; i++) {
-                int token = (prompt[i] * 31 + i) % cp.config().vocabSize();
-                assertClose(ref.next(token), nat.next(token), "step " + i);
-            }
+            assertPrefillAndEightStepsClose(ref, nat, prompt, cp.config().vocabSize());
         }
     }
 

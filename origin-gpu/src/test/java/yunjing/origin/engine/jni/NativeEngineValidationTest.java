@@ -3,6 +3,7 @@ package yunjing.origin.engine.jni;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import yunjing.origin.ModelLoadException;
 import yunjing.origin.engine.InferenceEngine;
@@ -21,9 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Bad shapes, sizes, handles and files become exceptions with a message; the engine keeps working. */
+@ExtendWith(NativeLibraryBuilt.class)
 class NativeEngineValidationTest {
 
     @TempDir
@@ -33,8 +34,6 @@ class NativeEngineValidationTest {
 
     @BeforeAll
     static void open() throws Exception {
-        assumeTrue(NativeLibrary.isAvailable(),
-                () -> "native library not built, skipping: " + NativeLibrary.unavailabilityCause());
         TestModelGenerator.generate(tmp.resolve("model"), 3);
         cp = Checkpoint.load(tmp.resolve("model"));
         engine = NativeEngine.open(tmp.resolve("model"), cp.config(), "cpu", 2);

@@ -1,7 +1,7 @@
 package yunjing.origin.engine.jni;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import yunjing.origin.engine.InferenceEngine;
 import yunjing.origin.model.Checkpoint;
@@ -12,19 +12,13 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Native prefix reuse: a fork continues exactly as the sequence it copies, and leaves the source untouched. */
+@ExtendWith(NativeLibraryBuilt.class)
 class NativeForkTest {
 
     @TempDir
     static Path tmp;
-
-    @BeforeEach
-    void requireNativeLibrary() {
-        assumeTrue(NativeLibrary.isAvailable(),
-                () -> "native library not built, skipping: " + NativeLibrary.unavailabilityCause());
-    }
 
     @Test
     void fork_continuesLikeAColdPrefill_andLeavesTheSourceIntact() throws Exception {
