@@ -1,0 +1,118 @@
+package yunjing.deploy.api;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A key's requests per minute hold across edges: the edges lease slices of the budget from bj-central, the
+ * owner (proxy README, "Limits across edges"). Then bj-central's admin port (where leases are granted) goes
+ * away, and the edges count alone with a third of the plan each (the topology has three edges).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ApiBudgetAcrossEdgesTest {
+
+    static final String SHARED = "sk-test-shared-budget";
+    static final String ALONE = "sk-test-owner-down";
+    static final int RPM = 40;
+    static final int SLICE = RPM / 10;
+    static final int EDGES_USED = 2;
+    static final int EDGES_IN_TOPOLOGY = 3;
+
+    @TempDir
+    static Path tmp;
+    static ApiNetwork network;
+
+    @BeforeAll
+    static void start() throws Exception {
+        network = ApiNetwork.start(tmp,
+                "  shared: { concurrent: 5, requests_per_minute: " + RPM + ", requests_per_day: 10000, priority: 1 }\n",
+                Map.of(SHARED, "shared", ALONE, "shared"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (network != null) {
+            network.close();
+        }
+    }
+
+    /** Requests alternating between gz-unicom and sh-telecom: {admitted, refused with Retry-After}. */
+    static int[] alternate(String key, int requests) throws Exception {
+        int ok = 0;
+        int limited = 0;
+        for (int i = 0; i < requests; i++) {
+            String edge = i % 2 == 0 ? "gz-unicom" : "sh-telecom";
+            HttpResponse<String> r = network.http().send(HttpRequest.newBuilder(
+                            URI.create(network.apiBase(edge) + "/models"))
+                    .header("Authorization", "Bearer " + key).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 200) {
+                ok++;
+            } else {
+                assertEquals(429, r.statusCode(), r.body());
+                long retryAfter = Long.parseLong(r.headers().firstValue("Retry-After").orElseThrow());
+                assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
+                assertTrue(r.body().contains("rate_limit_exceeded"), r.body());
+                limited++;
+            }
+        }
+        return new int[] {ok, limited};
+    }
+
+    @Test
+    @Order(1)
+    void aKeyUsedThroughTwoEdges_getsItsPlansRequestsPerMinuteOnce_withinTheTolerance() throws Exception {
+        long start = System.nanoTime();
+        int[] counts = alternate(SHARED, 3 * RPM);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long refill = (long) Math.ceil(seconds * RPM / 60.0);
+        System.out.printf("[ApiBudgetAcrossEdgesTest] %d of %d admitted through 2 edges (plan: %d/min, slice %d,"
+                + " %.1f s: %d refilled)%n", counts[0], 3 * RPM, RPM, SLICE, seconds, refill);
+        // Tolerance (README): at most two slices per edge beyond the plan (one leased, one on credit); at least
+        // the plan less one unspent slice per edge (given back only when the edge next asks).
+        assertTrue(counts[0] <= RPM + 2 * EDGES_USED * SLICE + refill, "admitted " + counts[0]);
+        assertTrue(counts[0] >= RPM - EDGES_USED * SLICE, "admitted " + counts[0]);
+        assertTrue(counts[0] < 2 * RPM, "each edge counting alone would have admitted " + 2 * RPM);
+        assertEquals(3 * RPM - counts[0], counts[1]);
+        for (String edge : new String[] {"gz-unicom", "sh-telecom"}) {
+            assertTrue(ApiNetwork.sample(network.metrics(edge), "yunjing_proxy_api_leases_total",
+                    "result=\"granted\"") >= 1, edge + " leased");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void withTheOwnerDown_theEdgesCountAloneWithAThirdOfThePlanEach() throws Exception {
+        network.role("bj-central").admin().close();   // the lease endpoint; bj-central's proxy still serves
+        long start = System.nanoTime();
+        int[] counts = alternate(ALONE, 3 * RPM);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        int share = RPM / EDGES_IN_TOPOLOGY;
+        long refill = (long) Math.ceil(seconds * share / 60.0);
+        System.out.printf("[ApiBudgetAcrossEdgesTest] owner down: %d of %d admitted through 2 edges (share %d/min"
+                + " each, %.1f s)%n", counts[0], 3 * RPM, share, seconds);
+        // Each edge: its share, plus what it admitted on credit before the failed lease request came back.
+        assertTrue(counts[0] >= EDGES_USED * share, "the API goes on: admitted " + counts[0]);
+        assertTrue(counts[0] <= EDGES_USED * (share + SLICE + refill), "bounded: admitted " + counts[0]);
+        assertTrue(counts[1] > 0, "and bounded");
+        for (String edge : new String[] {"gz-unicom", "sh-telecom"}) {
+            assertTrue(ApiNetwork.sample(network.metrics(edge), "yunjing_proxy_api_leases_total",
+                    "result=\"failed\"") >= 1, edge + " counted the failure");
+        }
+    }
+}
