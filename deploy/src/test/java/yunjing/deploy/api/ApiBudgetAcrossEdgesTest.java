@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -97,6 +98,32 @@ class ApiBudgetAcrossEdgesTest {
 
     @Test
     @Order(2)
+    void leasesNeedTheAdminToken_andAValidRequest() throws Exception {
+        String lease = "http://" + yunjing.deploy.run.Endpoints.hostPort(network.role("bj-central").adminAddress())
+                + "/lease";
+        String ask = "{\"key_id\":\"test-key-0\",\"requests_per_minute\":100000,\"requests_per_day\":100000,"
+                + "\"want\":1000,\"used\":0,\"returned\":0}";
+        HttpResponse<String> anonymous = postLease(lease, null, ask);
+        assertEquals(401, anonymous.statusCode(), "a client cannot mint budget");
+        HttpResponse<String> forged = postLease(lease, "not-the-token", ask);
+        assertEquals(401, forged.statusCode());
+        String token = Files.readString(tmp.resolve("state").resolve("admin.token")).strip();
+        HttpResponse<String> bad = postLease(lease, token, "{\"key_id\":\"k\"}");
+        assertEquals(400, bad.statusCode());
+        assertTrue(bad.body().contains("requests_per_minute"), bad.body());
+    }
+
+    static HttpResponse<String> postLease(String uri, String token, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return network.http().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    @Order(3)
     void withTheOwnerDown_theEdgesCountAloneWithAThirdOfThePlanEach() throws Exception {
         network.role("bj-central").admin().close();   // the lease endpoint; bj-central's proxy still serves
         long start = System.nanoTime();
