@@ -49,9 +49,9 @@ public final class SharedBudget {
         this.metrics = metrics;
     }
 
-    /** The slice an edge asks for: a tenth of the minute's budget, at least one request. */
+    /** The slice an edge asks for: a tenth of the minute's (or the day's, when smaller) budget, at least 1. */
     public static int sliceSize(ApiPlan plan) {
-        return Math.max(1, plan.requestsPerMinute() / 10);
+        return Math.max(1, Math.min(plan.requestsPerMinute(), plan.requestsPerDay()) / 10);
     }
 
     /** An admission (reason null) or a refusal with its reason ({@code rpm}, {@code rpd}) and Retry-After. */
@@ -69,25 +69,30 @@ public final class SharedBudget {
         long now = clock.millis();
         int slice = sliceSize(plan);
         synchronized (k) {
-            if (now < k.fallbackUntil) {
-                return k.takeAlone(now, plan, edges);
-            }
-            if (k.left > 0 && now >= k.expiresAt) {
-                k.unspent += k.left;   // given back in the next request
-                k.left = 0;
-            }
-            if (k.left > 0) {
-                k.left--;
-                if (k.left <= slice / 5 && !k.asking) {
-                    ask(keyId, k, plan);
+            boolean asked = false;
+            while (true) {   // twice at most: a transport may answer before ask() returns
+                if (now < k.fallbackUntil) {
+                    return k.takeAlone(now, plan, edges);
                 }
-                return Verdict.ADMIT;
-            }
-            if (now < k.refusedUntil) {
-                return new Verdict(k.refusedReason, Math.max(1, (k.refusedUntil - now + 999) / 1000));
-            }
-            if (!k.asking) {
+                if (k.left > 0 && now >= k.expiresAt) {
+                    k.unspent += k.left;   // given back in the next request
+                    k.left = 0;
+                }
+                if (k.left > 0) {
+                    k.left--;
+                    if (k.left <= slice / 5 && !k.asking) {
+                        ask(keyId, k, plan);
+                    }
+                    return Verdict.ADMIT;
+                }
+                if (now < k.refusedUntil) {
+                    return new Verdict(k.refusedReason, Math.max(1, (k.refusedUntil - now + 999) / 1000));
+                }
+                if (k.asking || asked) {
+                    break;
+                }
                 ask(keyId, k, plan);
+                asked = true;
             }
             if (k.credit < slice) {
                 k.credit++;
