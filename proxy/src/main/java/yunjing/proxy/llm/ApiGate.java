@@ -109,13 +109,12 @@ public final class ApiGate {
             SharedBudget budget = shared;
             long waitMillis = budget != null || state.minute.hasToken(now.toEpochMilli(), plan.requestsPerMinute())
                     ? 0 : state.minute.tryTake(now.toEpochMilli(), plan.requestsPerMinute());
-            SharedBudget.Verdict verdict;
             if (tokenWaitMillis > 0) {
                 reason = "tpm";
                 rejectSeconds = (tokenWaitMillis + 999) / 1000;
             } else if (budget != null) {
                 // Checked last: a request refused for tokens must not spend a leased request.
-                verdict = budget.take(key.id(), plan);
+                SharedBudget.Verdict verdict = budget.take(key.id(), plan);
                 reason = verdict.reason();
                 rejectSeconds = verdict.retryAfterSeconds();
             } else if (waitMillis > 0) {
