@@ -69,33 +69,33 @@ public final class SharedBudget {
         long now = clock.millis();
         int slice = sliceSize(plan);
         synchronized (k) {
-            boolean asked = false;
-            while (true) {   // twice at most: a transport may answer before ask() returns
-                if (now < k.fallbackUntil) {
-                    return k.takeAlone(now, plan, edges);
-                }
-                if (k.left > 0 && now >= k.expiresAt) {
-                    k.unspent += k.left;   // given back in the next request
-                    k.left = 0;
-                }
-                if (k.left > 0) {
-                    k.left--;
-                    if (k.left <= slice / 5 && !k.asking) {
-                        ask(keyId, k, plan);
-                    }
-                    return Verdict.ADMIT;
-                }
-                if (now < k.refusedUntil) {
-                    return new Verdict(k.refusedReason, Math.max(1, (k.refusedUntil - now + 999) / 1000));
-                }
-                if (k.asking || asked) {
-                    break;
-                }
-                ask(keyId, k, plan);
-                asked = true;
+            if (now < k.fallbackUntil) {
+                return k.takeAlone(now, plan, edges);
             }
-            if (k.credit < slice) {
+            if (k.left > 0 && now >= k.expiresAt) {
+                k.unspent += k.left;   // given back in the next request
+                k.left = 0;
+            }
+            if (k.left > 0) {
+                k.left--;
+                if (k.left <= slice / 2 && !k.asking) {   // early, so that the next slice is there in time
+                    ask(keyId, k, plan);
+                }
+                return Verdict.ADMIT;
+            }
+            if (now < k.refusedUntil) {
+                return new Verdict(k.refusedReason, Math.max(1, (k.refusedUntil - now + 999) / 1000));
+            }
+            // No slice: on credit, counted before asking so that this very request is reported with the ask
+            // (the owner charges it before it grants: a plan of 1 per minute admits 1, not 1 + a slice).
+            boolean onCredit = k.credit < slice;
+            if (onCredit) {
                 k.credit++;
+            }
+            if (!k.asking) {
+                ask(keyId, k, plan);
+            }
+            if (onCredit) {
                 return Verdict.ADMIT;
             }
             return new Verdict("rpm", 1);

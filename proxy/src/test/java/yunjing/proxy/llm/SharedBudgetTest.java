@@ -52,21 +52,22 @@ class SharedBudgetTest {
         SharedBudget budget = new SharedBudget(owner, 2, new LeaseClock("2026-11-22T10:00:00Z"), null);
         assertEquals(10, admitted(budget, "k", RPM_100, 15), "one slice on credit, no more");
         assertEquals(1, owner.asks.size(), "one lease request in flight at a time");
-        assertEquals(new LeaseMessages.Ask("k", 100, 10_000, 10, 0, 0), owner.asks.getFirst());
+        assertEquals(new LeaseMessages.Ask("k", 100, 10_000, 10, 1, 0), owner.asks.getFirst(),
+                "the request that made the edge ask is reported with the ask");
         SharedBudget.Verdict refused = budget.take("k", RPM_100);
         assertEquals("rpm", refused.reason());
         assertEquals(1, refused.retryAfterSeconds());
 
         owner.grant(10);
         assertEquals(10, budget.sliceLeft("k"));
-        assertEquals(7, admitted(budget, "k", RPM_100, 7));
-        assertEquals(1, owner.asks.size(), "3 left: not yet low");
+        assertEquals(4, admitted(budget, "k", RPM_100, 4));
+        assertEquals(1, owner.asks.size(), "6 left: not yet low");
         assertEquals(1, admitted(budget, "k", RPM_100, 1));
-        assertEquals(2, owner.asks.size(), "2 left (a fifth of the slice): the next slice is asked for early");
-        assertEquals(new LeaseMessages.Ask("k", 100, 10_000, 10, 10, 0), owner.asks.get(1),
-                "the ten admitted on credit are reported");
+        assertEquals(2, owner.asks.size(), "5 left (half the slice): the next slice is asked for early");
+        assertEquals(new LeaseMessages.Ask("k", 100, 10_000, 10, 9, 0), owner.asks.get(1),
+                "the other nine admitted on credit are reported");
         owner.grant(10);
-        assertEquals(12, budget.sliceLeft("k"));
+        assertEquals(15, budget.sliceLeft("k"));
     }
 
     @Test
@@ -82,9 +83,10 @@ class SharedBudgetTest {
         clock.advance(Duration.ofSeconds(3));
         assertEquals(4, budget.take("k", RPM_100).retryAfterSeconds());
         clock.advance(Duration.ofSeconds(4));
-        assertFalse(budget.take("k", RPM_100).admitted(), "after the wait: asking again, the credit still unreported");
+        assertTrue(budget.take("k", RPM_100).admitted(), "after the wait: one more on credit, and asking again");
         assertEquals(2, owner.asks.size());
-        assertEquals(10, owner.asks.getLast().used());
+        assertEquals(10, owner.asks.getLast().used(), "nine earlier ones and this one");
+        assertFalse(budget.take("k", RPM_100).admitted(), "a slice on credit unreported: no more");
         owner.grant(3);
         assertEquals(3, admitted(budget, "k", RPM_100, 3));
     }
@@ -96,7 +98,7 @@ class SharedBudgetTest {
         SharedBudget budget = new SharedBudget(owner, 2, clock, null);
         budget.take("k", RPM_100);
         owner.grant(10);
-        admitted(budget, "k", RPM_100, 4);   // 6 left
+        admitted(budget, "k", RPM_100, 4);   // 6 left, not yet asking
         clock.advance(Duration.ofSeconds(6));
         assertTrue(budget.take("k", RPM_100).admitted(), "on credit");
         assertEquals(0, budget.sliceLeft("k"));
@@ -120,7 +122,7 @@ class SharedBudgetTest {
         assertFalse(budget.fallingBack("k"));
         assertTrue(budget.take("k", RPM_100).admitted());
         assertEquals(2, owner.asks.size(), "asking again");
-        assertEquals(0, owner.asks.getLast().used(), "what the owner never saw is not reported late");
+        assertEquals(1, owner.asks.getLast().used(), "this request only: what was admitted alone is never reported");
     }
 
     @Test
