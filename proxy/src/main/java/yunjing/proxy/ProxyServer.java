@@ -5,6 +5,8 @@ import yunjing.common.net.EventLoops;
 import yunjing.proxy.cache.HttpCache;
 import yunjing.proxy.health.HealthChecker;
 import yunjing.proxy.llm.ApiGate;
+import yunjing.proxy.llm.LeaseTransport;
+import yunjing.proxy.llm.SharedBudget;
 import yunjing.proxy.metrics.ProxyMetrics;
 import yunjing.proxy.server.HttpListeners;
 import yunjing.proxy.upstream.ParentSelector;
@@ -161,6 +163,15 @@ public final class ProxyServer implements AutoCloseable {
      */
     public void updateApiAccess(ApiAccess access) {
         gate.update(access);
+    }
+
+    /**
+     * Leases each key's requests-per-minute and per-day budgets from its owner through {@code transport}
+     * instead of counting them here alone (see README, "Limits across edges"); {@code edges} is how many
+     * edges share a budget (an edge that cannot reach the owner takes 1/edges of it). Thread-safe.
+     */
+    public void shareApiBudgets(LeaseTransport transport, int edges) {
+        gate.share(new SharedBudget(transport, edges, Clock.systemUTC(), metrics));
     }
 
     /** A snapshot of the cache's sizes and counters since start. Thread-safe. */

@@ -2,10 +2,13 @@ package yunjing.deploy.admin;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import yunjing.common.net.EventLoops;
 
 import java.net.BindException;
@@ -22,18 +25,24 @@ public final class AdminServer implements AutoCloseable {
 
     private final Channel channel;
 
-    private AdminServer(Channel channel) {
+    /** Accepted connections, closed with the server: a stopped admin port must not serve keep-alive clients. */
+    private final ChannelGroup children;
+
+    private AdminServer(Channel channel, ChannelGroup children) {
         this.channel = channel;
+        this.children = children;
     }
 
     public static AdminServer start(InetSocketAddress bind, EventLoops loops, AdminRole role, AdminToken token)
             throws BindException, InterruptedException {
+        ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loops.group())
                 .channel(loops.serverChannel())
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        children.add(ch);
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, 30))
                                 .addLast("http", new HttpServerCodec())
@@ -42,7 +51,7 @@ public final class AdminServer implements AutoCloseable {
                     }
                 });
         try {
-            return new AdminServer(bootstrap.bind(bind).sync().channel());
+            return new AdminServer(bootstrap.bind(bind).sync().channel(), children);
         } catch (Exception e) {
             if (e instanceof InterruptedException ie) {
                 throw ie;
@@ -60,6 +69,7 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
+        children.close().awaitUninterruptibly();
     }
 
     static String describe(InetSocketAddress address) {

@@ -35,10 +35,15 @@ public final class Endpoints {
     }
 
     URI readyz(String nodeId) throws LaunchException {
+        return admin(nodeId, "/readyz");
+    }
+
+    /** {@code http://host:adminPort<path>} of a node. */
+    URI admin(String nodeId, String path) throws LaunchException {
         RunningRole role = started.get(nodeId);
         InetSocketAddress admin = role != null ? role.adminAddress()
                 : new InetSocketAddress(node(nodeId).address(), node(nodeId).ports().admin());
-        return URI.create("http://" + hostPort(admin) + "/readyz");
+        return URI.create("http://" + hostPort(admin) + path);
     }
 
     /** The address to bind for one listener of a node. */

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import yunjing.common.net.EventLoops;
+import yunjing.deploy.admin.AdminEndpoint;
 import yunjing.deploy.admin.AdminRole;
 import yunjing.deploy.admin.AdminServer;
 import yunjing.deploy.admin.DrainSwitch;
@@ -32,6 +33,7 @@ import yunjing.proxy.CacheConfig;
 import yunjing.proxy.ParentConfig;
 import yunjing.proxy.ProxyConfig;
 import yunjing.proxy.UpstreamConfig;
+import yunjing.proxy.llm.BudgetLedger;
 import yunjing.proxy.ProxyServer;
 import yunjing.proxy.rtt.RttReporter;
 import yunjing.sync.publish.IncomingPublisher;
@@ -45,8 +47,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +65,8 @@ import java.util.function.Supplier;
 final class RoleLauncher {
     /** Reserved id under which the DNS service runs in {@code yunjing node --id dns}. */
     static final String DNS_ID = "dns";
+    /** The admin path where a central node leases API budget slices to edges. */
+    static final String LEASE_PATH = "/lease";
     /** Connect timeout to parents; failover to the next parent follows it. */
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
@@ -131,11 +137,20 @@ final class RoleLauncher {
                 readiness = () -> Readiness.of(proxy.isReady(), "parents " + describe(proxy.parentHealth()));
                 cacheOperations = new ProxyCacheOperations(proxy);
             }
-            AdminRole adminRole = new AdminRole(node.id(), registry, readiness, cacheOperations, new DrainSwitch());
+            // A central node owns the API budgets of the keys it wins (BudgetOwners) and leases them to edges.
+            Map<String, AdminEndpoint> operations = node.tier() == Tier.CENTRAL
+                    ? Map.of(LEASE_PATH, new BudgetLedger(Clock.systemUTC())::handle) : Map.of();
+            AdminRole adminRole = new AdminRole(node.id(), registry, readiness, cacheOperations, new DrainSwitch(),
+                    operations);
             AdminServer admin = AdminServer.start(endpoints.bind(node, node.ports().admin()), loops, adminRole, adminToken());
             List<AutoCloseable> helpers = new ArrayList<>();
             if (node.tier() == Tier.EDGE && role instanceof ProxyServer edge) {
                 helpers.add(rttReporter(node, edge));
+                HttpLeaseTransport leases = leaseTransport();
+                if (leases != null) {
+                    helpers.add(leases);
+                    edge.shareApiBudgets(leases, topology.edges().size());
+                }
             }
             RunningRole running = new RunningRole(node.id(), node.tier().label(), http, https, admin, adminRole, role,
                     helpers);
@@ -236,6 +251,17 @@ final class RoleLauncher {
             InetSocketAddress admin = dnsAdmin.get();
             return admin == null ? null : URI.create("http://" + Endpoints.hostPort(admin) + "/rtt");
         }, token, RTT_REPORT_INTERVAL);
+    }
+
+    /** Lease requests to each key's budget owner among the central nodes; null when there is no central. */
+    private HttpLeaseTransport leaseTransport() throws LaunchException, IOException {
+        Map<String, URI> owners = new HashMap<>();
+        for (Node n : topology.nodes()) {
+            if (n.tier() == Tier.CENTRAL) {
+                owners.put(n.id(), endpoints.admin(n.id(), LEASE_PATH));
+            }
+        }
+        return owners.isEmpty() ? null : new HttpLeaseTransport(new BudgetOwners<>(owners), adminToken().value());
     }
 
     private static void closeQuietly(AutoCloseable c) {

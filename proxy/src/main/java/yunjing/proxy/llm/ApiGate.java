@@ -37,6 +37,8 @@ public final class ApiGate {
     private final Map<String, KeyState> states = new ConcurrentHashMap<>();
     private final Clock clock;
     private final ProxyMetrics metrics;
+    /** When set, requests per minute and per day are leased from each key's owner instead of counted here. */
+    private volatile SharedBudget shared;
 
     public ApiGate(ApiAccess access, Clock clock, ProxyMetrics metrics) {
         this.clock = clock;
@@ -52,6 +54,14 @@ public final class ApiGate {
             byHash.put(key.sha256Hex(), key);
         }
         snapshot = new Snapshot(a, Map.copyOf(byHash));
+    }
+
+    /**
+     * Counts requests per minute and per day against budgets shared by all edges ({@link SharedBudget})
+     * from now on; concurrency and tokens per minute stay counted here. Null: this edge counts alone.
+     */
+    public void share(SharedBudget budget) {
+        this.shared = budget;
     }
 
     /** Whether keys are checked at all (this node is an API edge). */
@@ -96,11 +106,17 @@ public final class ApiGate {
             }
             long tokenWaitMillis = plan.tokensPerMinute() == 0 ? 0
                     : state.tokens.millisUntilToken(now.toEpochMilli(), plan.tokensPerMinute());
-            long waitMillis = state.minute.hasToken(now.toEpochMilli(), plan.requestsPerMinute()) ? 0
-                    : state.minute.tryTake(now.toEpochMilli(), plan.requestsPerMinute());
+            SharedBudget budget = shared;
+            long waitMillis = budget != null || state.minute.hasToken(now.toEpochMilli(), plan.requestsPerMinute())
+                    ? 0 : state.minute.tryTake(now.toEpochMilli(), plan.requestsPerMinute());
             if (tokenWaitMillis > 0) {
                 reason = "tpm";
                 rejectSeconds = (tokenWaitMillis + 999) / 1000;
+            } else if (budget != null) {
+                // Checked last: a request refused for tokens must not spend a leased request.
+                SharedBudget.Verdict verdict = budget.take(key.id(), plan);
+                reason = verdict.reason();
+                rejectSeconds = verdict.retryAfterSeconds();
             } else if (waitMillis > 0) {
                 reason = "rpm";
                 rejectSeconds = (waitMillis + 999) / 1000;

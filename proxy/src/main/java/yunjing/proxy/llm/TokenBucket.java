@@ -36,7 +36,13 @@ final class TokenBucket {
         return tokens >= 1;
     }
 
-    /** Takes {@code amount} tokens, going into debt when there are fewer. */
+    /** Whole tokens there now (0 when in debt), taking nothing. */
+    long available(long nowMillis, int perMinute) {
+        refill(nowMillis, perMinute);
+        return Math.max(0, (long) Math.floor(tokens));
+    }
+
+    /** Takes {@code amount} tokens, going into debt when there are fewer; a negative amount gives back. */
     void spend(long nowMillis, int perMinute, long amount) {
         refill(nowMillis, perMinute);
         tokens -= amount;

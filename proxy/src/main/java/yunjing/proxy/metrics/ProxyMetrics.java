@@ -53,6 +53,7 @@ public final class ProxyMetrics implements AutoCloseable {
     private final TaggedCounters cacheServed;
     private final TaggedCounters cacheEvictions;
     private final TaggedCounters apiRejected;
+    private final TaggedCounters apiLeases;
     private final ApiMetrics api;
     private final TaggedCounters upstreamRetries;
     private final TaggedCounters upstreamDeadlines;
@@ -72,6 +73,8 @@ public final class ProxyMetrics implements AutoCloseable {
                 "Entries evicted to keep a tier within its bound", nodeId, "tier");
         apiRejected = new TaggedCounters(registry, "yunjing.proxy.api.rejected",
                 "API requests refused at the edge, by reason", nodeId, "reason");
+        apiLeases = new TaggedCounters(registry, "yunjing.proxy.api.leases",
+                "Budget lease requests of this edge, by result (failed: counting alone for a while)", nodeId, "result");
         upstreamRetries = new TaggedCounters(registry, "yunjing.proxy.upstream.retries",
                 "Requests tried again upstream, by cause", nodeId, "cause");
         upstreamDeadlines = new TaggedCounters(registry, "yunjing.proxy.upstream.deadlines",
@@ -126,6 +129,11 @@ public final class ProxyMetrics implements AutoCloseable {
 
     public void apiRejected(String reason) {
         apiRejected.increment(reason, 1);
+    }
+
+    /** A lease request ended: {@code granted}, {@code refused} (nothing left) or {@code failed}. */
+    public void apiLease(String result) {
+        apiLeases.increment(result, 1);
     }
 
     public void cacheEviction(String tier) {
