@@ -1,19 +1,16 @@
 package yunjing.deploy.api;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 import yunjing.proxy.llm.SharedBudget;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -35,23 +32,10 @@ class ApiBudgetAcrossEdgesTest {
     static final int EDGES_USED = 2;
     static final int EDGES_IN_TOPOLOGY = 3;
 
-    @TempDir
-    static Path tmp;
-    static ApiNetwork network;
-
-    @BeforeAll
-    static void start() throws Exception {
-        network = ApiNetwork.start(tmp,
-                "  shared: { concurrent: 5, requests_per_minute: " + RPM + ", requests_per_day: 10000, priority: 1 }\n",
-                Map.of(SHARED, "shared", ALONE, "shared"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (network != null) {
-            network.close();
-        }
-    }
+    @RegisterExtension
+    static final ApiNetwork network = new ApiNetwork(
+            "  shared: { concurrent: 5, requests_per_minute: " + RPM + ", requests_per_day: 10000, priority: 1 }\n",
+            Map.of(SHARED, "shared", ALONE, "shared"));
 
     /**
      * Requests alternating between gz-unicom and sh-telecom, at least {@code requests} of them, and more (up to
@@ -115,7 +99,7 @@ class ApiBudgetAcrossEdgesTest {
         assertEquals(401, anonymous.statusCode(), "a client cannot mint budget");
         HttpResponse<String> forged = postLease(lease, "not-the-token", ask);
         assertEquals(401, forged.statusCode());
-        String token = Files.readString(tmp.resolve("state").resolve("admin.token")).strip();
+        String token = Files.readString(network.stateDir().resolve("admin.token")).strip();
         HttpResponse<String> bad = postLease(lease, token, "{\"key_id\":\"k\"}");
         assertEquals(400, bad.statusCode());
         assertTrue(bad.body().contains("requests_per_minute"), bad.body());

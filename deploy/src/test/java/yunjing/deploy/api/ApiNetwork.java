@@ -61,6 +61,11 @@ final class ApiNetwork implements BeforeAllCallback, AfterAllCallback {
         network.awaitReady(Duration.ofSeconds(60)); // on failure afterAll still stops what started
     }
 
+    /** The network's state directory (TLS files, admin.token, caches). */
+    Path stateDir() {
+        return tmp.resolve("state");
+    }
+
     @Override
     public void afterAll(ExtensionContext context) throws IOException {
         try {
