@@ -215,7 +215,8 @@ run_h2load() {  # scenario peer url
   echo "$out" >"$work/$scenario-$peer.txt"
   local rps mb ok failed seconds
   read -r seconds rps mb < <(echo "$out" | awk '/^finished in/ {
-      s=$3; sub("s,", "", s); r=$4; t=$6; sub(",", "", t)
+      s=$3; sub(",", "", s); if (s ~ /ms$/) { sub("ms", "", s); s = s / 1000 } else { sub("s", "", s) }
+      r=$4; t=$6; sub(",", "", t)
       v=t; u=t; sub(/[A-Za-z\/]+$/, "", v); sub(/^[0-9.]+/, "", u)
       f = (u ~ /^GB/) ? 1024 : (u ~ /^MB/) ? 1 : (u ~ /^KB/) ? 1/1024 : 1/1048576
       printf "%s %s %.2f\n", s, r, v*f }')
