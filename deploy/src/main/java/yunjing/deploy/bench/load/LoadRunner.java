@@ -86,8 +86,8 @@ public final class LoadRunner {
         for (String path : List.of(DIRECT, MIRROR)) {
             if (plan.artifactClients() > 0) {
                 int warmUps = path.equals(DIRECT) ? 1 : ClientPopulation.ALL.size();
-                List<String> ignored = new ArrayList<>();
-                runPhase(downloaders(path, warmUps, 1, plan, resolver, tls, ignored));
+                List<String> unreported = new ArrayList<>(); // the warm-up's placements are not the run's
+                runPhase(downloaders(path, warmUps, 1, plan, resolver, tls, unreported));
                 samples.addAll(runPhase(downloaders(path, plan.artifactClients(), plan.artifactDownloads(), plan,
                         resolver, tls, placements)));
             }
