@@ -10,6 +10,7 @@ import yunjing.deploy.bench.report.E2eReport;
 import yunjing.deploy.bench.report.JsonReport;
 import yunjing.deploy.bench.report.MarkdownReport;
 import yunjing.deploy.run.LaunchException;
+import yunjing.deploy.topology.ModelRef;
 import yunjing.deploy.topology.Topology;
 
 import java.io.IOException;
@@ -49,7 +50,9 @@ public final class E2eBench {
                 log.printf("bench: network ready in %.1f s; running %s on each path…%n",
                         (System.nanoTime() - t0) / 1e9, plan);
                 log.flush();
-                LoadResult result = new LoadRunner(network, modelOf(topology), topology.services().get("api")).run(plan);
+                LoadResult result = new LoadRunner(network, modelOf(topology).name(), topology.services().get("api"),
+                        modelOf(topology).repo(), topology.services().getOrDefault("models", topology.services().get("api")))
+                        .run(plan);
                 E2eReport report = E2eReport.of(mode, plan, result, network.relays());
                 JsonReport.write(report, outDir.resolve("e2e.json"));
                 Files.writeString(outDir.resolve("e2e.md"), MarkdownReport.full(report, command));
@@ -61,10 +64,9 @@ public final class E2eBench {
         }
     }
 
-    private static String modelOf(Topology topology) {
+    private static ModelRef modelOf(Topology topology) {
         return topology.nodes().stream().flatMap(n -> n.models().stream()).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException(topology.source() + ": no origin model to benchmark"))
-                .name();
+                .orElseThrow(() -> new IllegalArgumentException(topology.source() + ": no origin model to benchmark"));
     }
 
     private static void deleteTree(Path root) {

@@ -60,8 +60,7 @@ final class BenchCommand implements Runnable {
             }
             LoadPlan plan = quick ? LoadPlan.quick() : LoadPlan.full();
             if (seed != null) {
-                plan = new LoadPlan(plan.metadataClients(), plan.metadataRequests(), plan.agents(), plan.agentSteps(),
-                        plan.maxTokens(), seed);
+                plan = plan.withSeed(seed);
             }
             String command = "deploy/bin/yunjing bench e2e" + (quick ? " --quick" : "") + (seed != null ? " --seed " + seed : "");
             try {

@@ -35,17 +35,29 @@ public final class LoadRunner {
     private final EmulatedNetwork network;
     private final String model;
     private final String apiName;
+    private final String repo;
+    private final String hubName;
 
-    public LoadRunner(EmulatedNetwork network, String model, String apiName) {
+    /**
+     * @param apiName the DNS name of the chat API, e.g. {@code api.mirror.test}
+     * @param repo    the model's hub repository at the origin, e.g. {@code yunjing/tiny-llama}
+     * @param hubName the DNS name hub clients use ({@code HF_ENDPOINT}), e.g. {@code models.mirror.test}
+     */
+    public LoadRunner(EmulatedNetwork network, String model, String apiName, String repo, String hubName) {
         this.network = network;
         this.model = model;
         this.apiName = apiName;
+        this.repo = repo;
+        this.hubName = hubName;
     }
 
     /**
      * Every request of the run, phase by phase: a warm-up that is not recorded (one agent step per path, so
      * the JIT has seen both paths; it leaves no cacheable response behind), then metadata on the direct path,
-     * metadata through the mirror, agent steps direct, agent steps through the mirror. Phases run one after
+     * metadata through the mirror, artifact downloads direct, artifact downloads through the mirror, agent steps
+     * direct, agent steps through the mirror. Each artifact phase follows an unrecorded warm-up download on its
+     * path (through the mirror one per client population, so every edge the DNS hands out holds the files): the
+     * artifact goal is about cached artifacts, and the first miss per edge is a one-off. Phases run one after
      * another so that one path's load (above all the origin's inference, which takes both cores) does not
      * queue the other's requests; within a phase the clients run at once.
      */
@@ -61,7 +73,7 @@ public final class LoadRunner {
         for (String path : List.of(DIRECT, MIRROR)) {
             List<Callable<List<Sample>>> clients = new ArrayList<>();
             for (int i = 0; i < plan.metadataClients(); i++) {
-                Route route = route(path, i, resolver, tls, placements);
+                Route route = route(path, i, apiName, resolver, tls, placements);
                 boolean keepAlive = i % 2 == 1;
                 clients.add(() -> {
                     try (ClientSession s = new ClientSession(route, keepAlive)) {
@@ -70,6 +82,15 @@ public final class LoadRunner {
                 });
             }
             samples.addAll(runPhase(clients));
+        }
+        for (String path : List.of(DIRECT, MIRROR)) {
+            if (plan.artifactClients() > 0) {
+                int warmUps = path.equals(DIRECT) ? 1 : ClientPopulation.ALL.size();
+                List<String> unreported = new ArrayList<>(); // the warm-up's placements are not the run's
+                runPhase(downloaders(path, warmUps, 1, plan, resolver, tls, unreported));
+                samples.addAll(runPhase(downloaders(path, plan.artifactClients(), plan.artifactDownloads(), plan,
+                        resolver, tls, placements)));
+            }
         }
         for (String path : List.of(DIRECT, MIRROR)) {
             samples.addAll(runPhase(agents(path, plan.agents(), plan.agentSteps(), plan, resolver, tls, placements)));
@@ -82,12 +103,28 @@ public final class LoadRunner {
                                                 SSLContext tls, List<String> placements) throws IOException {
         List<Callable<List<Sample>>> clients = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            Route route = route(path, i, resolver, tls, placements);
+            Route route = route(path, i, apiName, resolver, tls, placements);
             boolean keepAlive = i % 2 == 1;
             long seed = plan.seed() * 1000 + i; // the same screenshots on both paths
             clients.add(() -> {
                 try (ClientSession s = new ClientSession(route, keepAlive)) {
                     return new AgentClient(model, EmulatedNetwork.BENCH_KEY, plan.maxTokens(), seed).run(s, steps);
+                }
+            });
+        }
+        return clients;
+    }
+
+    private List<Callable<List<Sample>>> downloaders(String path, int count, int downloads, LoadPlan plan,
+                                                     EcsResolver resolver, SSLContext tls, List<String> placements)
+            throws IOException {
+        List<Callable<List<Sample>>> clients = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Route route = route(path, i, hubName, resolver, tls, placements);
+            boolean keepAlive = i % 2 == 1;
+            clients.add(() -> {
+                try (ClientSession s = new ClientSession(route, keepAlive)) {
+                    return new ArtifactClient(repo, plan.artifactPieceBytes()).run(s, downloads);
                 }
             });
         }
@@ -112,14 +149,14 @@ public final class LoadRunner {
     }
 
     /** Client {@code i} of a path: the direct origin, or the edge its population's DNS answer names. */
-    private Route route(String path, int i, EcsResolver resolver, SSLContext tls, List<String> placements)
+    private Route route(String path, int i, String name, EcsResolver resolver, SSLContext tls, List<String> placements)
             throws IOException {
         if (path.equals(DIRECT)) {
             return new Route(DIRECT, base("https", network.directOrigin()), tls);
         }
         ClientPopulation population = ClientPopulation.ALL.get(i % ClientPopulation.ALL.size());
-        InetAddress edge = resolver.resolve(apiName, InetAddress.getByName(population.subnet())).get(0);
-        placements.add(population.name() + " -> " + edge.getHostAddress());
+        InetAddress edge = resolver.resolve(name, InetAddress.getByName(population.subnet())).get(0);
+        placements.add(population.name() + " -> " + edge.getHostAddress() + (name.equals(apiName) ? "" : " (" + name + ")"));
         return new Route(MIRROR, base("https", network.clientEntry(edge)), tls);
     }
 

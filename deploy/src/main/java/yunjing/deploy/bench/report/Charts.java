@@ -12,10 +12,10 @@ public final class Charts {
     }
 
     public static void write(E2eReport r, Path dir) throws IOException {
-        chart(r, "Total time per request (all clients)", g -> g.total(), List.of("metadata", "agent-step"))
+        chart(r, "Total time per request (all clients)", g -> g.total(), E2eReport.WORKLOADS)
                 .writePng(dir.resolve("e2e-latency.png"));
-        chart(r, "Time to first byte (metadata) / first token (agent step)",
-                g -> g.workload().equals("agent-step") ? g.firstToken() : g.firstByte(), List.of("metadata", "agent-step"))
+        chart(r, "Time to first byte (metadata, artifact) / first token (agent step)",
+                g -> g.workload().equals("agent-step") ? g.firstToken() : g.firstByte(), E2eReport.WORKLOADS)
                 .writePng(dir.resolve("e2e-first-byte.png"));
     }
 

@@ -34,6 +34,8 @@ class E2eReportTest {
             samples.add(sample("direct", "metadata", i != 100, 100 * i)); // 100 ms … 9900 ms ok, the last failed
             samples.add(sample("mirror", "metadata", true, i));            // 1 … 100 ms
         }
+        samples.add(sample("direct", "artifact", true, 2000));
+        samples.add(sample("mirror", "artifact", true, 100));
         samples.add(sample("direct", "agent-step", true, 1000));
         samples.add(sample("mirror", "agent-step", true, 900));
         return new LoadResult(samples, 10_000 * MS, List.of("p -> 127.0.0.42"));
@@ -62,10 +64,14 @@ class E2eReportTest {
         Goal metadata = r.goals().get(0);
         assertEquals(1 - 50.5 / 5000, metadata.measured(), 1e-9);
         assertTrue(metadata.met());
-        Goal ttft = r.goals().get(1);
+        Goal artifacts = r.goals().get(1);
+        assertTrue(artifacts.name().startsWith("cached artifacts"), artifacts.name());
+        assertEquals(0.95, artifacts.measured(), 1e-9);
+        assertTrue(artifacts.met());
+        Goal ttft = r.goals().get(2);
         assertEquals(0.1, ttft.measured(), 1e-9);
         assertFalse(ttft.met());
-        Goal success = r.goals().get(2);
+        Goal success = r.goals().get(3);
         assertEquals(1.0, success.measured(), 1e-9);
         assertEquals(1L, r.failureReasons().get("direct metadata: IOException: reset"));
     }
@@ -77,6 +83,8 @@ class E2eReportTest {
         Charts.write(r, dir);
         String md = MarkdownReport.full(r, "yunjing bench e2e --quick");
         assertTrue(md.contains("| metadata | mean total (ms) | 5000.0 | 50.5 | -99.0 % |"), md);
+        assertTrue(md.contains("| artifact | mean total (ms) | 2000.0 | 100.0 | -95.0 % |"), md);
+        assertTrue(md.contains("| cached artifacts: mean latency reduction | ≥ 85.0 % | 95.0 % | met"), md);
         assertTrue(Files.readString(dir.resolve("e2e.json")).contains("\"originEgressBytes\""));
         for (String png : List.of("e2e-latency.png", "e2e-first-byte.png")) {
             BufferedImage image = ImageIO.read(dir.resolve(png).toFile());
