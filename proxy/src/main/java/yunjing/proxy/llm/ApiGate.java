@@ -248,8 +248,9 @@ public final class ApiGate {
             if (plan.tokensPerMinute() == 0 || tokens <= 0) {
                 return;
             }
+            int tpm = shared == null ? plan.tokensPerMinute() : shared.tokensPerMinuteHere(key.id(), plan);
             synchronized (state) {
-                state.tokens.spend(clock.millis(), plan.tokensPerMinute(), tokens);
+                state.tokens.spend(clock.millis(), tpm, tokens);
             }
             if (shared != null) {
                 shared.spendTokens(key.id(), plan, tokens);
