@@ -73,9 +73,10 @@ class ApiTokensAcrossEdgesTest {
                 + " answer %d, %.1f s: %d refilled)%n", tokens, answers, TPM, largestAnswer, seconds, refill);
         assertTrue(refusedInARow[0] >= 2 && refusedInARow[1] >= 2, "both edges refuse the key for its tokens");
         // Tolerance (README): beyond the plan, what each edge admits before its next report reaches the owner —
-        // here, requests one at a time, at most two answers per edge — and the refill meanwhile.
+        // here, requests one at a time: the answer that put the owner in debt, and the one or two an edge admits
+        // while its report is on its way (generous: three per edge on a loaded machine) — and the refill.
         assertTrue(tokens >= TPM, "the plan's tokens are there: " + tokens);
-        assertTrue(tokens <= TPM + 2 * 2 * largestAnswer + refill, "tokens " + tokens);
+        assertTrue(tokens <= TPM + 2 * 3 * largestAnswer + refill, "tokens " + tokens);
         assertTrue(tokens < 2 * TPM, "each edge counting alone would have admitted " + 2 * TPM);
         for (String edge : edges) {
             assertTrue(ApiNetwork.sample(network.metrics(edge), "yunjing_proxy_api_rejected_total",
