@@ -18,6 +18,9 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -39,6 +42,8 @@ public final class ProxyServer implements AutoCloseable {
     private final HttpListeners listeners;
     private final ApiGate gate;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Sends the token reports of shared budgets that are due; null until {@link #shareApiBudgets}. */
+    private ScheduledExecutorService tokenReports;
 
     private ProxyServer(ProxyConfig config, ProxyMetrics metrics, HealthChecker health, UpstreamClient upstream,
             HttpCache cache, HttpListeners listeners, ApiGate gate) {
@@ -170,8 +175,21 @@ public final class ProxyServer implements AutoCloseable {
      * instead of counting them here alone (see README, "Limits across edges"); {@code edges} is how many
      * edges share a budget (an edge that cannot reach the owner takes 1/edges of it). Thread-safe.
      */
-    public void shareApiBudgets(LeaseTransport transport, int edges) {
-        gate.share(new SharedBudget(transport, edges, Clock.systemUTC(), metrics));
+    public synchronized void shareApiBudgets(LeaseTransport transport, int edges) {
+        SharedBudget budget = new SharedBudget(transport, edges, Clock.systemUTC(), metrics);
+        gate.share(budget);
+        if (tokenReports != null) {
+            tokenReports.shutdownNow();
+        }
+        // Tokens charged here reach the owner within about REPORT_MILLIS even when no request follows;
+        // reportDue only starts lease requests, so the timer thread never waits on the network.
+        tokenReports = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "token-reports-" + config.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        long period = SharedBudget.REPORT_MILLIS / 4;
+        tokenReports.scheduleWithFixedDelay(budget::reportDue, period, period, TimeUnit.MILLISECONDS);
     }
 
     /** A snapshot of the cache's sizes and counters since start. Thread-safe. */
@@ -206,6 +224,11 @@ public final class ProxyServer implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        synchronized (this) {
+            if (tokenReports != null) {
+                tokenReports.shutdownNow();
+            }
         }
         listeners.close();
         upstream.close();

@@ -58,7 +58,8 @@ public final class ApiGate {
 
     /**
      * Counts requests per minute and per day against budgets shared by all edges ({@link SharedBudget})
-     * from now on; concurrency and tokens per minute stay counted here. Null: this edge counts alone.
+     * from now on, and tokens per minute are reported to the key's owner as well as counted here; concurrency
+     * stays counted here. Null: this edge counts alone.
      */
     public void share(SharedBudget budget) {
         this.shared = budget;
@@ -104,14 +105,20 @@ public final class ApiGate {
                 state.day = day;
                 state.requestsToday = 0;
             }
-            long tokenWaitMillis = plan.tokensPerMinute() == 0 ? 0
-                    : state.tokens.millisUntilToken(now.toEpochMilli(), plan.tokensPerMinute());
             SharedBudget budget = shared;
+            // Counting alone (the owner unreachable), this edge's bucket holds 1/edges of the tokens.
+            int tpm = budget == null ? plan.tokensPerMinute() : budget.tokensPerMinuteHere(key.id(), plan);
+            long tokenWaitMillis = tpm == 0 ? 0 : state.tokens.millisUntilToken(now.toEpochMilli(), tpm);
+            SharedBudget.Verdict tokensAcross = tpm == 0 || tokenWaitMillis > 0 || budget == null
+                    ? SharedBudget.Verdict.ADMIT : budget.tokensVerdict(key.id());
             long waitMillis = budget != null || state.minute.hasToken(now.toEpochMilli(), plan.requestsPerMinute())
                     ? 0 : state.minute.tryTake(now.toEpochMilli(), plan.requestsPerMinute());
             if (tokenWaitMillis > 0) {
                 reason = "tpm";
                 rejectSeconds = (tokenWaitMillis + 999) / 1000;
+            } else if (!tokensAcross.admitted()) {   // the owner says the key's tokens are spent across edges
+                reason = tokensAcross.reason();
+                rejectSeconds = tokensAcross.retryAfterSeconds();
             } else if (budget != null) {
                 // Checked last: a request refused for tokens must not spend a leased request.
                 SharedBudget.Verdict verdict = budget.take(key.id(), plan);
@@ -141,7 +148,7 @@ public final class ApiGate {
             };
             return refuse(Rejection.rateLimited(reason, message, rejectSeconds));
         }
-        return new Admission(new Lease(key, plan, state, clock), null);
+        return new Admission(new Lease(key, plan, state, clock, shared), null);
     }
 
     /** Requests of {@code keyId} in flight now (for tests and diagnostics). */
@@ -205,13 +212,15 @@ public final class ApiGate {
         private final ApiPlan plan;
         private final KeyState state;
         private final Clock clock;
+        private final SharedBudget shared;   // null: tokens are counted here alone
         private final AtomicBoolean released = new AtomicBoolean();
 
-        private Lease(ApiKeyEntry key, ApiPlan plan, KeyState state, Clock clock) {
+        private Lease(ApiKeyEntry key, ApiPlan plan, KeyState state, Clock clock, SharedBudget shared) {
             this.key = key;
             this.plan = plan;
             this.state = state;
             this.clock = clock;
+            this.shared = shared;
         }
 
         public String keyId() {
@@ -233,13 +242,18 @@ public final class ApiGate {
         /**
          * Charges {@code tokens} (what the origin reported) to the key's tokens-per-minute budget; the
          * next request waits while the budget is below one token. Nothing when the plan has no such limit.
+         * With a {@link SharedBudget} the tokens are also reported to the key's owner.
          */
         public void spend(long tokens) {
             if (plan.tokensPerMinute() == 0 || tokens <= 0) {
                 return;
             }
+            int tpm = shared == null ? plan.tokensPerMinute() : shared.tokensPerMinuteHere(key.id(), plan);
             synchronized (state) {
-                state.tokens.spend(clock.millis(), plan.tokensPerMinute(), tokens);
+                state.tokens.spend(clock.millis(), tpm, tokens);
+            }
+            if (shared != null) {
+                shared.spendTokens(key.id(), plan, tokens);
             }
         }
 

@@ -13,6 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A grant is charged at once; what an edge then did not spend comes back in its next request
  * ({@link LeaseMessages.Ask#returned()}), and what it admitted while it had no slice is charged late
  * ({@link LeaseMessages.Ask#used()}, which may take the bucket below zero: a debt the refill pays back).
+ *
+ * <p>Tokens per minute: a per-key bucket of {@code tpm} (refilled {@code tpm/60} per second) is charged the
+ * tokens each edge reports ({@link LeaseMessages.Ask#tokens()}, known only after the answers), so it too may
+ * go into debt; every answer says how long until that debt is paid ({@code tokens_retry_after_s}).
  */
 public final class BudgetLedger {
 
@@ -43,6 +47,12 @@ public final class BudgetLedger {
                 b.day = day;
                 b.today = 0;
             }
+            long tokensWait = 0;
+            if (ask.tokensPerMinute() > 0) {
+                b.tokens.spend(millis, ask.tokensPerMinute(), ask.tokens());
+                tokensWait = b.tokens.millisUntilToken(millis, ask.tokensPerMinute());
+            }
+            long tokensRetry = tokensWait == 0 ? 0 : Math.max(1, (tokensWait + 999) / 1000);
             b.minute.spend(millis, rpm, (long) ask.used() - ask.returned());
             b.today = Math.max(0, b.today + ask.used() - ask.returned());
             long dayLeft = Math.max(0, (long) ask.requestsPerDay() - b.today);
@@ -50,14 +60,18 @@ public final class BudgetLedger {
             if (granted > 0) {
                 b.minute.spend(millis, rpm, granted);
                 b.today += granted;
-                return new LeaseMessages.Grant(granted, SLICE_TTL_MILLIS, 0, null);
+                return new LeaseMessages.Grant(granted, SLICE_TTL_MILLIS, 0, null, tokensRetry);
+            }
+            if (ask.want() == 0) {   // a report of tokens only
+                return new LeaseMessages.Grant(0, SLICE_TTL_MILLIS, 0, null, tokensRetry);
             }
             if (dayLeft == 0) {
                 long seconds = Math.max(1, (ShanghaiDay.untilMidnight(now).toMillis() + 999) / 1000);
-                return new LeaseMessages.Grant(0, SLICE_TTL_MILLIS, seconds, "rpd");
+                return new LeaseMessages.Grant(0, SLICE_TTL_MILLIS, seconds, "rpd", tokensRetry);
             }
             long wait = b.minute.millisUntilToken(millis, rpm);
-            return new LeaseMessages.Grant(0, SLICE_TTL_MILLIS, Math.max(1, (wait + 999) / 1000), "rpm");
+            return new LeaseMessages.Grant(0, SLICE_TTL_MILLIS, Math.max(1, (wait + 999) / 1000), "rpm",
+                    tokensRetry);
         }
     }
 
@@ -75,6 +89,7 @@ public final class BudgetLedger {
     /** One key's budget; guarded by itself. */
     private static final class KeyBudget {
         final TokenBucket minute = new TokenBucket();
+        final TokenBucket tokens = new TokenBucket();
         long day = Long.MIN_VALUE;
         long today;
     }

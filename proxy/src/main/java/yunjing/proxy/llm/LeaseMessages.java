@@ -24,11 +24,19 @@ public final class LeaseMessages {
     /**
      * An edge's request for a slice of a key's budget.
      *
-     * @param want     requests it would like to spend (&gt;= 1)
-     * @param used     requests it admitted without a slice since its last request (charged by the owner)
-     * @param returned requests of an expired slice it did not spend (given back to the owner)
+     * @param want            requests it would like to spend (&gt;= 1; 0 only in a report of tokens)
+     * @param used            requests it admitted without a slice since its last request (charged by the owner)
+     * @param returned        requests of an expired slice it did not spend (given back to the owner)
+     * @param tokens          tokens charged at the edge since its last request (the origin's usage)
+     * @param tokensPerMinute the plan's tokens per minute; 0: no such limit (a field absent in older edges)
      */
-    public record Ask(String keyId, int requestsPerMinute, int requestsPerDay, int want, int used, int returned) {
+    public record Ask(String keyId, int requestsPerMinute, int requestsPerDay, int want, int used, int returned,
+            int tokens, int tokensPerMinute) {
+
+        /** A request without tokens (a plan without tokens per minute). */
+        public Ask(String keyId, int requestsPerMinute, int requestsPerDay, int want, int used, int returned) {
+            this(keyId, requestsPerMinute, requestsPerDay, want, used, returned, 0, 0);
+        }
 
         public Ask {
             if (keyId == null || keyId.isBlank() || keyId.length() > MAX_KEY_ID) {
@@ -36,9 +44,11 @@ public final class LeaseMessages {
             }
             check("requests_per_minute", requestsPerMinute, 1);
             check("requests_per_day", requestsPerDay, 1);
-            check("want", want, 1);
+            check("want", want, tokensPerMinute > 0 ? 0 : 1);
             check("used", used, 0);
             check("returned", returned, 0);
+            check("tokens", tokens, 0);
+            check("tokens_per_minute", tokensPerMinute, 0);
         }
 
         public String toJson() {
@@ -46,6 +56,9 @@ public final class LeaseMessages {
             o.put("key_id", keyId).put("requests_per_minute", requestsPerMinute)
                     .put("requests_per_day", requestsPerDay).put("want", want).put("used", used)
                     .put("returned", returned);
+            if (tokensPerMinute > 0) {
+                o.put("tokens", tokens).put("tokens_per_minute", tokensPerMinute);
+            }
             return o.toString();
         }
 
@@ -57,7 +70,8 @@ public final class LeaseMessages {
                 throw new IllegalArgumentException("key_id: expected a string");
             }
             return new Ask(id.textValue(), integer(root, "requests_per_minute"), integer(root, "requests_per_day"),
-                    integer(root, "want"), integer(root, "used"), integer(root, "returned"));
+                    integer(root, "want"), integer(root, "used"), integer(root, "returned"),
+                    optionalInteger(root, "tokens"), optionalInteger(root, "tokens_per_minute"));
         }
     }
 
@@ -67,15 +81,27 @@ public final class LeaseMessages {
      * @param granted           requests the edge may spend (0: none now)
      * @param ttlMillis         how long the slice is good for; unspent requests are returned after it
      * @param retryAfterSeconds when nothing is granted: when to ask again (the client's Retry-After)
-     * @param reason            when nothing is granted: {@code rpm} or {@code rpd}; else null
+     * @param reason            when nothing is granted: {@code rpm} or {@code rpd}; else null (a report of
+     *                          tokens that asked for no requests)
+     * @param tokensRetryAfterSeconds 0 while the key's tokens per minute are not spent; else how long until
+     *                          the owner's token bucket is out of debt (the edge refuses the key until then)
      */
-    public record Grant(int granted, long ttlMillis, long retryAfterSeconds, String reason) {
+    public record Grant(int granted, long ttlMillis, long retryAfterSeconds, String reason,
+            long tokensRetryAfterSeconds) {
+
+        /** An answer about requests only. */
+        public Grant(int granted, long ttlMillis, long retryAfterSeconds, String reason) {
+            this(granted, ttlMillis, retryAfterSeconds, reason, 0);
+        }
 
         public String toJson() {
             ObjectNode o = JSON.createObjectNode();
             o.put("granted", granted).put("ttl_ms", ttlMillis).put("retry_after_s", retryAfterSeconds);
             if (reason != null) {
                 o.put("reason", reason);
+            }
+            if (tokensRetryAfterSeconds > 0) {
+                o.put("tokens_retry_after_s", tokensRetryAfterSeconds);
             }
             return o.toString();
         }
@@ -91,10 +117,19 @@ public final class LeaseMessages {
                 throw new IllegalArgumentException("ttl_ms > 0 and retry_after_s >= 0 expected");
             }
             String reason = root.path("reason").isTextual() ? root.get("reason").textValue() : null;
-            if (granted == 0 && !"rpm".equals(reason) && !"rpd".equals(reason)) {
-                throw new IllegalArgumentException("reason: expected rpm or rpd with granted 0");
+            if (granted < 0 || reason != null && !"rpm".equals(reason) && !"rpd".equals(reason)) {
+                throw new IllegalArgumentException("granted >= 0 and reason rpm or rpd expected");
             }
-            return new Grant(granted, ttl.longValue(), retry.longValue(), granted == 0 ? reason : null);
+            JsonNode tokensRetry = root.get("tokens_retry_after_s");
+            long tokensRetryAfter = 0;
+            if (tokensRetry != null) {
+                if (!tokensRetry.canConvertToLong() || tokensRetry.longValue() < 0) {
+                    throw new IllegalArgumentException("tokens_retry_after_s >= 0 expected");
+                }
+                tokensRetryAfter = tokensRetry.longValue();
+            }
+            return new Grant(granted, ttl.longValue(), retry.longValue(), granted == 0 ? reason : null,
+                    tokensRetryAfter);
         }
     }
 
@@ -119,6 +154,11 @@ public final class LeaseMessages {
             throw new IllegalArgumentException(field + ": expected an integer");
         }
         return n.intValue();
+    }
+
+    /** A field newer edges send: absent means 0. */
+    private static int optionalInteger(JsonNode root, String field) {
+        return root.has(field) ? integer(root, field) : 0;
     }
 
     private static void check(String field, int value, int min) {

@@ -21,6 +21,10 @@ import java.util.logging.Logger;
  *   <li>When the owner has nothing left, requests are refused until the owner's Retry-After.</li>
  *   <li>When the owner cannot be asked, the edge counts the key alone for {@link #FALLBACK_MILLIS}, with
  *       1/edges of the plan's minute and day budgets (fail open, bounded), then asks again.</li>
+ *   <li>Tokens per minute: the tokens charged here ({@link #spendTokens}) are reported to the owner with the
+ *       next lease request, or in a report of their own once they reach a tenth of the plan's tokens per
+ *       minute or are {@link #REPORT_MILLIS} old; while the owner says the key's tokens are in debt, the key
+ *       is refused ({@link #tokensVerdict}). Counting alone, the edge's bucket holds 1/edges of them.</li>
  * </ul>
  * Thread-safe; the per-key state is guarded by itself.
  */
@@ -29,6 +33,8 @@ public final class SharedBudget {
     private static final Logger log = Logger.getLogger(SharedBudget.class.getName());
     /** How long an edge counts alone after a failed lease request before asking the owner again. */
     public static final long FALLBACK_MILLIS = 5_000;
+    /** How long tokens charged here wait at most before they are reported to the owner (see {@link #reportDue}). */
+    public static final long REPORT_MILLIS = 1_000;
 
     private final LeaseTransport transport;
     private final int edges;
@@ -76,10 +82,11 @@ public final class SharedBudget {
                 k.unspent += k.left;   // given back in the next request
                 k.left = 0;
             }
+            k.plan = plan;
             if (k.left > 0) {
                 k.left--;
                 if (k.left <= slice / 2 && !k.asking) {   // early, so that the next slice is there in time
-                    ask(keyId, k, plan);
+                    ask(keyId, k, plan, slice);
                 }
                 return Verdict.ADMIT;
             }
@@ -93,12 +100,93 @@ public final class SharedBudget {
                 k.credit++;
             }
             if (!k.asking) {
-                ask(keyId, k, plan);
+                ask(keyId, k, plan, slice);
             }
             if (onCredit) {
                 return Verdict.ADMIT;
             }
             return new Verdict("rpm", 1);
+        }
+    }
+
+    /**
+     * Whether {@code keyId}'s tokens per minute are spent across the edges, as the owner last said: a refusal
+     * {@code tpm} with the owner's Retry-After, or {@link Verdict#ADMIT}.
+     */
+    public Verdict tokensVerdict(String keyId) {
+        KeyShare k = shares.get(keyId);
+        if (k == null) {
+            return Verdict.ADMIT;
+        }
+        long now = clock.millis();
+        synchronized (k) {
+            if (now < k.fallbackUntil || now >= k.tokensRefusedUntil) {
+                return Verdict.ADMIT;
+            }
+            return new Verdict("tpm", Math.max(1, (k.tokensRefusedUntil - now + 999) / 1000));
+        }
+    }
+
+    /** The tokens per minute this edge's own bucket holds for {@code keyId}: all, or 1/edges when alone. */
+    public int tokensPerMinuteHere(String keyId, ApiPlan plan) {
+        int tpm = plan.tokensPerMinute();
+        return tpm == 0 || !fallingBack(keyId) ? tpm : Math.max(1, tpm / edges);
+    }
+
+    /**
+     * Adds {@code tokens} charged here (the origin's usage) to the key's next report, and reports at once when
+     * they reach a tenth of the plan's tokens per minute, or when the last report is {@link #REPORT_MILLIS} old.
+     * Nothing when the plan has no such limit, or while counting alone (never reported, like requests).
+     */
+    public void spendTokens(String keyId, ApiPlan plan, long tokens) {
+        if (plan.tokensPerMinute() == 0 || tokens <= 0) {
+            return;
+        }
+        KeyShare k = shares.computeIfAbsent(keyId, id -> new KeyShare());
+        long now = clock.millis();
+        synchronized (k) {
+            if (now < k.fallbackUntil) {
+                return;
+            }
+            k.plan = plan;
+            k.tokens = Math.min(LeaseMessages.MAX_COUNT, k.tokens + tokens);
+            if (!k.asking && (k.tokens >= Math.max(1, plan.tokensPerMinute() / 10)
+                    || now - k.lastAsk >= REPORT_MILLIS)) {
+                report(keyId, k, plan);
+            }
+        }
+    }
+
+    /**
+     * Reports the tokens of every key that has waited {@link #REPORT_MILLIS} or more (a timer calls this; it
+     * only starts lease requests, never waits for them).
+     */
+    public void reportDue() {
+        long now = clock.millis();
+        shares.forEach((keyId, k) -> {
+            synchronized (k) {
+                if (k.tokens > 0 && !k.asking && k.plan != null && now >= k.fallbackUntil
+                        && now - k.lastAsk >= REPORT_MILLIS) {
+                    report(keyId, k, k.plan);
+                }
+            }
+        });
+    }
+
+    /** A report of tokens; it asks for the next slice too when one would be asked for now. Holding k. */
+    private void report(String keyId, KeyShare k, ApiPlan plan) {
+        int slice = sliceSize(plan);
+        ask(keyId, k, plan, k.left <= slice / 2 ? slice : 0);
+    }
+
+    /** Tokens charged here not yet reported to the owner (for tests and diagnostics). */
+    public long tokensUnreported(String keyId) {
+        KeyShare k = shares.get(keyId);
+        if (k == null) {
+            return 0;
+        }
+        synchronized (k) {
+            return k.tokens;
         }
     }
 
@@ -124,23 +212,25 @@ public final class SharedBudget {
         }
     }
 
-    /** Starts a lease request; called holding k. */
-    private void ask(String keyId, KeyShare k, ApiPlan plan) {
+    /** Starts a lease request for {@code want} requests with what is to report; called holding k. */
+    private void ask(String keyId, KeyShare k, ApiPlan plan, int want) {
         k.asking = true;
+        k.lastAsk = clock.millis();
         int used = k.credit;
         int returned = k.unspent;
+        int tokens = plan.tokensPerMinute() == 0 ? 0 : (int) k.tokens;
         LeaseMessages.Ask ask = new LeaseMessages.Ask(keyId, plan.requestsPerMinute(), plan.requestsPerDay(),
-                sliceSize(plan), used, returned);
+                want, used, returned, tokens, plan.tokensPerMinute());
         CompletableFuture<LeaseMessages.Grant> answer;
         try {
             answer = transport.ask(ask);
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
-        answer.whenComplete((grant, error) -> answered(keyId, k, used, returned, grant, error));
+        answer.whenComplete((grant, error) -> answered(keyId, k, used, returned, tokens, grant, error));
     }
 
-    private void answered(String keyId, KeyShare k, int used, int returned, LeaseMessages.Grant grant,
+    private void answered(String keyId, KeyShare k, int used, int returned, int tokens, LeaseMessages.Grant grant,
             Throwable error) {
         long now = clock.millis();
         synchronized (k) {
@@ -150,6 +240,7 @@ public final class SharedBudget {
                 // one slice; the edge counts alone for a while.
                 k.credit = 0;
                 k.unspent = 0;
+                k.tokens = 0;
                 k.fallbackUntil = now + FALLBACK_MILLIS;
                 if (metrics != null) {
                     metrics.apiLease("failed");
@@ -160,16 +251,19 @@ public final class SharedBudget {
             }
             k.credit -= used;
             k.unspent -= returned;
+            k.tokens -= tokens;
+            k.tokensRefusedUntil = grant.tokensRetryAfterSeconds() > 0
+                    ? now + grant.tokensRetryAfterSeconds() * 1000 : 0;
             if (grant.granted() > 0) {
                 k.left += grant.granted();
                 k.expiresAt = now + grant.ttlMillis();
                 k.refusedUntil = 0;
-            } else {
+            } else if (grant.reason() != null) {   // null: a report of tokens that asked for no requests
                 k.refusedUntil = now + grant.retryAfterSeconds() * 1000;
                 k.refusedReason = grant.reason();
             }
             if (metrics != null) {
-                metrics.apiLease(grant.granted() > 0 ? "granted" : "refused");
+                metrics.apiLease(grant.granted() > 0 ? "granted" : grant.reason() != null ? "refused" : "reported");
             }
         }
     }
@@ -189,6 +283,10 @@ public final class SharedBudget {
         int credit;           // admitted without a slice, not yet reported
         int unspent;          // of expired slices, not yet given back
         boolean asking;
+        long lastAsk;
+        ApiPlan plan;         // the plan of the key's last request here, for the timer's reports
+        long tokens;          // charged here, not yet reported
+        long tokensRefusedUntil;
         long refusedUntil;
         String refusedReason;
         long fallbackUntil;
