@@ -93,6 +93,7 @@ public final class EmulatedNetwork implements AutoCloseable {
                 freePort(base.admin().getAddress()), base.ttlSeconds(), base.maxAnswers());
         topology = withDns(topology, dnsSettings);
         Map<String, RunningRole> started = new HashMap<>();
+        Map<String, Node> startedNodes = new HashMap<>();
         long linkSeed = seed;
         for (Node node : topology.nodesInStartOrder()) {
             Map<String, Node> parentsViaRelays = new HashMap<>();
@@ -106,11 +107,18 @@ public final class EmulatedNetwork implements AutoCloseable {
                 parentsViaRelays.put(parentId, at(parent, parent.address(),
                         new Ports(http.address().getPort(), 0, admin.address().getPort())));
             }
-            Topology derived = derive(topology, node.id(), at(node, node.address(), new Ports(0, 0, 0)), parentsViaRelays);
+            // Nodes already running appear at their real ports (an edge leases key budgets from the central's
+            // admin port directly); parents appear at their relays.
+            Map<String, Node> seen = new HashMap<>(startedNodes);
+            seen.putAll(parentsViaRelays);
+            Topology derived = derive(topology, node.id(), at(node, node.address(), new Ports(0, 0, 0)), seen);
             MirrorNetwork role = MirrorNetwork.start(derived, state, options, Set.of(node.id()));
             networks.add(role);
             role.awaitReady(Duration.ofSeconds(120));
-            started.put(node.id(), role.role(node.id()).orElseThrow());
+            RunningRole running = role.role(node.id()).orElseThrow();
+            started.put(node.id(), running);
+            startedNodes.put(node.id(), at(node, node.address(), new Ports(running.http().getPort(),
+                    running.https() == null ? 0 : running.https().getPort(), running.adminAddress().getPort())));
         }
         for (Node edge : topology.edges()) {
             WanRelay entry = relay("client>" + edge.id(), profiles.clientToEdge(), edge.address(),
