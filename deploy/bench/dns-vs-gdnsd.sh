@@ -111,7 +111,6 @@ log "building/starting yunjing dns on 127.0.0.1:$yj_port"
 "$root/deploy/bin/yunjing" node --id dns --topology "$work/topology.yaml" --state-dir "$work/state" \
   --geo-dir "$GEO" >"$work/yunjing.log" 2>&1 & pids+=($!)
 wait_dns "$yj_port" yunjing || { cat "$work/yunjing.log" >&2; exit 1; }
-yunjing_banner=$(grep -m1 "listening" "$work/yunjing.log" || true)
 
 # ---- gdnsd ----------------------------------------------------------------------------------------------
 gd_port=$(free_port)
@@ -157,7 +156,9 @@ gdnsd_version=$("$GDNSD" -c "$work/gdnsd" checkconf 2>&1 | grep -o 'gdnsd versio
 # Telecom Shanghai (AS4812), Unicom Guangdong (AS17816), Mobile (AS9808).
 for probe in "101.80.0.1 127.0.0.41" "58.248.0.1 127.0.0.42" "120.192.0.1 127.0.0.43"; do
   set -- $probe
-  y=$(dig_a "$yj_port" "$1"); g=$(dig_a "$gd_port" "$1")
+  # A server may still be loading its GeoIP data when it first answers static names: give each a few tries.
+  for _ in 1 2 3 4 5; do y=$(dig_a "$yj_port" "$1") && break; sleep 1; done
+  for _ in 1 2 3 4 5; do g=$(dig_a "$gd_port" "$1") && break; sleep 1; done
   log "client $1: yunjing [$y] gdnsd [$g]"
   case " $y" in *" $2 "*) ;; *) die "yunjing did not answer $2 for $1 (got: $y)";; esac
   case " $g" in *" $2 "*) ;; *) die "gdnsd did not answer $2 for $1 (got: $g)";; esac
@@ -188,7 +189,8 @@ for round in $(seq "$ROUNDS"); do
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-python3 - "$work" "$OUT_DIR" "$command_line" "$mix" "$yunjing_banner" "$gdnsd_version" "$load_before" "$load_after" <<'EOF'
+yunjing_banner=$(grep -m1 "listening" "$work/yunjing.log" || true)
+JAVA_HOME=$("$root/deploy/bin/find-jdk") python3 - "$work" "$OUT_DIR" "$command_line" "$mix" "$yunjing_banner" "$gdnsd_version" "$load_before" "$load_after" <<'EOF'
 import json, os, platform, re, subprocess, sys, datetime
 work, out_dir, command, mix, banner, gdnsd_version, load_before, load_after = sys.argv[1:9]
 def parse_one(path):
