@@ -8,8 +8,6 @@ import yunjing.proxy.metrics.ProxyMetrics;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,24 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SharedBudgetTest {
 
     private static final ApiPlan RPM_100 = new ApiPlan("p", 50, 100, 10_000, 0, 1);   // slices of 10
-
-    /** A transport whose answers the test gives by hand, in order. */
-    private static final class HeldTransport implements LeaseTransport {
-        final List<LeaseMessages.Ask> asks = new ArrayList<>();
-        final List<CompletableFuture<LeaseMessages.Grant>> answers = new ArrayList<>();
-
-        @Override
-        public CompletableFuture<LeaseMessages.Grant> ask(LeaseMessages.Ask ask) {
-            asks.add(ask);
-            CompletableFuture<LeaseMessages.Grant> answer = new CompletableFuture<>();
-            answers.add(answer);
-            return answer;
-        }
-
-        void grant(int n) {
-            answers.getLast().complete(new LeaseMessages.Grant(n, 5_000, 0, null));
-        }
-    }
 
     private static int admitted(SharedBudget budget, String key, ApiPlan plan, int tries) {
         int n = 0;
@@ -48,7 +28,7 @@ class SharedBudgetTest {
 
     @Test
     void aNewKeyIsAdmittedOnCreditForOneSliceWhileTheFirstLeaseIsOnItsWay_andTheCreditIsReported() {
-        HeldTransport owner = new HeldTransport();
+        HeldLeaseTransport owner = new HeldLeaseTransport();
         SharedBudget budget = new SharedBudget(owner, 2, new LeaseClock("2026-11-22T10:00:00Z"), null);
         assertEquals(10, admitted(budget, "k", RPM_100, 15), "one slice on credit, no more");
         assertEquals(1, owner.asks.size(), "one lease request in flight at a time");
@@ -72,7 +52,7 @@ class SharedBudgetTest {
 
     @Test
     void whenTheOwnerHasNothingLeft_requestsAreRefusedUntilItsRetryAfter() {
-        HeldTransport owner = new HeldTransport();
+        HeldLeaseTransport owner = new HeldLeaseTransport();
         LeaseClock clock = new LeaseClock("2026-11-22T10:00:00Z");
         SharedBudget budget = new SharedBudget(owner, 2, clock, null);
         admitted(budget, "k", RPM_100, 10);
@@ -93,7 +73,7 @@ class SharedBudgetTest {
 
     @Test
     void anExpiredSliceIsGivenBackInTheNextRequest() {
-        HeldTransport owner = new HeldTransport();
+        HeldLeaseTransport owner = new HeldLeaseTransport();
         LeaseClock clock = new LeaseClock("2026-11-22T10:00:00Z");
         SharedBudget budget = new SharedBudget(owner, 2, clock, null);
         budget.take("k", RPM_100);
@@ -108,7 +88,7 @@ class SharedBudgetTest {
 
     @Test
     void whenTheOwnerCannotBeAsked_theEdgeCountsAloneWithItsShare_thenAsksAgain() {
-        HeldTransport owner = new HeldTransport();
+        HeldLeaseTransport owner = new HeldLeaseTransport();
         LeaseClock clock = new LeaseClock("2026-11-22T10:00:00Z");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SharedBudget budget = new SharedBudget(owner, 4, clock, new ProxyMetrics(registry, "e1"));

@@ -5,8 +5,6 @@ import yunjing.proxy.ApiPlan;
 
 import java.net.ConnectException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,27 +16,9 @@ class SharedBudgetTokensTest {
     /** 100 requests per minute (slices of 10), 1000 tokens per minute (reports at 100). */
     private static final ApiPlan TPM_1000 = new ApiPlan("p", 50, 100, 10_000, 1_000, 1);
 
-    /** A transport whose answers the test gives by hand. */
-    private static final class HeldTransport implements LeaseTransport {
-        final List<LeaseMessages.Ask> asks = new ArrayList<>();
-        final List<CompletableFuture<LeaseMessages.Grant>> answers = new ArrayList<>();
-
-        @Override
-        public CompletableFuture<LeaseMessages.Grant> ask(LeaseMessages.Ask ask) {
-            asks.add(ask);
-            CompletableFuture<LeaseMessages.Grant> answer = new CompletableFuture<>();
-            answers.add(answer);
-            return answer;
-        }
-
-        void answer(int granted, long tokensRetryAfter) {
-            answers.getLast().complete(new LeaseMessages.Grant(granted, 5_000, 0, null, tokensRetryAfter));
-        }
-    }
-
     @Test
     void tokensGoWithTheNextLeaseRequest_orOnTheirOwnAtATenthOfThePlan() {
-        HeldTransport owner = new HeldTransport();
+        HeldLeaseTransport owner = new HeldLeaseTransport();
         LeaseClock clock = new LeaseClock("2026-11-22T10:00:00Z");
         SharedBudget budget = new SharedBudget(owner, 2, clock, null);
         assertTrue(budget.take("k", TPM_1000).admitted());
@@ -64,7 +44,7 @@ class SharedBudgetTokensTest {
 
     @Test
     void tokensWaitAtMostASecond_thenTheTimerReportsThem() {
-        HeldTransport owner = new HeldTransport();
+        HeldLeaseTransport owner = new HeldLeaseTransport();
         LeaseClock clock = new LeaseClock("2026-11-22T10:00:00Z");
         SharedBudget budget = new SharedBudget(owner, 2, clock, null);
         budget.take("k", TPM_1000);
@@ -86,7 +66,7 @@ class SharedBudgetTokensTest {
 
     @Test
     void whileTheOwnerSaysTheTokensAreSpent_theKeyIsRefusedUntilItsRetryAfter() {
-        HeldTransport owner = new HeldTransport();
+        HeldLeaseTransport owner = new HeldLeaseTransport();
         LeaseClock clock = new LeaseClock("2026-11-22T10:00:00Z");
         SharedBudget budget = new SharedBudget(owner, 2, clock, null);
         budget.take("k", TPM_1000);
@@ -106,7 +86,7 @@ class SharedBudgetTokensTest {
 
     @Test
     void countingAlone_theEdgesBucketHoldsItsShareOfTheTokens_andReportsNothing() {
-        HeldTransport owner = new HeldTransport();
+        HeldLeaseTransport owner = new HeldLeaseTransport();
         LeaseClock clock = new LeaseClock("2026-11-22T10:00:00Z");
         SharedBudget budget = new SharedBudget(owner, 4, clock, null);
         assertEquals(1_000, budget.tokensPerMinuteHere("k", TPM_1000));
