@@ -305,7 +305,7 @@ public final class OriginServer implements AutoCloseable {
     /** A swapped-out model: its scheduler drains, then it and its engine close. */
     private record RetiringModel(Scheduler scheduler, InferenceEngine engine) {
         boolean idle() {
-            return scheduler.runningSequences() == 0 && scheduler.waitingSequences() == 0;
+            return scheduler.isDrainedAndEmpty();
         }
 
         void close() {
