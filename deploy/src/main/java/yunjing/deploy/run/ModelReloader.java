@@ -38,20 +38,25 @@ final class ModelReloader implements AutoCloseable {
 
     /** {@code served}: the specs the origin started with, whose revisions are the ones served now. */
     ModelReloader(ArtifactStore store, OriginServer origin, Node node, List<ModelSpec> served, long periodMillis) {
+        this(store, origin, node.id(), node.models(), served, periodMillis);
+    }
+
+    ModelReloader(ArtifactStore store, OriginServer origin, String nodeId, List<ModelRef> models,
+                  List<ModelSpec> served, long periodMillis) {
         this.store = store;
         this.origin = origin;
-        this.models = List.copyOf(node.models());
+        this.models = List.copyOf(models);
         served.forEach(spec -> seen.put(spec.servedName(), spec.revision()));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "yunjing-model-reload-" + node.id());
+            Thread t = new Thread(r, "yunjing-model-reload-" + nodeId);
             t.setDaemon(true);
             return t;
         });
         timer.scheduleWithFixedDelay(this::check, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }
 
-    /** Runs on the timer thread only. */
-    private void check() {
+    /** One look at every model's ref; runs on the timer thread (tests call it directly). */
+    synchronized void check() {
         for (ModelRef model : models) {
             try {
                 if (!store.hasRef(model.repo(), model.ref())) {
