@@ -1,6 +1,7 @@
 package yunjing.origin.api;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ public final class ServedModels {
                 throw new IllegalArgumentException("models: id '" + m.id() + "' appears twice");
             }
         }
-        byId = java.util.Collections.unmodifiableMap(map);
+        byId = Collections.unmodifiableMap(map);
     }
 
     /** The model served as {@code id} now, or null. */
@@ -49,7 +50,7 @@ public final class ServedModels {
         }
         Map<String, ServedModel> copy = new LinkedHashMap<>(current);
         copy.put(next.id(), next);
-        byId = java.util.Collections.unmodifiableMap(copy);
+        byId = Collections.unmodifiableMap(copy);
         return previous;
     }
 }
