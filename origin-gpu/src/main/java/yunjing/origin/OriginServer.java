@@ -4,19 +4,27 @@ import io.micrometer.core.instrument.MeterRegistry;
 import yunjing.common.net.EventLoops;
 import yunjing.origin.api.ApiListener;
 import yunjing.origin.api.ServedModel;
+import yunjing.origin.engine.GenerationRequest;
 import yunjing.origin.engine.Generator;
+import yunjing.origin.engine.TokenListener;
 import yunjing.origin.engine.InferenceEngine;
 import yunjing.origin.engine.jni.EngineSelector;
 import yunjing.origin.model.Checkpoint;
 import yunjing.origin.sched.Scheduler;
+import yunjing.origin.sched.SchedulerConfig;
 
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -32,6 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Lifecycle: {@link #start} returns it <em>ready</em> (models loaded, listening); {@link #close} makes it
  * <em>closed</em> (listener and connections closed, inference threads stopped). There is no state in between
  * that a caller can observe: a model that fails to load fails {@code start} before anything is bound.
+ * {@link #reload} hot-swaps one model to a new checkpoint while the old one serves.
  *
  * <p>Each model has a {@link Scheduler}: one thread that runs its generations with continuous batching, priorities
  * and admission control. Tokenizing and submitting runs on {@code inferenceThreads} dedicated threads, never on
@@ -40,21 +49,31 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class OriginServer implements AutoCloseable {
 
     static final int QUEUE_PER_THREAD = 64;
+    private static final long RETIRE_POLL_MILLIS = 20;
     private static final System.Logger LOG = System.getLogger(OriginServer.class.getName());
 
     private final ApiListener listener;
     private final ExecutorService inference;
-    private final List<Scheduler> schedulers;
-    private final List<InferenceEngine> engines;
+    private final String nodeId;
+    private final SchedulerConfig schedulerConfig;
+    private final MeterRegistry metrics;
+    /** The engine behind each model served now, by model id. */
+    private final Map<String, InferenceEngine> engines;
+    /** Models swapped out that still finish their requests; closed once empty (or with the server). */
+    private final Set<RetiringModel> retiring = ConcurrentHashMap.newKeySet();
+    private final Object swapLock = new Object();
     private final AtomicBoolean open = new AtomicBoolean(true);
     private volatile boolean draining;
+    private volatile String loading;
 
-    private OriginServer(ApiListener listener, ExecutorService inference, List<Scheduler> schedulers,
-            List<InferenceEngine> engines) {
+    private OriginServer(ApiListener listener, ExecutorService inference, OriginConfig config, MeterRegistry metrics,
+            Map<String, InferenceEngine> engines) {
         this.listener = listener;
         this.inference = inference;
-        this.schedulers = schedulers;
-        this.engines = engines;
+        this.nodeId = config.nodeId();
+        this.schedulerConfig = config.scheduler();
+        this.metrics = metrics;
+        this.engines = new ConcurrentHashMap<>(engines);
     }
 
     /**
@@ -106,7 +125,11 @@ public final class OriginServer implements AutoCloseable {
         try {
             ApiListener listener = ApiListener.bind(config.nodeId(), config.httpBind(), loops, served, inference,
                     metrics, config.frontHandler());
-            return new OriginServer(listener, inference, List.copyOf(schedulers), List.copyOf(engines));
+            Map<String, InferenceEngine> byModel = new HashMap<>();
+            for (int i = 0; i < engines.size(); i++) {
+                byModel.put(config.models().get(i).servedName(), engines.get(i));
+            }
+            return new OriginServer(listener, inference, config, metrics, byModel);
         } catch (BindException e) {
             stop(inference, schedulers, engines);
             throw new UncheckedIOException("origin " + config.nodeId() + ": " + e.getMessage(), e);
@@ -157,12 +180,147 @@ public final class OriginServer implements AutoCloseable {
     }
 
     /**
+     * What a hot swap is doing now, e.g. {@code "loading tiny-llama revision r2"}, or null when none is: the node
+     * stays ready meanwhile, since the old revision serves until the new one is warm.
+     */
+    public String swapInProgress() {
+        return loading;
+    }
+
+    /** The revision each model is served at now (null where unknown), by model id, in listing order. */
+    public Map<String, String> revisions() {
+        Map<String, String> out = new LinkedHashMap<>();
+        listener.models().values().forEach(m -> out.put(m.id(), m.revision()));
+        return out;
+    }
+
+    /**
+     * Hot-swaps model {@code spec.servedName()} to the checkpoint in {@code spec.directory()}: loads it and its
+     * engine on the calling thread (never an event loop), warms it with one short generation, starts its
+     * scheduler, then serves it in place of the old one in one atomic step. The old one finishes its queued and
+     * running requests (streams included) and is closed, engine and all, once empty. Reloads run one at a time.
+     *
+     * @throws ModelLoadException when the new checkpoint is missing or malformed; the old one keeps serving
+     * @throws IllegalArgumentException when no model of that name is served here
+     * @throws IllegalStateException when the server is draining or closed
+     */
+    public void reload(ModelSpec spec) throws ModelLoadException {
+        synchronized (swapLock) {
+            ServedModel old = listener.models().get(spec.servedName());
+            if (old == null) {
+                throw new IllegalArgumentException("reload: no model '" + spec.servedName() + "' is served by origin "
+                        + nodeId + " (expected one of " + listener.models().values().stream().map(ServedModel::id)
+                        .toList() + ")");
+            }
+            requireOpen();
+            loading = "loading " + spec.servedName() + " revision " + spec.revision();
+            try {
+                swap(spec, old);
+            } finally {
+                loading = null;
+            }
+        }
+    }
+
+    private void swap(ModelSpec spec, ServedModel old) throws ModelLoadException {
+        long t0 = System.nanoTime();
+        Checkpoint cp = Checkpoint.load(spec.directory());
+        EngineSelector.Selection engine = EngineSelector.select(cp);
+        Generator generator = new Generator(engine.engine(), cp.tokenizer(), cp.eosTokenIds());
+        Scheduler scheduler;
+        try {
+            warm(generator);
+            requireOpen();
+            scheduler = Scheduler.start(spec.servedName(), generator, schedulerConfig, metrics);
+        } catch (RuntimeException | Error e) {
+            closeEngines(List.of(engine.engine()));
+            throw e;
+        }
+        ServedModel next = new ServedModel(spec.servedName(), spec.revision(), old.created(), cp.chatFormat(),
+                scheduler, cp.config().maxPositionEmbeddings(), spec.images());
+        RetiringModel previous = new RetiringModel(old.scheduler(), engines.put(spec.servedName(), engine.engine()));
+        retiring.add(previous);
+        listener.models().replace(next);
+        // From here new requests reach the new scheduler; one that picked the old model just before retries there.
+        old.scheduler().drain();
+        Thread.ofPlatform().daemon().name("origin-" + nodeId + "-retire-" + spec.servedName())
+                .start(() -> retire(previous));
+        LOG.log(System.Logger.Level.INFO, () -> "origin " + nodeId + ": swapped " + spec.servedName() + " from revision "
+                + old.revision() + " to " + spec.revision() + " (" + spec.directory() + ") in "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms (engine: " + engine.name() + ")");
+        if (!open.get()) {
+            closeRetiring(); // close() ran meanwhile and may have missed what was just added
+        }
+    }
+
+    /** One short greedy generation, so the first client request does not pay for lazy initialisation. */
+    private static void warm(Generator generator) {
+        generator.generate(new GenerationRequest(new int[] {0}, 2, 0, 1, OptionalLong.empty(), List.of(), true),
+                new TokenListener() {
+                    @Override
+                    public void onToken(String text) {
+                        // the answer does not matter
+                    }
+
+                    @Override
+                    public boolean cancelled() {
+                        return false;
+                    }
+                });
+    }
+
+    private void requireOpen() {
+        if (!open.get() || draining) {
+            throw new IllegalStateException("reload: origin " + nodeId + " is draining or closed");
+        }
+    }
+
+    /** Waits (off every other thread) until the swapped-out scheduler has nothing left, then closes it. */
+    private void retire(RetiringModel model) {
+        while (open.get() && !model.idle()) {
+            try {
+                Thread.sleep(RETIRE_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        if (retiring.remove(model)) {
+            model.close();
+        }
+    }
+
+    /** Swapped-out models not yet closed (still finishing requests). */
+    int retiringModels() {
+        return retiring.size();
+    }
+
+    private void closeRetiring() {
+        for (RetiringModel model : List.copyOf(retiring)) {
+            if (retiring.remove(model)) {
+                model.close();
+            }
+        }
+    }
+
+    /** A swapped-out model: its scheduler drains, then it and its engine close. */
+    private record RetiringModel(Scheduler scheduler, InferenceEngine engine) {
+        boolean idle() {
+            return scheduler.isDrainedAndEmpty();
+        }
+
+        void close() {
+            scheduler.close();
+            closeEngines(engine == null ? List.of() : List.of(engine));
+        }
+    }
+
+    /**
      * Stops taking new completions — they get 503 with {@code Retry-After} — while queued and running ones
      * finish; {@link #isReady()} turns false so health checks steer traffic away. Then {@link #close()}.
      */
     public void drain() {
         draining = true;
-        schedulers.forEach(Scheduler::drain);
+        listener.models().values().forEach(m -> m.scheduler().drain());
     }
 
     /** Closes the listener and in-flight connections and stops the inference and scheduler threads; idempotent. */
@@ -171,10 +329,11 @@ public final class OriginServer implements AutoCloseable {
         if (!open.compareAndSet(true, false)) {
             return;
         }
-        schedulers.forEach(Scheduler::drain);
+        listener.models().values().forEach(m -> m.scheduler().drain());
         listener.close();
         // Closed channels cancel their generations at the next step; close() ends whatever is left.
-        schedulers.forEach(Scheduler::close);
+        listener.models().values().forEach(m -> m.scheduler().close());
+        closeRetiring();
         // Closed channels already cancel their generations between tokens; the interrupt covers queued work.
         inference.shutdownNow();
         try {
@@ -184,6 +343,10 @@ public final class OriginServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeEngines(engines);
+        synchronized (swapLock) { // a swap that was loading finishes first; what it started closes here
+            listener.models().values().forEach(m -> m.scheduler().close());
+            closeRetiring();
+            closeEngines(List.copyOf(engines.values()));
+        }
     }
 }

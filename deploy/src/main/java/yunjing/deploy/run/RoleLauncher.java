@@ -25,6 +25,7 @@ import yunjing.dns.DnsTarget;
 import yunjing.dns.RttReport;
 import yunjing.dns.locate.LocatorConfig;
 import yunjing.origin.ModelLoadException;
+import yunjing.origin.ModelSpec;
 import yunjing.origin.OriginConfig;
 import yunjing.origin.OriginServer;
 import yunjing.origin.sched.SchedulerConfig;
@@ -65,6 +66,8 @@ import java.util.function.Supplier;
 final class RoleLauncher {
     /** Reserved id under which the DNS service runs in {@code yunjing node --id dns}. */
     static final String DNS_ID = "dns";
+    /** How often an origin looks for a new revision of its models in the artifact store. */
+    static final long MODEL_POLL_MILLIS = 2000;
     /** The admin path where a central node leases API budget slices to edges. */
     static final String LEASE_PATH = "/lease";
     /** Connect timeout to parents; failover to the next parent follows it. */
@@ -108,13 +111,16 @@ final class RoleLauncher {
                 ArtifactService artifacts = new ArtifactService(store);
                 role = artifacts;
                 ArtifactRouting routing = ArtifactRouting.of(topology);
+                List<ModelSpec> models = new ModelPreparer(store).prepare(node);
                 OriginServer origin = OriginServer.start(new OriginConfig(node.id(),
-                        endpoints.bind(node, node.ports().http()),
-                        new ModelPreparer(store).prepare(node),
+                        endpoints.bind(node, node.ports().http()), models,
                         Math.max(1, Runtime.getRuntime().availableProcessors()), SchedulerConfig.DEFAULTS,
                         () -> artifacts.newHandler(routing)), loops, registry);
+                // A ref that moves to a new revision (sync, model publish) is hot-swapped in.
+                ModelReloader reloader = new ModelReloader(store, origin, node, models, MODEL_POLL_MILLIS);
                 AutoCloseable originAndStore = () -> {
                     try (artifacts) {
+                        reloader.close();
                         origin.close();
                     }
                 };
@@ -128,7 +134,8 @@ final class RoleLauncher {
                     }
                 };
                 http = origin.httpAddress();
-                readiness = () -> Readiness.of(origin.isReady(), origin.isReady() ? "models loaded" : "loading models");
+                readiness = () -> Readiness.of(origin.isReady(), !origin.isReady() ? "loading models"
+                        : origin.swapInProgress() == null ? "models loaded" : "models loaded, " + origin.swapInProgress());
             } else {
                 ProxyServer proxy = ProxyServer.start(proxyConfig(node), loops, registry);
                 role = proxy;

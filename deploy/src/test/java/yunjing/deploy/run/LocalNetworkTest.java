@@ -307,4 +307,36 @@ class LocalNetworkTest {
         assertEquals(200, ok.statusCode(), ok.body());
         assertTrue(ok.body().contains("tiny-llama"), ok.body());
     }
+
+    @Test
+    void newRevisionInTheStore_isHotSwappedIn_andEdgesListIt() throws Exception {
+        var model = topology.node("origin").orElseThrow().models().get(0);
+        URI originModels = URI.create("http://" + Endpoints.hostPort(role("origin").http()) + "/v1/models");
+        String before = http.send(HttpRequest.newBuilder(originModels).build(), HttpResponse.BodyHandlers.ofString()).body();
+        var store = new yunjing.sync.store.ArtifactStore(new StateDir(state).artifacts());
+        String published = ModelPreparer.publishTestModel(store, model.repo(), model.ref(), 99).id();
+        assertFalse(before.contains(published), before);
+
+        String listed = "";
+        for (long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos(); System.nanoTime() < deadline; ) {
+            listed = http.send(HttpRequest.newBuilder(originModels).build(), HttpResponse.BodyHandlers.ofString()).body();
+            if (listed.contains(published)) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(listed.contains(published), "the origin serves the new revision: " + listed);
+        // Through an edge (its cached listing purged first), a request is answered by the new revision.
+        RunningRole edge = role("sh-telecom");
+        assertEquals(200, post(edge, "/cache/purge?url=api.mirror.test/v1/models", adminToken()).statusCode());
+        HttpResponse<String> viaEdge = http.send(HttpRequest.newBuilder(URI.create("http://"
+                        + Endpoints.hostPort(edge.http()) + "/v1/models"))
+                .header("Authorization", "Bearer sk-yunjing-local-pro").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, viaEdge.statusCode(), viaEdge.body());
+        assertTrue(viaEdge.body().contains(published), viaEdge.body());
+        URI chat = URI.create("http://" + Endpoints.hostPort(edge.http()) + "/v1/chat/completions");
+        HttpResponse<String> answer = http.send(chat(chat, CHAT.replace("\"stream\":true", "\"stream\":false")),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, answer.statusCode(), answer.body());
+    }
 }

@@ -17,11 +17,8 @@ import yunjing.common.net.EventLoops;
 
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.Supplier;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -35,8 +32,10 @@ public final class ApiListener implements AutoCloseable {
 
     private final Channel serverChannel;
     private final ChannelGroup connections;
+    private final ServedModels models;
 
-    private ApiListener(Channel serverChannel, ChannelGroup connections) {
+    private ApiListener(Channel serverChannel, ChannelGroup connections, ServedModels models) {
+        this.models = models;
         this.serverChannel = serverChannel;
         this.connections = connections;
     }
@@ -57,13 +56,12 @@ public final class ApiListener implements AutoCloseable {
                                    List<ServedModel> models, ExecutorService inference, MeterRegistry metrics,
                                    Supplier<ChannelHandler> frontHandler)
             throws BindException, InterruptedException {
-        Map<String, ServedModel> byId = new LinkedHashMap<>();
-        models.forEach(m -> byId.put(m.id(), m));
+        ServedModels byId = new ServedModels(models);
         // Jackson caps strings at 20 M chars by default; one base64 image may be most of a 32 MiB body.
         ObjectMapper json = new ObjectMapper(JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_BODY_BYTES).build())
                 .build());
-        ApiContext api = new ApiContext("yunjing-origin/" + nodeId, Collections.unmodifiableMap(byId), inference,
+        ApiContext api = new ApiContext("yunjing-origin/" + nodeId, byId, inference,
                 new OriginMetrics(metrics), json, MAX_BODY_BYTES, frontHandler);
         ChannelGroup connections = new DefaultChannelGroup("origin-" + nodeId, GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -85,7 +83,12 @@ public final class ApiListener implements AutoCloseable {
             e.initCause(cause);
             throw e;
         }
-        return new ApiListener(bound.channel(), connections);
+        return new ApiListener(bound.channel(), connections, byId);
+    }
+
+    /** The models this listener serves; a hot swap replaces one here. */
+    public ServedModels models() {
+        return models;
     }
 
     public InetSocketAddress address() {

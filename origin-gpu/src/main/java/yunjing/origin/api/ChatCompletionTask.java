@@ -72,6 +72,23 @@ final class ChatCompletionTask implements Runnable {
     }
 
     private void submit() throws ApiException {
+        ServedModel target = model;
+        while (true) {
+            try {
+                submitTo(target);
+                return;
+            } catch (RejectedException e) {
+                // A hot swap drained this scheduler after the request picked the model: its replacement takes it.
+                ServedModel current = api.models().get(model.id());
+                if (e.reason() != RejectedException.Reason.NOT_ACCEPTING || current == null || current == target) {
+                    throw refusal(e);
+                }
+                target = current;
+            }
+        }
+    }
+
+    private void submitTo(ServedModel model) throws ApiException, RejectedException {
         int[] prompt;
         try {
             prompt = model.chatFormat().encode(request.messages());
@@ -90,11 +107,7 @@ final class ChatCompletionTask implements Runnable {
         ChatCompletionJson json = new ChatCompletionJson(api.json(),
                 "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""),
                 TimeUnit.MILLISECONDS.toSeconds(System.currentTimeMillis()), model.id(), request.includeUsage());
-        try {
-            model.scheduler().submit(generation, new Listener(json), priority);
-        } catch (RejectedException e) {
-            throw refusal(e);
-        }
+        model.scheduler().submit(generation, new Listener(json), priority);
     }
 
     /** The scheduler's refusal as the OpenAI error the client sees. */

@@ -144,6 +144,11 @@ final class BatchScheduler {
         return new RejectedException(reason, retryAfter, message);
     }
 
+    /** False once drained: no request can join the queue any more. */
+    boolean accepting() {
+        return accepting;
+    }
+
     /** Refuse new requests from now on; queued and running ones carry on. */
     void drain() {
         synchronized (waiting) {

@@ -27,6 +27,7 @@ public final class Scheduler implements AutoCloseable {
     private final SchedulerMetrics metrics;
     private final Thread thread;
     private volatile boolean open = true;
+    private volatile boolean drainedEmpty;
 
     private Scheduler(BatchScheduler core, SchedulerMetrics metrics, String threadName) {
         this.core = core;
@@ -62,6 +63,14 @@ public final class Scheduler implements AutoCloseable {
         core.drain();
     }
 
+    /**
+     * True once {@link #drain} ran and every request it had has ended, as seen by the scheduler thread between
+     * steps; nothing can join afterwards, so it can then be closed without cutting anyone off.
+     */
+    public boolean isDrainedAndEmpty() {
+        return drainedEmpty;
+    }
+
     /** Sequences in the running batch now. */
     public int runningSequences() {
         return core.runningCount();
@@ -77,6 +86,8 @@ public final class Scheduler implements AutoCloseable {
             boolean worked = false;
             try {
                 worked = core.step();
+                // Judged between steps on this thread: mid-step a sequence can be in neither queue nor batch.
+                drainedEmpty = !core.accepting() && core.idle();
             } catch (RuntimeException | Error e) {
                 // A dead scheduler thread would hang every request of this model: log and keep stepping.
                 LOG.log(Level.ERROR, "scheduler step failed", e);

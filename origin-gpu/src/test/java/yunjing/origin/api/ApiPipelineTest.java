@@ -28,7 +28,7 @@ class ApiPipelineTest {
     @BeforeEach
     void setUp() {
         inference = Executors.newSingleThreadExecutor();
-        ApiContext api = new ApiContext("yunjing-origin/mem", Map.of(), inference,
+        ApiContext api = new ApiContext("yunjing-origin/mem", new ServedModels(java.util.List.of()), inference,
                 new OriginMetrics(new SimpleMeterRegistry()), new ObjectMapper(), MAX_BODY);
         channel = new EmbeddedChannel();
         ApiPipeline.configureConnection(channel, api, new ServerHeaderHandler(api.serverHeader()));
