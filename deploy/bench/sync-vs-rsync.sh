@@ -38,36 +38,16 @@ command_line="SIZE_MIB=$SIZE_MIB CHANGES=$CHANGES CHANGE_KIB=$CHANGE_KIB AGENTS=
 yunjing="$root/deploy/bin/yunjing"
 REPO=bench/model
 
-log() { echo "bench: $*" >&2; }
-trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
+# shellcheck source=deploy/bench/bench-lib.sh
+. "$root/deploy/bench/bench-lib.sh"
 
 need_install=()
 command -v rsync >/dev/null 2>&1 || need_install+=(rsync)
 command -v python3 >/dev/null 2>&1 || need_install+=(python3)
 command -v curl >/dev/null 2>&1 || need_install+=(curl)
-if [ ${#need_install[@]} -gt 0 ]; then
-  log "installing ${need_install[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y "${need_install[@]}" >/dev/null 2>&1 \
-    || { apt-get update >/dev/null && apt-get install -y "${need_install[@]}" >/dev/null; }
-fi
+install_missing "${need_install[@]}"
 
-work=$(mktemp -d /tmp/yunjing-sync-bench.XXXXXX)
-pids=()
-cleanup() {
-  local rc=$?
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+start_work yunjing-sync-bench
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 wait_http() { for _ in $(seq 600); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done; log "no answer from $1"; return 1; }

@@ -18,8 +18,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -43,10 +42,12 @@ public final class ProxyServer implements AutoCloseable {
     private final ApiGate gate;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Sends the token reports of shared budgets that are due; null until {@link #shareApiBudgets}. */
-    private ScheduledExecutorService tokenReports;
+    private final EventLoops loops;
+    private ScheduledFuture<?> tokenReports;
 
-    private ProxyServer(ProxyConfig config, ProxyMetrics metrics, HealthChecker health, UpstreamClient upstream,
-            HttpCache cache, HttpListeners listeners, ApiGate gate) {
+    private ProxyServer(ProxyConfig config, EventLoops loops, ProxyMetrics metrics, HealthChecker health,
+            UpstreamClient upstream, HttpCache cache, HttpListeners listeners, ApiGate gate) {
+        this.loops = loops;
         this.cache = cache;
         this.gate = gate;
         this.config = config;
@@ -92,7 +93,7 @@ public final class ProxyServer implements AutoCloseable {
             throw e;
         }
         health.start();
-        return new ProxyServer(config, meters, health, upstream, cache, listeners, gate);
+        return new ProxyServer(config, loops, meters, health, upstream, cache, listeners, gate);
     }
 
     /**
@@ -179,17 +180,13 @@ public final class ProxyServer implements AutoCloseable {
         SharedBudget budget = new SharedBudget(transport, edges, Clock.systemUTC(), metrics);
         gate.share(budget);
         if (tokenReports != null) {
-            tokenReports.shutdownNow();
+            tokenReports.cancel(false);
         }
         // Tokens charged here reach the owner within about REPORT_MILLIS even when no request follows;
-        // reportDue only starts lease requests, so the timer thread never waits on the network.
-        tokenReports = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "token-reports-" + config.nodeId());
-            t.setDaemon(true);
-            return t;
-        });
+        // reportDue only starts lease requests (as take() does on the event loops), so it never waits.
         long period = SharedBudget.REPORT_MILLIS / 4;
-        tokenReports.scheduleWithFixedDelay(budget::reportDue, period, period, TimeUnit.MILLISECONDS);
+        tokenReports = loops.group().next()
+                .scheduleWithFixedDelay(budget::reportDue, period, period, TimeUnit.MILLISECONDS);
     }
 
     /** A snapshot of the cache's sizes and counters since start. Thread-safe. */
@@ -227,7 +224,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         synchronized (this) {
             if (tokenReports != null) {
-                tokenReports.shutdownNow();
+                tokenReports.cancel(false);
             }
         }
         listeners.close();

@@ -3,15 +3,9 @@ package yunjing.deploy.run;
 import yunjing.dns.DnsConfig;
 import yunjing.dns.DnsServer;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -20,8 +14,8 @@ import java.util.logging.Logger;
  * of the files the DNS configuration comes from (topology, GeoIP City and ASN data, operator lines),
  * and on a change builds the configuration again and hands it to {@link DnsServer#reload}, which
  * swaps the query-time state atomically. {@code POST /reload} on the DNS admin port does the same at
- * once. A file that no longer loads is logged and the old state keeps serving. Polling, not
- * WatchService, for the reason {@link KeyReloader} gives (replacement by rename).
+ * once. A file that no longer loads is logged and the old state keeps serving. Polling: see
+ * {@link FileStamps}.
  */
 final class DnsReloader implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DnsReloader.class.getName());
@@ -37,7 +31,7 @@ final class DnsReloader implements AutoCloseable {
 
     private final DnsServer dns;
     private final Source source;
-    private final ScheduledExecutorService timer;
+    private final PollingTimer timer;
     private List<Path> watched;   // guarded by this
     private List<String> stamps;  // guarded by this
 
@@ -45,17 +39,12 @@ final class DnsReloader implements AutoCloseable {
         this.dns = Objects.requireNonNull(dns, "dns");
         this.source = Objects.requireNonNull(source, "source");
         this.watched = source.files(running);
-        this.stamps = stamps(watched);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "yunjing-dns-reload");
-            t.setDaemon(true);
-            return t;
-        });
-        timer.scheduleWithFixedDelay(this::check, pollMillis, pollMillis, TimeUnit.MILLISECONDS);
+        this.stamps = FileStamps.of(watched);
+        this.timer = new PollingTimer("yunjing-dns-reload", pollMillis, this::check);
     }
 
     private synchronized void check() {
-        if (!stamps(watched).equals(stamps)) {
+        if (!FileStamps.of(watched).equals(stamps)) {
             try {
                 reloadNow();
             } catch (IllegalStateException e) {
@@ -71,12 +60,12 @@ final class DnsReloader implements AutoCloseable {
      * @throws IllegalStateException the new files do not load; the message says why, the old state serves
      */
     synchronized String reloadNow() {
-        List<String> before = stamps(watched);
+        List<String> before = FileStamps.of(watched);
         try {
             DnsConfig config = source.load();
             dns.reload(config);
             watched = source.files(config);
-            stamps = stamps(watched);
+            stamps = FileStamps.of(watched);
             LOG.log(Level.INFO, "dns reloaded from {0}", watched);
             return "{\"reloaded\":true,\"targets\":" + config.targets().size() + "}\n";
         } catch (Exception e) {
@@ -86,21 +75,9 @@ final class DnsReloader implements AutoCloseable {
         }
     }
 
-    private static List<String> stamps(List<Path> files) {
-        List<String> out = new ArrayList<>();
-        for (Path f : files) {
-            try {
-                out.add(Files.getLastModifiedTime(f).toMillis() + "/" + Files.size(f));
-            } catch (IOException e) {
-                out.add("missing");
-            }
-        }
-        return out;
-    }
-
     @Override
     public void close() {
-        timer.shutdownNow();
+        timer.close();
     }
 
     @Override

@@ -12,9 +12,6 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -34,7 +31,7 @@ final class ModelReloader implements AutoCloseable {
     private final List<ModelRef> models;
     /** Per model name: the revision id served, or the last one tried (served or refused). */
     private final Map<String, String> seen = new HashMap<>();
-    private final ScheduledExecutorService timer;
+    private final PollingTimer timer;
 
     /** {@code served}: the specs the origin started with, whose revisions are the ones served now. */
     ModelReloader(ArtifactStore store, OriginServer origin, Node node, List<ModelSpec> served, long periodMillis) {
@@ -47,12 +44,7 @@ final class ModelReloader implements AutoCloseable {
         this.origin = origin;
         this.models = List.copyOf(models);
         served.forEach(spec -> seen.put(spec.servedName(), spec.revision()));
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "yunjing-model-reload-" + nodeId);
-            t.setDaemon(true);
-            return t;
-        });
-        timer.scheduleWithFixedDelay(this::check, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+        this.timer = new PollingTimer("yunjing-model-reload-" + nodeId, periodMillis, this::check);
     }
 
     /** One look at every model's ref; runs on the timer thread (tests call it directly). */
@@ -94,11 +86,6 @@ final class ModelReloader implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
-        try {
-            timer.awaitTermination(30, TimeUnit.SECONDS); // a reload in progress finishes before the origin closes
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        timer.closeAndAwait(30); // a reload in progress finishes before the origin closes
     }
 }

@@ -41,8 +41,12 @@ public final class ErrorResponses {
      */
     public static FullHttpResponse error(
             ByteBufAllocator alloc, HttpResponseStatus status, String message, String type, String code) {
-        String json = "{\"error\":{\"message\":" + quote(message) + ",\"type\":" + quote(type)
-                + ",\"code\":" + quote(code) + "}}";
+        return json(alloc, status, "{\"error\":{\"message\":" + quote(message) + ",\"type\":" + quote(type)
+                + ",\"code\":" + quote(code) + "}}");
+    }
+
+    /** A complete, uncacheable JSON response; the caller owns it until it writes it. */
+    private static FullHttpResponse json(ByteBufAllocator alloc, HttpResponseStatus status, String json) {
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         ByteBuf body = alloc.buffer(bytes.length).writeBytes(bytes);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
@@ -65,16 +69,9 @@ public final class ErrorResponses {
         // retry_after_seconds sits at the top level (the seed's shape) and inside "error", the only object
         // OpenAI SDKs hand to their callers (e.g. the Java SDK's RateLimitException.body()).
         String retryAfter = retryAfterSeconds >= 0 ? ",\"retry_after_seconds\":" + retryAfterSeconds : "";
-        String json = "{\"error\":{\"message\":" + quote(message) + ",\"type\":" + quote(type)
-                + ",\"param\":" + (param == null ? "null" : quote(param))
-                + ",\"code\":" + quote(code) + retryAfter + "}" + retryAfter + "}";
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        ByteBuf body = alloc.buffer(bytes.length).writeBytes(bytes);
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
-        response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
-                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        FullHttpResponse response = json(alloc, status, "{\"error\":{\"message\":" + quote(message)
+                + ",\"type\":" + quote(type) + ",\"param\":" + (param == null ? "null" : quote(param))
+                + ",\"code\":" + quote(code) + retryAfter + "}" + retryAfter + "}");
         if (retryAfterSeconds >= 0) {
             response.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
         }

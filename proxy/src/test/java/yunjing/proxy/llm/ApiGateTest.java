@@ -8,9 +8,7 @@ import yunjing.proxy.ApiPlan;
 import yunjing.proxy.metrics.ProxyMetrics;
 
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -21,30 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ApiGateTest {
-
-    /** A clock the test moves. */
-    static final class MutableClock extends Clock {
-        volatile Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
@@ -59,7 +33,7 @@ class ApiGateTest {
 
     @Test
     void requestsPerDay_resetAtShanghaiMidnight_withRetryAfterUntilThen() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-22T15:59:00Z"));   // 23:59 in Shanghai
+        LeaseClock clock = new LeaseClock("2026-11-22T15:59:00Z");   // 23:59 in Shanghai
         ApiGate gate = gate(access(new ApiPlan("free", 5, 1000, 2, 0, 1), "k1", "sk-a"), clock);
         for (int i = 0; i < 2; i++) {
             ApiGate.Admission ok = gate.admit("Bearer sk-a");
@@ -72,7 +46,7 @@ class ApiGateTest {
         assertEquals(60, third.retryAfterSeconds());
         assertTrue(third.message().contains("free plan allows 2 requests per day"), third.message());
 
-        clock.now = Instant.parse("2026-11-22T16:00:01Z");   // 00:00:01 next day in Shanghai
+        clock.advance(Duration.ofSeconds(61));   // 00:00:01 next day in Shanghai
         assertNotNull(gate.admit("Bearer sk-a").lease());
         assertEquals(1, registry.counter("yunjing.proxy.api.rejected", "node", "test", "reason", "rpd").count());
     }
@@ -92,7 +66,7 @@ class ApiGateTest {
 
     @Test
     void refusalOfLaterLimit_doesNotHoldSlotOrToken() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
+        LeaseClock clock = new LeaseClock("2026-11-22T10:00:00Z");
         ApiGate gate = gate(access(new ApiPlan("p", 5, 2, 1000, 0, 0), "k1", "sk-a"), clock);
         gate.admit("Bearer sk-a").lease().release();
         gate.admit("Bearer sk-a").lease().release();
@@ -141,7 +115,7 @@ class ApiGateTest {
 
     @Test
     void tokensPerMinute_refuseOnceTheReportedUsageSpentTheBudget_untilTheRefill() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-22T08:00:00Z"));
+        LeaseClock clock = new LeaseClock("2026-11-22T08:00:00Z");
         ApiGate gate = gate(access(new ApiPlan("tiny", 5, 1000, 1000, 600, 1), "k1", "sk-a"), clock);
         ApiGate.Lease first = gate.admit("Bearer sk-a").lease();
         assertNotNull(first);
@@ -152,14 +126,14 @@ class ApiGateTest {
         assertEquals("tpm", refused.reason());
         assertEquals(31, refused.retryAfterSeconds());   // 301 tokens at 10 a second
         assertTrue(refused.message().contains("600 tokens per minute"), refused.message());
-        clock.now = clock.now.plusSeconds(31);
+        clock.advance(Duration.ofSeconds(31));
         assertNotNull(gate.admit("Bearer sk-a").lease());
         assertEquals(1, registry.counter("yunjing.proxy.api.rejected", "node", "test", "reason", "tpm").count());
     }
 
     @Test
     void tokensPerMinuteZero_isUnlimited() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-22T08:00:00Z"));
+        LeaseClock clock = new LeaseClock("2026-11-22T08:00:00Z");
         ApiGate gate = gate(access(new ApiPlan("open", 5, 1000, 1000, 0, 1), "k1", "sk-a"), clock);
         ApiGate.Lease lease = gate.admit("Bearer sk-a").lease();
         lease.spend(1_000_000);

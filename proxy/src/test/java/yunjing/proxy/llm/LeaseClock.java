@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the budget lease tests move by hand. */
+/** A clock the API gate and budget lease tests move by hand. */
 final class LeaseClock extends Clock {
 
     private volatile Instant now;
