@@ -1,22 +1,19 @@
 package yunjing.proxy;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import yunjing.common.net.EventLoops;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.proxy.testing.H2cClient;
 import yunjing.proxy.testing.LeakCheck;
 import yunjing.proxy.testing.Nodes;
 import yunjing.proxy.testing.TestOrigin;
+import yunjing.proxy.testing.TestNetwork;
 
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -36,23 +33,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(LeakCheck.class)
 class ProxyCacheTest {
 
-    private static EventLoops loops;
+    @RegisterExtension
+    static final TestNetwork NET = new TestNetwork("cache-test");
 
-    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
     private TestOrigin origin;
     private ProxyServer edge;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = EventLoops.create(2, "cache-test");
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
 
     @BeforeEach
     void start() throws Exception {
@@ -61,13 +47,11 @@ class ProxyCacheTest {
     }
 
     private ProxyServer startEdge(CacheConfig cache) throws Exception {
-        return Nodes.startEdge(origin, cache, 0, loops, metrics);
+        return Nodes.startEdge(origin, cache, 0, NET.loops(), NET.metrics());
     }
 
     @AfterEach
     void stop() {
-        // shutdownNow: a failed test may leave bodies unread, which close() would wait for forever.
-        client.shutdownNow();
         origin.holdGate.countDown();
         edge.close();
         origin.close();
@@ -87,7 +71,7 @@ class ProxyCacheTest {
         if (headers.length > 0) {
             request.headers(headers);
         }
-        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return NET.client().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String cacheStatus(HttpResponse<?> response) {
@@ -95,7 +79,7 @@ class ProxyCacheTest {
     }
 
     private double counted(String result) {
-        var counter = metrics.find("yunjing.proxy.cache.requests").tag("result", result).counter();
+        var counter = NET.metrics().find("yunjing.proxy.cache.requests").tag("result", result).counter();
         return counter == null ? 0 : counter.count();
     }
 
@@ -275,7 +259,7 @@ class ProxyCacheTest {
         String target = target("post", cc("public, max-age=60"));
         URI uri = URI.create("http://127.0.0.1:" + edge.httpAddress().getPort() + target);
         for (int i = 0; i < 2; i++) {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri)
+            HttpResponse<String> response = NET.client().send(HttpRequest.newBuilder(uri)
                     .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, response.statusCode());
             assertEquals("gz-unicom; fwd=bypass", cacheStatus(response));
@@ -289,7 +273,7 @@ class ProxyCacheTest {
     void head_isServedFromAStoredGet() throws Exception {
         String target = target("head", cc("max-age=60") + "&n=1000");
         get(target);
-        HttpResponse<Void> head = client.send(HttpRequest.newBuilder(
+        HttpResponse<Void> head = NET.client().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + edge.httpAddress().getPort() + target))
                 .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
         assertEquals(200, head.statusCode());
@@ -304,7 +288,7 @@ class ProxyCacheTest {
         edge = startEdge(CacheConfig.memoryOnly().withL1(4 << 20, 1 << 20));
         String target = target("large", cc("max-age=60") + "&n=" + (2 << 20));
         for (int i = 0; i < 2; i++) {
-            HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(
+            HttpResponse<byte[]> response = NET.client().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + edge.httpAddress().getPort() + target)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertArrayEquals(expected(2 << 20), response.body());
@@ -320,9 +304,9 @@ class ProxyCacheTest {
         for (int i = 0; i < 6; i++) {
             get(target("evict" + i, cc("max-age=60") + "&n=" + (1 << 19)));
         }
-        double stored = metrics.find("yunjing.proxy.cache.stored.bytes").gauge().value();
+        double stored = NET.metrics().find("yunjing.proxy.cache.stored.bytes").gauge().value();
         assertTrue(stored <= 3 << 20, "stored " + stored);
-        assertTrue(metrics.find("yunjing.proxy.cache.evictions").counter().count() >= 1);
+        assertTrue(NET.metrics().find("yunjing.proxy.cache.evictions").counter().count() >= 1);
     }
 
     @Test
@@ -335,7 +319,7 @@ class ProxyCacheTest {
         URI uri = URI.create("http://127.0.0.1:" + edge.httpAddress().getPort() + target);
         List<CompletableFuture<HttpResponse<InputStream>>> responses = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
-            responses.add(client.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
+            responses.add(NET.client().sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofInputStream()));
         }
         assertTrue(origin.holding.await(10, TimeUnit.SECONDS), "the fill reached the origin");
@@ -375,7 +359,7 @@ class ProxyCacheTest {
     @Test
     void h2cClients_collapseAndHit_likeHttp11Clients() throws Exception {
         String target = target("h2c", cc("max-age=60"));
-        try (H2cClient h2c = new H2cClient(loops, edge.httpAddress())) {
+        try (H2cClient h2c = new H2cClient(NET.loops(), edge.httpAddress())) {
             List<CompletableFuture<H2cClient.Response>> responses = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 responses.add(h2c.send(io.netty.handler.codec.http.HttpMethod.GET, target, "api.mirror.test", null));
@@ -395,15 +379,15 @@ class ProxyCacheTest {
 
     @Test
     void chain_cacheStatusListsEveryTier_originMostFirst() throws Exception {
-        ProxyServer central = ProxyServer.start(Nodes.config("bj-central", "central", List.of(Nodes.origin(origin))), loops, metrics);
-        ProxyServer outer = ProxyServer.start(Nodes.config("sh-telecom", "edge", List.of(Nodes.parent(central, "bj-central"))), loops, metrics);
+        ProxyServer central = ProxyServer.start(Nodes.config("bj-central", "central", List.of(Nodes.origin(origin))), NET.loops(), NET.metrics());
+        ProxyServer outer = ProxyServer.start(Nodes.config("sh-telecom", "edge", List.of(Nodes.parent(central, "bj-central"))), NET.loops(), NET.metrics());
         try {
             Nodes.await("central ready", central::isReady);
             Nodes.await("outer ready", outer::isReady);
             String target = target("chain", cc("max-age=60"));
             URI uri = URI.create("http://127.0.0.1:" + outer.httpAddress().getPort() + target);
-            HttpResponse<String> miss = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
-            HttpResponse<String> hit = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> miss = NET.client().send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> hit = NET.client().send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals("bj-central; fwd=miss; stored, sh-telecom; fwd=miss; stored", cacheStatus(miss));
             assertEquals("bj-central; fwd=miss; stored, sh-telecom; hit", cacheStatus(hit));
             assertEquals(1, origin.fetchCount(target));

@@ -1,20 +1,17 @@
 package yunjing.proxy;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import yunjing.common.net.EventLoops;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.proxy.testing.LeakCheck;
 import yunjing.proxy.testing.Nodes;
 import yunjing.proxy.testing.TestOrigin;
+import yunjing.proxy.testing.TestNetwork;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -32,26 +29,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(LeakCheck.class)
 class ProxyDiskCacheTest {
 
+    @RegisterExtension
+    static final TestNetwork NET = new TestNetwork("disk-cache-test");
+
     private static final String TARGET = "/cached/disk?cc=max-age%3D600&n=300000";
-    private static EventLoops loops;
 
     @TempDir
     Path dir;
-    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private TestOrigin origin;
     private ProxyServer node;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = EventLoops.create(2, "disk-cache-test");
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
 
     @BeforeEach
     void start() throws Exception {
@@ -60,7 +46,6 @@ class ProxyDiskCacheTest {
 
     @AfterEach
     void stop() {
-        client.shutdownNow();
         if (node != null) {
             node.close();
         }
@@ -74,14 +59,14 @@ class ProxyDiskCacheTest {
         ProxyConfig base = Nodes.config("bj-central", "central", List.of(Nodes.origin(origin)));
         ProxyServer started = ProxyServer.start(new ProxyConfig(base.nodeId(), base.tier(),
                 new java.net.InetSocketAddress("127.0.0.1", port), null, null,
-                null, base.parents(), base.connectTimeout(), base.healthInterval(), CacheConfig.withDisk(dir)), loops, metrics);
+                null, base.parents(), base.connectTimeout(), base.healthInterval(), CacheConfig.withDisk(dir)), NET.loops(), NET.metrics());
         Nodes.await("node ready", started::isReady);
         port = started.httpAddress().getPort();
         return started;
     }
 
     private HttpResponse<byte[]> get() throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + TARGET))
+        return NET.client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + TARGET))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
@@ -152,7 +137,7 @@ class ProxyDiskCacheTest {
         ProxyConfig base = Nodes.config("bj-central", "central", List.of(Nodes.origin(origin)));
         var error = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> ProxyServer.start(
                 new ProxyConfig(base.nodeId(), base.tier(), base.httpBind(), null, null, null, base.parents(),
-                        base.connectTimeout(), base.healthInterval(), CacheConfig.withDisk(file)), loops, metrics));
+                        base.connectTimeout(), base.healthInterval(), CacheConfig.withDisk(file)), NET.loops(), NET.metrics()));
         assertTrue(error.getMessage().contains(file.toString()), error.getMessage());
     }
 }

@@ -1,22 +1,19 @@
 package yunjing.proxy;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import yunjing.common.net.EventLoops;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.proxy.testing.LeakCheck;
 import yunjing.proxy.testing.Nodes;
 import yunjing.proxy.testing.TestOrigin;
+import yunjing.proxy.testing.TestNetwork;
 
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -36,25 +33,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(LeakCheck.class)
 class ProxyPurgeTest {
 
-    private static EventLoops loops;
+    @RegisterExtension
+    static final TestNetwork NET = new TestNetwork("purge-test");
+
 
     @TempDir
     Path dir;
-    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private TestOrigin origin;
     private ProxyServer edge;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = EventLoops.create(2, "purge-test");
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
 
     @BeforeEach
     void start() throws Exception {
@@ -63,12 +49,11 @@ class ProxyPurgeTest {
     }
 
     private ProxyServer startEdge(CacheConfig cache) throws Exception {
-        return Nodes.startEdge(origin, cache, 0, loops, metrics);
+        return Nodes.startEdge(origin, cache, 0, NET.loops(), NET.metrics());
     }
 
     @AfterEach
     void stop() {
-        client.shutdownNow();
         origin.holdGate.countDown();
         edge.close();
         origin.close();
@@ -88,7 +73,7 @@ class ProxyPurgeTest {
     }
 
     private HttpResponse<String> get(String target, String... headers) throws Exception {
-        return client.send(request(target, headers), HttpResponse.BodyHandlers.ofString());
+        return NET.client().send(request(target, headers), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String cacheStatus(HttpResponse<?> response) {
@@ -164,7 +149,7 @@ class ProxyPurgeTest {
     void purge_duringAFill_keepsTheFillFromStoring() throws Exception {
         String target = "/cached/inflight?cc=max-age%3D600&n=400000&hold=1";
         CompletableFuture<HttpResponse<InputStream>> reading =
-                client.sendAsync(request(target), HttpResponse.BodyHandlers.ofInputStream());
+                NET.client().sendAsync(request(target), HttpResponse.BodyHandlers.ofInputStream());
         assertTrue(origin.holding.await(10, TimeUnit.SECONDS), "the fill reached the origin");
         HttpResponse<InputStream> response = reading.get(10, TimeUnit.SECONDS);
 

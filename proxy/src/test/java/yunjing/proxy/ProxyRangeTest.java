@@ -1,22 +1,19 @@
 package yunjing.proxy;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import yunjing.common.net.EventLoops;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import yunjing.proxy.testing.LeakCheck;
 import yunjing.proxy.testing.Nodes;
 import yunjing.proxy.testing.TestOrigin;
+import yunjing.proxy.testing.TestNetwork;
 
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -37,29 +34,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(LeakCheck.class)
 class ProxyRangeTest {
 
+    @RegisterExtension
+    static final TestNetwork NET = new TestNetwork("range-test");
+
     private static final int SIZE = 8 << 20;
     private static final String LAST_MODIFIED = "Sun, 01 Nov 2026 10:00:00 GMT";
 
-    private static EventLoops loops;
 
-    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private TestOrigin origin;
     private ProxyServer edge;
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void startLoops() {
-        loops = EventLoops.create(2, "range-test");
-    }
-
-    @AfterAll
-    static void stopLoops() {
-        loops.close();
-    }
 
     @BeforeEach
     void start() throws Exception {
@@ -72,12 +58,11 @@ class ProxyRangeTest {
     }
 
     private ProxyServer startEdge(CacheConfig cache, int port) throws Exception {
-        return Nodes.startEdge(origin, cache, port, loops, metrics);
+        return Nodes.startEdge(origin, cache, port, NET.loops(), NET.metrics());
     }
 
     @AfterEach
     void stop() {
-        client.shutdownNow();
         origin.holdGate.countDown();
         edge.close();
         origin.close();
@@ -98,7 +83,7 @@ class ProxyRangeTest {
     }
 
     private HttpResponse<byte[]> get(String target, String... headers) throws Exception {
-        return client.send(request(target, headers), HttpResponse.BodyHandlers.ofByteArray());
+        return NET.client().send(request(target, headers), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private static byte[] origin(long first, long last) {
@@ -210,15 +195,15 @@ class ProxyRangeTest {
         // the origin holds the rest if the waiter reads while the fill writes.
         String target = target("join", "&hold=1");
         CompletableFuture<HttpResponse<InputStream>> owner =
-                client.sendAsync(request(target), HttpResponse.BodyHandlers.ofInputStream());
+                NET.client().sendAsync(request(target), HttpResponse.BodyHandlers.ofInputStream());
         assertTrue(origin.holding.await(10, TimeUnit.SECONDS), "the fill reached the origin");
-        HttpResponse<byte[]> early = client.sendAsync(request(target, "Range", "bytes=100-200099"),
+        HttpResponse<byte[]> early = NET.client().sendAsync(request(target, "Range", "bytes=100-200099"),
                 HttpResponse.BodyHandlers.ofByteArray()).get(10, TimeUnit.SECONDS);
         assertPartial(early, 100, 200_099);
         assertTrue(cacheStatus(early).endsWith("gz-unicom; fwd=miss; collapsed"), cacheStatus(early));
         assertFalse(origin.holdTimedOut);
 
-        CompletableFuture<HttpResponse<byte[]>> late = client.sendAsync(request(target, "Range", "bytes=-5000"),
+        CompletableFuture<HttpResponse<byte[]>> late = NET.client().sendAsync(request(target, "Range", "bytes=-5000"),
                 HttpResponse.BodyHandlers.ofByteArray());
         Thread.sleep(200);
         assertFalse(late.isDone(), "the end of the body has not arrived yet");

@@ -57,7 +57,7 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
 
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
-        client.close();
+        client.shutdownNow(); // not close(): a failed test may leave bodies unread, which close() would wait for forever
         try {
             for (AutoCloseable resource : resources.reversed()) {
                 resource.close();
