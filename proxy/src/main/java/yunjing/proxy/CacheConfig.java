@@ -8,10 +8,11 @@ import java.util.Objects;
  * The node's cache, built once by the composition root.
  *
  * @param l1MaxBytes           bound of the in-memory tier (L1): body bytes plus an estimate of the heads
- * @param l1MaxObjectBytes     largest body held in memory; a response announcing a larger
- *                             {@code Content-Length} streams through uncached (and uncollapsed)
- * @param diskDir              directory of the disk tier (L2), or null for none. Not used yet: the disk
- *                             tier is the next step of issue 3; the directory is only created at start.
+ * @param l1MaxObjectBytes     largest body stored whole; a storable response announcing a larger
+ *                             {@code Content-Length} is stored as slices when its parent serves ranges of it
+ *                             (else it streams through uncached and uncollapsed)
+ * @param sliceBytes           size of the slices of large objects (at most {@code l1MaxObjectBytes})
+ * @param diskDir              directory of the disk tier (L2), or null for none
  * @param diskMaxBytes         bound of the disk tier
  * @param negativeTtl          how long a 404 without explicit freshness is reused
  * @param maxStaleIfError      how stale a stored response may be and still be served when every parent
@@ -21,6 +22,7 @@ import java.util.Objects;
 public record CacheConfig(
         long l1MaxBytes,
         long l1MaxObjectBytes,
+        long sliceBytes,
         Path diskDir,
         long diskMaxBytes,
         Duration negativeTtl,
@@ -29,6 +31,7 @@ public record CacheConfig(
 
     public static final long DEFAULT_L1_MAX_BYTES = 256L << 20;
     public static final long DEFAULT_L1_MAX_OBJECT_BYTES = 16L << 20;
+    public static final long DEFAULT_SLICE_BYTES = 8L << 20;
     public static final long DEFAULT_DISK_MAX_BYTES = 10L << 30;
     public static final Duration DEFAULT_NEGATIVE_TTL = Duration.ofSeconds(10);
     public static final Duration DEFAULT_MAX_STALE_IF_ERROR = Duration.ofMinutes(10);
@@ -44,6 +47,10 @@ public record CacheConfig(
         if (l1MaxObjectBytes <= 0 || l1MaxObjectBytes > l1MaxBytes) {
             throw new IllegalArgumentException("l1MaxObjectBytes: " + l1MaxObjectBytes
                     + " (expected: > 0 and <= l1MaxBytes " + l1MaxBytes + ")");
+        }
+        if (sliceBytes <= 0 || sliceBytes > l1MaxObjectBytes) {
+            throw new IllegalArgumentException("sliceBytes: " + sliceBytes
+                    + " (expected: > 0 and <= l1MaxObjectBytes " + l1MaxObjectBytes + ")");
         }
         if (diskMaxBytes <= 0) {
             throw new IllegalArgumentException("diskMaxBytes: " + diskMaxBytes + " (expected: > 0)");
@@ -61,7 +68,7 @@ public record CacheConfig(
 
     /** The defaults, memory only. */
     public static CacheConfig memoryOnly() {
-        return new CacheConfig(DEFAULT_L1_MAX_BYTES, DEFAULT_L1_MAX_OBJECT_BYTES, null, DEFAULT_DISK_MAX_BYTES,
+        return new CacheConfig(DEFAULT_L1_MAX_BYTES, DEFAULT_L1_MAX_OBJECT_BYTES, DEFAULT_SLICE_BYTES, null, DEFAULT_DISK_MAX_BYTES,
                 DEFAULT_NEGATIVE_TTL, DEFAULT_MAX_STALE_IF_ERROR, DEFAULT_MAX_HEURISTIC_LIFETIME);
     }
 
@@ -71,22 +78,33 @@ public record CacheConfig(
     }
 
     public CacheConfig withDiskDir(Path dir) {
-        return new CacheConfig(l1MaxBytes, l1MaxObjectBytes, dir, diskMaxBytes, negativeTtl, maxStaleIfError,
+        return new CacheConfig(l1MaxBytes, l1MaxObjectBytes, sliceBytes, dir, diskMaxBytes, negativeTtl, maxStaleIfError,
                 maxHeuristicLifetime);
     }
 
+    /** L1 bounds; the slice size becomes at most {@code maxObjectBytes}. */
     public CacheConfig withL1(long maxBytes, long maxObjectBytes) {
-        return new CacheConfig(maxBytes, maxObjectBytes, diskDir, diskMaxBytes, negativeTtl, maxStaleIfError,
+        return new CacheConfig(maxBytes, maxObjectBytes, Math.min(sliceBytes, maxObjectBytes), diskDir, diskMaxBytes, negativeTtl, maxStaleIfError,
+                maxHeuristicLifetime);
+    }
+
+    public CacheConfig withSliceBytes(long bytes) {
+        return new CacheConfig(l1MaxBytes, l1MaxObjectBytes, bytes, diskDir, diskMaxBytes, negativeTtl, maxStaleIfError,
+                maxHeuristicLifetime);
+    }
+
+    public CacheConfig withDiskMaxBytes(long bytes) {
+        return new CacheConfig(l1MaxBytes, l1MaxObjectBytes, sliceBytes, diskDir, bytes, negativeTtl, maxStaleIfError,
                 maxHeuristicLifetime);
     }
 
     public CacheConfig withNegativeTtl(Duration ttl) {
-        return new CacheConfig(l1MaxBytes, l1MaxObjectBytes, diskDir, diskMaxBytes, ttl, maxStaleIfError,
+        return new CacheConfig(l1MaxBytes, l1MaxObjectBytes, sliceBytes, diskDir, diskMaxBytes, ttl, maxStaleIfError,
                 maxHeuristicLifetime);
     }
 
     public CacheConfig withMaxStaleIfError(Duration maxStale) {
-        return new CacheConfig(l1MaxBytes, l1MaxObjectBytes, diskDir, diskMaxBytes, negativeTtl, maxStale,
+        return new CacheConfig(l1MaxBytes, l1MaxObjectBytes, sliceBytes, diskDir, diskMaxBytes, negativeTtl, maxStale,
                 maxHeuristicLifetime);
     }
 }

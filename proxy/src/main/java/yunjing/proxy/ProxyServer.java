@@ -163,6 +163,21 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
+     * Removes every cached response that names this SHA-256 for its body ({@code X-Linked-Etag},
+     * {@code Repr-Digest} or a sha256 ETag), whatever its URL, and the large-object slices stored under it.
+     *
+     * @param sha256 64 hex digits
+     * @return the number of entries removed (slices included)
+     * @throws IllegalArgumentException when {@code sha256} is not 64 hex digits
+     */
+    public int purgeDigest(String sha256) {
+        if (sha256 == null || !sha256.strip().matches("[0-9a-fA-F]{64}")) {
+            throw new IllegalArgumentException("sha256: " + sha256 + " (expected: 64 hex digits)");
+        }
+        return cache.purgeDigest(sha256);
+    }
+
+    /**
      * Replaces the API keys and plans at once (a key reload without restart); null means
      * {@link ApiAccess#OPEN}. Requests already admitted keep their slots, and per-key counters (in flight,
      * per minute, per day) carry over for key ids that remain. Thread-safe.

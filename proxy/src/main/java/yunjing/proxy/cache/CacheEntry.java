@@ -13,6 +13,10 @@ import java.util.Map;
 /**
  * A stored response: status, head, body and the times RFC 9111 §4.2.3 needs. Immutable except for the
  * body while it fills; the head is never modified after construction (readers copy it).
+ *
+ * <p>Three kinds share this type: a <em>whole</em> entry holds its body; a <em>sliced</em> entry (a large
+ * object, {@link #slicedLength} &ge; 0) holds only the head and an empty body, its bytes being stored as
+ * slices ({@link Slices}); a <em>slice</em> entry holds one slice's bytes under a slice key.
  */
 final class CacheEntry {
 
@@ -26,9 +30,18 @@ final class CacheEntry {
     final long responseTime;
     final long lifetime;
     final GrowingBody body;
+    /** The object's length when its bytes are stored as slices, else -1. */
+    final long slicedLength;
+    /** The SHA-256 (hex) the head names for the body ({@link Digests}), or null. */
+    final String digest;
 
     CacheEntry(String primaryKey, String key, HttpResponseStatus status, HttpHeaders headers, List<String> varyNames,
             long requestTime, long responseTime, long lifetime, GrowingBody body) {
+        this(primaryKey, key, status, headers, varyNames, requestTime, responseTime, lifetime, body, -1);
+    }
+
+    CacheEntry(String primaryKey, String key, HttpResponseStatus status, HttpHeaders headers, List<String> varyNames,
+            long requestTime, long responseTime, long lifetime, GrowingBody body, long slicedLength) {
         this.primaryKey = primaryKey;
         this.key = key;
         this.status = status;
@@ -39,6 +52,20 @@ final class CacheEntry {
         this.responseTime = responseTime;
         this.lifetime = lifetime;
         this.body = body;
+        this.slicedLength = slicedLength;
+        this.digest = Digests.sha256(headers);
+    }
+
+    boolean isSliced() {
+        return slicedLength >= 0;
+    }
+
+    /** The length of the object when it is known: sliced, or a whole body that is complete; else -1. */
+    long knownLength() {
+        if (isSliced()) {
+            return slicedLength;
+        }
+        return body.isComplete() ? body.length() : -1;
     }
 
     /**

@@ -46,8 +46,12 @@ final class Delivery implements ResponseHandle {
     private boolean paused;
     private boolean done;
     private CacheEntry entry;
+    /** What {@link #pump} reads: the entry's body, or for a sliced entry the current slice's; null while a slice is found. */
+    private GrowingBody body;
+    /** The slice {@link #body} is, for a sliced entry. */
+    private int slice;
     private int next;
-    /** Offset in the body of the piece at {@link #next}. */
+    /** Offset in the object of the piece at {@link #next}. */
     private long position;
     /** The bytes sent: [rangeStart, rangeEnd) of the body; the whole body unless a Range selected part. */
     private long rangeStart;
@@ -98,8 +102,9 @@ final class Delivery implements ResponseHandle {
             finishBodyless(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, headers));
             return;
         }
-        if (stored.body.isComplete()) {
-            headers.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(stored.body.length()));
+        long known = stored.knownLength();
+        if (known >= 0) {
+            headers.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(known));
         }
         HttpResponseStatus responseStatus = stored.status;
         if (stored.status.code() == 200) {
@@ -109,7 +114,7 @@ final class Delivery implements ResponseHandle {
         if (range != null && !request.isHead() && stored.status.code() == 200) {
             // RFC 9110 §14.2: Range applies to GET; a joiner of a fill knows the length from Content-Length,
             // else (length not known yet) the Range is ignored and the whole body is sent.
-            long length = stored.body.isComplete() ? stored.body.length() : declaredLength(stored.headers);
+            long length = known >= 0 ? known : declaredLength(stored.headers);
             long[] selected = length >= 0 && ByteRanges.ifRangeAllows(request.head().headers(), stored.headers)
                     ? ByteRanges.resolve(range, length) : null;
             if (selected == ByteRanges.UNSATISFIABLE) {
@@ -139,7 +144,48 @@ final class Delivery implements ResponseHandle {
             return;
         }
         listener.onResponseHead(head);
-        pump();
+        if (stored.isSliced()) {
+            rangeEnd = Math.min(rangeEnd, stored.slicedLength);
+            if (rangeStart >= rangeEnd) {
+                done = true; // an empty object
+                listener.onResponseContent(LastHttpContent.EMPTY_LAST_CONTENT);
+                return;
+            }
+            acquireSlice((int) (rangeStart / cache.slices().sliceBytes()));
+        } else {
+            body = stored.body;
+            pump();
+        }
+    }
+
+    /** Finds slice {@code index} of the sliced entry (asking for the next one too), then pumps it. */
+    private void acquireSlice(int index) {
+        body = null;
+        slice = index;
+        Slices slices = cache.slices();
+        slices.acquire(entry, request, index, loop, new Slices.Callback() {
+            @Override
+            public void ready(CacheEntry found) {
+                if (aborted || done) {
+                    return;
+                }
+                body = found.body;
+                next = 0;
+                position = slices.start(index);
+                if (rangeEnd > slices.start(index + 1)) {
+                    slices.prefetch(entry, request, index + 1, loop);
+                }
+                pump();
+            }
+
+            @Override
+            public void failed(UpstreamException cause) {
+                if (!aborted && !done) {
+                    done = true;
+                    listener.onFailure(cause);
+                }
+            }
+        });
     }
 
     private static long declaredLength(HttpHeaders headers) {
@@ -173,10 +219,21 @@ final class Delivery implements ResponseHandle {
 
     /** Moves body pieces to the listener while the client can take them and they are there. */
     private void pump() {
-        while (entry != null && !done && !aborted && !paused) {
-            byte[] piece = entry.body.poll(next, wakeup);
+        while (body != null && !done && !aborted && !paused) {
+            byte[] piece = body.poll(next, wakeup);
             if (piece == null) {
                 return; // caught up with the fill: wakeup runs when the next piece arrives
+            }
+            if (piece == GrowingBody.END && entry.isSliced()) {
+                Slices slices = cache.slices();
+                if (position != slices.start(slice) + slices.length(entry, slice)) {
+                    done = true; // a stored slice of the wrong length: cut off rather than send wrong bytes
+                    listener.onFailure(new UpstreamException(UpstreamException.Kind.BROKEN,
+                            "a cached slice has the wrong length", null));
+                    return;
+                }
+                acquireSlice(slice + 1); // not the last slice: the range ends after it
+                return;
             }
             if (piece == GrowingBody.END) {
                 done = true;

@@ -43,9 +43,9 @@ import java.util.zip.CRC32C;
  * L2: complete entries on disk, bounded in bytes, surviving restarts.
  *
  * <h2>Files</h2>
- * One file per entry, named by the SHA-256 of its secondary key: magic {@code YJC1}, the head (key,
- * primary key, status, request and response times, Vary names, header fields), the body length and
- * bytes, then a CRC32C of everything before it. An entry is written to a temporary file, forced to the
+ * One file per entry, named by the SHA-256 of its key: magic {@code YJC2}, the head (key, primary key,
+ * status, request and response times, Vary names, header fields, the sliced length or -1), the body
+ * length and bytes, then a CRC32C of everything before it. Files of other formats are dropped at start. An entry is written to a temporary file, forced to the
  * device and renamed over the final name, so a crash leaves either the old entry, the new one, or a
  * temporary file that the next start deletes — never a half entry under an entry's name. A file whose
  * magic, structure or checksum is wrong is deleted when read and never served.
@@ -57,17 +57,17 @@ import java.util.zip.CRC32C;
  * <h2>Threads</h2>
  * All file I/O runs on one daemon thread of this tier, never on an event loop; results come back as
  * futures completed on that thread. The index maps are concurrent so lookups run on the event loops.
- * Bodies are held in memory while written and read (entries are at most {@code l1MaxObjectBytes}); the
- * disk tier for larger objects and zero-copy sends are the next step.
+ * Bodies are held in memory while read (entries are at most {@code l1MaxObjectBytes}: larger objects are
+ * stored as slices, see {@link Slices}) and written piece by piece from the entry's body.
  */
 final class DiskTier implements AutoCloseable {
 
     private static final Logger log = Logger.getLogger(DiskTier.class.getName());
-    private static final int MAGIC = 0x594A4331; // "YJC1"
+    private static final int MAGIC = 0x594A4332; // "YJC2"
     private static final String SUFFIX = ".entry";
     private static final int PIECE = 64 * 1024;
 
-    private record Stored(Path file, long size, AtomicLong lastUsed, String primary) {
+    private record Stored(Path file, long size, AtomicLong lastUsed, String primary, String digest) {
     }
 
     private final Path dir;
@@ -76,6 +76,8 @@ final class DiskTier implements AutoCloseable {
     private final ExecutorService io;
     private final Map<String, Stored> index = new ConcurrentHashMap<>();
     private final Map<String, List<String>> varyByPrimary = new ConcurrentHashMap<>();
+    /** Entries handed to {@link #write} whose file is not in the index yet: found by lookups meanwhile. */
+    private final Map<String, CacheEntry> pending = new ConcurrentHashMap<>();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong clock = new AtomicLong();
 
@@ -116,8 +118,9 @@ final class DiskTier implements AutoCloseable {
             h.readLong();
             h.readLong();
             List<String> vary = readStrings(h);
+            String digest = Digests.sha256(readFields(h));
             long size = Files.size(file);
-            index.put(key, new Stored(file, size, new AtomicLong(clock.incrementAndGet()), primary));
+            index.put(key, new Stored(file, size, new AtomicLong(clock.incrementAndGet()), primary, digest));
             varyByPrimary.put(primary, vary);
             bytes.addAndGet(size);
         } catch (IOException | RuntimeException e) {
@@ -136,6 +139,10 @@ final class DiskTier implements AutoCloseable {
         return index.containsKey(key) ? key : null;
     }
 
+    boolean contains(String key) {
+        return index.containsKey(key) || pending.containsKey(key);
+    }
+
     /** Reads and verifies an entry; null when it is gone or corrupt (then it is deleted). */
     CompletableFuture<CacheEntry> read(String key, long maxHeuristicMillis, long negativeTtlMillis) {
         try {
@@ -146,6 +153,10 @@ final class DiskTier implements AutoCloseable {
     }
 
     private CompletableFuture<CacheEntry> readAsync(String key, long maxHeuristicMillis, long negativeTtlMillis) {
+        CacheEntry writing = pending.get(key);
+        if (writing != null) {
+            return CompletableFuture.completedFuture(writing);
+        }
         return CompletableFuture.supplyAsync(() -> {
             Stored stored = index.get(key);
             if (stored == null) {
@@ -168,33 +179,37 @@ final class DiskTier implements AutoCloseable {
 
     /** Writes a complete entry (replacing any older one for its key) in the background. */
     void write(CacheEntry entry) {
-        submit(() -> {
+        pending.put(entry.key, entry);
+        boolean queued = submit(() -> {
             Path file = dir.resolve(fileName(entry.key));
             Path tmp = dir.resolve(".tmp-" + fileName(entry.key) + "-" + Thread.currentThread().threadId());
             try {
-                byte[] encoded = encode(entry);
+                long size;
                 try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE,
                         StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                    ByteBuffer buffer = ByteBuffer.wrap(encoded);
-                    while (buffer.hasRemaining()) {
-                        channel.write(buffer);
-                    }
+                    size = encode(entry, channel);
                     channel.force(true); // on the device before it gets its name
                 }
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                Stored previous = index.put(entry.key, new Stored(file, encoded.length, new AtomicLong(clock.incrementAndGet()),
-                        entry.primaryKey));
+                Stored previous = index.put(entry.key, new Stored(file, size, new AtomicLong(clock.incrementAndGet()),
+                        entry.primaryKey, entry.digest));
                 varyByPrimary.put(entry.primaryKey, entry.varyNames);
-                bytes.addAndGet(encoded.length - (previous == null ? 0 : previous.size()));
+                bytes.addAndGet(size - (previous == null ? 0 : previous.size()));
                 evictIfNeeded();
             } catch (IOException | RuntimeException e) {
                 log.log(Level.WARNING, "cannot write cache entry " + file + ": " + e);
                 deleteQuietly(tmp);
+            } finally {
+                pending.remove(entry.key, entry);
             }
         });
+        if (!queued) {
+            pending.remove(entry.key, entry);
+        }
     }
 
     void remove(String key) {
+        pending.remove(key);
         submit(() -> {
             Stored stored = index.get(key);
             if (stored != null) {
@@ -209,9 +224,18 @@ final class DiskTier implements AutoCloseable {
      * deleted there. Returns the keys removed from the index now.
      */
     Set<String> purge(Predicate<String> purged) {
+        return purge(purged, digest -> false);
+    }
+
+    /** As {@link #purge(Predicate)}, also removing every entry whose head names a digest {@code digests} accepts. */
+    Set<String> purge(Predicate<String> purged, Predicate<String> digests) {
+        Predicate<Stored> matches = stored -> purged.test(stored.primary())
+                || (stored.digest() != null && digests.test(stored.digest()));
         Set<String> removed = new HashSet<>();
+        pending.values().removeIf(entry -> purged.test(entry.primaryKey)
+                || (entry.digest != null && digests.test(entry.digest)));
         for (Map.Entry<String, Stored> e : index.entrySet()) {
-            if (purged.test(e.getValue().primary()) && index.remove(e.getKey(), e.getValue())) {
+            if (matches.test(e.getValue()) && index.remove(e.getKey(), e.getValue())) {
                 bytes.addAndGet(-e.getValue().size());
                 removed.add(e.getKey());
                 Path file = e.getValue().file();
@@ -221,7 +245,7 @@ final class DiskTier implements AutoCloseable {
         varyByPrimary.keySet().removeIf(purged);
         submit(() -> {
             for (Map.Entry<String, Stored> e : index.entrySet()) {
-                if (purged.test(e.getValue().primary())) {
+                if (matches.test(e.getValue())) {
                     drop(e.getKey(), e.getValue());
                 }
             }
@@ -238,11 +262,13 @@ final class DiskTier implements AutoCloseable {
         return bytes.get();
     }
 
-    private void submit(Runnable task) {
+    private boolean submit(Runnable task) {
         try {
             io.execute(task);
+            return true;
         } catch (RejectedExecutionException e) {
             log.log(Level.FINE, "disk tier closed; dropping a write or removal");
+            return false;
         }
     }
 
@@ -286,7 +312,8 @@ final class DiskTier implements AutoCloseable {
         }
     }
 
-    static byte[] encode(CacheEntry entry) throws IOException {
+    /** Writes the entry's file format to {@code out}; returns the bytes written. */
+    static long encode(CacheEntry entry, java.nio.channels.WritableByteChannel out) throws IOException {
         ByteArrayOutputStream headBytes = new ByteArrayOutputStream();
         DataOutputStream head = new DataOutputStream(headBytes);
         writeString(head, entry.key);
@@ -304,24 +331,29 @@ final class DiskTier implements AutoCloseable {
             writeString(head, field.getKey());
             writeString(head, field.getValue());
         }
+        head.writeLong(entry.slicedLength);
         head.flush();
-        List<byte[]> pieces = entry.body.pieces();
-        ByteArrayOutputStream all = new ByteArrayOutputStream(headBytes.size() + (int) entry.body.length() + 32);
-        DataOutputStream out = new DataOutputStream(all);
-        out.writeInt(MAGIC);
-        out.writeInt(headBytes.size());
-        headBytes.writeTo(out);
-        out.writeLong(entry.body.length());
-        for (byte[] piece : pieces) {
-            out.write(piece);
-        }
-        out.flush();
         CRC32C crc = new CRC32C();
-        byte[] bytes = all.toByteArray();
-        crc.update(bytes, 0, bytes.length);
-        out.writeInt((int) crc.getValue());
-        out.flush();
-        return all.toByteArray();
+        ByteBuffer start = ByteBuffer.allocate(8 + headBytes.size() + 8);
+        start.putInt(MAGIC).putInt(headBytes.size()).put(headBytes.toByteArray()).putLong(entry.body.length()).flip();
+        long written = writeAll(out, start, crc);
+        for (byte[] piece : entry.body.pieces()) {
+            written += writeAll(out, ByteBuffer.wrap(piece), crc);
+        }
+        ByteBuffer trailer = ByteBuffer.allocate(4).putInt((int) crc.getValue()).flip();
+        return written + writeAll(out, trailer, null);
+    }
+
+    private static long writeAll(java.nio.channels.WritableByteChannel out, ByteBuffer buffer, CRC32C crc)
+            throws IOException {
+        if (crc != null) {
+            crc.update(buffer.duplicate());
+        }
+        long n = buffer.remaining();
+        while (buffer.hasRemaining()) {
+            out.write(buffer);
+        }
+        return n;
     }
 
     static CacheEntry decode(byte[] file, long maxHeuristicMillis, long negativeTtlMillis) throws IOException {
@@ -345,11 +377,8 @@ final class DiskTier implements AutoCloseable {
         long requestTime = in.readLong();
         long responseTime = in.readLong();
         List<String> vary = readStrings(in);
-        int fields = in.readInt();
-        HttpHeaders headers = new DefaultHttpHeaders();
-        for (int i = 0; i < fields; i++) {
-            headers.add(readString(in), readString(in));
-        }
+        HttpHeaders headers = readFields(in);
+        long slicedLength = in.readLong();
         long length = in.readLong();
         if (length != in.available()) {
             throw new IOException("body length " + length + " does not match the file");
@@ -364,7 +393,7 @@ final class DiskTier implements AutoCloseable {
         CacheControl cc = CacheControl.parse(headers);
         long lifetime = CachePolicy.freshnessLifetime(status, headers, cc, responseTime, maxHeuristicMillis, negativeTtlMillis);
         return new CacheEntry(primary, key, HttpResponseStatus.valueOf(status), headers, vary, requestTime, responseTime,
-                lifetime, GrowingBody.completed(pieces));
+                lifetime, GrowingBody.completed(pieces), slicedLength);
     }
 
     private static void writeString(DataOutputStream out, String s) throws IOException {
@@ -381,6 +410,18 @@ final class DiskTier implements AutoCloseable {
         byte[] bytes = new byte[length];
         in.readFully(bytes);
         return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static HttpHeaders readFields(DataInputStream in) throws IOException {
+        int fields = in.readInt();
+        if (fields < 0 || fields > 10_000) {
+            throw new IOException("bad field count " + fields);
+        }
+        HttpHeaders headers = new DefaultHttpHeaders();
+        for (int i = 0; i < fields; i++) {
+            headers.add(readString(in), readString(in));
+        }
+        return headers;
     }
 
     private static List<String> readStrings(DataInputStream in) throws IOException {

@@ -17,6 +17,7 @@ import yunjing.proxy.upstream.UpstreamListener;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * One GET sent to the parents to fill (or refresh) the cache for a primary key, and the clients waiting
@@ -46,6 +47,8 @@ import java.util.List;
  */
 final class Fill implements UpstreamListener {
 
+    private static final Logger log = Logger.getLogger(Fill.class.getName());
+
     private enum Phase { WAITING, STORING, RELAYING, DONE }
 
     private final HttpCache cache;
@@ -66,6 +69,8 @@ final class Fill implements UpstreamListener {
 
     // Confined to loop.
     private UpstreamExchange upstream;
+    /** The running SHA-256 of a body whose response names one, else null. */
+    private DigestCheck digestCheck;
     private long requestTime;
 
     /**
@@ -173,17 +178,27 @@ final class Fill implements UpstreamListener {
         long declared = HttpUtil.getContentLength(response, -1L);
         long lifetime = CachePolicy.freshnessLifetime(code, received, cc, responseTime,
                 cache.maxHeuristicMillis(), cache.negativeTtlMillis());
-        boolean storable = CachePolicy.storable(request.head().headers(), request.cacheControl(), code, received, cc)
-                && CachePolicy.worthStoring(received, lifetime)
-                && declared <= cache.maxObjectBytes();
+        boolean policyAllows = CachePolicy.storable(request.head().headers(), request.cacheControl(), code, received, cc)
+                && CachePolicy.worthStoring(received, lifetime);
+        boolean storable = policyAllows && declared <= cache.maxObjectBytes();
+        boolean sliced = policyAllows && code == 200 && declared > cache.maxObjectBytes() && Slices.sliceable(received);
         if (stale != null) {
             cache.invalidate(stale); // a new response replaces it, stored or not (RFC 9111 §4.4 in spirit)
         }
         String forwarded = stale == null ? forwardReason : forwardReason + "; fwd-status=" + code;
+        if (sliced) {
+            storeSliced(response, vary, responseTime, lifetime, declared, forwarded);
+            return;
+        }
         if (storable) {
             String key = request.secondaryKey(vary);
-            CacheEntry filling = new CacheEntry(request.primaryKey(), key, response.status(),
-                    CacheEntry.storedHeaders(received), vary, requestTime, responseTime, lifetime, new GrowingBody());
+            HttpHeaders stored = CacheEntry.storedHeaders(received);
+            boolean checked = Digests.sha256(stored) != null;
+            CacheEntry filling = new CacheEntry(request.primaryKey(), key, response.status(), stored, vary,
+                    requestTime, responseTime, lifetime, checked ? GrowingBody.checked() : new GrowingBody());
+            if (checked) {
+                digestCheck = DigestCheck.of(filling.digest);
+            }
             List<Delivery> all;
             synchronized (this) {
                 entry = filling;
@@ -222,6 +237,33 @@ final class Fill implements UpstreamListener {
         }
     }
 
+    /**
+     * A large object: the head is stored at once as a sliced entry and the parent's whole response is
+     * dropped; every waiter then reads the object slice by slice ({@link Slices}), each slice fetched
+     * with a Range as it is first needed. The bytes already in flight are the only ones fetched twice.
+     */
+    private void storeSliced(HttpResponse response, List<String> vary, long responseTime, long lifetime, long length,
+            String forwarded) {
+        upstream.abort();
+        String key = request.secondaryKey(vary);
+        CacheEntry object = new CacheEntry(request.primaryKey(), key, response.status(),
+                CacheEntry.storedHeaders(response.headers()), vary, requestTime, responseTime, lifetime,
+                GrowingBody.completed(List.of()), length);
+        if (!purged) {
+            cache.store(object);
+        }
+        List<Delivery> all = finish(Phase.DONE);
+        for (Delivery w : all) {
+            if (w == owner) {
+                w.serveEntry(object, forwarded + "; stored");
+            } else if (key.equals(w.request.secondaryKey(vary))) {
+                w.serveEntry(object, "fwd=miss; collapsed");
+            } else {
+                cache.fetchAlone(w);
+            }
+        }
+    }
+
     @Override
     public void onResponseContent(HttpContent content) {
         Phase current;
@@ -245,6 +287,9 @@ final class Fill implements UpstreamListener {
             return;
         }
         try {
+            if (digestCheck != null) {
+                digestCheck.update(content.content());
+            }
             filling.body.append(content.content());
         } finally {
             content.release();
@@ -256,6 +301,15 @@ final class Fill implements UpstreamListener {
             unregister();
         }
         if (last) {
+            if (digestCheck != null && !digestCheck.matches()) {
+                // Never stored, never completed: readers are cut off before the body's last piece.
+                cache.count("digest-mismatch");
+                log.warning(() -> "body of " + request.primaryKey() + " does not match its sha256 " + filling.digest
+                        + "; not stored");
+                filling.body.fail();
+                finish(Phase.DONE);
+                return;
+            }
             filling.body.complete();
             if (!tooLarge && !purged) {
                 cache.store(filling);

@@ -18,6 +18,12 @@ import java.util.List;
  * One filler thread (the fill's event loop), readers on any event loop; all state is guarded by
  * {@code this}. Pieces are copied into heap arrays that are never modified, so readers wrap them without
  * reference counting: no {@code ByteBuf} is owned by the cache. Wake-ups run outside the lock.
+ *
+ * <h2>Held-back end</h2>
+ * A body that must be checked before it is trusted (a digest named by the response, a slice whose length is
+ * checked) is made with {@link #checked()}: while it fills, readers see every piece but the latest one, which
+ * they get only once the filler {@link #complete}s it after the check. A body that fails the check
+ * {@link #fail}s, so no reader ever receives all of a body that did not pass.
  */
 final class GrowingBody {
 
@@ -31,6 +37,20 @@ final class GrowingBody {
     private long length;
     private boolean complete;
     private boolean failed;
+    private final boolean holdLast;
+
+    GrowingBody() {
+        this(false);
+    }
+
+    private GrowingBody(boolean holdLast) {
+        this.holdLast = holdLast;
+    }
+
+    /** A body whose latest piece is held back from readers until it is complete (see above). */
+    static GrowingBody checked() {
+        return new GrowingBody(true);
+    }
 
     /** A body that is complete already. */
     static GrowingBody completed(List<byte[]> pieces) {
@@ -97,7 +117,8 @@ final class GrowingBody {
      * then {@code wakeup} runs (once, on the filler's thread) when something changes.
      */
     synchronized byte[] poll(int index, Runnable wakeup) {
-        if (index < pieces.size()) {
+        int visible = complete || !holdLast ? pieces.size() : pieces.size() - 1;
+        if (index < visible) {
             return pieces.get(index);
         }
         if (complete) {

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -43,7 +44,10 @@ import java.util.function.Predicate;
  *       stale-while-revalidate the stale entry is served at once and the fill runs in the background.</li>
  *   <li><b>Ranges</b> (RFC 9110 §14) are answered from the entry by {@link Delivery} (see {@link ByteRanges}),
  *       also while it fills; a Range miss fetches the whole object once (collapsed) and answers the range
- *       as the body streams in. Slices of huge objects are a later step.</li>
+ *       as the body streams in.</li>
+ *   <li><b>Large objects</b> (a 200 announcing more than {@code l1MaxObjectBytes}, from a parent that serves
+ *       ranges) are stored as {@link Slices}: the head at once, the bytes slice by slice as readers need
+ *       them, each slice fetched once with a Range and shared.</li>
  *   <li><b>Bypass</b>: methods other than GET/HEAD, requests with a body, targets that cannot be normalised, and HEAD misses go the plain forwarding
  *       path ({@code fwd=bypass}).</li>
  * </ul>
@@ -61,6 +65,9 @@ public final class HttpCache implements AutoCloseable {
     private final Cache<String, List<String>> varyIndex;
     private final ConcurrentHashMap<String, Fill> fills = new ConcurrentHashMap<>();
     private final DiskTier disk;
+    private final Slices slices;
+    /** L2 reads of slices in progress, so concurrent readers of one slice share one read. */
+    private final ConcurrentHashMap<String, CompletableFuture<CacheEntry>> diskReads = new ConcurrentHashMap<>();
     /** Bumped by every purge: an L2 read that started before one is not moved into L1. */
     private final AtomicLong purges = new AtomicLong();
     private final LongAdder hits = new LongAdder();
@@ -83,6 +90,7 @@ public final class HttpCache implements AutoCloseable {
         this.upstream = upstream;
         this.metrics = metrics;
         this.clock = clock;
+        this.slices = new Slices(this, config.sliceBytes());
         this.l1 = Caffeine.newBuilder()
                 .maximumWeight(config.l1MaxBytes())
                 .weigher((String key, CacheEntry entry) -> entry.weight())
@@ -241,6 +249,53 @@ public final class HttpCache implements AutoCloseable {
         }
     }
 
+    /** Stores a complete slice in L1 and, in the background, on disk (no Vary index: slices are found by key). */
+    void storeSlice(CacheEntry slice) {
+        l1.put(slice.key, slice);
+        if (disk != null) {
+            disk.write(slice);
+        }
+    }
+
+    CacheEntry memoryLookup(String key) {
+        return l1.getIfPresent(key);
+    }
+
+    /**
+     * The entry stored on disk under {@code key}, read off the event loops and moved to L1; null when L2 has
+     * none. Concurrent lookups of one key share one read. The future yields null for a corrupt entry.
+     */
+    CompletableFuture<CacheEntry> diskLookup(String key) {
+        if (disk == null || !disk.contains(key)) {
+            return null;
+        }
+        CompletableFuture<CacheEntry> shared = diskReads.get(key);
+        if (shared != null) {
+            return shared;
+        }
+        CompletableFuture<CacheEntry> mine = new CompletableFuture<>();
+        shared = diskReads.putIfAbsent(key, mine);
+        if (shared != null) {
+            return shared;
+        }
+        long purgesBefore = purges.get();
+        disk.read(key, maxHeuristicMillis(), negativeTtlMillis()).whenComplete((entry, error) -> {
+            diskReads.remove(key, mine);
+            if (entry != null) {
+                metrics.cacheServed("l2", entry.body.length());
+                if (purges.get() == purgesBefore) {
+                    l1.put(entry.key, entry);
+                }
+            }
+            mine.complete(entry);
+        });
+        return mine;
+    }
+
+    Slices slices() {
+        return slices;
+    }
+
     private void storeInMemory(CacheEntry entry) {
         varyIndex.put(entry.primaryKey, entry.varyNames);
         l1.put(entry.key, entry);
@@ -277,7 +332,7 @@ public final class HttpCache implements AutoCloseable {
         long lifetime = CachePolicy.freshnessLifetime(stale.status.code(), merged, cc, responseTime,
                 maxHeuristicMillis(), negativeTtlMillis());
         CacheEntry refreshed = new CacheEntry(stale.primaryKey, stale.key, stale.status, merged, stale.varyNames,
-                requestTime, responseTime, lifetime, stale.body);
+                requestTime, responseTime, lifetime, stale.body, stale.slicedLength);
         if (store) {
             store(refreshed);
         }
@@ -311,23 +366,41 @@ public final class HttpCache implements AutoCloseable {
      * @return how many entries were removed (an entry held in both tiers counts once)
      */
     int purge(Predicate<String> purged) {
+        return purge(purged, digest -> false);
+    }
+
+    private int purge(Predicate<String> purged, Predicate<String> digests) {
         purges.incrementAndGet();
+        Predicate<CacheEntry> matches = entry -> purged.test(entry.primaryKey)
+                || (entry.digest != null && digests.test(entry.digest));
         Set<String> removed = new HashSet<>();
         for (Map.Entry<String, CacheEntry> e : l1.asMap().entrySet()) {
-            if (purged.test(e.getValue().primaryKey) && l1.asMap().remove(e.getKey(), e.getValue())) {
+            if (matches.test(e.getValue()) && l1.asMap().remove(e.getKey(), e.getValue())) {
                 removed.add(e.getKey());
             }
         }
         varyIndex.asMap().keySet().removeIf(purged);
+        slices.purge(purged);
         for (Map.Entry<String, Fill> e : fills.entrySet()) {
             if (purged.test(e.getKey()) && fills.remove(e.getKey(), e.getValue())) {
                 e.getValue().purged(); // its readers finish; nothing is stored, later misses start a new fill
             }
         }
         if (disk != null) {
-            removed.addAll(disk.purge(purged));
+            removed.addAll(disk.purge(purged, digests));
         }
         return removed.size();
+    }
+
+    /**
+     * Purges every stored response whose head names this SHA-256 ({@code X-Linked-Etag}, {@code Repr-Digest}
+     * or a sha256 ETag), under whatever URL, and the slices stored under the digest.
+     *
+     * @param sha256 64 hex digits
+     */
+    public int purgeDigest(String sha256) {
+        String digest = sha256.strip().toLowerCase(Locale.ROOT);
+        return purge(Digests.slicePrimary(digest)::equals, digest::equals);
     }
 
     /** Purges one primary key: {@code host[:port]} + normalised path + query, or null for none. */

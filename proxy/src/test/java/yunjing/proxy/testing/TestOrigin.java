@@ -37,6 +37,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       If-None-Match gets 304, counted in {@link #notModified}), {@code lm} (Last-Modified), {@code age},
  *       {@code vary}, {@code echo} (a request header whose value becomes the body), {@code hold} (after
  *       half the body, wait for {@link #holdGate}), {@code ranges} (answer a {@code Range: bytes=a-b} with 206)</li>
+ *   <li>{@code /large/…?n=N} — a large object generated as it is sent ({@link #largeByte}), never held in
+ *       memory: ETag {@code "<name>-v1"} (or {@code etag}), {@code Accept-Ranges: bytes} (unless
+ *       {@code noranges}), Cache-Control {@code max-age=600} (or {@code cc}), single ranges answered 206;
+ *       {@code sha256=HEX} sends it as X-Linked-Etag; {@code flip=OFFSET} corrupts that byte. Bytes sent are
+ *       counted in {@link #largeBytesSent}, requests (with their Range) in {@link #largeRequests}.</li>
  * </ul>
  */
 public final class TestOrigin implements AutoCloseable {
@@ -63,6 +68,11 @@ public final class TestOrigin implements AutoCloseable {
     /** Set when a /cached?hold=1 response stopped waiting for {@link #holdGate} because it timed out. */
     public volatile boolean holdTimedOut;
 
+    /** Body bytes written by /large (including bytes a closed connection did not take). */
+    public final java.util.concurrent.atomic.AtomicLong largeBytesSent = new java.util.concurrent.atomic.AtomicLong();
+    /** "target range" of every /large request. */
+    public final List<String> largeRequests = new CopyOnWriteArrayList<>();
+
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "test-origin");
@@ -78,6 +88,7 @@ public final class TestOrigin implements AutoCloseable {
         server.createContext("/sse", this::sse);
         server.createContext("/bytes", this::bytes);
         server.createContext("/cached", this::cached);
+        server.createContext("/large", this::large);
         server.start();
     }
 
@@ -265,6 +276,83 @@ public final class TestOrigin implements AutoCloseable {
                 out.write(body, body.length / 2, body.length - body.length / 2);
             } else {
                 out.write(body);
+            }
+        } catch (IOException e) {
+            exchange.close();
+        }
+    }
+
+    /** Byte {@code i} of every /large object: not periodic at any power of two, so a misplaced slice shows. */
+    public static byte largeByte(long i) {
+        return (byte) (i + (i >>> 13) * 7 + (i >>> 23) * 13);
+    }
+
+    /** Bytes [first, first + length) of a /large object. */
+    public static byte[] largeBytes(long first, int length) {
+        byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++) {
+            bytes[i] = largeByte(first + i);
+        }
+        return bytes;
+    }
+
+    private void large(HttpExchange exchange) throws IOException {
+        URI uri = exchange.getRequestURI();
+        Map<String, String> q = new TreeMap<>();
+        for (String param : uri.getRawQuery().split("&")) {
+            String[] kv = param.split("=", 2);
+            q.put(kv[0], kv.length > 1 ? java.net.URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+        }
+        String range = exchange.getRequestHeaders().getFirst("Range");
+        largeRequests.add(uri.getRawPath() + "?" + uri.getRawQuery() + " " + range);
+        exchange.getRequestBody().close();
+        long n = Long.parseLong(q.get("n"));
+        long flip = Long.parseLong(q.getOrDefault("flip", "-1"));
+        var headers = exchange.getResponseHeaders();
+        String name = uri.getRawPath().substring(uri.getRawPath().lastIndexOf('/') + 1);
+        headers.set("ETag", q.getOrDefault("etag", "\"" + name + "-v1\""));
+        headers.set("Cache-Control", q.getOrDefault("cc", "max-age=600"));
+        if (q.containsKey("sha256")) {
+            headers.set("X-Linked-Etag", "\"" + q.get("sha256") + "\"");
+        }
+        if (!q.containsKey("noranges")) {
+            headers.set("Accept-Ranges", "bytes");
+        }
+        long first = 0;
+        long last = n - 1;
+        int status = 200;
+        if (range != null && !q.containsKey("noranges") && range.matches("bytes=\\d+-\\d*")) {
+            String[] ab = range.substring(6).split("-", -1);
+            first = Long.parseLong(ab[0]);
+            last = ab[1].isEmpty() ? n - 1 : Math.min(Long.parseLong(ab[1]), n - 1);
+            if (first >= n) {
+                headers.set("Content-Range", "bytes */" + n);
+                exchange.sendResponseHeaders(416, -1);
+                exchange.close();
+                return;
+            }
+            status = 206;
+            headers.set("Content-Range", "bytes " + first + "-" + last + "/" + n);
+        }
+        if ("HEAD".equals(exchange.getRequestMethod())) {
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+            return;
+        }
+        exchange.sendResponseHeaders(status, last - first + 1);
+        byte[] buffer = new byte[64 * 1024];
+        try (OutputStream out = exchange.getResponseBody()) {
+            for (long at = first; at <= last; ) {
+                int length = (int) Math.min(buffer.length, last + 1 - at);
+                for (int i = 0; i < length; i++) {
+                    buffer[i] = largeByte(at + i);
+                }
+                if (flip >= at && flip < at + length) {
+                    buffer[(int) (flip - at)] ^= 0x01;
+                }
+                out.write(buffer, 0, length);
+                largeBytesSent.addAndGet(length);
+                at += length;
             }
         } catch (IOException e) {
             exchange.close();
