@@ -31,7 +31,7 @@ public record CacheConfig(
 
     public static final long DEFAULT_L1_MAX_BYTES = 256L << 20;
     public static final long DEFAULT_L1_MAX_OBJECT_BYTES = 16L << 20;
-    public static final long DEFAULT_SLICE_BYTES = 8L << 20;
+    public static final long DEFAULT_SLICE_BYTES = 4L << 20;
     public static final long DEFAULT_DISK_MAX_BYTES = 10L << 30;
     public static final Duration DEFAULT_NEGATIVE_TTL = Duration.ofSeconds(10);
     public static final Duration DEFAULT_MAX_STALE_IF_ERROR = Duration.ofMinutes(10);

@@ -133,11 +133,23 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
                 List<String> urls = query.parameters().getOrDefault("url", List.of());
                 List<String> prefixes = query.parameters().getOrDefault("prefix", List.of());
-                if (urls.isEmpty() && prefixes.isEmpty()) {
-                    respond(ctx, request, HttpResponseStatus.BAD_REQUEST, json("missing_target", "give url=… or prefix=…"));
+                List<String> digests = query.parameters().getOrDefault("digest", List.of());
+                if (urls.isEmpty() && prefixes.isEmpty() && digests.isEmpty()) {
+                    respond(ctx, request, HttpResponseStatus.BAD_REQUEST,
+                            json("missing_target", "give url=…, prefix=… or digest=<sha256>"));
                     return;
                 }
+                for (String digest : digests) {
+                    if (!digest.matches("[0-9a-fA-F]{64}")) {
+                        respond(ctx, request, HttpResponseStatus.BAD_REQUEST,
+                                json("bad_digest", "digest=" + digest + ": expected a SHA-256 as 64 hex digits"));
+                        return;
+                    }
+                }
                 int purged = 0;
+                for (String digest : digests) {
+                    purged += cache.purgeDigest(digest);
+                }
                 for (String url : urls) {
                     purged += cache.purge(url);
                 }

@@ -11,6 +11,9 @@ public interface CacheOperations {
     /** Removes every entry whose key starts with {@code hostAndPathPrefix}; returns entries removed. */
     int purgePrefix(String hostAndPathPrefix);
 
+    /** Removes every response naming this SHA-256 (64 hex digits) and the slices stored under it; returns entries removed. */
+    int purgeDigest(String sha256);
+
     /** Cache statistics as name → number, for {@code GET /cache/stats}. */
     Map<String, Object> stats();
 }

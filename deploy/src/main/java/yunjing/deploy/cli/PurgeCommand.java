@@ -3,6 +3,7 @@ package yunjing.deploy.cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -30,6 +31,10 @@ final class PurgeCommand implements Callable<Integer> {
     @Option(names = "--prefix", description = "Treat each argument as a host/path prefix, not one URL.")
     boolean prefix;
 
+    @Option(names = "--digest", description = "Treat each argument as a SHA-256 (64 hex digits): remove every"
+            + " response naming it (X-Linked-Etag, Repr-Digest, sha256 ETag) under any URL, and its slices.")
+    boolean digest;
+
     @Parameters(arity = "1..*", paramLabel = "URL", description = "e.g. models.mirror.test/yunjing/tiny-llama/resolve/main/config.json")
     List<String> targets;
 
@@ -38,6 +43,9 @@ final class PurgeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (prefix && digest) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--prefix and --digest exclude each other");
+        }
         Topology topology = options.topology();
         PrintWriter out = spec.commandLine().getOut();
         Table table = new Table("NODE", "TIER", "RESULT");
@@ -58,7 +66,7 @@ final class PurgeCommand implements Callable<Integer> {
     private String purge(AdminClient admin, InetSocketAddress address) throws InterruptedException {
         StringBuilder query = new StringBuilder();
         for (String target : targets) {
-            query.append(query.isEmpty() ? "?" : "&").append(prefix ? "prefix=" : "url=")
+            query.append(query.isEmpty() ? "?" : "&").append(prefix ? "prefix=" : digest ? "digest=" : "url=")
                     .append(URLEncoder.encode(target, StandardCharsets.UTF_8));
         }
         try {

@@ -26,6 +26,11 @@ final class ProxyCacheOperations implements CacheOperations {
         return proxy.purgePrefix(hostAndPathPrefix);
     }
 
+    @Override
+    public int purgeDigest(String sha256) {
+        return proxy.purgeDigest(sha256);
+    }
+
     /** Every component of {@link CacheStats}, by name, so new counters show up without a change here. */
     @Override
     public Map<String, Object> stats() {

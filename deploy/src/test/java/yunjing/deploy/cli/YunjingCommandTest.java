@@ -236,6 +236,10 @@ class YunjingCommandTest {
         assertOneLine(purge.err());
         assertEquals(2, run("drain", "--topology", topology.toString(), "--state-dir", emptyState.toString(), "gz-unicom").code());
         assertEquals(2, run("purge").code(), "a URL is required");
+        Result both = run("purge", "--topology", topology.toString(), "--state-dir", emptyState.toString(),
+                "--prefix", "--digest", "ab".repeat(32));
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("--prefix and --digest"), both.err());
     }
 
     @Test

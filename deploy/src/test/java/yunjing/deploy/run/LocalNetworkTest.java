@@ -283,6 +283,11 @@ class LocalNetworkTest {
         assertEquals(200, purged.statusCode(), purged.body());
         assertTrue(purged.body().matches("\\{\"node\":\"gz-unicom\",\"purged\":\\d+\\}\\s*"), purged.body());
         assertEquals(400, post(edge, "/cache/purge", adminToken()).statusCode());
+        HttpResponse<String> byDigest = post(edge, "/cache/purge?digest=" + "ab".repeat(32), adminToken());
+        assertEquals(200, byDigest.statusCode(), byDigest.body());
+        HttpResponse<String> badDigest = post(edge, "/cache/purge?digest=abc", adminToken());
+        assertEquals(400, badDigest.statusCode());
+        assertTrue(badDigest.body().contains("bad_digest"), badDigest.body());
         HttpResponse<String> stats = http.send(HttpRequest.newBuilder(URI.create("http://"
                         + Endpoints.hostPort(edge.adminAddress()) + "/cache/stats"))
                 .header("Authorization", "Bearer " + adminToken()).build(), HttpResponse.BodyHandlers.ofString());

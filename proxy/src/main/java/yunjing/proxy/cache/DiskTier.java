@@ -78,12 +78,16 @@ final class DiskTier implements AutoCloseable {
     private final Map<String, List<String>> varyByPrimary = new ConcurrentHashMap<>();
     /** Entries handed to {@link #write} whose file is not in the index yet: found by lookups meanwhile. */
     private final Map<String, CacheEntry> pending = new ConcurrentHashMap<>();
+    /** Body bytes of {@link #pending}: bounded, so a disk slower than the network cannot fill the heap. */
+    private final AtomicLong pendingBytes = new AtomicLong();
+    private final long maxPendingBytes;
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong clock = new AtomicLong();
 
     /** Opens the tier and rebuilds its index; blocks (call it from the starting thread, not an event loop). */
-    DiskTier(Path dir, long maxBytes, String nodeId, LongConsumer evicted) throws IOException {
+    DiskTier(Path dir, long maxBytes, long maxPendingBytes, String nodeId, LongConsumer evicted) throws IOException {
         this.dir = dir;
+        this.maxPendingBytes = maxPendingBytes;
         this.maxBytes = maxBytes;
         this.evicted = evicted;
         Files.createDirectories(dir);
@@ -177,8 +181,17 @@ final class DiskTier implements AutoCloseable {
         }, io);
     }
 
-    /** Writes a complete entry (replacing any older one for its key) in the background. */
-    void write(CacheEntry entry) {
+    /**
+     * Writes a complete entry (replacing any older one for its key) in the background. Returns false, writing
+     * nothing, when the writes already queued hold {@code maxPendingBytes}: the disk cannot keep up, and
+     * queueing more would hold their bodies in memory without bound.
+     */
+    boolean write(CacheEntry entry) {
+        long bodyBytes = entry.body.length();
+        if (pendingBytes.addAndGet(bodyBytes) > maxPendingBytes && bodyBytes > 0) {
+            pendingBytes.addAndGet(-bodyBytes);
+            return false;
+        }
         pending.put(entry.key, entry);
         boolean queued = submit(() -> {
             Path file = dir.resolve(fileName(entry.key));
@@ -201,11 +214,14 @@ final class DiskTier implements AutoCloseable {
                 deleteQuietly(tmp);
             } finally {
                 pending.remove(entry.key, entry);
+                pendingBytes.addAndGet(-bodyBytes);
             }
         });
         if (!queued) {
             pending.remove(entry.key, entry);
+            pendingBytes.addAndGet(-bodyBytes);
         }
+        return queued;
     }
 
     void remove(String key) {

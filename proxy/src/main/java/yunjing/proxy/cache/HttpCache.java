@@ -56,6 +56,9 @@ import java.util.function.Predicate;
  */
 public final class HttpCache implements AutoCloseable {
 
+    /** Bytes of entries waiting for the disk tier's thread; past it, writes are skipped (and counted). */
+    private static final long MAX_PENDING_DISK_WRITES = 32L << 20;
+
     private final CacheConfig config;
     private final String nodeId;
     private final UpstreamClient upstream;
@@ -107,7 +110,7 @@ public final class HttpCache implements AutoCloseable {
         metrics.cacheBytes("l1", () -> l1.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L));
         if (config.diskDir() != null) {
             try {
-                disk = new DiskTier(config.diskDir(), config.diskMaxBytes(), nodeId, size -> {
+                disk = new DiskTier(config.diskDir(), config.diskMaxBytes(), MAX_PENDING_DISK_WRITES, nodeId, size -> {
                     evictions.increment();
                     metrics.cacheEviction("l2");
                 });
@@ -244,17 +247,19 @@ public final class HttpCache implements AutoCloseable {
     /** Stores a complete entry in L1 and, in the background, on disk. */
     void store(CacheEntry entry) {
         storeInMemory(entry);
-        if (disk != null) {
-            disk.write(entry);
+        writeToDisk(entry);
+    }
+
+    private void writeToDisk(CacheEntry entry) {
+        if (disk != null && !disk.write(entry)) {
+            metrics.cacheResult("l2-write-skipped");
         }
     }
 
     /** Stores a complete slice in L1 and, in the background, on disk (no Vary index: slices are found by key). */
     void storeSlice(CacheEntry slice) {
         l1.put(slice.key, slice);
-        if (disk != null) {
-            disk.write(slice);
-        }
+        writeToDisk(slice);
     }
 
     CacheEntry memoryLookup(String key) {
