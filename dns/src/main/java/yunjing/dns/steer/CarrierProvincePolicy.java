@@ -39,7 +39,8 @@ import java.util.function.Predicate;
  * ({@link WeightedRotation}). The group's name is the answer's {@code rule}.
  *
  * <p>RTT inside the group ({@link RttTable}): when targets of a group with two or more members have
- * measured RTTs for the client's block (/24, /48), else for its carrier × province, the fastest one
+ * measured RTTs (each its own for the client's block, /24 or /48, else for the block's carrier ×
+ * province, which the edges' active probes fill for edges no client used yet), the fastest one
  * is answered first, with hysteresis ({@link RttPreference}: a new best must be 20 % and 5 ms faster
  * than the current one), and the rest of the group follows in weighted-rotation order as fallback;
  * the rule gets a {@code +rtt} suffix. Without measurements the weighted spread stands.
@@ -188,34 +189,41 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
 
     /**
      * The group with its RTT-preferred target first and the rest in rotation order, or null when no
-     * member has a measurement for the client's block or, failing that, its carrier × province.
+     * member has a measurement. Each member's RTT is its measurement for the client's block, else for
+     * the block's carrier × province: an edge that only the active probes have measured (no client was
+     * sent to it yet) still competes with one measured by the block's own clients.
      */
     private List<DnsTarget> rankByRtt(GroupKey key, List<DnsTarget> group, InetAddress client, Location where) {
-        for (String scope : new String[] {RttTable.prefixScope(client), RttTable.areaScope(where)}) {
-            List<DnsTarget> measured = new ArrayList<>(group.size());
-            double[] millis = new double[group.size()];
-            for (DnsTarget t : group) {
-                OptionalDouble m = rtt.rttMillis(scope, t.id());
-                if (m.isPresent()) {
-                    millis[measured.size()] = m.getAsDouble();
-                    measured.add(t);
-                }
+        String prefix = RttTable.prefixScope(client);
+        String area = RttTable.areaScope(where);
+        List<DnsTarget> measured = new ArrayList<>(group.size());
+        double[] millis = new double[group.size()];
+        boolean anyOfBlock = false;
+        for (DnsTarget t : group) {
+            OptionalDouble m = rtt.rttMillis(prefix, t.id());
+            anyOfBlock |= m.isPresent();
+            if (m.isEmpty()) {
+                m = rtt.rttMillis(area, t.id());
             }
-            if (measured.isEmpty()) {
-                continue;
+            if (m.isPresent()) {
+                millis[measured.size()] = m.getAsDouble();
+                measured.add(t);
             }
-            DnsTarget first = preference.choose(scope + "|" + key, measured,
-                    Arrays.copyOf(millis, measured.size()));
-            List<DnsTarget> rest = new ArrayList<>(group);
-            rest.remove(first);
-            List<DnsTarget> ranked = new ArrayList<>(maxAnswers);
-            ranked.add(first);
-            // A rotation of its own per first choice: the fallback set differs from the whole group's.
-            GroupKey restKey = new GroupKey(key.v4(), key.rule() + "+rtt:" + first.id(), key.carrier(), key.area());
-            ranked.addAll(rotation(restKey).pick(rest, maxAnswers - 1));
-            return ranked;
         }
-        return null;
+        if (measured.isEmpty()) {
+            return null;
+        }
+        // Hysteresis per block once the block has measurements of its own, else per area.
+        DnsTarget first = preference.choose((anyOfBlock ? prefix : area) + "|" + key, measured,
+                Arrays.copyOf(millis, measured.size()));
+        List<DnsTarget> rest = new ArrayList<>(group);
+        rest.remove(first);
+        List<DnsTarget> ranked = new ArrayList<>(maxAnswers);
+        ranked.add(first);
+        // A rotation of its own per first choice: the fallback set differs from the whole group's.
+        GroupKey restKey = new GroupKey(key.v4(), key.rule() + "+rtt:" + first.id(), key.carrier(), key.area());
+        ranked.addAll(rotation(restKey).pick(rest, maxAnswers - 1));
+        return ranked;
     }
 
     /**
