@@ -122,6 +122,34 @@ class RttSteeringTest {
         assertEquals(4, server.rttEntries(), "2 targets × (block, carrier × province)");
     }
 
+    /**
+     * Clients of 10.2.9.0/24 were only ever sent to a, so only a has a measurement of that block. The
+     * edges' active probes of a Telecom/Shanghai target (10.2.77.1, reported as its /24 with the number
+     * of handshakes as samples, as {@code RttProber} posts it) measure b too, filed under the block's
+     * carrier × province; b competes with a's block measurement and takes over once it is clearly faster.
+     */
+    @Test
+    void anEdgeOnlyTheProbesMeasured_winsWhenFaster_withHysteresis() throws Exception {
+        DnsServer server = startReady();
+        report(server, "[{\"node\":\"sh-telecom-a\",\"client\":\"10.2.9.0/24\",\"rtt_ms\":30,\"samples\":20}]");
+        assertEquals(A, first(ask(server, "10.2.9.0")), "b has no measurement yet: the measured a leads");
+
+        // Probes: b at 27 ms is faster than a's 30, but not 20 % and 5 ms faster: a holds.
+        report(server, """
+                [{"node":"sh-telecom-a","client":"10.2.77.0/24","rtt_ms":30,"samples":3},
+                 {"node":"sh-telecom-b","client":"10.2.77.0/24","rtt_ms":27,"samples":3}]""");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(A, first(ask(server, "10.2.9.0")));
+        }
+        // Later rounds measure b at 8 ms: its average falls below 24 ms and b takes over.
+        for (int round = 0; round < 3; round++) {
+            report(server, "[{\"node\":\"sh-telecom-b\",\"client\":\"10.2.77.0/24\",\"rtt_ms\":8,\"samples\":3}]");
+        }
+        Message r = ask(server, "10.2.9.0");
+        assertEquals(List.of(B, A), addresses(r), "b first, a as fallback");
+        assertEquals(B, first(ask(server, "10.2.200.0")), "a block nobody measured goes by the probes too");
+    }
+
     @Test
     void reportsForUnknownNodes_areSkipped_andBadOnesRefused() throws Exception {
         DnsServer server = startReady();

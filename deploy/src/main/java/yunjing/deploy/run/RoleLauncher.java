@@ -16,6 +16,7 @@ import yunjing.deploy.admin.Readiness;
 import yunjing.deploy.tls.LocalCertificateAuthority;
 import yunjing.deploy.tls.NodeCertificate;
 import yunjing.deploy.topology.Node;
+import yunjing.deploy.topology.RttProbes;
 import yunjing.deploy.topology.Tier;
 import yunjing.deploy.topology.Topology;
 import yunjing.deploy.topology.TopologyLoader;
@@ -36,6 +37,7 @@ import yunjing.proxy.ProxyConfig;
 import yunjing.proxy.UpstreamConfig;
 import yunjing.proxy.llm.BudgetLedger;
 import yunjing.proxy.ProxyServer;
+import yunjing.proxy.rtt.RttProber;
 import yunjing.proxy.rtt.RttReporter;
 import yunjing.sync.publish.IncomingPublisher;
 import yunjing.sync.serve.ArtifactService;
@@ -153,6 +155,9 @@ final class RoleLauncher {
             List<AutoCloseable> helpers = new ArrayList<>();
             if (node.tier() == Tier.EDGE && role instanceof ProxyServer edge) {
                 helpers.add(rttReporter(node, edge));
+                if (topology.dns().rttProbes().enabled()) {
+                    helpers.add(rttProber(node));
+                }
                 HttpLeaseTransport leases = leaseTransport();
                 if (leases != null) {
                     helpers.add(leases);
@@ -254,10 +259,20 @@ final class RoleLauncher {
     /** Posts the edge's client-connection RTTs to the DNS admin port, once it is known. */
     private RttReporter rttReporter(Node node, ProxyServer edge) throws IOException {
         String token = adminToken().value();
-        return new RttReporter(node.id(), edge::clientConnections, () -> {
-            InetSocketAddress admin = dnsAdmin.get();
-            return admin == null ? null : URI.create("http://" + Endpoints.hostPort(admin) + "/rtt");
-        }, token, RTT_REPORT_INTERVAL);
+        return new RttReporter(node.id(), edge::clientConnections, this::dnsRttEndpoint, token, RTT_REPORT_INTERVAL);
+    }
+
+    /** Measures the edge's handshake time to the topology's probe targets and posts it like client RTTs. */
+    private RttProber rttProber(Node node) throws IOException {
+        RttProbes probes = topology.dns().rttProbes();
+        return new RttProber(node.id(), probes.targets(), this::dnsRttEndpoint, adminToken().value(),
+                probes.interval(), probes.timeout());
+    }
+
+    /** The DNS's {@code POST /rtt} URL, or null while its admin address is not known. */
+    private URI dnsRttEndpoint() {
+        InetSocketAddress admin = dnsAdmin.get();
+        return admin == null ? null : URI.create("http://" + Endpoints.hostPort(admin) + "/rtt");
     }
 
     /** Lease requests to each key's budget owner among the central nodes; null when there is no central. */

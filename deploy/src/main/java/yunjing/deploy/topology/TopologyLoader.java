@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +37,8 @@ public final class TopologyLoader {
 
     private static final Pattern NODE_ID = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    /** Every edge probes every target each round, one after another: keep a round short. */
+    static final int MAX_PROBE_TARGETS = 256;
     private static final Set<String> TOP = Set.of("zone", "dns", "services", "defaults", "nodes", "plans", "keys", "key_files");
     private static final Set<String> NODE_FIELDS = Set.of("id", "tier", "address", "ports", "province", "carrier", "parents", "weight", "models");
     private static final Set<String> PORT_FIELDS = Set.of("http", "https", "admin");
@@ -139,9 +142,29 @@ public final class TopologyLoader {
     }
 
     private static DnsSettings dns(YamlMap dns) throws TopologyException {
-        dns.allowOnly(Set.of("listen", "admin", "ttl", "max_answers"));
+        dns.allowOnly(Set.of("listen", "admin", "ttl", "max_answers", "rtt_probes"));
         return new DnsSettings(socket(dns, "listen"), socket(dns, "admin"),
-                dns.integer("ttl", 30, 1, 86_400), dns.integer("max_answers", 2, 1, 16));
+                dns.integer("ttl", 30, 1, 86_400), dns.integer("max_answers", 2, 1, 16),
+                dns.has("rtt_probes") ? rttProbes(dns.map("rtt_probes")) : RttProbes.NONE);
+    }
+
+    /** {@code dns.rtt_probes}: {@code interval} (s), {@code timeout_ms}, {@code targets} (address:port). */
+    private static RttProbes rttProbes(YamlMap probes) throws TopologyException {
+        probes.allowOnly(Set.of("interval", "timeout_ms", "targets"));
+        List<InetSocketAddress> targets = new ArrayList<>();
+        List<String> texts = probes.has("targets") ? probes.strings("targets") : List.of();
+        if (texts.size() > MAX_PROBE_TARGETS) {
+            throw probes.error("targets", "rtt_probes: at most " + MAX_PROBE_TARGETS + " targets (got " + texts.size() + ")");
+        }
+        for (String text : texts) {
+            InetSocketAddress target = socketOf(probes, "targets", text);
+            if (target.getPort() == 0) {
+                throw probes.error("targets", "rtt_probes target '" + text + "' needs a port that accepts TCP connections");
+            }
+            targets.add(target);
+        }
+        return new RttProbes(Duration.ofSeconds(probes.integer("interval", 30, 5, 3600)),
+                Duration.ofMillis(probes.integer("timeout_ms", 1000, 10, 10_000)), targets);
     }
 
     private static Map<String, String> services(YamlMap services, String zone) throws TopologyException {
@@ -275,7 +298,11 @@ public final class TopologyLoader {
     }
 
     private static InetSocketAddress socket(YamlMap map, String key) throws TopologyException {
-        String text = map.string(key);
+        return socketOf(map, key, map.string(key));
+    }
+
+    /** {@code text}, the value (or an element of the list) at {@code key}, as address:port. */
+    private static InetSocketAddress socketOf(YamlMap map, String key, String text) throws TopologyException {
         int colon = text.lastIndexOf(':');
         if (colon <= 0) {
             throw map.error(key, key + " '" + text + "' must be address:port, e.g. 127.0.0.1:5353");

@@ -72,6 +72,37 @@ class TopologyLoaderTest {
     }
 
     @Test
+    void rttProbes_areOffByDefault_andReadWithTheirDefaults() throws Exception {
+        assertEquals(RttProbes.NONE, TopologyLoader.loadEmbedded().dns().rttProbes());
+        String text = embeddedText().replace("  max_answers: 2",
+                "  max_answers: 2\n  rtt_probes:\n    targets: [101.80.0.1:80, \"[240e::1]:443\"]");
+        RttProbes probes = parse(text).dns().rttProbes();
+        assertTrue(probes.enabled());
+        assertEquals(List.of(new java.net.InetSocketAddress("101.80.0.1", 80),
+                new java.net.InetSocketAddress("240e::1", 443)), probes.targets());
+        assertEquals(RttProbes.DEFAULT_INTERVAL, probes.interval());
+        assertEquals(RttProbes.DEFAULT_TIMEOUT, probes.timeout());
+        RttProbes tuned = parse(embeddedText().replace("  max_answers: 2",
+                "  max_answers: 2\n  rtt_probes: { interval: 60, timeout_ms: 500, targets: [58.248.0.1:53] }"))
+                .dns().rttProbes();
+        assertEquals(java.time.Duration.ofSeconds(60), tuned.interval());
+        assertEquals(java.time.Duration.ofMillis(500), tuned.timeout());
+    }
+
+    @Test
+    void rttProbes_badTargetsAndSettings_areRejectedWithTheirLine() throws Exception {
+        String noPort = embeddedText().replace("  max_answers: 2", "  max_answers: 2\n  rtt_probes: { targets: [101.80.0.1] }");
+        assertTrue(errorOf(noPort).startsWith("local.yaml:" + lineOf(noPort, "rtt_probes")), errorOf(noPort));
+        assertTrue(errorOf(noPort).contains("must be address:port"), errorOf(noPort));
+        String portZero = embeddedText().replace("  max_answers: 2", "  max_answers: 2\n  rtt_probes: { targets: [101.80.0.1:0] }");
+        assertTrue(errorOf(portZero).contains("needs a port that accepts TCP connections"), errorOf(portZero));
+        String fast = embeddedText().replace("  max_answers: 2", "  max_answers: 2\n  rtt_probes: { interval: 1, targets: [101.80.0.1:80] }");
+        assertTrue(errorOf(fast).contains("'interval': 1 (expected: 5..3600)"), errorOf(fast));
+        String typo = embeddedText().replace("  max_answers: 2", "  max_answers: 2\n  rtt_probes: { target: [101.80.0.1:80] }");
+        assertTrue(errorOf(typo).contains("unknown field 'target'"), errorOf(typo));
+    }
+
+    @Test
     void embedded_keysAreHashesOfTheDemoKeys() throws Exception {
         Topology t = TopologyLoader.loadEmbedded();
         String free = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")

@@ -39,7 +39,8 @@ import java.util.function.Predicate;
  * ({@link WeightedRotation}). The group's name is the answer's {@code rule}.
  *
  * <p>RTT inside the group ({@link RttTable}): when targets of a group with two or more members have
- * measured RTTs for the client's block (/24, /48), else for its carrier × province, the fastest one
+ * measured RTTs (each its own for the client's block, /24 or /48, else for the block's carrier ×
+ * province, which the edges' active probes fill for edges no client used yet), the fastest one
  * is answered first, with hysteresis ({@link RttPreference}: a new best must be 20 % and 5 ms faster
  * than the current one), and the rest of the group follows in weighted-rotation order as fallback;
  * the rule gets a {@code +rtt} suffix. Without measurements the weighted spread stands.
@@ -60,6 +61,15 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
 
     /** Rotations are kept per group; more distinct groups than this means a bug, so start over. */
     private static final int MAX_ROTATIONS = 4096;
+
+    private static final int TIER_LINE_NODE = 0;
+    private static final int TIER_CARRIER_PROVINCE = 1;
+    private static final int TIER_CARRIER_REGION = 2;
+    private static final int TIER_CARRIER = 3;
+    private static final int TIER_PROVINCE = 4;
+    private static final int TIER_ANY = 5;
+    private static final int UNHEALTHY = 6;
+    private static final String[] RULES = {"line-node", "carrier+province", "carrier+region", "carrier", "province", "any"};
 
     private record Candidate(DnsTarget target, String carrier, String province, String region) {
     }
@@ -115,13 +125,15 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
         if (family.isEmpty()) {
             return SteeringAnswer.NONE;
         }
-        List<Candidate> up = new ArrayList<>(family.size());
-        for (Candidate c : family) {
-            if (healthy.test(c.target.id())) {
-                up.add(c);
-            }
+        // Health is read once per target and query: a change mid-query cannot leave an empty group.
+        int[] tiers = new int[family.size()];
+        boolean anyUp = false;
+        for (int i = 0; i < tiers.length; i++) {
+            boolean up = healthy.test(family.get(i).target.id());
+            tiers[i] = up ? TIER_ANY : UNHEALTHY;
+            anyUp |= up;
         }
-        if (up.isEmpty()) {
+        if (!anyUp) {
             List<DnsTarget> all = family.stream().map(Candidate::target).toList();
             return answer(rotation(new GroupKey(v4, "fail-open", null, null)).pick(all, maxAnswers),
                     HealthWeightedPolicy.failOpenTtlSeconds(ttlSeconds), true, "fail-open", 0);
@@ -132,40 +144,39 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
         ClientLocator.Located located = client == null ? new ClientLocator.Located(Location.UNKNOWN, 0)
                 : locator.apply(client);
         Location where = located.location();
-        String carrier = where.carrier();
-        String province = where.province();
-        String region = Regions.of(province);
 
-        List<DnsTarget> group = new ArrayList<>(up.size());
-        GroupKey key = null;
-        if (where.node() != null) {
-            select(up, group, c -> c.target.id().equals(where.node()));
-            key = new GroupKey(v4, "line-node", where.node(), null);
+        // The first non-empty group is the group of the healthy candidates' best (lowest) tier: a
+        // candidate of a later group matching an earlier rule would have made that group non-empty.
+        // One pass, no per-query lambdas or lists until a group of two or more needs them.
+        int best = TIER_ANY;
+        int members = 0;
+        DnsTarget only = null;
+        for (int i = 0; i < tiers.length; i++) {
+            Candidate c = family.get(i);
+            if (tiers[i] != UNHEALTHY) {
+                tiers[i] = tier(c, where);
+            }
+            if (tiers[i] < best) {
+                best = tiers[i];
+                members = 0;
+            }
+            if (tiers[i] == best) {
+                members++;
+                only = c.target;
+            }
         }
-        if (group.isEmpty() && carrier != null && province != null) {
-            select(up, group, c -> carrier.equals(c.carrier) && province.equals(c.province));
-            key = new GroupKey(v4, "carrier+province", carrier, province);
-        }
-        if (group.isEmpty() && carrier != null && region != null) {
-            select(up, group, c -> carrier.equals(c.carrier) && region.equals(c.region));
-            key = new GroupKey(v4, "carrier+region", carrier, region);
-        }
-        if (group.isEmpty() && carrier != null) {
-            select(up, group, c -> carrier.equals(c.carrier));
-            key = new GroupKey(v4, "carrier", carrier, null);
-        }
-        if (group.isEmpty() && province != null) {
-            select(up, group, c -> province.equals(c.province));
-            key = new GroupKey(v4, "province", null, province);
-        }
-        if (group.isEmpty()) {
-            select(up, group, c -> true);
-            key = new GroupKey(v4, "any", null, null);
-        }
+        String rule = RULES[best];
         int scope = located.prefixLength();
-        if (group.size() < 2) {
-            return answer(group, ttlSeconds, false, key.rule(), scope);
+        if (members < 2) {
+            return answer(List.of(only), ttlSeconds, false, rule, scope);
         }
+        List<DnsTarget> group = new ArrayList<>(members);
+        for (int i = 0; i < tiers.length; i++) {
+            if (tiers[i] == best) {
+                group.add(family.get(i).target);
+            }
+        }
+        GroupKey key = groupKey(v4, best, where);
         if (rtt.hasPrefixEntries()) {
             scope = Math.max(scope, v4 ? 24 : 48); // neighbouring blocks may be measured differently
         }
@@ -178,42 +189,77 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
 
     /**
      * The group with its RTT-preferred target first and the rest in rotation order, or null when no
-     * member has a measurement for the client's block or, failing that, its carrier × province.
+     * member has a measurement. Each member's RTT is its measurement for the client's block, else for
+     * the block's carrier × province: an edge that only the active probes have measured (no client was
+     * sent to it yet) still competes with one measured by the block's own clients.
      */
     private List<DnsTarget> rankByRtt(GroupKey key, List<DnsTarget> group, InetAddress client, Location where) {
-        for (String scope : new String[] {RttTable.prefixScope(client), RttTable.areaScope(where)}) {
-            List<DnsTarget> measured = new ArrayList<>(group.size());
-            double[] millis = new double[group.size()];
-            for (DnsTarget t : group) {
-                OptionalDouble m = rtt.rttMillis(scope, t.id());
-                if (m.isPresent()) {
-                    millis[measured.size()] = m.getAsDouble();
-                    measured.add(t);
-                }
+        String prefix = RttTable.prefixScope(client);
+        String area = RttTable.areaScope(where);
+        List<DnsTarget> measured = new ArrayList<>(group.size());
+        double[] millis = new double[group.size()];
+        boolean anyOfBlock = false;
+        for (DnsTarget t : group) {
+            OptionalDouble m = rtt.rttMillis(prefix, t.id());
+            anyOfBlock |= m.isPresent();
+            if (m.isEmpty()) {
+                m = rtt.rttMillis(area, t.id());
             }
-            if (measured.isEmpty()) {
-                continue;
+            if (m.isPresent()) {
+                millis[measured.size()] = m.getAsDouble();
+                measured.add(t);
             }
-            DnsTarget first = preference.choose(scope + "|" + key, measured,
-                    Arrays.copyOf(millis, measured.size()));
-            List<DnsTarget> rest = new ArrayList<>(group);
-            rest.remove(first);
-            List<DnsTarget> ranked = new ArrayList<>(maxAnswers);
-            ranked.add(first);
-            // A rotation of its own per first choice: the fallback set differs from the whole group's.
-            GroupKey restKey = new GroupKey(key.v4(), key.rule() + "+rtt:" + first.id(), key.carrier(), key.area());
-            ranked.addAll(rotation(restKey).pick(rest, maxAnswers - 1));
-            return ranked;
         }
-        return null;
+        if (measured.isEmpty()) {
+            return null;
+        }
+        // Hysteresis per block once the block has measurements of its own, else per area.
+        DnsTarget first = preference.choose((anyOfBlock ? prefix : area) + "|" + key, measured,
+                Arrays.copyOf(millis, measured.size()));
+        List<DnsTarget> rest = new ArrayList<>(group);
+        rest.remove(first);
+        List<DnsTarget> ranked = new ArrayList<>(maxAnswers);
+        ranked.add(first);
+        // A rotation of its own per first choice: the fallback set differs from the whole group's.
+        GroupKey restKey = new GroupKey(key.v4(), key.rule() + "+rtt:" + first.id(), key.carrier(), key.area());
+        ranked.addAll(rotation(restKey).pick(rest, maxAnswers - 1));
+        return ranked;
     }
 
-    private static void select(List<Candidate> up, List<DnsTarget> into, Predicate<Candidate> p) {
-        for (Candidate c : up) {
-            if (p.test(c)) {
-                into.add(c.target);
-            }
+    /**
+     * The first rule {@code c} meets for a client at {@code where}: {@link #TIER_LINE_NODE} …
+     * {@link #TIER_ANY}, in the order of the class comment.
+     */
+    private static int tier(Candidate c, Location where) {
+        String carrier = where.carrier();
+        String province = where.province();
+        if (where.node() != null && c.target.id().equals(where.node())) {
+            return TIER_LINE_NODE;
         }
+        boolean sameCarrier = carrier != null && carrier.equals(c.carrier);
+        if (sameCarrier && province != null && province.equals(c.province)) {
+            return TIER_CARRIER_PROVINCE;
+        }
+        if (sameCarrier) {
+            String region = Regions.of(province);
+            return region != null && region.equals(c.region) ? TIER_CARRIER_REGION : TIER_CARRIER;
+        }
+        if (province != null && province.equals(c.province)) {
+            return TIER_PROVINCE;
+        }
+        return TIER_ANY;
+    }
+
+    /** The rotation key of a tier's group: the rule and the client attributes that define the group. */
+    private static GroupKey groupKey(boolean v4, int tier, Location where) {
+        return switch (tier) {
+            case TIER_LINE_NODE -> new GroupKey(v4, RULES[tier], where.node(), null);
+            case TIER_CARRIER_PROVINCE -> new GroupKey(v4, RULES[tier], where.carrier(), where.province());
+            case TIER_CARRIER_REGION -> new GroupKey(v4, RULES[tier], where.carrier(), Regions.of(where.province()));
+            case TIER_CARRIER -> new GroupKey(v4, RULES[tier], where.carrier(), null);
+            case TIER_PROVINCE -> new GroupKey(v4, RULES[tier], null, where.province());
+            default -> new GroupKey(v4, RULES[TIER_ANY], null, null);
+        };
     }
 
     private WeightedRotation rotation(GroupKey key) {
@@ -228,11 +274,14 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
     }
 
     private static SteeringAnswer answer(List<DnsTarget> picked, long ttl, boolean failOpen, String rule, int scope) {
-        InetAddress[] addresses = new InetAddress[picked.size()];
-        for (int i = 0; i < addresses.length; i++) {
-            addresses[i] = picked.get(i).address();
-        }
-        // Immutable already: SteeringAnswer's List.copyOf keeps it instead of copying (per query).
-        return new SteeringAnswer(List.of(addresses), ttl, failOpen, rule, scope);
+        // Immutable already: SteeringAnswer's List.copyOf keeps it instead of copying (per query). The
+        // one- and two-address forms copy no array (most answers: maxAnswers is 2 by default).
+        List<InetAddress> addresses = switch (picked.size()) {
+            case 0 -> List.of();
+            case 1 -> List.of(picked.get(0).address());
+            case 2 -> List.of(picked.get(0).address(), picked.get(1).address());
+            default -> picked.stream().map(DnsTarget::address).toList();
+        };
+        return new SteeringAnswer(addresses, ttl, failOpen, rule, scope);
     }
 }

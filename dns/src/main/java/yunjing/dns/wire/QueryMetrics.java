@@ -44,6 +44,16 @@ final class QueryMetrics {
 
     private final MeterRegistry registry;
     private final Map<Long, Counter> queries = new ConcurrentHashMap<>();
+    /**
+     * The same counters by (transport, rcode below {@value #FAST_RCODES}, qtype slot) in a plain array,
+     * filled from {@link #queries} on first use: the per-query lookup then boxes nothing and hashes
+     * nothing. A racy fill is harmless, every writer stores the registry's one counter.
+     */
+    private final Counter[] queryCounters = new Counter[Transport.values().length * FAST_RCODES * TYPE_SLOTS];
+    private static final int FAST_RCODES = 32;
+    private static final int[] SLOT_TYPES = NAMED_TYPES.stream().mapToInt(Integer::intValue).sorted().toArray();
+    /** Named types, then "other", then "none". */
+    private static final int TYPE_SLOTS = SLOT_TYPES.length + 2;
     private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
     private final Map<String, Counter> steered = new ConcurrentHashMap<>();
     /** Per-name counters; dnsjava's {@link Name} compares case-insensitively. */
@@ -83,16 +93,37 @@ final class QueryMetrics {
     }
 
     void answered(Transport transport, int rcode, int qtype, long startNanos) {
+        queryCounter(transport, rcode, qtype).increment();
+        (transport == Transport.UDP ? udpLatency : tcpLatency)
+                .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Counter queryCounter(Transport transport, int rcode, int qtype) {
+        if (rcode < 0 || rcode >= FAST_RCODES) {
+            return registeredQueryCounter(transport, rcode, qtype);
+        }
+        int typeSlot = qtype == NO_QTYPE ? TYPE_SLOTS - 1 : java.util.Arrays.binarySearch(SLOT_TYPES, qtype);
+        if (typeSlot < 0) {
+            typeSlot = TYPE_SLOTS - 2;
+        }
+        int index = (transport.ordinal() * FAST_RCODES + rcode) * TYPE_SLOTS + typeSlot;
+        Counter c = queryCounters[index];
+        if (c == null) {
+            c = registeredQueryCounter(transport, rcode, qtype);
+            queryCounters[index] = c;
+        }
+        return c;
+    }
+
+    private Counter registeredQueryCounter(Transport transport, int rcode, int qtype) {
         int typeKey = qtype == NO_QTYPE ? NONE_KEY : NAMED_TYPES.contains(qtype) ? qtype : OTHER_KEY;
         long key = ((long) transport.ordinal() << 40) | ((long) (rcode & 0xFFF) << 20) | typeKey;
-        queries.computeIfAbsent(key, k -> Counter.builder("yunjing.dns.queries")
+        return queries.computeIfAbsent(key, k -> Counter.builder("yunjing.dns.queries")
                 .description("answered queries")
                 .tag("rcode", Rcode.string(rcode))
                 .tag("qtype", typeKey == NONE_KEY ? "none" : typeKey == OTHER_KEY ? "other" : Type.string(typeKey))
                 .tag("transport", transport.tag)
-                .register(registry)).increment();
-        (transport == Transport.UDP ? udpLatency : tcpLatency)
-                .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+                .register(registry));
     }
 
     /**

@@ -55,6 +55,8 @@ final class QueryProcessor {
     private final Supplier<Responder> responder;
     private final QueryMetrics metrics;
     private final boolean fastPath;
+    /** Encoded answers of the zone alone (UDP, with the fast path: tests compare with and without). */
+    private final StaticAnswerCache staticAnswers = new StaticAnswerCache();
 
     QueryProcessor(Responder responder, QueryMetrics metrics) {
         this(() -> responder, metrics);
@@ -65,11 +67,19 @@ final class QueryProcessor {
         this(responder, metrics, true);
     }
 
-    /** @param fastPath whether steered A/AAAA queries may take {@link SteeredFastPath} (tests compare both) */
+    /**
+     * @param fastPath whether steered A/AAAA queries may take {@link SteeredFastPath} and answers of the
+     *                 zone alone may come from {@link StaticAnswerCache} (tests compare both)
+     */
     QueryProcessor(Supplier<Responder> responder, QueryMetrics metrics, boolean fastPath) {
         this.responder = responder;
         this.metrics = metrics;
         this.fastPath = fastPath;
+    }
+
+    /** The cache of answers of the zone alone (tests check it is used). */
+    StaticAnswerCache staticAnswers() {
+        return staticAnswers;
     }
 
     /**
@@ -100,10 +110,23 @@ final class QueryProcessor {
 
     private byte[] processUnguarded(byte[] in, Transport transport, InetSocketAddress source) {
         long start = System.nanoTime();
+        Responder answering = responder.get(); // one generation for the whole query
         if (fastPath) {
-            byte[] fast = SteeredFastPath.answer(in, transport, source, responder.get(), metrics, start);
+            byte[] fast = SteeredFastPath.answer(in, transport, source, answering, metrics, start);
             if (fast != null) {
                 return fast;
+            }
+            if (transport == Transport.UDP) {
+                StaticAnswerCache.Entry hit = staticAnswers.get(in, answering);
+                if (hit != null) {
+                    byte[] out = StaticAnswerCache.answer(hit, in);
+                    if (hit.truncated()) {
+                        metrics.truncated();
+                    }
+                    metrics.answered(transport, hit.rcode(), hit.qtype(), start);
+                    metrics.named(hit.name(), hit.rcode());
+                    return out;
+                }
             }
         }
         if (in.length < Header.LENGTH) {
@@ -142,6 +165,7 @@ final class QueryProcessor {
         int rcode;
         SteeringAnswer steered = null;
         Name name = null;
+        boolean cacheable = false; // a reply of the zone alone: no steering, no exception
         if (header.getOpcode() != Opcode.QUERY) {
             response = error(header, question, Rcode.NOTIMP);
             rcode = Rcode.NOTIMP;
@@ -158,11 +182,12 @@ final class QueryProcessor {
             rcode = Rcode.BADVERS;
         } else {
             try {
-                Responder.Reply reply = responder.get().reply(query, source);
+                Responder.Reply reply = answering.reply(query, source);
                 response = reply.message();
                 steered = reply.steered();
                 name = reply.name();
                 rcode = response.getHeader().getRcode();
+                cacheable = steered == null;
             } catch (RuntimeException e) {
                 metrics.error();
                 LOG.log(Level.WARNING, "answering " + question + " failed", e);
@@ -175,6 +200,10 @@ final class QueryProcessor {
                     ecsEcho(opt, steered)), Section.ADDITIONAL);
         }
         byte[] out = encode(response, opt, transport);
+        if (cacheable && fastPath && transport == Transport.UDP) {
+            boolean truncated = (out[2] & 0x02) != 0; // TC: only encode sets it
+            staticAnswers.put(in, answering, out, rcode, qtype, name, truncated);
+        }
         metrics.answered(transport, rcode, qtype, start);
         if (question != null && header.getOpcode() == Opcode.QUERY) {
             metrics.named(name, rcode);

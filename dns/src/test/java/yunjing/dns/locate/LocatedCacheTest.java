@@ -53,4 +53,27 @@ class LocatedCacheTest {
         assertNull(cache.get(ip("240e:1:3::1")));
         assertNotEquals(LocatedCache.key(ip("0.0.0.0"), 16), LocatedCache.key(ip("::"), 16));
     }
+
+    @Test
+    void blocksWhoseKeysShareASet_allStayCached() throws Exception {
+        LocatedCache cache = new LocatedCache();
+        // Find WAYS /24s (prefix 24: stored at /24) whose keys fall into the same set.
+        int set = LocatedCache.setOf(LocatedCache.key(ip("1.0.0.0"), 24));
+        java.util.List<byte[]> same = new java.util.ArrayList<>();
+        for (int i = 0; same.size() < LocatedCache.WAYS; i++) {
+            byte[] a = {(byte) (i >>> 16), (byte) (i >>> 8), (byte) i, 0};
+            if (LocatedCache.setOf(LocatedCache.key(a, 24)) == set) {
+                same.add(a);
+            }
+        }
+        java.util.List<ClientLocator.Located> stored = new java.util.ArrayList<>();
+        for (byte[] a : same) {
+            ClientLocator.Located located = new ClientLocator.Located(SH, 24);
+            cache.put(a, located);
+            stored.add(located);
+        }
+        for (int i = 0; i < same.size(); i++) {
+            assertSame(stored.get(i), cache.get(same.get(i)), "block " + i + " of the shared set");
+        }
+    }
 }

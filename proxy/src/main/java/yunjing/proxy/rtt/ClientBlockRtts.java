@@ -25,11 +25,17 @@ final class ClientBlockRtts {
 
     /** Adds one connection's RTT; {@code client} is its remote address. */
     void add(InetAddress client, double rttMillis) {
+        add(client, rttMillis, 1);
+    }
+
+    /** Adds an RTT that stands for {@code samples} measurements of the path to {@code client}. */
+    void add(InetAddress client, double rttMillis, int samples) {
         String block = block(client);
         if (!blocks.containsKey(block) && blocks.size() >= MAX_BLOCKS) {
             return;
         }
-        blocks.merge(block, new Sum(rttMillis, 1), (a, b) -> new Sum(a.millis + b.millis, a.samples + b.samples));
+        blocks.merge(block, new Sum(rttMillis * samples, samples),
+                (a, b) -> new Sum(a.millis + b.millis, a.samples + b.samples));
     }
 
     boolean isEmpty() {

@@ -3,12 +3,8 @@ package yunjing.proxy.rtt;
 import io.netty.channel.Channel;
 import io.netty.channel.epoll.EpollSocketChannel;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalDouble;
@@ -27,7 +23,8 @@ import java.util.function.Supplier;
  * there is nothing to read and the reporter posts nothing. Runs on its own daemon thread, never on an
  * event loop: {@code tcpInfo()} is one {@code getsockopt} per connection, and a connection that
  * closes meanwhile is skipped. A DNS that is unreachable or refuses a report costs one log line per
- * failure streak; the next round tries again with fresh data.
+ * failure streak ({@link RttPost}); the next round tries again with fresh data. {@link RttProber}
+ * feeds the same table with measurements of paths no client has used yet.
  */
 public final class RttReporter implements AutoCloseable {
 
@@ -38,10 +35,8 @@ public final class RttReporter implements AutoCloseable {
     private final String node;
     private final Supplier<? extends Iterable<? extends Channel>> connections;
     private final Supplier<URI> endpoint;
-    private final String token;
-    private final HttpClient http;
+    private final RttPost post;
     private final ScheduledExecutorService timer;
-    private boolean failing; // confined to the timer thread
 
     /**
      * @param node        this edge's id, as the DNS knows it
@@ -54,11 +49,10 @@ public final class RttReporter implements AutoCloseable {
         this.node = Objects.requireNonNull(node, "node");
         this.connections = Objects.requireNonNull(connections, "connections");
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
-        this.token = Objects.requireNonNull(token, "token");
+        this.post = new RttPost(node, token);
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("interval: " + interval + " (expected: > 0)");
         }
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "yunjing-rtt-" + node);
             t.setDaemon(true);
@@ -100,33 +94,17 @@ public final class RttReporter implements AutoCloseable {
             if (target == null || rtts.isEmpty()) {
                 return;
             }
-            for (String body : rtts.json(node, MAX_BODY_CHARS)) {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(target)
-                        .timeout(Duration.ofSeconds(5))
-                        .header("Authorization", "Bearer " + token)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() != 200) {
-                    throw new IOException("HTTP " + response.statusCode() + ": " + response.body().strip());
-                }
-            }
-            if (failing) {
-                LOG.log(System.Logger.Level.INFO, node + ": RTT reports reach " + target + " again");
-            }
-            failing = false;
+            post.deliver(target, rtts.json(node, MAX_BODY_CHARS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IOException | RuntimeException e) {
-            if (!failing) {
-                LOG.log(System.Logger.Level.WARNING, node + ": RTT report not delivered (retrying every round): " + e);
-            }
-            failing = true;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, node + ": RTT sampling failed", e);
         }
     }
 
     @Override
     public void close() {
         timer.shutdownNow();
-        http.close();
+        post.close();
     }
 }
