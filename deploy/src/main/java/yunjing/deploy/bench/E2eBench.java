@@ -39,13 +39,19 @@ public final class E2eBench {
 
     public static E2eReport run(Topology topology, LoadPlan plan, String mode, Path outDir, String command,
                                 PrintWriter log) throws IOException, LaunchException, InterruptedException {
+        return run(topology, WanProfiles.china(), plan, mode, outDir, command, log);
+    }
+
+    /** As above, on the links of {@code profiles} (e.g. a cross-border link with more faults). */
+    public static E2eReport run(Topology topology, WanProfiles profiles, LoadPlan plan, String mode, Path outDir,
+                                String command, PrintWriter log) throws IOException, LaunchException, InterruptedException {
         Files.createDirectories(outDir);
         Path state = Files.createTempDirectory("yunjing-bench-");
         try {
             long t0 = System.nanoTime();
             log.println("bench: starting " + topology.nodes().size() + " nodes, the DNS and a WAN relay per link…");
             log.flush();
-            try (EmulatedNetwork network = EmulatedNetwork.start(topology, state, WanProfiles.china(), HEALTH_INTERVAL,
+            try (EmulatedNetwork network = EmulatedNetwork.start(topology, state, profiles, HEALTH_INTERVAL,
                     plan.seed())) {
                 log.printf("bench: network ready in %.1f s; running %s on each path…%n",
                         (System.nanoTime() - t0) / 1e9, plan);

@@ -7,6 +7,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import yunjing.deploy.bench.E2eBench;
 import yunjing.deploy.bench.load.LoadPlan;
+import yunjing.deploy.bench.net.WanProfiles;
 import yunjing.deploy.bench.report.E2eReport;
 import yunjing.deploy.bench.report.MarkdownReport;
 import yunjing.deploy.run.LaunchException;
@@ -49,6 +50,11 @@ final class BenchCommand implements Runnable {
                 description = "Topology file (default: the embedded deploy/topology/local.yaml).")
         Path topologyFile;
 
+        @Option(names = "--border-faults", paramLabel = "FRACTION",
+                description = "Fraction of cross-border connections that fail (refused, reset or stalled), "
+                        + "on the direct path and the mirror's alike (default: 0.01).")
+        Double borderFaults;
+
         @Spec
         CommandSpec spec;
 
@@ -62,10 +68,15 @@ final class BenchCommand implements Runnable {
             if (seed != null) {
                 plan = plan.withSeed(seed);
             }
-            String command = "deploy/bin/yunjing bench e2e" + (quick ? " --quick" : "") + (seed != null ? " --seed " + seed : "");
+            if (borderFaults != null && !(borderFaults >= 0 && borderFaults <= 1)) {
+                throw CliException.usage("bench: --border-faults " + borderFaults + " (expected: between 0 and 1)", null);
+            }
+            String command = "deploy/bin/yunjing bench e2e" + (quick ? " --quick" : "") + (seed != null ? " --seed " + seed : "")
+                    + (borderFaults != null ? " --border-faults " + borderFaults : "");
+            WanProfiles profiles = borderFaults == null ? WanProfiles.china() : WanProfiles.china().withBorderFaults(borderFaults);
             try {
                 Topology topology = topologyFile == null ? TopologyLoader.loadEmbedded() : TopologyLoader.load(topologyFile);
-                E2eReport report = E2eBench.run(topology, plan, quick ? "quick" : "full", this.out, command, out);
+                E2eReport report = E2eBench.run(topology, profiles, plan, quick ? "quick" : "full", this.out, command, out);
                 out.println();
                 out.print(MarkdownReport.headline(report));
                 out.println();

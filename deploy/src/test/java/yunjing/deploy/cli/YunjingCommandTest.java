@@ -227,6 +227,16 @@ class YunjingCommandTest {
     }
 
     @Test
+    void benchE2e_borderFaultsOutOfRange_exit2() {
+        for (String value : new String[] {"2", "-0.1", "NaN"}) {
+            Result result = run("bench", "e2e", "--quick", "--border-faults", value);
+            assertEquals(2, result.code(), value);
+            assertTrue(result.err().contains("--border-faults"), result.err());
+            assertOneLine(result.err());
+        }
+    }
+
+    @Test
     void purgeAndDrain_withoutAdminToken_exit2NamingTheFile() throws IOException {
         Path topology = topologyOnFreePorts(null);
         Path emptyState = Files.createDirectories(tmp.resolve("no-token-state"));

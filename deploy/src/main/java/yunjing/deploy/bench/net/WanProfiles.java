@@ -1,5 +1,6 @@
 package yunjing.deploy.bench.net;
 
+import yunjing.deploy.bench.wan.FaultPlan;
 import yunjing.deploy.bench.wan.LinkProfile;
 import yunjing.deploy.topology.Node;
 import yunjing.deploy.topology.Tier;
@@ -16,6 +17,13 @@ public record WanProfiles(LinkProfile crossBorder, LinkProfile domesticNear, Lin
     public static WanProfiles china() {
         return new WanProfiles(LinkProfile.crossBorder(), LinkProfile.domesticWithinCarrier(),
                 LinkProfile.domesticCrossCarrier(), LinkProfile.clientToEdge());
+    }
+
+    /** The same links with {@code rate} of the cross-border connections faulted (refused, reset or stalled). */
+    public WanProfiles withBorderFaults(double rate) {
+        LinkProfile border = new LinkProfile(crossBorder.name(), crossBorder.oneWayDelay(), crossBorder.jitter(),
+                crossBorder.bitsPerSecond(), FaultPlan.of(rate));
+        return new WanProfiles(border, domesticNear, domesticFar, clientToEdge);
     }
 
     /** The link from a node to one of its parents. */
