@@ -206,15 +206,7 @@ final class Fill implements UpstreamListener {
                 all = List.copyOf(waiters);
                 waiters.clear();
             }
-            for (Delivery w : all) {
-                if (w == owner) {
-                    w.serveEntry(filling, forwarded + "; stored");
-                } else if (key.equals(w.request.secondaryKey(vary))) {
-                    w.serveEntry(filling, "fwd=miss; collapsed");
-                } else {
-                    cache.fetchAlone(w);
-                }
-            }
+            serveWaiters(all, filling, forwarded);
             return;
         }
         // A Range client of an object too large to store asks the parent for its range itself.
@@ -252,12 +244,16 @@ final class Fill implements UpstreamListener {
         if (!purged) {
             cache.store(object);
         }
-        List<Delivery> all = finish(Phase.DONE);
+        serveWaiters(finish(Phase.DONE), object, forwarded);
+    }
+
+    /** The owner and the waiters whose Vary fields match read {@code stored}; the others fetch for themselves. */
+    private void serveWaiters(List<Delivery> all, CacheEntry stored, String forwarded) {
         for (Delivery w : all) {
             if (w == owner) {
-                w.serveEntry(object, forwarded + "; stored");
-            } else if (key.equals(w.request.secondaryKey(vary))) {
-                w.serveEntry(object, "fwd=miss; collapsed");
+                w.serveEntry(stored, forwarded + "; stored");
+            } else if (stored.key.equals(w.request.secondaryKey(stored.varyNames))) {
+                w.serveEntry(stored, "fwd=miss; collapsed");
             } else {
                 cache.fetchAlone(w);
             }
