@@ -2,6 +2,7 @@ package yunjing.proxy;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import yunjing.common.net.EventLoops;
+import yunjing.proxy.accesslog.AccessLog;
 import yunjing.proxy.cache.HttpCache;
 import yunjing.proxy.health.HealthChecker;
 import yunjing.proxy.llm.ApiGate;
@@ -10,6 +11,7 @@ import yunjing.proxy.llm.SharedBudget;
 import yunjing.proxy.metrics.ProxyMetrics;
 import yunjing.proxy.server.HttpListeners;
 import yunjing.proxy.upstream.ParentSelector;
+import yunjing.proxy.upstream.ParentTrace;
 import yunjing.proxy.upstream.UpstreamClient;
 
 import java.io.IOException;
@@ -40,14 +42,16 @@ public final class ProxyServer implements AutoCloseable {
     private final HttpCache cache;
     private final HttpListeners listeners;
     private final ApiGate gate;
+    private final AccessLog accessLog;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Sends the token reports of shared budgets that are due; null until {@link #shareApiBudgets}. */
     private final EventLoops loops;
     private ScheduledFuture<?> tokenReports;
 
     private ProxyServer(ProxyConfig config, EventLoops loops, ProxyMetrics metrics, HealthChecker health,
-            UpstreamClient upstream, HttpCache cache, HttpListeners listeners, ApiGate gate) {
+            UpstreamClient upstream, HttpCache cache, HttpListeners listeners, ApiGate gate, AccessLog accessLog) {
         this.loops = loops;
+        this.accessLog = accessLog;
         this.cache = cache;
         this.gate = gate;
         this.config = config;
@@ -61,11 +65,21 @@ public final class ProxyServer implements AutoCloseable {
      * Starts a node on {@code loops}, which the caller owns and closes.
      *
      * @throws java.net.BindException naming the address when a listen port is taken
-     * @throws IOException            naming the file when the TLS certificate chain or key cannot be used
+     * @throws IOException            naming the file when the TLS certificate chain or key, or the access
+     *                                  log, cannot be used
      */
     public static ProxyServer start(ProxyConfig config, EventLoops loops, MeterRegistry metrics)
             throws IOException, InterruptedException {
         ProxyMetrics meters = new ProxyMetrics(metrics, config.nodeId());
+        AccessLog accessLog;
+        try {
+            accessLog = config.accessLog() == null ? AccessLog.OFF
+                    : AccessLog.open(config.accessLog(), config.nodeId(), meters);
+        } catch (IOException e) {
+            meters.close();
+            throw e;
+        }
+        ParentTrace parentTrace = accessLog.enabled() ? ParentTrace.bounded() : ParentTrace.OFF;
         List<ParentConfig> upstreamNodes = upstreamNodes(config);
         HealthChecker health = new HealthChecker(
                 upstreamNodes, config.healthInterval(), config.connectTimeout(), config.nodeId());
@@ -76,24 +90,25 @@ public final class ProxyServer implements AutoCloseable {
             meters.parentCircuit(parent.id(), selector::circuitState);
         }
         UpstreamClient upstream = new UpstreamClient(loops.socketChannel(), config.connectTimeout(), selector,
-                meters, health::reportFailure, config.upstream());
+                meters, health::reportFailure, config.upstream(), parentTrace);
         HttpCache cache = null;
         HttpListeners listeners;
         ApiGate gate = new ApiGate(config.apiAccess(), Clock.systemUTC(), meters);
         try {
             cache = new HttpCache(config.cache(), config.nodeId(), upstream, meters, System::currentTimeMillis);
-            listeners = HttpListeners.bind(config, loops, upstream, cache, meters, gate);
+            listeners = HttpListeners.bind(config, loops, upstream, cache, meters, gate, accessLog, parentTrace);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (cache != null) {
                 cache.close();
             }
             upstream.close();
             health.close();
+            accessLog.close();
             meters.close();
             throw e;
         }
         health.start();
-        return new ProxyServer(config, loops, meters, health, upstream, cache, listeners, gate);
+        return new ProxyServer(config, loops, meters, health, upstream, cache, listeners, gate, accessLog);
     }
 
     /**
@@ -231,7 +246,14 @@ public final class ProxyServer implements AutoCloseable {
         upstream.close();
         cache.close();
         health.close();
+        // After the listeners: the exchanges they ended on close are in the queue, and get written.
+        accessLog.close();
         metrics.close();
+    }
+
+    /** Access log lines lost so far because its writer fell behind (0 without an access log). */
+    public long accessLogDropped() {
+        return accessLog.dropped();
     }
 
     @Override

@@ -105,6 +105,8 @@ public final class UpstreamExchange {
     private boolean informational;
     private boolean keepAlive;
     private boolean responseComplete;
+    /** When the request head of the current attempt was written (for the latency timers). */
+    private long headSentNanos;
 
     UpstreamExchange(UpstreamClient client, HttpRequest head, EventLoop loop, UpstreamListener listener,
             List<UpstreamParent> candidates) {
@@ -302,6 +304,7 @@ public final class UpstreamExchange {
             return;
         }
         state = State.SENT;
+        headSentNanos = System.nanoTime();
         HttpContent content;
         while ((content = queued.poll()) != null) {
             writeToChannel(content);
@@ -388,6 +391,7 @@ public final class UpstreamExchange {
                 listener.onInformational(response);
             } else {
                 keepAlive = HttpUtil.isKeepAlive(response);
+                client.responseHead(parent, head, System.nanoTime() - headSentNanos);
                 listener.onResponseHead(response);
             }
         }
@@ -401,6 +405,9 @@ public final class UpstreamExchange {
                 return;
             }
             boolean last = content instanceof LastHttpContent;
+            if (last) {
+                client.responseEnded(parent, System.nanoTime() - headSentNanos);
+            }
             listener.onResponseContent(content);
             if (last && state == State.SENT) {
                 responseComplete = true;
