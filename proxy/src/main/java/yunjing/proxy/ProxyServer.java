@@ -13,10 +13,14 @@ import yunjing.proxy.server.HttpListeners;
 import yunjing.proxy.upstream.ParentSelector;
 import yunjing.proxy.upstream.ParentTrace;
 import yunjing.proxy.upstream.UpstreamClient;
+import yunjing.proxy.warm.CacheWarmer;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +47,7 @@ public final class ProxyServer implements AutoCloseable {
     private final HttpListeners listeners;
     private final ApiGate gate;
     private final AccessLog accessLog;
+    private final CacheWarmer warmer;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Sends the token reports of shared budgets that are due; null until {@link #shareApiBudgets}. */
     private final EventLoops loops;
@@ -52,6 +57,7 @@ public final class ProxyServer implements AutoCloseable {
             UpstreamClient upstream, HttpCache cache, HttpListeners listeners, ApiGate gate, AccessLog accessLog) {
         this.loops = loops;
         this.accessLog = accessLog;
+        this.warmer = new CacheWarmer(cache, loops.group(), config.nodeId());
         this.cache = cache;
         this.gate = gate;
         this.config = config;
@@ -202,6 +208,43 @@ public final class ProxyServer implements AutoCloseable {
         long period = SharedBudget.REPORT_MILLIS / 4;
         tokenReports = loops.group().next()
                 .scheduleWithFixedDelay(budget::reportDue, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** A host name or IPv4 address, or a bracketed IPv6 address, and an optional port: what Host may carry. */
+    private static final Pattern WARM_HOST =
+            Pattern.compile("([A-Za-z0-9._~-]+|\\[[0-9A-Fa-f:.]+])(:[0-9]{1,5})?");
+
+    /** The most URLs one {@link #warm} call takes. */
+    public static final int MAX_WARM_URLS = 1000;
+
+    /**
+     * Prefetches URLs into this node's cache (L1, and L2 when configured): each is fetched through the
+     * cache as a client's GET would be — a fresh entry is a hit and costs nothing, a miss fills the entry
+     * from the parents, collapsed with clients asking meanwhile — and the body is discarded.
+     * {@link yunjing.proxy.warm.CacheWarmer#CONCURRENCY} fetches run at a time; each ends by itself (its
+     * body arrived, or the upstream deadlines failed it). Thread-safe; never blocks.
+     *
+     * @param urls as for {@link #purge}: {@code [http[s]://]host[:port]/path?query}; the host is sent as
+     *             {@code Host} and is part of the cache key
+     * @return the results, in the order given; the future never fails
+     * @throws IllegalArgumentException no URLs, more than {@link #MAX_WARM_URLS}, or a URL without a host
+     */
+    public CompletableFuture<List<WarmResult>> warm(List<String> urls) {
+        if (urls == null || urls.isEmpty() || urls.size() > MAX_WARM_URLS) {
+            throw new IllegalArgumentException("urls: " + (urls == null ? "null" : urls.size() + " URLs")
+                    + " (expected: 1 to " + MAX_WARM_URLS + ")");
+        }
+        List<CacheWarmer.Target> targets = new ArrayList<>(urls.size());
+        for (String url : urls) {
+            String[] hostAndTarget = splitUrl(url, "url");
+            if (!WARM_HOST.matcher(hostAndTarget[0]).matches()
+                    || !hostAndTarget[1].chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw new IllegalArgumentException("url: " + url
+                        + " (expected: [http[s]://]host[:port]/path?query, visible ASCII; percent-encode the rest)");
+            }
+            targets.add(new CacheWarmer.Target(url, hostAndTarget[0], hostAndTarget[1]));
+        }
+        return warmer.warm(targets);
     }
 
     /** A snapshot of the cache's sizes and counters since start. Thread-safe. */

@@ -51,7 +51,7 @@ final class ExchangeRecord {
     void responseHead(int code, HttpHeaders headers, String nodeId) {
         status = code;
         firstByteNanos = System.nanoTime() - startNanos;
-        cacheStatus = ownCacheStatus(headers.get(ProxyHeaders.CACHE_STATUS), nodeId);
+        cacheStatus = ProxyHeaders.cacheStatusOf(headers.get(ProxyHeaders.CACHE_STATUS), nodeId);
         stored = cacheStatus != null && hasParameter(cacheStatus, "stored");
         if (stored) {
             storedLength = code == 206 ? completeLength(headers.get(HttpHeaderNames.CONTENT_RANGE))
@@ -97,25 +97,6 @@ final class ExchangeRecord {
                 ? inet.getAddress().getHostAddress() : String.valueOf(client);
         return new AccessEntry(startMillis, requestId, address, protocol, tls, method, host, target, status, bytes,
                 System.nanoTime() - startNanos, firstByteNanos, cacheStatus, parent, userAgent, keyId, model, outcome);
-    }
-
-    /**
-     * This node's member of a {@code Cache-Status} value, without the node id: the last member whose
-     * cache name is {@code nodeId} (members are appended hop by hop, RFC 9211 §2), or null.
-     */
-    static String ownCacheStatus(String value, String nodeId) {
-        if (value == null) {
-            return null;
-        }
-        String prefix = nodeId + ";";
-        String found = null;
-        for (String member : value.split(",")) {
-            String m = member.strip();
-            if (m.startsWith(prefix)) {
-                found = m.substring(prefix.length()).strip();
-            }
-        }
-        return found;
     }
 
     /** The complete length of {@code bytes a-b/length}, or -1. */
