@@ -3,7 +3,7 @@ package yunjing.deploy.run;
 import java.nio.file.Path;
 
 /**
- * The directory a node keeps its state in: {@code tls/} (local CA and node certificates) and
+ * The directory a node keeps its state in: {@code tls/} (local CA and node certificates),
  * {@code artifacts/} (the origin's artifact store), {@code cache/} (proxies' disk caches) and {@code logs/}
  * (proxies' access logs). Default: {@code $YUNJING_STATE_DIR}, else
  * {@code $XDG_STATE_HOME/yunjing}, else {@code ~/.local/state/yunjing}.
