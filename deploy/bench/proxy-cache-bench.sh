@@ -3,10 +3,13 @@
 #
 #   deploy/bench/proxy-cache-bench.sh                 # 10 s per measurement (what docs/benchmarks/ holds)
 #   DURATION=60 WARM=15 H2_REQUESTS=2000000 deploy/bench/proxy-cache-bench.sh   # the full-length run
+#   ACCESS_LOG=1 deploy/bench/proxy-cache-bench.sh    # both peers write a JSON access log line per request
 #
 # Environment: DURATION (s per wrk measurement, default 10), WARM (s of discarded load before each
 # measurement, default 5), H2_REQUESTS (h2load requests per measurement, default 200000),
-# OUT_DIR (default docs/benchmarks under the repository root).
+# OUT_DIR (default docs/benchmarks under the repository root), ACCESS_LOG (1: nginx logs each request
+# as a JSON line through a 64 KiB buffer, yunjing with --access-log; results go to
+# proxy-cache-hit-access-log.{md,json} instead).
 #
 # What it does, all on 127.0.0.1 with free ports:
 #   origin   nginx serving /1k (1 KiB) and /1m (1 MiB) with Cache-Control: max-age=3600, and
@@ -31,7 +34,13 @@ WARM=${WARM:-5}
 H2_REQUESTS=${H2_REQUESTS:-200000}
 OUT_DIR=${OUT_DIR:-$root/docs/benchmarks}
 command_line="$(printf '%q ' "$0" "$@")"
+ACCESS_LOG=${ACCESS_LOG:-0}
 command_line="DURATION=$DURATION WARM=$WARM H2_REQUESTS=$H2_REQUESTS ${command_line% }"
+report_name=proxy-cache-hit
+if [ "$ACCESS_LOG" = 1 ]; then
+  command_line="ACCESS_LOG=1 $command_line"
+  report_name=proxy-cache-hit-access-log
+fi
 
 # shellcheck source=deploy/bench/bench-lib.sh
 . "$root/deploy/bench/bench-lib.sh"
@@ -106,6 +115,14 @@ cores=$(nproc)
 nginx_port=$(free_port)
 nginx_h2_port=$(free_port)
 mkdir -p "$work/nginx/cache" "$work/nginx/logs"
+nginx_access_log="access_log off;"
+yunjing_access_log=()
+if [ "$ACCESS_LOG" = 1 ]; then
+  # Roughly the fields of yunjing's line, JSON-escaped, buffered as nginx users do for busy servers.
+  nginx_access_log="log_format json escape=json '{\"time\":\"\$time_iso8601\",\"request_id\":\"\$request_id\",\"client\":\"\$remote_addr\",\"protocol\":\"\$server_protocol\",\"method\":\"\$request_method\",\"host\":\"\$host\",\"target\":\"\$request_uri\",\"status\":\$status,\"bytes\":\$body_bytes_sent,\"duration\":\$request_time,\"cache\":\"\$upstream_cache_status\",\"parent\":\"\$upstream_addr\",\"user_agent\":\"\$http_user_agent\"}';
+  access_log $work/nginx/logs/access.jsonl json buffer=64k;"
+  yunjing_access_log=(--access-log "$work/yunjing-access.jsonl")
+fi
 cat >"$work/nginx/nginx.conf" <<EOF
 $user_line
 worker_processes $cores;
@@ -114,7 +131,7 @@ pid $work/nginx/nginx.pid;
 error_log $work/nginx/logs/error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  $nginx_access_log
   sendfile on;
   tcp_nopush on;
   keepalive_requests 10000000;
@@ -148,7 +165,8 @@ pids+=($!)
 # ---- yunjing proxy -------------------------------------------------------------------------------------
 yunjing_port=$(free_port)
 "$root/deploy/bin/yunjing" proxy --listen "127.0.0.1:$yunjing_port" --parent "127.0.0.1:$origin_port" \
-  --parent-readyz "http://127.0.0.1:$origin_port/readyz" --id bench-yunjing >"$work/yunjing.log" 2>&1 &
+  --parent-readyz "http://127.0.0.1:$origin_port/readyz" --id bench-yunjing ${yunjing_access_log[@]+"${yunjing_access_log[@]}"} \
+  >"$work/yunjing.log" 2>&1 &
 pids+=($!)   # the launcher execs java, so this is the JVM's pid
 
 wait_http "http://127.0.0.1:$nginx_port/1k"
@@ -237,6 +255,12 @@ run_wrk "http1-1m" yunjing "http://127.0.0.1:$yunjing_port/1m" 16
 
 # ---- report --------------------------------------------------------------------------------------------
 mkdir -p "$OUT_DIR"
+log_lines=""
+if [ "$ACCESS_LOG" = 1 ]; then
+  sleep 1   # both writers flush within a second (nginx's buffer on its next write or exit; yunjing per batch)
+  log_lines="nginx $(wc -l <"$work/nginx/logs/access.jsonl"), yunjing $(wc -l <"$work/yunjing-access.jsonl")"
+  log "access log lines written over the whole run (warm-ups included): $log_lines"
+fi
 facts_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 facts_nginx=$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')
 facts_java=$("$("$root/deploy/bin/find-jdk")/bin/java" -version 2>&1 | head -1)
@@ -246,10 +270,10 @@ facts_h2load=$( (h2load --version 2>&1 || true) | head -1)
 facts_kernel=$(uname -r)
 python3 - "$results" "$OUT_DIR" "$cores" "$facts_nginx" "$facts_java" "$facts_date" "$command_line" \
   "$facts_cpu" "$facts_wrk" "$facts_h2load" "$facts_kernel" "$DURATION" "$WARM" "$H2_REQUESTS" \
-  "$(head -1 "$work/yunjing.log")" <<'PY'
+  "$(head -1 "$work/yunjing.log")" "$report_name" "$ACCESS_LOG" "$log_lines" <<'PY'
 import json, sys
 (results, out_dir, cores, nginx, java, date, command, cpu, wrk, h2load, kernel, duration, warm, h2n,
- yunjing_line) = sys.argv[1:]
+ yunjing_line, report, access_log, log_lines) = sys.argv[1:]
 rows = {}
 for line in open(results):
     scenario, peer, rps, mb, ok, bad, origin, seconds = line.rstrip("\n").split("\t")
@@ -271,13 +295,17 @@ machine = {"nproc": int(cores), "cpu": cpu, "kernel": kernel, "nginx": nginx, "j
 doc = {"benchmark": "proxy cache hits: yunjing proxy vs nginx proxy_cache", "date": date, "command": command,
        "duration_seconds": int(duration), "warm_up_seconds": int(warm), "machine": machine,
        "yunjing": yunjing_line, "scenarios": scenarios}
-with open(out_dir + "/proxy-cache-hit.json", "w") as f:
+if access_log == "1":
+    doc["access_log"] = "both peers log every request as a JSON line (nginx: log_format escape=json, buffer=64k)"
+    doc["access_log_lines_whole_run"] = log_lines
+with open(out_dir + "/" + report + ".json", "w") as f:
     json.dump(doc, f, indent=2)
     f.write("\n")
 
-lines = ["# Proxy cache hits: yunjing vs nginx proxy_cache", "",
+title = "# Proxy cache hits: yunjing vs nginx proxy_cache" + (", both writing JSON access logs" if access_log == "1" else "")
+lines = [title, "",
          "Generated by `deploy/bench/proxy-cache-bench.sh` on %s (UTC); raw numbers in "
-         "[proxy-cache-hit.json](proxy-cache-hit.json)." % date, "",
+         "[%s.json](%s.json)." % (date, report, report), "",
          "Command: `%s`" % command, "",
          "| scenario | load | nginx req/s | yunjing req/s | ratio yunjing/nginx | nginx MiB/s | yunjing MiB/s | failed (nginx / yunjing) | origin requests during run (nginx / yunjing) |",
          "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -308,7 +336,13 @@ lines += ["",
     "request also takes CPU from the load generator, so the ratios measure CPU efficiency per hit as much as "
     "peak throughput. nginx runs `worker_processes %s`; yunjing runs Netty's default event loops "
     "(2 × cores)." % (cores, cores),
-    "- nginx: `proxy_cache` on disk (page cache), `sendfile on`, `access_log off`, keep-alive to the origin, "
+    ("- Access logs: nginx writes a JSON line per request (`log_format … escape=json`, `access_log … buffer=64k`), "
+     "yunjing its access log (`--access-log`: a bounded queue and one writer thread). Lines written over the "
+     "whole run, warm-ups and checks included: %s (each peer served a different number of requests, so the "
+     "counts only show that both wrote; yunjing drops lines rather than wait when its writer falls behind, "
+     "counted in `yunjing.proxy.access.log.dropped`, which `yunjing proxy` does not expose)." % log_lines if access_log == "1" else
+     "- Access logs off on both."),
+    "- nginx: `proxy_cache` on disk (page cache), `sendfile on`, keep-alive to the origin, "
     "`keepalive_requests` raised so neither peer reconnects during a run. yunjing: `yunjing proxy`, memory "
     "cache, the launcher's default JVM (no extra options; Netty's leak detection at its default sampling, "
     "not the `paranoid` level the tests use).",
@@ -324,7 +358,7 @@ lines += ["",
     "- 1 MiB bodies: yunjing keeps bodies in the JVM heap and writes them through Netty buffers (copied "
     "into the socket), while nginx hands its cache file to the kernel with `sendfile` (no user-space copy).",
     ""]
-open(out_dir + "/proxy-cache-hit.md", "w").write("\n".join(lines))
+open(out_dir + "/" + report + ".md", "w").write("\n".join(lines))
 PY
-log "wrote $OUT_DIR/proxy-cache-hit.md and $OUT_DIR/proxy-cache-hit.json"
-cat "$OUT_DIR/proxy-cache-hit.md"
+log "wrote $OUT_DIR/$report_name.md and $OUT_DIR/$report_name.json"
+cat "$OUT_DIR/$report_name.md"

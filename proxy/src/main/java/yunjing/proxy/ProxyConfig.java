@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param apiAccess      API keys and plans checked on {@code /v1/} requests; null or {@link ApiAccess#OPEN}
  *                       (the default) checks nothing. With keys, this node is an API edge (see README).
  * @param upstream       grandparents and upstream deadlines; null means {@link UpstreamConfig#DEFAULT}
+ * @param accessLog      file of the JSON access log (one line per client request, appended; its directory is
+ *                       created), or null for none
  */
 public record ProxyConfig(
         String nodeId,
@@ -41,9 +43,25 @@ public record ProxyConfig(
         CacheConfig cache,
         Duration clientIdleTimeout,
         ApiAccess apiAccess,
-        UpstreamConfig upstream) {
+        UpstreamConfig upstream,
+        Path accessLog) {
 
     public static final Duration DEFAULT_CLIENT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+    /** A node without an access log. */
+    public ProxyConfig(String nodeId, String tier, InetSocketAddress httpBind, InetSocketAddress httpsBind,
+            Path tlsCertChain, Path tlsPrivateKey, List<ParentConfig> parents, Duration connectTimeout,
+            Duration healthInterval, CacheConfig cache, Duration clientIdleTimeout, ApiAccess apiAccess,
+            UpstreamConfig upstream) {
+        this(nodeId, tier, httpBind, httpsBind, tlsCertChain, tlsPrivateKey, parents, connectTimeout,
+                healthInterval, cache, clientIdleTimeout, apiAccess, upstream, null);
+    }
+
+    /** This configuration with the JSON access log written to {@code file} (null: none). */
+    public ProxyConfig withAccessLog(Path file) {
+        return new ProxyConfig(nodeId, tier, httpBind, httpsBind, tlsCertChain, tlsPrivateKey, parents,
+                connectTimeout, healthInterval, cache, clientIdleTimeout, apiAccess, upstream, file);
+    }
 
     /** A node without grandparents and with the default upstream deadlines ({@link UpstreamConfig#DEFAULT}). */
     public ProxyConfig(String nodeId, String tier, InetSocketAddress httpBind, InetSocketAddress httpsBind,

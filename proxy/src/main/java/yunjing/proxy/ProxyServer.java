@@ -2,6 +2,7 @@ package yunjing.proxy;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import yunjing.common.net.EventLoops;
+import yunjing.proxy.accesslog.AccessLog;
 import yunjing.proxy.cache.HttpCache;
 import yunjing.proxy.health.HealthChecker;
 import yunjing.proxy.llm.ApiGate;
@@ -10,11 +11,16 @@ import yunjing.proxy.llm.SharedBudget;
 import yunjing.proxy.metrics.ProxyMetrics;
 import yunjing.proxy.server.HttpListeners;
 import yunjing.proxy.upstream.ParentSelector;
+import yunjing.proxy.upstream.ParentTrace;
 import yunjing.proxy.upstream.UpstreamClient;
+import yunjing.proxy.warm.CacheWarmer;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,14 +46,18 @@ public final class ProxyServer implements AutoCloseable {
     private final HttpCache cache;
     private final HttpListeners listeners;
     private final ApiGate gate;
+    private final AccessLog accessLog;
+    private final CacheWarmer warmer;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Sends the token reports of shared budgets that are due; null until {@link #shareApiBudgets}. */
     private final EventLoops loops;
     private ScheduledFuture<?> tokenReports;
 
     private ProxyServer(ProxyConfig config, EventLoops loops, ProxyMetrics metrics, HealthChecker health,
-            UpstreamClient upstream, HttpCache cache, HttpListeners listeners, ApiGate gate) {
+            UpstreamClient upstream, HttpCache cache, HttpListeners listeners, ApiGate gate, AccessLog accessLog) {
         this.loops = loops;
+        this.accessLog = accessLog;
+        this.warmer = new CacheWarmer(cache, loops.group(), config.nodeId());
         this.cache = cache;
         this.gate = gate;
         this.config = config;
@@ -61,11 +71,21 @@ public final class ProxyServer implements AutoCloseable {
      * Starts a node on {@code loops}, which the caller owns and closes.
      *
      * @throws java.net.BindException naming the address when a listen port is taken
-     * @throws IOException            naming the file when the TLS certificate chain or key cannot be used
+     * @throws IOException            naming the file when the TLS certificate chain or key, or the access
+     *                                  log, cannot be used
      */
     public static ProxyServer start(ProxyConfig config, EventLoops loops, MeterRegistry metrics)
             throws IOException, InterruptedException {
         ProxyMetrics meters = new ProxyMetrics(metrics, config.nodeId());
+        AccessLog accessLog;
+        try {
+            accessLog = config.accessLog() == null ? AccessLog.OFF
+                    : AccessLog.open(config.accessLog(), config.nodeId(), meters);
+        } catch (IOException e) {
+            meters.close();
+            throw e;
+        }
+        ParentTrace parentTrace = accessLog.enabled() ? ParentTrace.bounded() : ParentTrace.OFF;
         List<ParentConfig> upstreamNodes = upstreamNodes(config);
         HealthChecker health = new HealthChecker(
                 upstreamNodes, config.healthInterval(), config.connectTimeout(), config.nodeId());
@@ -76,24 +96,25 @@ public final class ProxyServer implements AutoCloseable {
             meters.parentCircuit(parent.id(), selector::circuitState);
         }
         UpstreamClient upstream = new UpstreamClient(loops.socketChannel(), config.connectTimeout(), selector,
-                meters, health::reportFailure, config.upstream());
+                meters, health::reportFailure, config.upstream(), parentTrace);
         HttpCache cache = null;
         HttpListeners listeners;
         ApiGate gate = new ApiGate(config.apiAccess(), Clock.systemUTC(), meters);
         try {
             cache = new HttpCache(config.cache(), config.nodeId(), upstream, meters, System::currentTimeMillis);
-            listeners = HttpListeners.bind(config, loops, upstream, cache, meters, gate);
+            listeners = HttpListeners.bind(config, loops, upstream, cache, meters, gate, accessLog, parentTrace);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (cache != null) {
                 cache.close();
             }
             upstream.close();
             health.close();
+            accessLog.close();
             meters.close();
             throw e;
         }
         health.start();
-        return new ProxyServer(config, loops, meters, health, upstream, cache, listeners, gate);
+        return new ProxyServer(config, loops, meters, health, upstream, cache, listeners, gate, accessLog);
     }
 
     /**
@@ -204,6 +225,43 @@ public final class ProxyServer implements AutoCloseable {
                 .scheduleWithFixedDelay(budget::reportDue, period, period, TimeUnit.MILLISECONDS);
     }
 
+    /** A host name or IPv4 address, or a bracketed IPv6 address, and an optional port: what Host may carry. */
+    private static final Pattern WARM_HOST =
+            Pattern.compile("([A-Za-z0-9._~-]+|\\[[0-9A-Fa-f:.]+])(:[0-9]{1,5})?");
+
+    /** The most URLs one {@link #warm} call takes. */
+    public static final int MAX_WARM_URLS = 1000;
+
+    /**
+     * Prefetches URLs into this node's cache (L1, and L2 when configured): each is fetched through the
+     * cache as a client's GET would be — a fresh entry is a hit and costs nothing, a miss fills the entry
+     * from the parents, collapsed with clients asking meanwhile — and the body is discarded.
+     * {@link yunjing.proxy.warm.CacheWarmer#CONCURRENCY} fetches run at a time; each ends by itself (its
+     * body arrived, or the upstream deadlines failed it). Thread-safe; never blocks.
+     *
+     * @param urls as for {@link #purge}: {@code [http[s]://]host[:port]/path?query}; the host is sent as
+     *             {@code Host} and is part of the cache key
+     * @return the results, in the order given; the future never fails
+     * @throws IllegalArgumentException no URLs, more than {@link #MAX_WARM_URLS}, or a URL without a host
+     */
+    public CompletableFuture<List<WarmResult>> warm(List<String> urls) {
+        if (urls == null || urls.isEmpty() || urls.size() > MAX_WARM_URLS) {
+            throw new IllegalArgumentException("urls: " + (urls == null ? "null" : urls.size() + " URLs")
+                    + " (expected: 1 to " + MAX_WARM_URLS + ")");
+        }
+        List<CacheWarmer.Target> targets = new ArrayList<>(urls.size());
+        for (String url : urls) {
+            String[] hostAndTarget = splitUrl(url, "url");
+            if (!WARM_HOST.matcher(hostAndTarget[0]).matches()
+                    || !hostAndTarget[1].chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw new IllegalArgumentException("url: " + url
+                        + " (expected: [http[s]://]host[:port]/path?query, visible ASCII; percent-encode the rest)");
+            }
+            targets.add(new CacheWarmer.Target(url, hostAndTarget[0], hostAndTarget[1]));
+        }
+        return warmer.warm(targets);
+    }
+
     /** A snapshot of the cache's sizes and counters since start. Thread-safe. */
     public CacheStats cacheStats() {
         return cache.stats();
@@ -246,7 +304,14 @@ public final class ProxyServer implements AutoCloseable {
         upstream.close();
         cache.close();
         health.close();
+        // After the listeners: the exchanges they ended on close are in the queue, and get written.
+        accessLog.close();
         metrics.close();
+    }
+
+    /** Access log lines lost so far because its writer fell behind (0 without an access log). */
+    public long accessLogDropped() {
+        return accessLog.dropped();
     }
 
     @Override

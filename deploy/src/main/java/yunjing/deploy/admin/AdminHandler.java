@@ -1,16 +1,22 @@
 package yunjing.deploy.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -18,15 +24,26 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
-/** Serves the three admin endpoints. Runs on the event loop; every call here is cheap. */
+/**
+ * Serves the admin endpoints of one connection. Runs on the event loop; every call here is cheap, except
+ * {@code POST /cache/warm}, which is answered when its fetches are done (the connection is not closed
+ * for idleness meanwhile).
+ */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final AdminRole role;
     private final String nodeId;
     private final CacheOperations cache;
     private final AdminToken token;
+    /** Warm requests of this connection still running. Event loop only. */
+    private int warming;
 
     AdminHandler(AdminRole role, AdminToken token) {
         this.role = role;
@@ -158,6 +175,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
                 respond(ctx, request, HttpResponseStatus.OK, "{\"node\":\"" + nodeId + "\",\"purged\":" + purged + "}\n");
             }
+            case "/cache/warm" -> warm(ctx, request);
             case "/cache/stats" -> {
                 StringBuilder body = new StringBuilder("{\"node\":\"").append(nodeId).append('"');
                 cache.stats().forEach((name, value) -> body.append(",\"").append(escape(name)).append("\":")
@@ -165,12 +183,71 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 respond(ctx, request, HttpResponseStatus.OK, body.append("}\n").toString());
             }
             default -> respond(ctx, request, HttpResponseStatus.NOT_FOUND,
-                    json("not_found", "cache endpoints: POST /cache/purge, GET /cache/stats"));
+                    json("not_found", "cache endpoints: POST /cache/purge, POST /cache/warm, GET /cache/stats"));
         }
+    }
+
+    /**
+     * {@code POST /cache/warm} with a JSON array of URLs (or {@code {"urls": [...]}}): fetched through the
+     * node's cache; the answer lists each URL's status, bytes and Cache-Status once all are done.
+     */
+    private void warm(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (!request.method().equals(HttpMethod.POST)) {
+            respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, json("method_not_allowed", "use POST"));
+            return;
+        }
+        CompletableFuture<List<Map<String, Object>>> running;
+        try {
+            running = cache.warm(warmUrls(request.content().toString(StandardCharsets.UTF_8)));
+        } catch (IllegalArgumentException e) {
+            respond(ctx, request, HttpResponseStatus.BAD_REQUEST, json("invalid_request", e.getMessage()));
+            return;
+        }
+        warming++;
+        // The request is released when this returns; its method and keep-alive are all the answer needs.
+        HttpRequest head = new DefaultHttpRequest(request.protocolVersion(),
+                request.method(), request.uri(), request.headers().copy());
+        running.whenComplete((results, failure) -> ctx.executor().execute(() -> {
+            warming--;
+            if (failure != null) {
+                respond(ctx, head, HttpResponseStatus.INTERNAL_SERVER_ERROR, json("operation_failed", failure.getMessage()));
+                return;
+            }
+            ObjectNode body = JSON.createObjectNode().put("node", nodeId).put("urls", results.size());
+            long cached = results.stream().filter(r -> Boolean.TRUE.equals(r.get("cached"))).count();
+            body.put("cached", cached).put("failed", results.size() - cached);
+            body.set("results", JSON.valueToTree(results));
+            respond(ctx, head, HttpResponseStatus.OK, body.toString() + "\n");
+        }));
+    }
+
+    /** The URLs of a warm request body; an IllegalArgumentException says what is wrong with it. */
+    static List<String> warmUrls(String body) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            root = null;
+        }
+        JsonNode urls = root != null && root.isObject() ? root.get("urls") : root;
+        if (urls == null || !urls.isArray()) {
+            throw new IllegalArgumentException("body: expected a JSON array of URLs, or {\"urls\": [...]}");
+        }
+        List<String> out = new ArrayList<>(urls.size());
+        for (int i = 0; i < urls.size(); i++) {
+            if (!urls.get(i).isTextual()) {
+                throw new IllegalArgumentException("urls[" + i + "]: " + urls.get(i) + " (expected: a string)");
+            }
+            out.add(urls.get(i).textValue());
+        }
+        return out;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && warming > 0) {
+            return;   // quiet because a warm request is still fetching, not because the client left
+        }
         if (evt instanceof IdleStateEvent) {
             ctx.close();
         }
@@ -181,7 +258,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         ctx.close();
     }
 
-    private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String body) {
+    private static void respond(ChannelHandlerContext ctx, HttpRequest request, HttpResponseStatus status, String body) {
         send(ctx, request, response(status, body, "application/json"));
     }
 
@@ -194,7 +271,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return response;
     }
 
-    private static void send(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response) {
+    private static void send(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response) {
         if (request.method().equals(HttpMethod.HEAD)) {
             response.content().clear();
         }

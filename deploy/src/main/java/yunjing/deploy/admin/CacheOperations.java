@@ -1,6 +1,8 @@
 package yunjing.deploy.admin;
 
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /** What the admin port may ask of a role's cache; proxies have one, other roles none. */
 public interface CacheOperations {
@@ -16,4 +18,13 @@ public interface CacheOperations {
 
     /** Cache statistics as name → number, for {@code GET /cache/stats}. */
     Map<String, Object> stats();
+
+    /**
+     * Prefetches URLs into the cache; completes (never exceptionally) with one result per URL, in order, as
+     * name → value ({@code url}, {@code status}, {@code bytes}, {@code cache_status}, {@code cached},
+     * {@code error}). Never blocks.
+     *
+     * @throws IllegalArgumentException bad input (no URLs, too many, a URL without a host); answered 400
+     */
+    CompletableFuture<List<Map<String, Object>>> warm(List<String> urls);
 }

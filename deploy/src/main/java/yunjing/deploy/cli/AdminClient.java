@@ -35,10 +35,21 @@ final class AdminClient implements AutoCloseable {
     }
 
     Reply post(InetSocketAddress admin, String pathAndQuery) throws IOException, InterruptedException {
+        return post(admin, pathAndQuery, null, Duration.ofSeconds(5));
+    }
+
+    /** A POST with a JSON body (null: none) that may take up to {@code timeout} to be answered. */
+    Reply post(InetSocketAddress admin, String pathAndQuery, String json, Duration timeout)
+            throws IOException, InterruptedException {
         URI uri = URI.create("http://" + Endpoints.hostPort(admin) + pathAndQuery);
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
-                .header("Authorization", "Bearer " + token.value())
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
+                .header("Authorization", "Bearer " + token.value());
+        if (json == null) {
+            request.POST(HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        }
+        HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         return new Reply(response.statusCode(), response.body().strip());
     }
 

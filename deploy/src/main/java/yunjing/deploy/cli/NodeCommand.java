@@ -35,6 +35,11 @@ final class NodeCommand implements Runnable {
     @Option(names = "--id", required = true, paramLabel = "ID", description = "Node id from the topology, or 'dns'.")
     String id;
 
+    @Option(names = "--no-access-log",
+            description = "Write no JSON access logs (default: each proxy node appends one line per request to "
+                    + "the topology's access_log, else <state>/logs/<node>.access.jsonl).")
+    boolean noAccessLog;
+
     @Spec
     CommandSpec spec;
 
@@ -44,7 +49,7 @@ final class NodeCommand implements Runnable {
         MirrorNetwork network;
         try {
             network = MirrorNetwork.start(options.topology(), options.state(),
-                    geo.applyTo(RunOptions.of(PortMode.TOPOLOGY, Duration.ofSeconds(5))), Set.of(id));
+                    geo.applyTo(RunOptions.of(PortMode.TOPOLOGY, Duration.ofSeconds(5)).withAccessLogs(!noAccessLog)), Set.of(id));
         } catch (LaunchException e) {
             throw CliException.usage(e.getMessage(), e);
         }

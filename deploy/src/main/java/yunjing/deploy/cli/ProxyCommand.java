@@ -55,6 +55,10 @@ final class ProxyCommand implements Callable<Integer> {
             description = "Directory of the disk cache tier (default: memory only).")
     Path cacheDir;
 
+    @Option(names = "--access-log", paramLabel = "FILE",
+            description = "Append one JSON line per request to FILE (default: no access log).")
+    Path accessLog;
+
     @Option(names = "--id", paramLabel = "NAME", defaultValue = "proxy",
             description = "Node id in Via and Cache-Status (a token; default: ${DEFAULT-VALUE}).")
     String id;
@@ -81,7 +85,7 @@ final class ProxyCommand implements Callable<Integer> {
             config = new ProxyConfig(id, "edge", bind, null, null, null,
                     List.of(new ParentConfig("origin", parentAddress, readyz)), CONNECT_TIMEOUT, HEALTH_INTERVAL,
                     cacheDir == null ? CacheConfig.memoryOnly() : CacheConfig.withDisk(cacheDir),
-                    ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT, ApiAccess.OPEN);
+                    ProxyConfig.DEFAULT_CLIENT_IDLE_TIMEOUT, ApiAccess.OPEN).withAccessLog(accessLog);
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage(), e);
         }

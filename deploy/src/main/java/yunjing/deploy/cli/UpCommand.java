@@ -35,6 +35,11 @@ final class UpCommand implements Runnable {
             description = "How long to wait for every node to be ready (default: ${DEFAULT-VALUE}).")
     int readyTimeoutSeconds;
 
+    @Option(names = "--no-access-log",
+            description = "Write no JSON access logs (default: each proxy node appends one line per request to "
+                    + "the topology's access_log, else <state>/logs/<node>.access.jsonl).")
+    boolean noAccessLog;
+
     @Spec
     CommandSpec spec;
 
@@ -47,7 +52,7 @@ final class UpCommand implements Runnable {
         try {
             // Fast probes while starting so readiness settles in seconds; still bounded by the 3-failure rule.
             network = MirrorNetwork.startAll(topology, options.state(), geo.applyTo(
-                    RunOptions.of(ephemeralPorts ? PortMode.EPHEMERAL : PortMode.TOPOLOGY, Duration.ofSeconds(1))));
+                    RunOptions.of(ephemeralPorts ? PortMode.EPHEMERAL : PortMode.TOPOLOGY, Duration.ofSeconds(1)).withAccessLogs(!noAccessLog)));
         } catch (LaunchException e) {
             throw CliException.usage(e.getMessage(), e);
         }

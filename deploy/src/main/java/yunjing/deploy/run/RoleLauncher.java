@@ -328,7 +328,16 @@ final class RoleLauncher {
                 node.tier() == Tier.EDGE ? ApiAccessMapping.of(topology) : ApiAccess.OPEN,
                 // Tiers talk h2c to each other: one multiplexed connection carries many streams across the
                 // long-haul links (no per-request handshakes); a parent without h2 gets HTTP/1.1.
-                UpstreamConfig.DEFAULT.withGrandparents(grandparents(node)).withHttp2(true));
+                UpstreamConfig.DEFAULT.withGrandparents(grandparents(node)).withHttp2(true))
+                .withAccessLog(accessLog(node));
+    }
+
+    /** The node's access log file: the topology's {@code access_log} (relative to the state dir), else the default. */
+    private Path accessLog(Node node) {
+        if (!options.accessLogs() || Node.ACCESS_LOG_OFF.equals(node.accessLog())) {
+            return null;
+        }
+        return node.accessLog() == null ? state.accessLog(node.id()) : state.root().resolve(node.accessLog());
     }
 
     /** The parents' parents (not already parents), in order: the tier a proxy fails over to last. */

@@ -3,8 +3,9 @@ package yunjing.deploy.run;
 import java.nio.file.Path;
 
 /**
- * The directory a node keeps its state in: {@code tls/} (local CA and node certificates) and
- * {@code artifacts/} (the origin's artifact store). Default: {@code $YUNJING_STATE_DIR}, else
+ * The directory a node keeps its state in: {@code tls/} (local CA and node certificates),
+ * {@code artifacts/} (the origin's artifact store), {@code cache/} (proxies' disk caches) and {@code logs/}
+ * (proxies' access logs). Default: {@code $YUNJING_STATE_DIR}, else
  * {@code $XDG_STATE_HOME/yunjing}, else {@code ~/.local/state/yunjing}.
  */
 public record StateDir(Path root) {
@@ -29,5 +30,10 @@ public record StateDir(Path root) {
 
     public Path artifacts() {
         return root.resolve("artifacts");
+    }
+
+    /** Where proxies write their access logs by default: {@code logs/<node>.access.jsonl}. */
+    public Path accessLog(String nodeId) {
+        return root.resolve("logs").resolve(nodeId + ".access.jsonl");
     }
 }

@@ -40,7 +40,7 @@ public final class TopologyLoader {
     /** Every edge probes every target each round, one after another: keep a round short. */
     static final int MAX_PROBE_TARGETS = 256;
     private static final Set<String> TOP = Set.of("zone", "dns", "services", "defaults", "nodes", "plans", "keys", "key_files");
-    private static final Set<String> NODE_FIELDS = Set.of("id", "tier", "address", "ports", "province", "carrier", "parents", "weight", "models");
+    private static final Set<String> NODE_FIELDS = Set.of("id", "tier", "address", "ports", "province", "carrier", "parents", "weight", "models", "access_log");
     private static final Set<String> PORT_FIELDS = Set.of("http", "https", "admin");
     private static final Set<String> MODEL_FIELDS = Set.of("name", "repo", "ref", "generate", "images");
     private static final Set<String> PLAN_FIELDS = Set.of("concurrent", "requests_per_minute", "requests_per_day",
@@ -203,8 +203,12 @@ public final class TopologyLoader {
         for (YamlMap m : n.maps("models")) {
             models.add(model(m, where));
         }
+        String accessLog = n.string("access_log", null);
+        if (accessLog != null && tier == Tier.ORIGIN) {
+            throw n.error("access_log", where + "access_log is for proxy nodes (edge, regional, central); an origin writes none");
+        }
         return new Node(id, tier, address, ports, province, carrier, n.strings("parents"),
-                n.integer("weight", defaultWeight, 1, 1_000_000), models, n.line());
+                n.integer("weight", defaultWeight, 1, 1_000_000), models, n.line(), accessLog);
     }
 
     private static ModelRef model(YamlMap m, String where) throws TopologyException {

@@ -128,6 +128,17 @@ class TopologyLoaderTest {
     }
 
     @Test
+    void accessLog_defaultOffOrAPath_andNotOnTheOrigin() throws Exception {
+        Topology t = parse(embeddedText().replace("    carrier: mobile\n", "    carrier: mobile\n    access_log: off\n")
+                .replace("    carrier: unicom\n", "    carrier: unicom\n    access_log: logs/gz.jsonl\n"));
+        assertEquals(Node.ACCESS_LOG_OFF, t.node("bj-mobile").orElseThrow().accessLog());
+        assertEquals("logs/gz.jsonl", t.node("gz-unicom").orElseThrow().accessLog());
+        assertEquals(null, t.node("sh-telecom").orElseThrow().accessLog());
+        String error = errorOf(embeddedText().replace("        generate: { seed: 42 }", "        generate: { seed: 42 }\n    access_log: off"));
+        assertTrue(error.contains("access_log is for proxy nodes"), error);
+    }
+
+    @Test
     void edgeWithoutCarrier_isRejected() throws Exception {
         String error = errorOf(embeddedText().replace("    carrier: mobile\n", ""));
         assertTrue(error.contains("node 'bj-mobile': an edge needs a carrier"), error);

@@ -53,6 +53,26 @@ public final class ProxyHeaders {
     }
 
     /**
+     * One cache's member of a {@code Cache-Status} value, without the cache name: the last member named
+     * {@code nodeId} (members are appended hop by hop, https://www.rfc-editor.org/rfc/rfc9211#section-2),
+     * e.g. {@code hit} or {@code fwd=miss; stored}; null when there is none.
+     */
+    public static String cacheStatusOf(String value, String nodeId) {
+        if (value == null) {
+            return null;
+        }
+        String prefix = nodeId + ";";
+        String found = null;
+        for (String member : value.split(",")) {
+            String m = member.strip();
+            if (m.startsWith(prefix)) {
+                found = m.substring(prefix.length()).strip();
+            }
+        }
+        return found;
+    }
+
+    /**
      * The request id to use: the incoming {@code X-Request-Id} when it is present and sane, else a new
      * random UUID. The edge generates it; every tier behind it keeps it.
      */

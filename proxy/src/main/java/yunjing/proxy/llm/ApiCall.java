@@ -38,6 +38,7 @@ public final class ApiCall {
     private boolean clientAskedUsage;
     private boolean edgeAskedUsage;
     private String answerKey;
+    private String model;
     private boolean fromCache;
     private AnswerTap tap;
     private boolean firstByteSeen;
@@ -53,6 +54,11 @@ public final class ApiCall {
         if (rejection == null) {
             edge.metrics().requestStarted();
         }
+    }
+
+    /** The chat completion's {@code model} once {@link #prepare} has read the body, else null. */
+    public String model() {
+        return model;
     }
 
     /** Non-null when the request is refused; the caller sends {@link Rejection#toResponse} and drops the call. */
@@ -81,6 +87,7 @@ public final class ApiCall {
             return new Forward(chat.rejection().toResponse(alloc), null);
         }
         JsonNode root = chat.root();
+        model = root.path("model").asText(null);
         stream = root.path("stream").isBoolean() && root.get("stream").booleanValue();
         JsonNode includeUsage = root.path("stream_options").path("include_usage");
         clientAskedUsage = stream && includeUsage.isBoolean() && includeUsage.booleanValue();

@@ -3,9 +3,14 @@ package yunjing.proxy.metrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -39,6 +44,15 @@ import java.util.function.ToIntFunction;
  *       idle, total) — upstream exchanges ended by a deadline</li>
  *   <li>{@code yunjing.proxy.parent.circuit} (gauge; tags {@code node}, {@code parent}) — circuit breaker
  *       state: 0 closed, 1 half-open, 2 open</li>
+ *   <li>{@code yunjing.proxy.upstream.first.byte} and {@code yunjing.proxy.upstream.duration} (timers with
+ *       histogram buckets {@link #UPSTREAM_BUCKETS}, 1 ms to 10 min; tags {@code node}, {@code parent}) — from the request
+ *       head written to a parent to the final response head, and to the response's last byte; one sample
+ *       per attempt that got a response, cache fills and revalidations included</li>
+ *   <li>{@code yunjing.proxy.cache.fills} (counter; tags {@code node}) and {@code yunjing.proxy.cache.fill.bytes}
+ *       (counter) — responses this node stored (Cache-Status {@code stored}), counted when the client whose
+ *       request filled the entry has received its whole body</li>
+ *   <li>{@code yunjing.proxy.access.log.dropped} (counter) — access log lines lost because the writer fell
+ *       behind (see {@code AccessLog})</li>
  * </ul>
  */
 public final class ProxyMetrics implements AutoCloseable {
@@ -57,6 +71,18 @@ public final class ProxyMetrics implements AutoCloseable {
     private final ApiMetrics api;
     private final TaggedCounters upstreamRetries;
     private final TaggedCounters upstreamDeadlines;
+    private final Map<String, Timer> upstreamFirstByte = new ConcurrentHashMap<>();
+    private final Map<String, Timer> upstreamDuration = new ConcurrentHashMap<>();
+    private final TaggedCounters cacheFills;
+    private final TaggedCounters cacheFillBytes;
+    private final TaggedCounters accessLogDropped;
+
+    /** Bucket bounds of the upstream latency timers: 1 ms to 10 min, roughly 1-2.5-5 steps. */
+    public static final Duration[] UPSTREAM_BUCKETS = {
+            Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+            Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+            Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMinutes(10)};
 
     public ProxyMetrics(MeterRegistry registry, String nodeId) {
         this.registry = registry;
@@ -79,6 +105,12 @@ public final class ProxyMetrics implements AutoCloseable {
                 "Requests tried again upstream, by cause", nodeId, "cause");
         upstreamDeadlines = new TaggedCounters(registry, "yunjing.proxy.upstream.deadlines",
                 "Upstream exchanges ended by a deadline", nodeId, "deadline");
+        cacheFills = new TaggedCounters(registry, "yunjing.proxy.cache.fills",
+                "Responses stored by this node's cache, counted when their body has been delivered", nodeId, null);
+        cacheFillBytes = new TaggedCounters(registry, "yunjing.proxy.cache.fill.bytes",
+                "Body bytes of the responses stored by this node's cache", nodeId, null);
+        accessLogDropped = new TaggedCounters(registry, "yunjing.proxy.access.log.dropped",
+                "Access log lines lost because the writer fell behind", nodeId, null);
         gauges.add(Gauge.builder("yunjing.proxy.connections.active", activeConnections, AtomicInteger::get)
                 .description("Open client connections")
                 .tag("node", nodeId)
@@ -156,6 +188,41 @@ public final class ProxyMetrics implements AutoCloseable {
 
     public void upstreamDeadline(String deadline) {
         upstreamDeadlines.increment(deadline, 1);
+    }
+
+    /** One upstream attempt got its final response head {@code nanos} after its request head was written. */
+    public void upstreamFirstByte(String parentId, long nanos) {
+        upstreamFirstByte.computeIfAbsent(parentId, p -> upstreamTimer("yunjing.proxy.upstream.first.byte",
+                "From the request head written to a parent to its final response head", p))
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** One upstream attempt got its response's last byte {@code nanos} after its request head was written. */
+    public void upstreamDuration(String parentId, long nanos) {
+        upstreamDuration.computeIfAbsent(parentId, p -> upstreamTimer("yunjing.proxy.upstream.duration",
+                "From the request head written to a parent to the response's last byte", p))
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer upstreamTimer(String name, String description, String parentId) {
+        // Histogram buckets, not client-side percentiles: they aggregate across nodes (histogram_quantile).
+        // Fixed buckets rather than publishPercentileHistogram's ~70: 16 series per parent and timer.
+        return Timer.builder(name)
+                .description(description)
+                .tags("node", nodeId, "parent", parentId)
+                .serviceLevelObjectives(UPSTREAM_BUCKETS)
+                .register(registry);
+    }
+
+    /** The client that filled an entry received all of its {@code bytes}. */
+    public void cacheFilled(long bytes) {
+        cacheFills.increment(null, 1);
+        cacheFillBytes.increment(null, bytes);
+    }
+
+    /** An access log line was dropped: the writer's queue was full. */
+    public void accessLogDropped() {
+        accessLogDropped.increment(null, 1);
     }
 
     /** Registers the circuit breaker gauge of one parent; {@code state} is read on every scrape. */

@@ -8,7 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One counter name of a node, split by one tag whose values appear at run time (status class,
- * parent, cache result, …); each counter is registered on first use and cached. Thread-safe.
+ * parent, cache result, …), or by none ({@code tag} null: one counter, values ignored); each counter is
+ * registered on first use and cached. Thread-safe.
  */
 final class TaggedCounters {
     private final MeterRegistry registry;
@@ -27,9 +28,10 @@ final class TaggedCounters {
     }
 
     void increment(String value, double amount) {
-        counters.computeIfAbsent(value, v -> Counter.builder(name)
-                .description(description)
-                .tags("node", nodeId, tag, v)
-                .register(registry)).increment(amount);
+        String key = tag == null ? "" : value;
+        counters.computeIfAbsent(key, v -> {
+            Counter.Builder builder = Counter.builder(name).description(description).tag("node", nodeId);
+            return (tag == null ? builder : builder.tag(tag, v)).register(registry);
+        }).increment(amount);
     }
 }

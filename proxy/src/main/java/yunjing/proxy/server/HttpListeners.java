@@ -12,11 +12,13 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import yunjing.common.net.EventLoops;
 import yunjing.proxy.ProxyConfig;
+import yunjing.proxy.accesslog.AccessLog;
 import yunjing.proxy.cache.HttpCache;
 import yunjing.proxy.llm.AnswerCache;
 import yunjing.proxy.llm.ApiEdge;
 import yunjing.proxy.llm.ApiGate;
 import yunjing.proxy.metrics.ProxyMetrics;
+import yunjing.proxy.upstream.ParentTrace;
 import yunjing.proxy.upstream.UpstreamClient;
 
 import java.io.IOException;
@@ -50,7 +52,7 @@ public final class HttpListeners implements AutoCloseable {
      * @throws IOException   naming the file when the TLS certificate or key cannot be used
      */
     public static HttpListeners bind(ProxyConfig config, EventLoops loops, UpstreamClient upstream, HttpCache cache,
-            ProxyMetrics metrics, ApiGate gate)
+            ProxyMetrics metrics, ApiGate gate, AccessLog accessLog, ParentTrace parents)
             throws IOException, InterruptedException {
         SslContext tls = config.httpsBind() == null ? null
                 : TlsContexts.server(config.tlsCertChain(), config.tlsPrivateKey());
@@ -58,7 +60,7 @@ public final class HttpListeners implements AutoCloseable {
         ConnectionTracker tracker = new ConnectionTracker(metrics, accepted);
         ApiEdge api = new ApiEdge(config.nodeId(), gate, AnswerCache.withDefaults(), metrics.api());
         Forwarding forwarding = new Forwarding(config.nodeId(), upstream, cache, metrics,
-                config.clientIdleTimeout(), api);
+                config.clientIdleTimeout(), api, accessLog, parents);
         Channel http = bind(loops, config.httpBind(), "httpBind", new CleartextInitializer(tracker, forwarding));
         Channel https = null;
         if (tls != null) {

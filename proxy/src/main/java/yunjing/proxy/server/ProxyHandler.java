@@ -211,11 +211,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         private ApiCall call;
         /** A chat completion body being aggregated for validation; owned here until forwarded or released. */
         private HeldBody held;
+        /** For the access log and the fill meters; finished exactly once, in {@link #end()} or {@link #clientGone()}. */
+        private final ExchangeRecord record;
+        private boolean broken;
 
         Exchange(HttpRequest request) {
             this.requestId = ProxyHeaders.requestId(request.headers());
             this.clientVersion = request.protocolVersion();
             this.method = request.method();
+            this.record = new ExchangeRecord(requestId, request);
         }
 
         boolean wantsBody() {
@@ -241,6 +245,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                         "invalid_request_error", e.refusal.code()), true);
                 return;
             }
+            record.forwarded(head.headers());
             call = forwarding.api().open(method, head, HttpUtil.getContentLength(request, -1L));
             if (call != null) {
                 Rejection refusal = call.rejection();
@@ -441,6 +446,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (call != null) {
                 call.responseHead(response);
             }
+            record.responseHead(code, headers, forwarding.nodeId());
             ctx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status(), headers));
         }
 
@@ -451,7 +457,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             // Ownership passes to the client channel; each piece is flushed at once (SSE must not wait).
-            ctx.writeAndFlush(call == null ? content : call.responseContent(content));
+            HttpContent out = call == null ? content : call.responseContent(content);
+            record.body(out.content().readableBytes());
+            ctx.writeAndFlush(out);
             if (content instanceof LastHttpContent) {
                 end();
             } else if (!ctx.channel().isWritable()) {
@@ -478,6 +486,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (responseStarted) {
                 // Part of the response is out: an SSE stream gets an error event, anything else is cut off.
                 BrokenResponse.end(ctx, eventStream, http2, cause, message);
+                broken = true;
                 end();
                 return;
             }
@@ -496,6 +505,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             responseStarted = true;
             forwarding.metrics().response(error.status().code());
+            record.responseHead(error.status().code(), error.headers(), forwarding.nodeId());
+            record.body(error.content().readableBytes());
             if (closeAfter && ctx.pipeline().get(PipelineNames.HTTP_KEEP_ALIVE) != null) {
                 // It would close as soon as the answer is written; lingeringClose closes instead.
                 ctx.pipeline().remove(PipelineNames.HTTP_KEEP_ALIVE);
@@ -540,6 +551,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 // After the abort: the cancel reaches the origin first, whatever the bookkeeping does.
                 call.cancel();
             }
+            finish("aborted");
         }
 
         private void end() {
@@ -548,7 +560,29 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (call != null) {
                 call.end();
             }
+            finish(broken ? "broken" : "ok");
             exchangeEnded(this);
+        }
+
+        /** Counts a completed fill and writes the access log line; once per exchange. */
+        private void finish(String outcome) {
+            if (!record.finish()) {
+                return;
+            }
+            if (record.stored() && outcome.equals("ok")) {
+                forwarding.metrics().cacheFilled(record.storedBytes());
+            }
+            if (!forwarding.accessLog().enabled()) {
+                return;
+            }
+            // The exchange's own parent when it forwarded (bypass); else the one that answered its fill.
+            String traced = forwarding.parents().take(requestId);
+            String parent = upstream != null && upstream.parent() != null ? upstream.parent().id() : traced;
+            boolean tls = scheme.equals("https");
+            String protocol = http2 ? (tls ? "h2" : "h2c")
+                    : "HTTP/" + clientVersion.majorVersion() + "." + clientVersion.minorVersion();
+            forwarding.accessLog().log(record.entry(ctx.channel().remoteAddress(), protocol, tls, parent,
+                    call == null ? null : call.model(), outcome));
         }
     }
 

@@ -10,6 +10,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import yunjing.proxy.UpstreamConfig;
+import yunjing.proxy.http.ProxyHeaders;
 import yunjing.proxy.metrics.ProxyMetrics;
 
 import java.time.Duration;
@@ -31,6 +32,7 @@ public final class UpstreamClient implements AutoCloseable {
     private final ProxyMetrics metrics;
     private final Consumer<String> passiveHealth;
     private final UpstreamConfig config;
+    private final ParentTrace trace;
     private final IdleConnections idle = new IdleConnections();
     private final Http2Pool http2Pool = new Http2Pool(idle);
     private final ChannelGroup channels = new DefaultChannelGroup("upstream", ImmediateEventExecutor.INSTANCE);
@@ -39,11 +41,13 @@ public final class UpstreamClient implements AutoCloseable {
     /**
      * @param passiveHealth told the parent id of every failed connect (the passive health check)
      * @param config        the deadlines (its grandparents are already in the selector)
+     * @param trace         told which parent answered each request id ({@link ParentTrace#OFF}: nothing)
      */
     public UpstreamClient(
             Class<? extends SocketChannel> channelType, Duration connectTimeout, ParentSelector selector,
-            ProxyMetrics metrics, Consumer<String> passiveHealth, UpstreamConfig config) {
+            ProxyMetrics metrics, Consumer<String> passiveHealth, UpstreamConfig config, ParentTrace trace) {
         this.config = config;
+        this.trace = trace;
         this.channelType = channelType;
         this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
         this.selector = selector;
@@ -111,6 +115,17 @@ public final class UpstreamClient implements AutoCloseable {
 
     void retried(String cause) {
         metrics.upstreamRetry(cause);
+    }
+
+    /** A parent sent the final response head of {@code head}, {@code nanos} after the request head went out. */
+    void responseHead(UpstreamParent parent, HttpRequest head, long nanos) {
+        metrics.upstreamFirstByte(parent.id(), nanos);
+        trace.record(head.headers().get(ProxyHeaders.X_REQUEST_ID), parent.id());
+    }
+
+    /** A parent sent the last byte of a response, {@code nanos} after the request head went out. */
+    void responseEnded(UpstreamParent parent, long nanos) {
+        metrics.upstreamDuration(parent.id(), nanos);
     }
 
     void deadlinePassed(ExchangeDeadlines.Deadline deadline) {

@@ -1,10 +1,13 @@
 package yunjing.proxy.upstream;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -105,6 +108,8 @@ public final class UpstreamExchange {
     private boolean informational;
     private boolean keepAlive;
     private boolean responseComplete;
+    /** When the request head of the current attempt was written (for the latency timers). */
+    private long headSentNanos;
 
     UpstreamExchange(UpstreamClient client, HttpRequest head, EventLoop loop, UpstreamListener listener,
             List<UpstreamParent> candidates) {
@@ -278,7 +283,12 @@ public final class UpstreamExchange {
         h2Stream = ch instanceof Http2StreamChannel;
         notProcessed = null;
         ch.pipeline().get(UpstreamHandler.class).attach(this);
-        ch.writeAndFlush(head).addListener((ChannelFutureListener) f -> onHeadWritten(ch, f));
+        // A bodiless request over h2 ends with its HEADERS frame (END_STREAM), as h2 clients send a GET:
+        // as HEADERS + an empty DATA frame the parent could not tell it from a request with a body, and
+        // would forward it past its cache (fwd=bypass).
+        HttpRequest first = h2Stream && !hasBody ? new DefaultFullHttpRequest(head.protocolVersion(), head.method(),
+                head.uri(), Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE) : head;
+        ch.writeAndFlush(first).addListener((ChannelFutureListener) f -> onHeadWritten(ch, f));
     }
 
     private void onHeadWritten(Channel ch, ChannelFuture written) {
@@ -302,6 +312,16 @@ public final class UpstreamExchange {
             return;
         }
         state = State.SENT;
+        headSentNanos = System.nanoTime();
+        if (h2Stream && !hasBody) {
+            // The HEADERS frame ended the stream: the end marker queued behind it has nothing left to say.
+            releaseAll(queued);
+            lastWritten = true;
+            requestComplete = true;
+            deadlines.requestSent();
+            maybeFinish();
+            return;
+        }
         HttpContent content;
         while ((content = queued.poll()) != null) {
             writeToChannel(content);
@@ -388,6 +408,7 @@ public final class UpstreamExchange {
                 listener.onInformational(response);
             } else {
                 keepAlive = HttpUtil.isKeepAlive(response);
+                client.responseHead(parent, head, System.nanoTime() - headSentNanos);
                 listener.onResponseHead(response);
             }
         }
@@ -401,6 +422,9 @@ public final class UpstreamExchange {
                 return;
             }
             boolean last = content instanceof LastHttpContent;
+            if (last) {
+                client.responseEnded(parent, System.nanoTime() - headSentNanos);
+            }
             listener.onResponseContent(content);
             if (last && state == State.SENT) {
                 responseComplete = true;

@@ -195,7 +195,7 @@ public final class EmulatedNetwork implements AutoCloseable {
         // The agent steps carry a ~500 KB screenshot the text-only test model has no encoder for: drop it
         // untokenized (origin metric yunjing.origin.image.parts.dropped) so the benchmark measures the network.
         return new Node(n.id(), n.tier(), address, ports, n.province(), n.carrier(), n.parents(), n.weight(),
-                n.models().stream().map(ModelRef::ignoringImages).toList(), n.line());
+                n.models().stream().map(ModelRef::ignoringImages).toList(), n.line(), n.accessLog());
     }
 
     private static Topology withBenchKey(Topology t) {
