@@ -112,6 +112,9 @@ final class FileAssembler {
         final FileChannel out;
         private final ResumeLog log;
         private final BitSet done;
+        /** Chunks in the part file and verified, fsynced or not: what {@link OrderedHash} may read. */
+        private final BitSet written;
+        private boolean workersOver;
         private final List<Integer> unsyncedPatches = new ArrayList<>();
         private long unsyncedPatchBytes;
 
@@ -120,6 +123,42 @@ final class FileAssembler {
             this.out = out;
             this.log = log;
             this.done = done;
+            this.written = (BitSet) done.clone();
+        }
+
+        synchronized void written(List<Integer> chunks) {
+            for (int i : chunks) {
+                written.set(i);
+            }
+            notifyAll();
+        }
+
+        synchronized void written(int i) {
+            written.set(i);
+            notifyAll();
+        }
+
+        /** No worker will write any more (all finished, or one failed). */
+        synchronized void workersOver() {
+            workersOver = true;
+            notifyAll();
+        }
+
+        /**
+         * The end (exclusive) of the run of written chunks starting at {@code from}; with
+         * {@code wait}, waits while that run is empty and workers are still at it.
+         */
+        synchronized int writtenFrom(int from, boolean wait) throws InterruptedIOException {
+            while (wait && !written.get(from) && !workersOver) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while hashing " + entry.path());
+                }
+            }
+            int end = written.nextClearBit(from);
+            return Math.min(end, entry.chunks().size());
         }
 
         synchronized boolean isDone(int i) {
@@ -139,7 +178,9 @@ final class FileAssembler {
             log.append(written);
             for (int i : written) {
                 done.set(i);
+                this.written.set(i);
             }
+            notifyAll();
         }
 
         /**
@@ -181,15 +222,13 @@ final class FileAssembler {
             throw new IOException(entry.path() + ": the manifest has no chunk list for a non-empty file");
         }
         boolean trusting = local.hasTrusted();
-        assembleOnce(entry, part, logFile, basis);
-        String sha = sha256(part);
+        String sha = assembleOnce(entry, part, logFile, basis);
         if (!sha.equals(entry.sha256()) && trusting) {
             // A trusted local file changed without its size or mtime showing it: build again, re-hashing everything.
             Files.deleteIfExists(part);
             Files.deleteIfExists(logFile);
             local.distrust();
-            assembleOnce(entry, part, logFile, basis);
-            sha = sha256(part);
+            sha = assembleOnce(entry, part, logFile, basis);
         }
         if (!sha.equals(entry.sha256())) {
             Files.deleteIfExists(part);
@@ -199,7 +238,8 @@ final class FileAssembler {
         }
     }
 
-    private void assembleOnce(Manifest.Entry entry, Path part, Path logFile, Path basis) throws IOException {
+    /** Builds the part file and returns its SHA-256, hashed in order while the workers fill it. */
+    private String assembleOnce(Manifest.Entry entry, Path part, Path logFile, Path basis) throws IOException {
         List<Chunk> chunks = entry.chunks();
         BitSet done;
         if (Files.exists(part)) {
@@ -211,20 +251,74 @@ final class FileAssembler {
         for (int i = done.nextSetBit(0); i >= 0; i = done.nextSetBit(i + 1)) {
             stats.bytesDone.add(chunks.get(i).length());
         }
+        String sha;
         try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
              ResumeLog log = ResumeLog.open(logFile)) {
             Job job = new Job(entry, out, log, done);
             reuseLocal(job);
             boolean patching = basis != null && Files.isRegularFile(basis) && !sources.isEmpty();
+            OrderedHash hash = new OrderedHash(job);
             try (FileChannel old = patching ? FileChannel.open(basis, StandardOpenOption.READ) : null) {
                 long cap = patching ? Math.min(maxRangeBytes, PATCH_RUN_BYTES) : maxRangeBytes;
-                runAll(job.missingRanges(cap), (worker, run) -> fetchRun(job, run, old, worker));
+                runAll(job, job.missingRanges(cap), (worker, run) -> fetchRun(job, run, old, worker), hash);
             }
             job.flushPatches();
             if (out.size() != entry.size()) {
                 out.truncate(entry.size());
             }
             out.force(true);
+            sha = hash.finish();
+        }
+        return sha;
+    }
+
+    /**
+     * SHA-256 of the part file, read in order up to the first chunk not yet written: the syncing
+     * thread runs it while the workers fetch, so the whole-file check costs little extra time.
+     * It only reads chunks the workers have written and verified, which nothing writes again.
+     */
+    private final class OrderedHash {
+        private final Job job;
+        private final MessageDigest sha = newSha256();
+        private final ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        private int next;
+        private long position;
+
+        OrderedHash(Job job) {
+            this.job = job;
+        }
+
+        /** Hashes every chunk written so far in order; with {@code wait}, blocks until all are, or the job ends. */
+        void advance(boolean wait) throws IOException {
+            List<Chunk> chunks = job.entry.chunks();
+            while (next < chunks.size()) {
+                int upTo = job.writtenFrom(next, wait);
+                if (upTo == next) {
+                    return;
+                }
+                long end = chunks.get(upTo - 1).end();
+                while (position < end) {
+                    buf.clear().limit((int) Math.min(buf.capacity(), end - position));
+                    while (buf.hasRemaining()) {
+                        if (job.out.read(buf, position + buf.position()) < 0) {
+                            throw new IOException(job.entry.path() + ": part file ends at " + (position + buf.position())
+                                    + " (expected: " + end + " bytes written)");
+                        }
+                    }
+                    sha.update(buf.flip());
+                    position += buf.limit();
+                }
+                next = upTo;
+            }
+        }
+
+        /** The hash of the whole file, once every chunk is written. */
+        String finish() throws IOException {
+            advance(false);
+            if (next < job.entry.chunks().size()) {
+                throw new IOException(job.entry.path() + ": chunk " + next + " still missing after every run finished");
+            }
+            return HexFormat.of().formatHex(sha.digest());
         }
     }
 
@@ -301,8 +395,11 @@ final class FileAssembler {
         void run(Worker worker, List<Integer> run) throws IOException;
     }
 
-    /** Runs {@code task} for every run, on the pool's workers or on the caller; throws the first failure. */
-    private void runAll(List<List<Integer>> runs, RunTask task) throws IOException {
+    /**
+     * Runs {@code task} for every run, on the pool's workers (the caller hashes meanwhile) or on
+     * the caller; throws the first failure.
+     */
+    private void runAll(Job job, List<List<Integer>> runs, RunTask task, OrderedHash hash) throws IOException {
         if (pool == null || runs.size() <= 1) {
             for (List<Integer> run : runs) {
                 task.run(callerWorker, run);
@@ -332,7 +429,22 @@ final class FileAssembler {
                 }
             }));
         }
+        Thread waiter = Thread.ofPlatform().daemon().name("sync-fetch-done").start(() -> {
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (InterruptedException | ExecutionException | java.util.concurrent.CancellationException e) {
+                    // The failure, if any, is recorded by the task itself.
+                }
+            }
+            job.workersOver();
+        });
         try {
+            try {
+                hash.advance(true);
+            } finally {
+                waiter.join();
+            }
             for (Future<?> f : futures) {
                 f.get();
             }
@@ -363,6 +475,7 @@ final class FileAssembler {
             for (int i : patched) {
                 stats.bytesDone.add(job.entry.chunks().get(i).length());
             }
+            job.written(patched);
             job.patched(patched);
             if (!patched.isEmpty()) {
                 missing = new ArrayList<>(run);
@@ -427,6 +540,7 @@ final class FileAssembler {
                     pending.removeFirst();
                     if (w.hasher.matches(w.buf, c.sha256())) {
                         write(job.out, c, w.buf);
+                        job.written(i);
                         written.add(i);
                         stats.chunksFetched.increment();
                         stats.bytesDone.add(c.length());
@@ -469,6 +583,7 @@ final class FileAssembler {
                 }
                 if (w.hasher.matches(w.buf, c.sha256())) {
                     write(job.out, c, w.buf);
+                    job.written(i);
                     stats.chunksFetched.increment();
                     stats.bytesDone.add(c.length());
                     job.checkpoint(List.of(i));
@@ -507,13 +622,16 @@ final class FileAssembler {
         }
     }
 
-    static String sha256(Path file) throws IOException {
-        MessageDigest sha;
+    private static MessageDigest newSha256() {
         try {
-            sha = MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 unavailable", e);
         }
+    }
+
+    static String sha256(Path file) throws IOException {
+        MessageDigest sha = newSha256();
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             while (in.read(buf.clear()) >= 0) {

@@ -75,7 +75,7 @@ final class FakeNtpServer implements AutoCloseable {
     /** 32.32 fixed point seconds since 1900. */
     private static long ntpTime(long unixMillis) {
         long seconds = Math.floorDiv(unixMillis, 1000) + NTP_TO_UNIX;
-        long fraction = (Math.floorMod(unixMillis, 1000) << 32) / 1000;
+        long fraction = ((long) Math.floorMod(unixMillis, 1000) << 32) / 1000; // floorMod(long, int) is an int
         return seconds << 32 | fraction;
     }
 
