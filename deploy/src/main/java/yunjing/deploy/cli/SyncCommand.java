@@ -194,6 +194,15 @@ final class SyncCommand implements Runnable {
             if (maxClockSkewSeconds < 0) {
                 throw CliException.usage("--max-clock-skew: " + maxClockSkewSeconds + " (expected: >= 0)", null);
             }
+            if (concurrency < 1 || concurrency > 64) {
+                throw CliException.usage("--concurrency: " + concurrency + " (expected: 1 to 64)", null);
+            }
+            long bytesPerSecond;
+            try {
+                bytesPerSecond = limitRate == null ? 0 : RateLimiter.parse(limitRate);
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage("--limit-rate: " + e.getMessage(), e);
+            }
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(5)).build()) {
@@ -204,11 +213,8 @@ final class SyncCommand implements Runnable {
                         : new HttpChunkSource(client, from, timeout);
                 DeltaAgent.Builder agent = DeltaAgent.builder(new ArtifactStore(store), new ManifestVerifier(key, Clock.systemUTC()), source)
                         .metrics(new SyncMetrics(registry));
+                agent.concurrency(concurrency).limitRate(bytesPerSecond);
                 try {
-                    agent.concurrency(concurrency);
-                    if (limitRate != null) {
-                        agent.limitRate(RateLimiter.parse(limitRate));
-                    }
                     if (ntpServer != null) {
                         agent.clockSkewGuard(new ClockSkewGuard(ntpServer, Duration.ofSeconds(maxClockSkewSeconds)));
                     }

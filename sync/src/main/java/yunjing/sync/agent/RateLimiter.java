@@ -125,7 +125,7 @@ public final class RateLimiter {
             }
             return bytes;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("rate: '" + rate + "' (expected: bytes per second > 0, e.g. 500K, 10M, 1G)");
+            throw new IllegalArgumentException("'" + rate + "' (expected: bytes per second > 0, e.g. 500K, 10M, 1G)");
         }
     }
 }
