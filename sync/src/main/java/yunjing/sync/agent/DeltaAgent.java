@@ -52,7 +52,9 @@ import java.util.stream.Stream;
  * manifest resumes: finished files are re-hashed rather than fetched, part files continue from
  * their {@link ResumeLog}.
  *
- * <p>One sync at a time per store: {@link #sync} is {@code synchronized}.
+ * <p>One sync at a time per store: {@link #sync} is {@code synchronized}. Each sync starts
+ * {@link Builder#concurrency} daemon fetch workers (see {@link FileAssembler}) and, with a
+ * {@link Builder#progress} listener, one progress thread; both are stopped before it returns.
  */
 public final class DeltaAgent {
 
@@ -304,6 +306,7 @@ public final class DeltaAgent {
             }
             if (ticker != null) {
                 ticker.shutdownNow();
+                awaitQuietly(ticker); // no tick may land after the final report
             }
         }
         saveAccepted(repo, ref, accepted);
@@ -322,6 +325,14 @@ public final class DeltaAgent {
                     Duration.ofNanos(System.nanoTime() - started), true));
         }
         return new Result(activated, stats.snapshot(), true);
+    }
+
+    private static void awaitQuietly(ExecutorService executor) {
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static ThreadFactory daemonThreads(String prefix) {
