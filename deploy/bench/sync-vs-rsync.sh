@@ -60,6 +60,7 @@ relay() {  # LISTEN TARGET COUNTS
   wait_port "$1"
 }
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 log "building yunjing (if needed)"
 "$yunjing" --version >/dev/null
 
@@ -163,7 +164,7 @@ machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | x
 versions="$(rsync --version | head -1); $("$root/deploy/bin/find-jdk" >/dev/null 2>&1 && "$($root/deploy/bin/find-jdk)/bin/java" -version 2>&1 | head -1)"
 mkdir -p "$OUT_DIR"
 python3 "$here/report.py" "$OUT_DIR" <<JSON
-{"generated":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","command":"$command_line","machine":"$machine","versions":$(printf '%s' "$versions" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'),
+{"generated":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","command":"$command_line","machine":"$machine","loadStart":"$load_start","loadEnd":"$(cut -d' ' -f1-3 /proc/loadavg)","versions":$(printf '%s' "$versions" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'),
  "data":{"sizeMiB":$SIZE_MIB,"changes":$CHANGES,"changeKiB":$CHANGE_KIB,"agents":$AGENTS,"seed":$SEED},
  "publishSeconds":$(secs "$tp0" "$tp1"),
  "single":{"rsync":$rsync_single,"rsyncFsync":$rsync_fsync,"yunjing":$yunjing_single},

@@ -68,7 +68,9 @@ lines = [
     f"- Fan-out, origin egress ≤ 1.1× one replica's transfer: **{ratio(yf['originDown'], ys['down'])}×** "
     f"({'met' if yf['originDown'] <= 1.1 * ys['down'] else 'not met'}; rsync: {ratio(rf['originDown'], rs['down'])}×).",
     "",
-    f"Machine: {r['machine']}; {r['versions']}.",
+    f"Machine: {r['machine']}; {r['versions']}."
+    + (f" Load average (1, 5, 15 min) at the start: {r['loadStart']}, at the end: {r['loadEnd']} "
+       "(other jobs shared the cores)." if "loadStart" in r else ""),
     "",
     "## How it is measured",
     "",
@@ -79,7 +81,10 @@ lines = [
     "yunjing: `yunjing sync serve` (the artifact handler) and `yunjing sync pull` (DeltaAgent: verify the Ed25519-"
     "signed manifest, reuse every local chunk that matches, patch changed chunks from the old file by fetching their "
     "1 KiB block digests and only the differing blocks, fetch whole chunks for anything left, verify each chunk and "
-    "the whole file, fsync, activate atomically). Requests are made one at a time. Wall times are of the whole "
+    "the whole file, fsync, activate atomically). "
+    f"Up to {agent.get('concurrency', 1)} requests in flight at once (`--concurrency`); chunks of the previous "
+    "revision, unchanged since the agent verified it (same size and mtime), are copied by the kernel without being "
+    "read, and the whole-file SHA-256 (hashed in order while the fetches run) covers them. Wall times are of the whole "
     "client command, JVM start included.",
     "- Fan-out: agents fetch block digests and missing spans at per-span URLs "
     "(`/api/sync/{repo}/blocks|bytes/{rev}/{a}-{b}/{path}`, immutable), so the regional cache stores each once and the "

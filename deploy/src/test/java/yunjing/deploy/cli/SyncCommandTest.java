@@ -93,4 +93,21 @@ class SyncCommandTest {
             loops.close();
         }
     }
+
+    @Test
+    void pull_withABadRateConcurrencyOrProgress_isAUsageErrorWithExitCode2() {
+        String[] base = {"sync", "pull", "--from", "http://127.0.0.1:9/", "--store", tmp.resolve("replica").toString(),
+                "--public-key", "AAAA", "--repo", "acme/m"};
+        String[][] cases = {{"--limit-rate", "fast"}, {"--concurrency", "0"}, {"--progress", "fancy"}, {"--max-clock-skew", "-1"}};
+        String[] expected = {"expected: bytes per second", "--concurrency: 0 (expected: 1 to 64)", "--progress: fancy",
+                "--max-clock-skew: -1"};
+        for (int i = 0; i < cases.length; i++) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(base), java.util.Arrays.stream(cases[i]))
+                    .toArray(String[]::new);
+            String[] r = run(args);
+            assertEquals("2", r[0], String.join(" ", cases[i]));
+            assertTrue(r[2].contains(expected[i]), r[2]);
+            assertTrue(Files.notExists(tmp.resolve("replica/repos")), "nothing written");
+        }
+    }
 }

@@ -25,7 +25,7 @@ import java.util.List;
  * wrong (no digest support, a short or failed response, a chunk that does not verify) only leaves
  * those chunks missing, for the ordinary whole-chunk fetch that follows.
  *
- * <p>Confined to the syncing thread.
+ * <p>Confined to one fetch worker at a time (it owns its span buffer and hasher).
  */
 final class BlockPatcher {
 
@@ -58,7 +58,7 @@ final class BlockPatcher {
         byte[] span = this.span;
         BitSet differ;
         try {
-            stats.requests++;
+            stats.requests.increment();
             try (InputStream in = source.openBlockDigests(repo, revision, entry.path(), start, end - 1)) {
                 if (in == null || !readFully(in, remote, 0, remote.length)) {
                     return List.of();
@@ -78,7 +78,7 @@ final class BlockPatcher {
             for (int b = differ.nextSetBit(0); b >= 0; b = differ.nextSetBit(differ.nextClearBit(b))) {
                 int from = b * BlockDigests.BLOCK_SIZE;
                 int to = (int) Math.min(length, (long) differ.nextClearBit(b) * BlockDigests.BLOCK_SIZE);
-                stats.requests++;
+                stats.requests.increment();
                 try (InputStream in = source.openRange(repo, revision, entry.path(), start + from, start + to - 1)) {
                     if (!readFully(in, span, from, to - from)) {
                         return List.of();
@@ -99,8 +99,8 @@ final class BlockPatcher {
                 out.write(data, start + data.position()); // position is the index in span
             }
             written.add(i);
-            stats.chunksFetched++;
-            stats.bytesReused += c.length() - differingBytes(differ, c.offset() - start, c.length());
+            stats.chunksFetched.increment();
+            stats.bytesReused.add(c.length() - differingBytes(differ, c.offset() - start, c.length()));
         }
         return written;
     }
@@ -138,7 +138,7 @@ final class BlockPatcher {
                 return false;
             }
             filled += n;
-            stats.bytesFetched += n;
+            stats.bytesFetched.add(n);
         }
         return true;
     }

@@ -5,7 +5,8 @@ import java.io.InputStream;
 
 /**
  * Where an agent gets the bytes it cannot find locally: a parent tier, the origin, or a test.
- * Implementations must be safe to call from one thread at a time; they need not verify content
+ * The agent calls it from up to {@link DeltaAgent.Builder#concurrency} fetch workers at once, so
+ * implementations must be thread-safe (or the agent built with concurrency 1); they need not verify content
  * (the agent checks every chunk against the signed manifest).
  */
 public interface ChunkSource {

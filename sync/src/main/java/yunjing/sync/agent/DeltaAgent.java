@@ -15,9 +15,17 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -44,12 +52,19 @@ import java.util.stream.Stream;
  * manifest resumes: finished files are re-hashed rather than fetched, part files continue from
  * their {@link ResumeLog}.
  *
- * <p>One sync at a time per store: {@link #sync} is {@code synchronized}.
+ * <p>One sync at a time per store: {@link #sync} is {@code synchronized}. Each sync starts
+ * {@link Builder#concurrency} daemon fetch workers (see {@link FileAssembler}) and, with a
+ * {@link Builder#progress} listener, one progress thread; both are stopped before it returns.
  */
 public final class DeltaAgent {
 
+    private static final System.Logger LOG = System.getLogger(DeltaAgent.class.getName());
+
+    /** Range requests in flight at once unless {@link Builder#concurrency} says otherwise. */
+    public static final int DEFAULT_CONCURRENCY = 6;
+
     /** The activated revision and what it cost. */
-    public record Result(Revision revision, SyncStats stats) {
+    public record Result(Revision revision, SyncStats stats, boolean activated) {
     }
 
     private final ArtifactStore store;
@@ -59,11 +74,25 @@ public final class DeltaAgent {
     private final long maxRangeBytes;
     private final int maxAttempts;
     private final Path stateDirectory;
+    private final int concurrency;
+    private final RateLimiter limiter;
+    private final SyncProgress.Listener progress;
+    private final Duration progressInterval;
+    private final SyncMetrics metrics;
+    private final ClockSkewGuard clockGuard;
+    private final Clock clock;
 
     private DeltaAgent(Builder b) {
         this.store = b.store;
         this.verifier = b.verifier;
-        this.sources = List.copyOf(b.sources);
+        this.limiter = b.bytesPerSecond > 0 ? new RateLimiter(b.bytesPerSecond) : null;
+        this.sources = b.sources.stream().map(s -> limiter == null ? s : (ChunkSource) new ThrottledChunkSource(s, limiter)).toList();
+        this.concurrency = b.concurrency;
+        this.progress = b.progress;
+        this.progressInterval = b.progressInterval;
+        this.metrics = b.metrics;
+        this.clockGuard = b.clockGuard;
+        this.clock = b.clock;
         this.localDirectories = List.copyOf(b.localDirectories);
         this.maxRangeBytes = b.maxRangeBytes;
         this.maxAttempts = b.maxAttempts;
@@ -84,6 +113,13 @@ public final class DeltaAgent {
         private long maxRangeBytes = 16L << 20;
         private int maxAttempts = 3;
         private Path stateDirectory;
+        private int concurrency = DEFAULT_CONCURRENCY;
+        private long bytesPerSecond;
+        private SyncProgress.Listener progress;
+        private Duration progressInterval = Duration.ofMillis(250);
+        private SyncMetrics metrics;
+        private ClockSkewGuard clockGuard;
+        private Clock clock = Clock.systemUTC();
 
         private Builder(ArtifactStore store, ManifestVerifier verifier, ChunkSource source) {
             this.store = store;
@@ -127,6 +163,55 @@ public final class DeltaAgent {
             return this;
         }
 
+        /**
+         * Range requests in flight at once (default {@value #DEFAULT_CONCURRENCY}), each on its own
+         * keep-alive connection (or HTTP/2 stream). Sources must then be safe for concurrent use.
+         */
+        public Builder concurrency(int requests) {
+            if (requests < 1 || requests > 64) {
+                throw new IllegalArgumentException("concurrency: " + requests + " (expected: 1 to 64)");
+            }
+            this.concurrency = requests;
+            return this;
+        }
+
+        /** Bytes per second this agent may read from its sources, all requests together; 0 (default): no limit. */
+        public Builder limitRate(long bytesPerSecond) {
+            if (bytesPerSecond < 0) {
+                throw new IllegalArgumentException("limitRate: " + bytesPerSecond + " (expected: >= 0)");
+            }
+            this.bytesPerSecond = bytesPerSecond;
+            return this;
+        }
+
+        /** Reports progress every {@code interval} during a sync, and once at its end, from a thread of the agent's. */
+        public Builder progress(SyncProgress.Listener listener, Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("progress interval: " + interval + " (expected: > 0)");
+            }
+            this.progress = listener;
+            this.progressInterval = interval;
+            return this;
+        }
+
+        /** Counts every sync's cost and lag into {@code metrics} (the node's registry, behind its {@code /metrics}). */
+        public Builder metrics(SyncMetrics metrics) {
+            this.metrics = metrics;
+            return this;
+        }
+
+        /** Checks the clock against an NTP server before judging a manifest's expiry. */
+        public Builder clockSkewGuard(ClockSkewGuard guard) {
+            this.clockGuard = guard;
+            return this;
+        }
+
+        /** The clock lag is measured with (default: system UTC); the verifier has its own. */
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
         public DeltaAgent build() {
             return new DeltaAgent(this);
         }
@@ -139,55 +224,136 @@ public final class DeltaAgent {
      * and a later call resumes.
      */
     public synchronized Result sync(String repo, String ref, byte[] signedManifest) throws IOException, ManifestRejectedException {
+        SyncStats.Counter stats = new SyncStats.Counter();
+        SyncMetrics.Outcome outcome = SyncMetrics.Outcome.FAILED;
+        try {
+            Result result = syncOnce(repo, ref, signedManifest, stats);
+            outcome = result.activated() ? SyncMetrics.Outcome.ACTIVATED : SyncMetrics.Outcome.CURRENT;
+            return result;
+        } catch (ManifestRejectedException e) {
+            outcome = SyncMetrics.Outcome.REFUSED;
+            throw e;
+        } finally {
+            if (metrics != null) {
+                metrics.record(repo, stats.snapshot(), outcome);
+            }
+        }
+    }
+
+    private Result syncOnce(String repo, String ref, byte[] signedManifest, SyncStats.Counter stats)
+            throws IOException, ManifestRejectedException {
         Revision current = store.hasRef(repo, ref) ? store.resolve(repo, ref) : null;
         Manifest manifest = verifier.verify(signedManifest, repo, lastAccepted(repo, ref, current));
-        SyncStats.Counter stats = new SyncStats.Counter();
+        if (clockGuard != null) {
+            clockGuard.check(manifest);
+        }
         ManifestVerifier.Accepted accepted = new ManifestVerifier.Accepted(manifest.version(), manifest.revision());
         if (current != null && current.id().equals(manifest.revision()) && current.manifest().version() >= manifest.version()) {
             saveAccepted(repo, ref, accepted);
-            return new Result(current, stats.snapshot());
+            return new Result(current, stats.snapshot(), false);
         }
 
         Path tmp = store.tmpDirectory();
         Path staged = Files.createDirectories(tmp.resolve("agent-" + manifest.revision()));
         Path parts = Files.createDirectories(tmp.resolve("agent-" + manifest.revision() + ".parts"));
-        FileAssembler assembler = new FileAssembler(repo, manifest.revision(), sources,
-                localChunks(repo, current, manifest.revision()), maxRangeBytes, maxAttempts, stats);
-        List<Manifest.Entry> entries = manifest.entries();
-        for (int i = 0; i < entries.size(); i++) {
-            Manifest.Entry entry = entries.get(i);
-            Path target = staged.resolve(entry.path());
-            if (Files.isRegularFile(target) && Files.size(target) == entry.size() && FileAssembler.sha256(target).equals(entry.sha256())) {
-                continue;
+        long total = manifest.entries().stream().mapToLong(Manifest.Entry::size).sum();
+        ExecutorService pool = concurrency > 1 ? Executors.newFixedThreadPool(concurrency, daemonThreads("sync-fetch")) : null;
+        ScheduledExecutorService ticker = progress == null ? null : Executors.newSingleThreadScheduledExecutor(daemonThreads("sync-progress"));
+        long started = System.nanoTime();
+        Runnable report = () -> progress.onProgress(new SyncProgress(repo, stats.bytesDone.sum(), total, stats.bytesFetched.sum(),
+                Duration.ofNanos(System.nanoTime() - started), false));
+        if (ticker != null) {
+            ticker.scheduleAtFixedRate(report, 0, progressInterval.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        Revision activated;
+        try (LocalChunks local = localChunks(repo, current, manifest.revision())) {
+            FileAssembler assembler = new FileAssembler(repo, manifest.revision(), sources, local, maxRangeBytes, maxAttempts,
+                    stats, pool, concurrency);
+            List<Manifest.Entry> entries = manifest.entries();
+            for (int i = 0; i < entries.size(); i++) {
+                Manifest.Entry entry = entries.get(i);
+                Path target = staged.resolve(entry.path());
+                if (Files.isRegularFile(target) && Files.size(target) == entry.size() && FileAssembler.sha256(target).equals(entry.sha256())) {
+                    stats.bytesDone.add(entry.size());
+                    continue;
+                }
+                Path part = parts.resolve(i + ".part");
+                Path log = parts.resolve(i + ".done");
+                // The previous revision's file of the same path: model updates mostly rewrite bytes in place.
+                Path basis = current == null ? null : current.directory().resolve(entry.path());
+                assembler.assemble(entry, part, log, basis);
+                Files.createDirectories(target.getParent());
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.deleteIfExists(log);
             }
-            Path part = parts.resolve(i + ".part");
-            Path log = parts.resolve(i + ".done");
-            // The previous revision's file of the same path: model updates mostly rewrite bytes in place.
-            Path basis = current == null ? null : current.directory().resolve(entry.path());
-            assembler.assemble(entry, part, log, basis);
-            Files.createDirectories(target.getParent());
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Files.deleteIfExists(log);
+            Path manifestFile = staged.resolve(Manifest.FILE_NAME);
+            Files.write(manifestFile, signedManifest);
+            try (FileChannel channel = FileChannel.open(manifestFile, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            activated = store.activate(repo, ref, staged);
+        } catch (IOException e) {
+            if (!DiskFull.is(e)) {
+                throw e;
+            }
+            // Parts kept for a resume would keep the disk full for everything else on the node.
+            deleteRecursively(staged);
+            deleteRecursively(parts);
+            throw DiskFull.explain(e, tmp, total);
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+            if (ticker != null) {
+                ticker.shutdownNow();
+                awaitQuietly(ticker); // no tick may land after the final report
+            }
         }
-        Path manifestFile = staged.resolve(Manifest.FILE_NAME);
-        Files.write(manifestFile, signedManifest);
-        try (FileChannel channel = FileChannel.open(manifestFile, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Revision activated = store.activate(repo, ref, staged);
         saveAccepted(repo, ref, accepted);
+        try {
+            RevisionStamps.write(stampFile(repo, activated.id()), activated.directory(), activated.manifest());
+        } catch (IOException e) {
+            // Only an optimisation: without stamps the next sync re-hashes the local chunks.
+            LOG.log(System.Logger.Level.WARNING, () -> "sync " + repo + ": no stamps for " + activated.id() + ": " + e.getMessage());
+        }
         deleteRecursively(parts);
-        return new Result(activated, stats.snapshot());
+        if (metrics != null && manifest.published() != null) {
+            metrics.lag(repo, Duration.between(manifest.published(), clock.instant()));
+        }
+        if (progress != null) {
+            progress.onProgress(new SyncProgress(repo, stats.bytesDone.sum(), total, stats.bytesFetched.sum(),
+                    Duration.ofNanos(System.nanoTime() - started), true));
+        }
+        return new Result(activated, stats.snapshot(), true);
+    }
+
+    private static void awaitQuietly(ExecutorService executor) {
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     private LocalChunks localChunks(String repo, Revision current, String target) throws IOException {
         LocalChunks local = new LocalChunks();
         if (current != null) {
-            local.addRevision(current.directory(), current.manifest());
+            local.addRevision(current.directory(), current.manifest(),
+                    RevisionStamps.unchanged(stampFile(repo, current.id()), current.directory(), current.manifest()));
         }
         try {
             Revision known = store.resolve(repo, target);
-            local.addRevision(known.directory(), known.manifest());
+            local.addRevision(known.directory(), known.manifest(),
+                    RevisionStamps.unchanged(stampFile(repo, known.id()), known.directory(), known.manifest()));
         } catch (NoSuchFileException absent) {
             // A revision this node never had: nothing to add.
         }
@@ -223,6 +389,11 @@ public final class DeltaAgent {
             channel.force(true);
         }
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Size and mtime of each file of {@code revision} when this agent activated it. */
+    private Path stampFile(String repo, String revision) {
+        return stateDirectory.resolve(repo).resolve("verified").resolve(revision);
     }
 
     private Path stateFile(String repo, String ref) {

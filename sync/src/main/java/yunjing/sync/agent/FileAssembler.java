@@ -6,13 +6,12 @@ import yunjing.sync.store.Manifest;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
@@ -21,23 +20,44 @@ import java.util.BitSet;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Builds one file of a new revision in a part file: chunks found locally are copied, the rest
- * are fetched as merged byte ranges, and every chunk is hashed before it counts as written.
+ * are patched from the previous version of the file or fetched as merged byte ranges, and every
+ * chunk is verified before it counts as written.
+ *
+ * <p>Local reuse runs on the calling thread: chunks of files the agent verified itself and that
+ * have not changed since ({@link LocalChunks#trusted}) are copied by the kernel
+ * ({@link FileChannel#transferTo}) without being read here; other local chunks are read and
+ * hashed. Trusted copies are checked by the whole-file SHA-256: on a mismatch the file is built
+ * again with every local chunk re-hashed.
+ *
+ * <p>Runs of missing chunks are then patched and fetched by up to {@code concurrency} workers at
+ * once (one in-flight request each). Each worker owns its buffers, hasher and
+ * {@link BlockPatcher}; workers write to disjoint regions of the part file with positional
+ * writes, and {@link Job} serializes what they share: the done set and the resume log.
  *
  * <p>Failure handling: a response that ends early or fails midway is asked again for the
  * chunks still missing (up to {@code maxAttempts} requests, rotating through the sources); a
  * chunk whose hash does not match is counted and refetched alone, from the next source first.
  * Progress is checkpointed in a {@link ResumeLog} after every range, so a restart re-fetches at
- * most the one range that was in flight.
+ * most the ranges that were in flight. When one run fails for good, queued runs are skipped,
+ * the runs in flight finish and are checkpointed, and the first failure is thrown.
  *
- * <p>Confined to the syncing thread; holds one {@link FastCdc#MAX_SIZE} buffer.
+ * <p>Used by one syncing thread at a time; {@code pool} runs the workers.
  */
 final class FileAssembler {
 
     /** Chunk bytes patched between two checkpoints; a crash redoes at most this much patching. */
     static final long PATCH_CHECKPOINT_BYTES = 8L << 20;
+    /** Largest run one worker patches at once: its span buffer is this big. */
+    static final long PATCH_RUN_BYTES = 4L << 20;
 
     private final String repo;
     private final String revision;
@@ -46,11 +66,18 @@ final class FileAssembler {
     private final long maxRangeBytes;
     private final int maxAttempts;
     private final SyncStats.Counter stats;
-    private final ChunkHasher hasher = new ChunkHasher();
-    private final ByteBuffer buf = ByteBuffer.allocate(FastCdc.MAX_SIZE);
+    private final ExecutorService pool;
+    private final BlockingQueue<Worker> workers;
+    private final Worker callerWorker = new Worker();
 
     FileAssembler(String repo, String revision, List<ChunkSource> sources, LocalChunks local,
                   long maxRangeBytes, int maxAttempts, SyncStats.Counter stats) {
+        this(repo, revision, sources, local, maxRangeBytes, maxAttempts, stats, null, 1);
+    }
+
+    /** {@code pool} runs fetch workers, at most {@code concurrency} at once; null runs them on the caller. */
+    FileAssembler(String repo, String revision, List<ChunkSource> sources, LocalChunks local,
+                  long maxRangeBytes, int maxAttempts, SyncStats.Counter stats, ExecutorService pool, int concurrency) {
         this.repo = repo;
         this.revision = revision;
         this.sources = sources;
@@ -58,6 +85,123 @@ final class FileAssembler {
         this.maxRangeBytes = maxRangeBytes;
         this.maxAttempts = maxAttempts;
         this.stats = stats;
+        this.pool = concurrency > 1 ? pool : null;
+        this.workers = new ArrayBlockingQueue<>(Math.max(1, concurrency));
+        for (int i = 0; i < Math.max(1, concurrency); i++) {
+            workers.add(new Worker());
+        }
+    }
+
+    /** One worker's state: its chunk buffer, hasher and patcher. Used by one thread at a time. */
+    private final class Worker {
+        final ChunkHasher hasher = new ChunkHasher();
+        final ByteBuffer buf = ByteBuffer.allocate(FastCdc.MAX_SIZE);
+        private BlockPatcher patcher;
+
+        BlockPatcher patcher() {
+            if (patcher == null) {
+                patcher = new BlockPatcher(repo, revision, sources.getFirst(), stats);
+            }
+            return patcher;
+        }
+    }
+
+    /** The file being assembled: what the workers share. */
+    private final class Job {
+        final Manifest.Entry entry;
+        final FileChannel out;
+        private final ResumeLog log;
+        private final BitSet done;
+        /** Chunks in the part file and verified, fsynced or not: what {@link OrderedHash} may read. */
+        private final BitSet written;
+        private boolean workersOver;
+        private final List<Integer> unsyncedPatches = new ArrayList<>();
+        private long unsyncedPatchBytes;
+
+        Job(Manifest.Entry entry, FileChannel out, ResumeLog log, BitSet done) {
+            this.entry = entry;
+            this.out = out;
+            this.log = log;
+            this.done = done;
+            this.written = (BitSet) done.clone();
+        }
+
+        synchronized void written(List<Integer> chunks) {
+            for (int i : chunks) {
+                written.set(i);
+            }
+            notifyAll();
+        }
+
+        synchronized void written(int i) {
+            written.set(i);
+            notifyAll();
+        }
+
+        /** No worker will write any more (all finished, or one failed). */
+        synchronized void workersOver() {
+            workersOver = true;
+            notifyAll();
+        }
+
+        /**
+         * The end (exclusive) of the run of written chunks starting at {@code from}; with
+         * {@code wait}, waits while that run is empty and workers are still at it.
+         */
+        synchronized int writtenFrom(int from, boolean wait) throws InterruptedIOException {
+            while (wait && !written.get(from) && !workersOver) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while hashing " + entry.path());
+                }
+            }
+            int end = written.nextClearBit(from);
+            return Math.min(end, entry.chunks().size());
+        }
+
+        synchronized boolean isDone(int i) {
+            return done.get(i);
+        }
+
+        synchronized List<List<Integer>> missingRanges(long cap) {
+            return FileAssembler.missingRanges(entry.chunks(), done, cap);
+        }
+
+        /** Fetched or copied chunks, on disk: fsync, then record them. */
+        synchronized void checkpoint(List<Integer> written) throws IOException {
+            if (written.isEmpty()) {
+                return;
+            }
+            out.force(false);
+            log.append(written);
+            for (int i : written) {
+                done.set(i);
+                this.written.set(i);
+            }
+            notifyAll();
+        }
+
+        /**
+         * Patched chunks cost little to redo, so they are checkpointed per PATCH_CHECKPOINT_BYTES
+         * rather than per run: two fsyncs per run would dominate a delta of many small edits.
+         */
+        synchronized void patched(List<Integer> written) throws IOException {
+            for (int i : written) {
+                unsyncedPatches.add(i);
+                unsyncedPatchBytes += entry.chunks().get(i).length();
+            }
+            if (unsyncedPatchBytes >= PATCH_CHECKPOINT_BYTES) {
+                flushPatches();
+            }
+        }
+
+        synchronized void flushPatches() throws IOException {
+            checkpoint(new ArrayList<>(unsyncedPatches));
+            unsyncedPatches.clear();
+            unsyncedPatchBytes = 0;
+        }
     }
 
     /**
@@ -74,62 +218,18 @@ final class FileAssembler {
      * serves block digests.
      */
     void assemble(Manifest.Entry entry, Path part, Path logFile, Path basis) throws IOException {
-        List<Chunk> chunks = entry.chunks();
-        if (entry.size() > 0 && chunks.isEmpty()) {
+        if (entry.size() > 0 && entry.chunks().isEmpty()) {
             throw new IOException(entry.path() + ": the manifest has no chunk list for a non-empty file");
         }
-        BitSet done;
-        if (Files.exists(part)) {
-            done = ResumeLog.load(logFile, chunks.size());
-        } else {
+        boolean trusting = local.hasTrusted();
+        String sha = assembleOnce(entry, part, logFile, basis);
+        if (!sha.equals(entry.sha256()) && trusting) {
+            // A trusted local file changed without its size or mtime showing it: build again, re-hashing everything.
+            Files.deleteIfExists(part);
             Files.deleteIfExists(logFile);
-            done = new BitSet(chunks.size());
+            local.distrust();
+            sha = assembleOnce(entry, part, logFile, basis);
         }
-        try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             ResumeLog log = ResumeLog.open(logFile)) {
-            List<Integer> reused = new ArrayList<>();
-            for (int i = done.nextClearBit(0); i < chunks.size(); i = done.nextClearBit(i + 1)) {
-                Chunk c = chunks.get(i);
-                if (local.read(c, buf, hasher)) {
-                    write(out, c);
-                    done.set(i);
-                    reused.add(i);
-                    stats.chunksReused++;
-                    stats.bytesReused += c.length();
-                }
-            }
-            checkpoint(out, log, reused);
-            if (basis != null && Files.isRegularFile(basis) && !sources.isEmpty()) {
-                BlockPatcher patcher = new BlockPatcher(repo, revision, sources.getFirst(), stats);
-                try (FileChannel old = FileChannel.open(basis, StandardOpenOption.READ)) {
-                    // Patched chunks cost little to redo, so they are checkpointed per PATCH_CHECKPOINT_BYTES
-                    // rather than per run: two fsyncs per run would dominate a delta of many small edits.
-                    List<Integer> unsynced = new ArrayList<>();
-                    long unsyncedBytes = 0;
-                    for (List<Integer> range : missingRanges(chunks, done)) {
-                        for (int i : patcher.patch(entry, range, old, out)) {
-                            done.set(i);
-                            unsynced.add(i);
-                            unsyncedBytes += chunks.get(i).length();
-                        }
-                        if (unsyncedBytes >= PATCH_CHECKPOINT_BYTES) {
-                            checkpoint(out, log, unsynced);
-                            unsynced.clear();
-                            unsyncedBytes = 0;
-                        }
-                    }
-                    checkpoint(out, log, unsynced);
-                }
-            }
-            for (List<Integer> range : missingRanges(chunks, done)) {
-                fetchRange(entry, range, out, log, done);
-            }
-            if (out.size() != entry.size()) {
-                out.truncate(entry.size());
-            }
-            out.force(true);
-        }
-        String sha = sha256(part);
         if (!sha.equals(entry.sha256())) {
             Files.deleteIfExists(part);
             Files.deleteIfExists(logFile);
@@ -138,15 +238,272 @@ final class FileAssembler {
         }
     }
 
-    /** Runs of consecutive missing chunks, each at most {@code maxRangeBytes} long (or one chunk). */
-    List<List<Integer>> missingRanges(List<Chunk> chunks, BitSet done) {
+    /** Builds the part file and returns its SHA-256, hashed in order while the workers fill it. */
+    private String assembleOnce(Manifest.Entry entry, Path part, Path logFile, Path basis) throws IOException {
+        List<Chunk> chunks = entry.chunks();
+        BitSet done;
+        if (Files.exists(part)) {
+            done = ResumeLog.load(logFile, chunks.size());
+        } else {
+            Files.deleteIfExists(logFile);
+            done = new BitSet(chunks.size());
+        }
+        for (int i = done.nextSetBit(0); i >= 0; i = done.nextSetBit(i + 1)) {
+            stats.bytesDone.add(chunks.get(i).length());
+        }
+        String sha;
+        try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             ResumeLog log = ResumeLog.open(logFile)) {
+            Job job = new Job(entry, out, log, done);
+            reuseLocal(job);
+            boolean patching = basis != null && Files.isRegularFile(basis) && !sources.isEmpty();
+            OrderedHash hash = new OrderedHash(job);
+            try (FileChannel old = patching ? FileChannel.open(basis, StandardOpenOption.READ) : null) {
+                long cap = patching ? Math.min(maxRangeBytes, PATCH_RUN_BYTES) : maxRangeBytes;
+                runAll(job, job.missingRanges(cap), (worker, run) -> fetchRun(job, run, old, worker), hash);
+            }
+            job.flushPatches();
+            if (out.size() != entry.size()) {
+                out.truncate(entry.size());
+            }
+            out.force(true);
+            sha = hash.finish();
+        }
+        return sha;
+    }
+
+    /**
+     * SHA-256 of the part file, read in order up to the first chunk not yet written: the syncing
+     * thread runs it while the workers fetch, so the whole-file check costs little extra time.
+     * It only reads chunks the workers have written and verified, which nothing writes again.
+     */
+    private final class OrderedHash {
+        private final Job job;
+        private final MessageDigest sha = newSha256();
+        private final ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        private int next;
+        private long position;
+
+        OrderedHash(Job job) {
+            this.job = job;
+        }
+
+        /** Hashes every chunk written so far in order; with {@code wait}, blocks until all are, or the job ends. */
+        void advance(boolean wait) throws IOException {
+            List<Chunk> chunks = job.entry.chunks();
+            while (next < chunks.size()) {
+                int upTo = job.writtenFrom(next, wait);
+                if (upTo == next) {
+                    return;
+                }
+                long end = chunks.get(upTo - 1).end();
+                while (position < end) {
+                    buf.clear().limit((int) Math.min(buf.capacity(), end - position));
+                    while (buf.hasRemaining()) {
+                        if (job.out.read(buf, position + buf.position()) < 0) {
+                            throw new IOException(job.entry.path() + ": part file ends at " + (position + buf.position())
+                                    + " (expected: " + end + " bytes written)");
+                        }
+                    }
+                    sha.update(buf.flip());
+                    position += buf.limit();
+                }
+                next = upTo;
+            }
+        }
+
+        /** The hash of the whole file, once every chunk is written. */
+        String finish() throws IOException {
+            advance(false);
+            if (next < job.entry.chunks().size()) {
+                throw new IOException(job.entry.path() + ": chunk " + next + " still missing after every run finished");
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        }
+    }
+
+    /** Copies or reads every chunk available locally; on the calling thread. */
+    private void reuseLocal(Job job) throws IOException {
+        List<Chunk> chunks = job.entry.chunks();
+        List<Integer> reused = new ArrayList<>();
+        KernelCopy pending = null;
+        for (int i = 0; i < chunks.size(); i++) {
+            if (job.isDone(i)) {
+                continue;
+            }
+            Chunk c = chunks.get(i);
+            LocalChunks.Location trusted = local.trusted(c);
+            if (trusted != null) {
+                if (pending == null || !pending.extend(trusted, c)) {
+                    copy(pending, job.out);
+                    pending = new KernelCopy(trusted.file(), trusted.offset(), c.offset(), c.length());
+                }
+            } else if (local.read(c, callerWorker.buf, callerWorker.hasher)) {
+                write(job.out, c, callerWorker.buf);
+            } else {
+                continue;
+            }
+            reused.add(i);
+            stats.chunksReused.increment();
+            stats.bytesReused.add(c.length());
+            stats.bytesDone.add(c.length());
+        }
+        copy(pending, job.out);
+        job.checkpoint(reused);
+    }
+
+    /** Adjacent trusted chunks that lie adjacent in one local file too, copied with one call. */
+    private static final class KernelCopy {
+        final Path file;
+        final long from;
+        final long to;
+        long length;
+
+        KernelCopy(Path file, long from, long to, long length) {
+            this.file = file;
+            this.from = from;
+            this.to = to;
+            this.length = length;
+        }
+
+        boolean extend(LocalChunks.Location at, Chunk c) {
+            if (!at.file().equals(file) || at.offset() != from + length || c.offset() != to + length) {
+                return false;
+            }
+            length += c.length();
+            return true;
+        }
+    }
+
+    private void copy(KernelCopy copy, FileChannel out) throws IOException {
+        if (copy == null) {
+            return;
+        }
+        FileChannel src = local.channel(copy.file);
+        for (long n = 0; n < copy.length; ) {
+            out.position(copy.to + n);
+            long moved = src.transferTo(copy.from + n, copy.length - n, out);
+            if (moved <= 0) {
+                throw new IOException(copy.file + ": ends before byte " + (copy.from + n) + " (expected: "
+                        + (copy.from + copy.length) + " bytes or more, as when it was verified)");
+            }
+            n += moved;
+        }
+    }
+
+    private interface RunTask {
+        void run(Worker worker, List<Integer> run) throws IOException;
+    }
+
+    /**
+     * Runs {@code task} for every run, on the pool's workers (the caller hashes meanwhile) or on
+     * the caller; throws the first failure.
+     */
+    private void runAll(Job job, List<List<Integer>> runs, RunTask task, OrderedHash hash) throws IOException {
+        if (pool == null || runs.size() <= 1) {
+            for (List<Integer> run : runs) {
+                task.run(callerWorker, run);
+            }
+            return;
+        }
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Future<?>> futures = new ArrayList<>(runs.size());
+        for (List<Integer> run : runs) {
+            futures.add(pool.submit(() -> {
+                if (failure.get() != null) {
+                    return; // the file fails anyway: start nothing new
+                }
+                Worker worker;
+                try {
+                    worker = workers.take();
+                } catch (InterruptedException e) {
+                    failure.compareAndSet(null, new InterruptedIOException("interrupted while fetching " + revision));
+                    return;
+                }
+                try {
+                    task.run(worker, run);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    workers.add(worker);
+                }
+            }));
+        }
+        Thread waiter = Thread.ofPlatform().daemon().name("sync-fetch-done").start(() -> {
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (InterruptedException | ExecutionException | java.util.concurrent.CancellationException e) {
+                    // The failure, if any, is recorded by the task itself.
+                }
+            }
+            job.workersOver();
+        });
+        try {
+            try {
+                hash.advance(true);
+            } finally {
+                waiter.join();
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            futures.forEach(f -> f.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while fetching " + revision);
+        } catch (ExecutionException e) {
+            failure.compareAndSet(null, e.getCause());
+        }
+        Throwable t = failure.get();
+        if (t instanceof IOException io) {
+            throw io;
+        } else if (t instanceof RuntimeException re) {
+            throw re;
+        } else if (t instanceof Error err) {
+            throw err;
+        } else if (t != null) {
+            throw new IOException(t);
+        }
+    }
+
+    /** One run of missing chunks: patch what the old file allows, fetch the rest. */
+    private void fetchRun(Job job, List<Integer> run, FileChannel old, Worker worker) throws IOException {
+        List<Integer> missing = run;
+        if (old != null) {
+            List<Integer> patched = worker.patcher().patch(job.entry, run, old, job.out);
+            for (int i : patched) {
+                stats.bytesDone.add(job.entry.chunks().get(i).length());
+            }
+            job.written(patched);
+            job.patched(patched);
+            if (!patched.isEmpty()) {
+                missing = new ArrayList<>(run);
+                missing.removeAll(patched);
+            }
+        }
+        List<Integer> adjacent = new ArrayList<>();
+        for (int i : missing) {
+            if (!adjacent.isEmpty() && adjacent.getLast() != i - 1) {
+                fetchRange(job, adjacent, worker);
+                adjacent = new ArrayList<>();
+            }
+            adjacent.add(i);
+        }
+        if (!adjacent.isEmpty()) {
+            fetchRange(job, adjacent, worker);
+        }
+    }
+
+    /** Runs of consecutive missing chunks, each at most {@code cap} bytes long (or one chunk). */
+    static List<List<Integer>> missingRanges(List<Chunk> chunks, BitSet done, long cap) {
         List<List<Integer>> ranges = new ArrayList<>();
         List<Integer> current = new ArrayList<>();
         long bytes = 0;
         for (int i = done.nextClearBit(0); i < chunks.size(); i = done.nextClearBit(i + 1)) {
             int length = chunks.get(i).length();
             boolean adjacent = !current.isEmpty() && current.getLast() == i - 1;
-            if (!current.isEmpty() && (!adjacent || bytes + length > maxRangeBytes)) {
+            if (!current.isEmpty() && (!adjacent || bytes + length > cap)) {
                 ranges.add(current);
                 current = new ArrayList<>();
                 bytes = 0;
@@ -160,7 +517,8 @@ final class FileAssembler {
         return ranges;
     }
 
-    private void fetchRange(Manifest.Entry entry, List<Integer> range, FileChannel out, ResumeLog log, BitSet done) throws IOException {
+    private void fetchRange(Job job, List<Integer> range, Worker w) throws IOException {
+        Manifest.Entry entry = job.entry;
         List<Chunk> chunks = entry.chunks();
         Deque<Integer> pending = new ArrayDeque<>(range);
         List<Integer> corrupt = new ArrayList<>();
@@ -171,29 +529,30 @@ final class FileAssembler {
             Chunk last = chunks.get(pending.getLast());
             ChunkSource source = sources.get(failures % sources.size());
             List<Integer> written = new ArrayList<>();
-            stats.requests++;
+            stats.requests.increment();
             try (InputStream in = source.openRange(repo, revision, entry.path(), first.offset(), last.end() - 1)) {
                 while (!pending.isEmpty()) {
                     int i = pending.getFirst();
                     Chunk c = chunks.get(i);
-                    if (!readChunk(in, c)) {
+                    if (!readChunk(in, c, w.buf)) {
                         break;
                     }
                     pending.removeFirst();
-                    if (hasher.matches(buf, c.sha256())) {
-                        write(out, c);
-                        done.set(i);
+                    if (w.hasher.matches(w.buf, c.sha256())) {
+                        write(job.out, c, w.buf);
+                        job.written(i);
                         written.add(i);
-                        stats.chunksFetched++;
+                        stats.chunksFetched.increment();
+                        stats.bytesDone.add(c.length());
                     } else {
-                        stats.verifyFailures++;
+                        stats.verifyFailures.increment();
                         corrupt.add(i);
                     }
                 }
             } catch (IOException e) {
                 lastError = e;
             }
-            checkpoint(out, log, written);
+            job.checkpoint(written);
             if (!pending.isEmpty()) {
                 failures++;
                 if (failures >= maxAttempts) {
@@ -201,34 +560,36 @@ final class FileAssembler {
                             + (chunks.get(pending.getLast()).end() - 1) + " still missing after " + failures
                             + " truncated or failed responses", lastError);
                 }
-                stats.retries++;
+                stats.retries.increment();
             }
         }
         for (int i : corrupt) {
-            refetch(entry, i, out, log, done);
+            refetch(job, i, w);
         }
     }
 
     /** Fetches chunk {@code i} alone, from the next source first, until it verifies. */
-    private void refetch(Manifest.Entry entry, int i, FileChannel out, ResumeLog log, BitSet done) throws IOException {
+    private void refetch(Job job, int i, Worker w) throws IOException {
+        Manifest.Entry entry = job.entry;
         Chunk c = entry.chunks().get(i);
         IOException lastError = null;
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
             ChunkSource source = sources.get(attempt % sources.size());
-            stats.requests++;
-            stats.retries++;
+            stats.requests.increment();
+            stats.retries.increment();
             try (InputStream in = source.openRange(repo, revision, entry.path(), c.offset(), c.end() - 1)) {
-                if (!readChunk(in, c)) {
+                if (!readChunk(in, c, w.buf)) {
                     continue;
                 }
-                if (hasher.matches(buf, c.sha256())) {
-                    write(out, c);
-                    done.set(i);
-                    stats.chunksFetched++;
-                    checkpoint(out, log, List.of(i));
+                if (w.hasher.matches(w.buf, c.sha256())) {
+                    write(job.out, c, w.buf);
+                    job.written(i);
+                    stats.chunksFetched.increment();
+                    stats.bytesDone.add(c.length());
+                    job.checkpoint(List.of(i));
                     return;
                 }
-                stats.verifyFailures++;
+                stats.verifyFailures.increment();
             } catch (IOException e) {
                 lastError = e;
             }
@@ -237,8 +598,8 @@ final class FileAssembler {
                 + ") did not verify after " + maxAttempts + " refetches from " + sources.size() + " source(s)", lastError);
     }
 
-    /** Reads exactly the chunk's length into {@link #buf} (flipped); false if the stream ends first. */
-    private boolean readChunk(InputStream in, Chunk c) throws IOException {
+    /** Reads exactly the chunk's length into {@code buf} (flipped); false if the stream ends first. */
+    private boolean readChunk(InputStream in, Chunk c, ByteBuffer buf) throws IOException {
         byte[] array = buf.array();
         int filled = 0;
         while (filled < c.length()) {
@@ -247,35 +608,35 @@ final class FileAssembler {
                 return false;
             }
             filled += n;
-            stats.bytesFetched += n;
+            stats.bytesFetched.add(n);
         }
         buf.clear().limit(c.length());
         return true;
     }
 
-    private void write(FileChannel out, Chunk c) throws IOException {
+    /** A positional write: safe while other workers write other regions of the same channel. */
+    private static void write(FileChannel out, Chunk c, ByteBuffer buf) throws IOException {
         ByteBuffer data = buf.duplicate();
         while (data.hasRemaining()) {
             out.write(data, c.offset() + data.position());
         }
     }
 
-    private static void checkpoint(FileChannel out, ResumeLog log, List<Integer> written) throws IOException {
-        if (!written.isEmpty()) {
-            out.force(false);
-            log.append(written);
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
         }
     }
 
     static String sha256(Path file) throws IOException {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
-        }
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
-            in.transferTo(OutputStream.nullOutputStream());
+        MessageDigest sha = newSha256();
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (in.read(buf.clear()) >= 0) {
+                sha.update(buf.flip());
+            }
         }
         return HexFormat.of().formatHex(sha.digest());
     }

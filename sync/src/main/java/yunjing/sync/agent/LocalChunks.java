@@ -14,32 +14,49 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * Index of chunks available on this node, by SHA-256: where each can be read locally. Built from
  * the previous revision's manifest (its chunk lists, cut with the same {@link FastCdc}) and by
- * chunking any other local file. Entries are hints: {@link #read} re-hashes what it reads, so a
- * local file changed or damaged since indexing costs a fetch, never a wrong byte.
+ * chunking any other local file.
  *
- * <p>Confined to the syncing thread.
+ * <p>Most entries are hints: {@link #read} re-hashes what it reads, so a local file changed or
+ * damaged since indexing costs a fetch, never a wrong byte. Entries of files named trusted (a
+ * revision this agent activated, whose files still have the size and mtime recorded then, see
+ * {@link RevisionStamps}) are copied without being read or hashed here: the whole-file SHA-256
+ * of the assembled file still covers them, and a mismatch there makes the assembler start over
+ * with {@link #distrust()}.
+ *
+ * <p>Confined to the syncing thread; keeps the local files open until {@link #close}.
  */
-final class LocalChunks {
+final class LocalChunks implements AutoCloseable {
 
-    private record Location(Path file, long offset, int length) {
+    /** Where a chunk lies locally; {@code trusted} when it may be copied unread. */
+    record Location(Path file, long offset, int length, boolean trusted) {
     }
 
     private final Map<String, Location> bySha = new HashMap<>();
+    private final Map<Path, FileChannel> open = new HashMap<>();
 
     /** Adds the chunks a manifest lists for the files of {@code directory}, without reading them. */
     void addRevision(Path directory, Manifest manifest) throws IOException {
+        addRevision(directory, manifest, Set.of());
+    }
+
+    /** As above; the chunks of files whose paths are in {@code trustedPaths} may be copied unread. */
+    void addRevision(Path directory, Manifest manifest, Set<String> trustedPaths) throws IOException {
         for (Manifest.Entry entry : manifest.entries()) {
             Path file = directory.resolve(entry.path());
             if (entry.chunks().isEmpty()) {
                 addFile(file);
             } else if (Files.isRegularFile(file)) {
+                boolean trusted = trustedPaths.contains(entry.path());
                 for (Chunk c : entry.chunks()) {
-                    bySha.putIfAbsent(c.sha256(), new Location(file, c.offset(), c.length()));
+                    Location at = new Location(file, c.offset(), c.length(), trusted);
+                    // A trusted location beats an unverified one for the same content.
+                    bySha.merge(c.sha256(), at, (old, added) -> !old.trusted() && added.trusted() ? added : old);
                 }
             }
         }
@@ -63,7 +80,7 @@ final class LocalChunks {
             return;
         }
         try (InputStream in = Files.newInputStream(file)) {
-            FastCdc.chunk(in, c -> bySha.putIfAbsent(c.sha256(), new Location(file, c.offset(), c.length())));
+            FastCdc.chunk(in, c -> bySha.putIfAbsent(c.sha256(), new Location(file, c.offset(), c.length(), false)));
         } catch (NoSuchFileException e) {
             // Gone since the listing: nothing to reuse from it.
         }
@@ -71,6 +88,22 @@ final class LocalChunks {
 
     int size() {
         return bySha.size();
+    }
+
+    /** True if some chunk may be copied unread. */
+    boolean hasTrusted() {
+        return bySha.values().stream().anyMatch(Location::trusted);
+    }
+
+    /** Forgets every trust: from now on each chunk is read and re-hashed. */
+    void distrust() {
+        bySha.replaceAll((sha, at) -> at.trusted() ? new Location(at.file(), at.offset(), at.length(), false) : at);
+    }
+
+    /** The trusted location of {@code chunk}, or null when it has none (absent, or only a hint). */
+    Location trusted(Chunk chunk) {
+        Location at = bySha.get(chunk.sha256());
+        return at != null && at.trusted() && at.length() == chunk.length() ? at : null;
     }
 
     /**
@@ -83,7 +116,8 @@ final class LocalChunks {
             return false;
         }
         buf.clear().limit(chunk.length());
-        try (FileChannel channel = FileChannel.open(at.file(), StandardOpenOption.READ)) {
+        try {
+            FileChannel channel = channel(at.file());
             long position = at.offset();
             while (buf.hasRemaining()) {
                 if (channel.read(buf, position + buf.position()) < 0) {
@@ -95,5 +129,27 @@ final class LocalChunks {
         }
         buf.flip();
         return hasher.matches(buf, chunk.sha256());
+    }
+
+    /** The open channel of a local file; opened once per sync rather than once per chunk. */
+    FileChannel channel(Path file) throws IOException {
+        FileChannel channel = open.get(file);
+        if (channel == null) {
+            channel = FileChannel.open(file, StandardOpenOption.READ);
+            open.put(file, channel);
+        }
+        return channel;
+    }
+
+    @Override
+    public void close() {
+        for (FileChannel channel : open.values()) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // Read-only: nothing is lost.
+            }
+        }
+        open.clear();
     }
 }

@@ -21,6 +21,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Comparator;
@@ -173,7 +174,8 @@ public final class ArtifactStore {
             String revision = unversioned.revision();
             synchronized (this) {
                 long version = nextVersion(repo);
-                Manifest manifest = unversioned.withPublication(version, clock.instant().plus(validity));
+                Instant now = clock.instant();
+                Manifest manifest = unversioned.withPublication(version, now, now.plus(validity));
                 byte[] json = signer == null ? manifest.toJson() : signer.sign(manifest.toTree());
                 Path revisionDir = revisionsDir(repo).resolve(revision);
                 if (!Files.isDirectory(revisionDir)) {

@@ -21,18 +21,18 @@ import java.util.Set;
 /**
  * The file list of a revision: path, size, SHA-256 and content-defined chunks of every file,
  * sorted by path, plus the publication metadata that signing covers ({@code version},
- * {@code expires}). See {@code sync/README.md} for the JSON format.
+ * {@code published}, {@code expires}). See {@code sync/README.md} for the JSON format.
  *
  * <p>{@link #revision()} is a content address over repo, paths, sizes and file hashes only, so
  * re-publishing the same files yields the same revision with a newer {@code version}. Format 1
  * manifests (no chunks, version, expiry) still parse, with {@code version} 0 and
- * {@code expires} null.
+ * {@code expires} null; {@code published} is null in manifests written before it existed.
  *
  * <p>{@link #parse} refuses what a replica must never write: paths that could escape the
  * revision directory, duplicate paths, chunk lists that do not tile the file, and a revision id
  * that does not match the file list.
  */
-public record Manifest(String repo, String revision, long version, Instant expires, List<Entry> entries) {
+public record Manifest(String repo, String revision, long version, Instant published, Instant expires, List<Entry> entries) {
 
     /** The name of the manifest file inside every revision directory. */
     public static final String FILE_NAME = ".yunjing-manifest.json";
@@ -56,12 +56,17 @@ public record Manifest(String repo, String revision, long version, Instant expir
 
     /** An unversioned manifest whose revision is computed from the files. */
     public Manifest(String repo, List<Entry> entries) {
-        this(repo, revisionIdOf(repo, entries), 0, null, entries);
+        this(repo, revisionIdOf(repo, entries), 0, null, null, entries);
     }
 
     /** This manifest with other publication metadata; the files and revision stay. */
     public Manifest withPublication(long version, Instant expires) {
-        return new Manifest(repo, revision, version, expires, entries);
+        return new Manifest(repo, revision, version, published, expires, entries);
+    }
+
+    /** As above, also stamping when it was published (replicas measure their lag from it). */
+    public Manifest withPublication(long version, Instant published, Instant expires) {
+        return new Manifest(repo, revision, version, published, expires, entries);
     }
 
     /** The entry for {@code path}, or null. */
@@ -90,6 +95,9 @@ public record Manifest(String repo, String revision, long version, Instant expir
                 .put("repo", repo)
                 .put("revision", revision)
                 .put("version", version);
+        if (published != null) {
+            root.put("published", published.toString());
+        }
         if (expires != null) {
             root.put("expires", expires.toString());
         }
@@ -163,7 +171,15 @@ public record Manifest(String repo, String revision, long version, Instant expir
                 throw new IOException("expires: " + root.get("expires") + " (expected: an ISO-8601 instant)", e);
             }
         }
-        return new Manifest(repo, revision, root.path("version").asLong(0), expires, entries);
+        Instant published = null;
+        if (root.hasNonNull("published")) {
+            try {
+                published = Instant.parse(root.get("published").asText());
+            } catch (DateTimeParseException e) {
+                throw new IOException("published: " + root.get("published") + " (expected: an ISO-8601 instant)", e);
+            }
+        }
+        return new Manifest(repo, revision, root.path("version").asLong(0), published, expires, entries);
     }
 
     private static List<Chunk> chunks(String path, long size, JsonNode list) throws IOException {

@@ -21,9 +21,6 @@ class FileAssemblerTest {
         return list;
     }
 
-    private static FileAssembler assembler(long maxRangeBytes) {
-        return new FileAssembler("o/m", "r", List.of(), new LocalChunks(), maxRangeBytes, 3, new SyncStats.Counter());
-    }
 
     @Test
     void missingRanges_mergeAdjacentChunks_splitAtGapsAndAtTheSizeCap() {
@@ -31,15 +28,15 @@ class FileAssemblerTest {
         BitSet done = new BitSet();
         done.set(2);
         done.set(6);
-        assertEquals(List.of(List.of(0, 1), List.of(3, 4, 5)), assembler(1000).missingRanges(chunks, done));
-        assertEquals(List.of(List.of(0, 1), List.of(3, 4), List.of(5)), assembler(250).missingRanges(chunks, done));
-        assertEquals(List.of(List.of(0), List.of(1), List.of(3), List.of(4), List.of(5)), assembler(1).missingRanges(chunks, done));
+        assertEquals(List.of(List.of(0, 1), List.of(3, 4, 5)), FileAssembler.missingRanges(chunks, done, 1000));
+        assertEquals(List.of(List.of(0, 1), List.of(3, 4), List.of(5)), FileAssembler.missingRanges(chunks, done, 250));
+        assertEquals(List.of(List.of(0), List.of(1), List.of(3), List.of(4), List.of(5)), FileAssembler.missingRanges(chunks, done, 1));
     }
 
     @Test
     void missingRanges_ofACompleteFile_isEmpty() {
         BitSet done = new BitSet();
         done.set(0, 3);
-        assertEquals(List.of(), assembler(1000).missingRanges(chunks(1, 2, 3), done));
+        assertEquals(List.of(), FileAssembler.missingRanges(chunks(1, 2, 3), done, 1000));
     }
 }

@@ -10,6 +10,8 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,14 +34,21 @@ final class OriginServer implements AutoCloseable {
     final AtomicBoolean truncateOnce = new AtomicBoolean();
     final AtomicBoolean shortBodyOnce = new AtomicBoolean();
     final AtomicBoolean ignoreRange = new AtomicBoolean();
+    /** Requests being answered now, and the most at once. */
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger maxInFlight = new AtomicInteger();
+    /** Wait this long before answering, so that concurrent requests overlap visibly. */
+    volatile long delayMillis;
 
     private final Path storeRoot;
     private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
 
     OriginServer(Path storeRoot) throws IOException {
         this.storeRoot = storeRoot.toAbsolutePath().normalize();
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
+        server.setExecutor(executor);
         server.start();
     }
 
@@ -48,8 +57,16 @@ final class OriginServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         try (exchange) {
             requests.incrementAndGet();
+            if (delayMillis > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             Matcher m = RESOLVE.matcher(exchange.getRequestURI().getPath());
             Path file = m.matches()
                     ? storeRoot.resolve("repos").resolve(m.group(1)).resolve("revisions").resolve(m.group(2)).resolve(m.group(3)).normalize()
@@ -92,11 +109,14 @@ final class OriginServer implements AutoCloseable {
                 return;
             }
             out.close();
+        } finally {
+            inFlight.decrementAndGet();
         }
     }
 
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();
     }
 }
