@@ -11,6 +11,8 @@ import yunjing.proxy.testing.Nodes;
 import yunjing.proxy.testing.TestNetwork;
 import yunjing.proxy.testing.TestOrigin;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -249,6 +251,29 @@ class ProxyLargeObjectTest {
         assertEquals(size + ":" + sha, readHashing(NET.client().send(request(good), HttpResponse.BodyHandlers.ofInputStream()).body(), Long.MAX_VALUE));
         HttpResponse<byte[]> hit = get(good);
         assertEquals("gz-unicom; hit", hit.headers().firstValue("cache-status").orElse(""));
+    }
+
+    @Test
+    void largeObject_throughTwoTiersOverH2_isSlicedAtEachTier_andCrossesTheBorderOnce() throws Exception {
+        long size = 40L << 20;
+        ProxyServer central = NET.startReady("central", new ProxyConfig("bj-central", "central", Nodes.ephemeral(),
+                null, null, null, List.of(Nodes.origin(origin)), Nodes.CONNECT_TIMEOUT, Nodes.HEALTH_INTERVAL,
+                CacheConfig.memoryOnly()), new SimpleMeterRegistry());
+        ProxyServer edgeOfCentral = NET.startWithHealthyParents(Nodes.edge(List.of(Nodes.parent(central, "bj-central")),
+                ApiAccess.OPEN, UpstreamConfig.DEFAULT.withHttp2(true)));
+        String target = "/large/tiers?n=" + size;
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<InputStream> response = NET.client().send(HttpRequest.newBuilder(TestNetwork.uri(edgeOfCentral, target))
+                    .build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, response.statusCode());
+            assertEquals(size + ":" + sha256Of(0, size), readHashing(response.body(), Long.MAX_VALUE));
+        }
+        HttpResponse<byte[]> part = NET.client().send(HttpRequest.newBuilder(TestNetwork.uri(edgeOfCentral, target))
+                .header("Range", "bytes=" + (size - 100) + "-").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertRange(part, size - 100, size - 1, size);
+        long sent = settledBytesSent();
+        assertTrue(sent <= size + ABORT_SLACK, "origin sent " + sent + " for " + size);
+        assertEquals(size / SLICE, sliceRequests("tiers"), "each slice crossed to the origin once: " + origin.largeRequests);
     }
 
     @Test
