@@ -35,10 +35,20 @@ final class AdminClient implements AutoCloseable {
     }
 
     Reply post(InetSocketAddress admin, String pathAndQuery) throws IOException, InterruptedException {
+        return post(admin, pathAndQuery, null);
+    }
+
+    /** A POST with a JSON body ({@code null}: none). */
+    Reply post(InetSocketAddress admin, String pathAndQuery, String json) throws IOException, InterruptedException {
         URI uri = URI.create("http://" + Endpoints.hostPort(admin) + pathAndQuery);
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
-                .header("Authorization", "Bearer " + token.value())
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
+                .header("Authorization", "Bearer " + token.value());
+        if (json == null) {
+            request.POST(HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        }
+        HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         return new Reply(response.statusCode(), response.body().strip());
     }
 

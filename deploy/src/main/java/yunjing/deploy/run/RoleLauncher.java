@@ -37,7 +37,13 @@ import yunjing.proxy.UpstreamConfig;
 import yunjing.proxy.llm.BudgetLedger;
 import yunjing.proxy.ProxyServer;
 import yunjing.proxy.rtt.RttReporter;
+import yunjing.sync.agent.DeltaAgent;
+import yunjing.sync.agent.HttpChunkSource;
+import yunjing.sync.agent.HttpManifestSource;
 import yunjing.sync.publish.IncomingPublisher;
+import yunjing.sync.rollout.ReplicaFollower;
+import yunjing.sync.rollout.RolloutController;
+import yunjing.sync.sign.ManifestVerifier;
 import yunjing.sync.serve.ArtifactService;
 import yunjing.sync.store.ArtifactStore;
 
@@ -47,6 +53,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -82,6 +89,12 @@ final class RoleLauncher {
     private LocalCertificateAuthority certificateAuthority;
     /** The DNS admin address edges report RTTs to: the topology's, or the bound one once the DNS runs here. */
     private final AtomicReference<InetSocketAddress> dnsAdmin = new AtomicReference<>();
+    /** The admin path where a replica node reports its active revisions. */
+    static final String SYNC_STATUS_PATH = "/sync/status";
+    /** The control node's rollout state file, in {@code <state>/sync/}. */
+    static final String ROLLOUT_STATE = "rollout.json";
+    /** Per request of a sync agent to its parent (headers and every wait for body bytes). */
+    static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
     /** How often edges post client RTTs to the DNS. */
     static final Duration RTT_REPORT_INTERVAL = Duration.ofSeconds(10);
 
@@ -100,13 +113,16 @@ final class RoleLauncher {
         String where = "node '" + node.id() + "': ";
         PrometheusMeterRegistry registry = registry(node.id(), node.tier().label());
         AutoCloseable role = null;
+        List<AutoCloseable> helpers = new ArrayList<>();
         try {
             InetSocketAddress http;
             InetSocketAddress https = null;
             Supplier<Readiness> readiness;
             CacheOperations cacheOperations = null;
+            Map<String, AdminEndpoint> operations = new HashMap<>();
             if (node.tier() == Tier.ORIGIN) {
-                ArtifactStore store = new ArtifactStore(state.artifacts());
+                ArtifactStore store = ArtifactStore.builder(state.artifacts())
+                        .signer(ManifestKeys.signer(topology, state)).build();
                 // The origin's HTTP port also serves the artifact store (hub paths, manifests) to the tiers.
                 ArtifactService artifacts = new ArtifactService(store);
                 role = artifacts;
@@ -133,6 +149,12 @@ final class RoleLauncher {
                         originAndStore.close();
                     }
                 };
+                // The origin is the rollout's control node: it moves each replica's ref, see RolloutController.
+                RolloutController rollout = new RolloutController(store, topology.sync().replicas(),
+                        Set.copyOf(topology.sync().canaries()), state.sync().resolve(ROLLOUT_STATE), Clock.systemUTC());
+                rollout.observePublished();
+                helpers.add(new PollingTimer("rollout-watch", topology.sync().poll().toMillis(), () -> observe(rollout)));
+                operations.putAll(RolloutEndpoints.of(rollout));
                 http = origin.httpAddress();
                 readiness = () -> Readiness.of(origin.isReady(), !origin.isReady() ? "loading models"
                         : origin.swapInProgress() == null ? "models loaded" : "models loaded, " + origin.swapInProgress());
@@ -143,14 +165,23 @@ final class RoleLauncher {
                 https = proxy.httpsAddress();
                 readiness = () -> Readiness.of(proxy.isReady(), "parents " + describe(proxy.parentHealth()));
                 cacheOperations = new ProxyCacheOperations(proxy);
+                if (topology.sync().replicas().contains(node.id())) {
+                    // One client per agent, HTTP/1.1: chunk requests go to the parent's cache like any GET.
+                    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(CONNECT_TIMEOUT).build();
+                    helpers.add(client);
+                    ReplicaFollower follower = replicaFollower(node, client);
+                    helpers.addFirst(follower);
+                    operations.put(SYNC_STATUS_PATH, body -> follower.status().toString() + "\n");
+                }
             }
             // A central node owns the API budgets of the keys it wins (BudgetOwners) and leases them to edges.
-            Map<String, AdminEndpoint> operations = node.tier() == Tier.CENTRAL
-                    ? Map.of(LEASE_PATH, new BudgetLedger(Clock.systemUTC())::handle) : Map.of();
+            if (node.tier() == Tier.CENTRAL) {
+                operations.put(LEASE_PATH, new BudgetLedger(Clock.systemUTC())::handle);
+            }
             AdminRole adminRole = new AdminRole(node.id(), registry, readiness, cacheOperations, new DrainSwitch(),
                     operations);
             AdminServer admin = AdminServer.start(endpoints.bind(node, node.ports().admin()), loops, adminRole, adminToken());
-            List<AutoCloseable> helpers = new ArrayList<>();
             if (node.tier() == Tier.EDGE && role instanceof ProxyServer edge) {
                 helpers.add(rttReporter(node, edge));
                 HttpLeaseTransport leases = leaseTransport();
@@ -164,19 +195,19 @@ final class RoleLauncher {
             endpoints.started(running);
             return running;
         } catch (ModelLoadException e) {
-            throw failed(role, registry, new LaunchException(where + e.getMessage(), e));
+            throw failed(helpers, role, registry, new LaunchException(where + e.getMessage(), e));
         } catch (BindException e) {
-            throw failed(role, registry, new LaunchException(where + "cannot listen: " + rootMessage(e), e));
+            throw failed(helpers, role, registry, new LaunchException(where + "cannot listen: " + rootMessage(e), e));
         } catch (IOException e) {
-            throw failed(role, registry, new LaunchException(where + rootMessage(e), e));
+            throw failed(helpers, role, registry, new LaunchException(where + rootMessage(e), e));
         } catch (UncheckedIOException e) {
             // The origin reports a listener it cannot bind this way; the cause says why.
-            throw failed(role, registry, new LaunchException(where + rootMessage(e.getCause()), e));
+            throw failed(helpers, role, registry, new LaunchException(where + rootMessage(e.getCause()), e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw failed(role, registry, new LaunchException(where + "interrupted while starting", e));
+            throw failed(helpers, role, registry, new LaunchException(where + "interrupted while starting", e));
         } catch (LaunchException e) {
-            throw failed(role, registry, e);
+            throw failed(helpers, role, registry, e);
         }
     }
 
@@ -271,6 +302,32 @@ final class RoleLauncher {
         return owners.isEmpty() ? null : new HttpLeaseTransport(new BudgetOwners<>(owners), adminToken().value());
     }
 
+    /** A replica node's sync agent: its own store, the topology's key, its parents' HTTP ports as sources. */
+    private ReplicaFollower replicaFollower(Node node, HttpClient client) throws LaunchException, IOException {
+        ArtifactStore local = new ArtifactStore(state.replica(node.id()));
+        ManifestVerifier verifier = new ManifestVerifier(ManifestKeys.trusted(topology, state), Clock.systemUTC());
+        List<HttpManifestSource> manifests = new ArrayList<>();
+        DeltaAgent.Builder agent = null;
+        for (String parent : node.parents()) {
+            URI base = URI.create("http://" + Endpoints.hostPort(endpoints.http(parent)) + "/");
+            manifests.add(new HttpManifestSource(client, base, SYNC_TIMEOUT));
+            HttpChunkSource chunks = HttpChunkSource.cacheable(client, base, SYNC_TIMEOUT);
+            agent = agent == null ? DeltaAgent.builder(local, verifier, chunks) : agent.alternate(chunks);
+        }
+        ReplicaFollower follower = new ReplicaFollower(node.id(), local, agent.build(), manifests,
+                topology.syncedRepos(), Clock.systemUTC());
+        return follower.start(topology.sync().poll());
+    }
+
+    private static void observe(RolloutController rollout) {
+        try {
+            rollout.observePublished();
+        } catch (IOException | RuntimeException e) {
+            System.getLogger(RoleLauncher.class.getName()).log(System.Logger.Level.WARNING,
+                    () -> "rollout: cannot look at published revisions: " + e.getMessage());
+        }
+    }
+
     private static void closeQuietly(AutoCloseable c) {
         if (c != null) {
             try {
@@ -349,6 +406,13 @@ final class RoleLauncher {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         return registry;
+    }
+
+    /** Stops the helpers started beside a role that failed to start, then the role. */
+    private static LaunchException failed(List<AutoCloseable> helpers, AutoCloseable role, PrometheusMeterRegistry registry,
+                                          LaunchException e) {
+        helpers.forEach(RoleLauncher::closeQuietly);
+        return failed(role, registry, e);
     }
 
     private static LaunchException failed(AutoCloseable role, PrometheusMeterRegistry registry, LaunchException e) {

@@ -4,7 +4,8 @@ import java.nio.file.Path;
 
 /**
  * The directory a node keeps its state in: {@code tls/} (local CA and node certificates) and
- * {@code artifacts/} (the origin's artifact store). Default: {@code $YUNJING_STATE_DIR}, else
+ * {@code artifacts/} (the origin's artifact store), {@code sync/} (manifest key, rollout state) and
+ * {@code replicas/{node}/} (the artifact stores of replica nodes). Default: {@code $YUNJING_STATE_DIR}, else
  * {@code $XDG_STATE_HOME/yunjing}, else {@code ~/.local/state/yunjing}.
  */
 public record StateDir(Path root) {
@@ -25,6 +26,16 @@ public record StateDir(Path root) {
 
     public Path tls() {
         return root.resolve("tls");
+    }
+
+    /** The manifest signing key ({@code manifest-key.pem}, {@code .pub.pem}) and the rollout state. */
+    public Path sync() {
+        return root.resolve("sync");
+    }
+
+    /** A replica node's own artifact store. */
+    public Path replica(String nodeId) {
+        return root.resolve("replicas").resolve(nodeId);
     }
 
     public Path artifacts() {

@@ -93,6 +93,9 @@ public final class ReplicaFollower implements AutoCloseable {
         try {
             fetched = fetch(repo, ref);
         } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                return false; // closing
+            }
             boolean absent = e.getMessage() != null && e.getMessage().contains("status 404");
             record(repo, absent ? "waiting" : "failed", absent ? "no target from the control node yet" : e.getMessage());
             return false;
@@ -111,7 +114,9 @@ public final class ReplicaFollower implements AutoCloseable {
         } catch (ManifestRejectedException e) {
             record(repo, "refused", e.getMessage());
         } catch (IOException | RuntimeException e) {
-            record(repo, "failed", e.getMessage());
+            if (!Thread.currentThread().isInterrupted()) {
+                record(repo, "failed", e.getMessage());
+            }
         }
         return false;
     }
@@ -136,7 +141,9 @@ public final class ReplicaFollower implements AutoCloseable {
     private void record(String repo, String state, String detail) {
         Attempt previous = attempts.put(repo, new Attempt(state, detail == null ? "" : detail, clock.instant()));
         if (!state.equals("synced") && (previous == null || !previous.state().equals(state))) {
-            LOG.log(System.Logger.Level.WARNING, () -> node + ": sync " + repo + ": " + state + ": " + detail);
+            // Waiting for the control node's first decision is normal at start; failures are not.
+            LOG.log(state.equals("waiting") ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
+                    () -> node + ": sync " + repo + ": " + state + ": " + detail);
         }
     }
 
