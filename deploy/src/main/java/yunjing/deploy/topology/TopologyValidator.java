@@ -94,8 +94,8 @@ final class TopologyValidator {
                 throw new TopologyException(at + "replica '" + id + "' is not a node");
             }
             if (n.tier() == Tier.ORIGIN || n.tier() == Tier.EDGE) {
-                throw new TopologyException(at + "replica '" + id + "' is a " + n.tier().label()
-                        + " node (expected: central or regional)");
+                throw new TopologyException(at + "replica '" + id + "' is on the " + n.tier().label()
+                        + " tier (expected: central or regional)");
             }
             if (!replicas.add(id)) {
                 throw new TopologyException(at + "replica '" + id + "' is listed twice");
