@@ -1,9 +1,14 @@
 package yunjing.deploy.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import yunjing.deploy.topology.SyncSettings;
 import yunjing.deploy.topology.Topology;
 import yunjing.sync.sign.Ed25519Keys;
 import yunjing.sync.sign.ManifestSigner;
+import yunjing.sync.store.ArtifactStore;
+import yunjing.sync.store.Manifest;
+import yunjing.sync.store.Revision;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +26,7 @@ import java.security.PublicKey;
  */
 final class ManifestKeys {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     static final String PRIVATE = "manifest-key.pem";
     static final String PUBLIC = "manifest-key.pub.pem";
 
@@ -61,6 +67,24 @@ final class ManifestKeys {
             }
         }
         return signer;
+    }
+
+    /**
+     * Re-signs the revision each repository's {@code main} names when its manifest carries no
+     * signature (published before the origin signed), so that replicas, which refuse unsigned
+     * manifests, accept it. Revision ids and files do not change.
+     */
+    static void signUnsigned(ArtifactStore store) throws IOException {
+        for (String repo : store.repos()) {
+            if (!store.hasRef(repo, "main")) {
+                continue;
+            }
+            Revision main = store.resolve(repo, "main");
+            JsonNode manifest = JSON.readTree(main.directory().resolve(Manifest.FILE_NAME).toFile());
+            if (!manifest.has("signature")) {
+                store.reissue(repo, main.id());
+            }
+        }
     }
 
     /** The key replicas verify manifests with. */

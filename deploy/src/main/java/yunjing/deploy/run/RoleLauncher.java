@@ -128,6 +128,7 @@ final class RoleLauncher {
                 role = artifacts;
                 ArtifactRouting routing = ArtifactRouting.of(topology);
                 List<ModelSpec> models = new ModelPreparer(store).prepare(node);
+                ManifestKeys.signUnsigned(store);
                 OriginServer origin = OriginServer.start(new OriginConfig(node.id(),
                         endpoints.bind(node, node.ports().http()), models,
                         Math.max(1, Runtime.getRuntime().availableProcessors()), SchedulerConfig.DEFAULTS,

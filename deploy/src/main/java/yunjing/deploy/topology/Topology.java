@@ -2,6 +2,7 @@ package yunjing.deploy.topology;
 
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,7 +48,7 @@ public record Topology(String source, String zone, DnsSettings dns, Map<String, 
 
     /** Repositories the sync agents follow: the origin's models' repositories, then {@code sync.repos}. */
     public List<String> syncedRepos() {
-        java.util.LinkedHashSet<String> repos = new java.util.LinkedHashSet<>();
+        LinkedHashSet<String> repos = new LinkedHashSet<>();
         nodes.stream().filter(n -> n.tier() == Tier.ORIGIN).forEach(n -> n.models().forEach(m -> repos.add(m.repo())));
         repos.addAll(sync.repos());
         return List.copyOf(repos);

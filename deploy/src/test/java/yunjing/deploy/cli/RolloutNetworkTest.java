@@ -19,6 +19,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +33,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -99,6 +105,10 @@ class RolloutNetworkTest {
             awaitActive(node, rev1);
         }
         assertEquals(0, cli("sync", "status").code(), "every replica on its target");
+        // Both regionals fetch through bj-central: the byte spans one fetched were cache hits for the other.
+        String stats = cacheStats("bj-central");
+        long shared = number(stats, "hits") + number(stats, "collapsed");
+        assertTrue(shared > 0, "the second regional's chunks come from bj-central's cache: " + stats);
 
         // Revision 2: scattered edits, dropped into the origin's incoming directory (published once settled).
         for (int i = 0; i < 8; i++) {
@@ -166,6 +176,23 @@ class RolloutNetworkTest {
                 "--state-dir", tmp.resolve("elsewhere").toString());
         assertEquals(2, noToken.code());
         assertTrue(noToken.err().contains("no admin token"), noToken.err());
+    }
+
+    private static String cacheStats(String node) throws Exception {
+        Topology topology = TopologyLoader.load(topologyFile);
+        var n = topology.node(node).orElseThrow();
+        String token = Files.readString(state.root().resolve("admin.token")).strip();
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            URI uri = URI.create("http://" + n.address().getHostAddress() + ":" + n.ports().admin() + "/cache/stats");
+            return client.send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        }
+    }
+
+    private static long number(String json, String field) {
+        Matcher m = Pattern.compile("\"" + field + "\":(\\d+)").matcher(json);
+        assertTrue(m.find(), field + " in " + json);
+        return Long.parseLong(m.group(1));
     }
 
     private static String active(String node) throws IOException {

@@ -66,6 +66,25 @@ class ManifestKeysTest {
     }
 
     @Test
+    void signUnsigned_resignsAMainPublishedBeforeTheOriginSigned() throws Exception {
+        StateDir state = new StateDir(tmp.resolve("state"));
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("config.json"), "{}");
+        String revision = new yunjing.sync.store.ArtifactStore(state.artifacts()).publish("acme/m", "main", src).id();
+        ManifestSigner signer = ManifestKeys.signer(topology(""), state);
+        yunjing.sync.store.ArtifactStore store = yunjing.sync.store.ArtifactStore.builder(state.artifacts()).signer(signer).build();
+
+        ManifestKeys.signUnsigned(store);
+        byte[] manifest = Files.readAllBytes(store.resolve("acme/m", "main").directory().resolve(".yunjing-manifest.json"));
+        new yunjing.sync.sign.ManifestVerifier(ManifestKeys.trusted(topology(""), state), java.time.Clock.systemUTC())
+                .verify(manifest, "acme/m", null);
+        assertEquals(revision, store.revisionId("acme/m", "main"));
+        long version = store.lastVersion("acme/m");
+        ManifestKeys.signUnsigned(store);
+        assertEquals(version, store.lastVersion("acme/m"), "a signed manifest is left alone");
+    }
+
+    @Test
     void replicaWithoutAnyPublicKey_saysWhereToGetOne() throws Exception {
         LaunchException e = assertThrows(LaunchException.class,
                 () -> ManifestKeys.trusted(topology(""), new StateDir(tmp.resolve("empty"))));

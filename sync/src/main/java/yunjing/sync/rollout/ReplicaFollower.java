@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,7 +78,7 @@ public final class ReplicaFollower implements AutoCloseable {
     /** One conditional poll of every repository; returns the repositories that activated a new revision. */
     public List<String> pollOnce() {
         synchronized (pollLock) {
-            List<String> changed = new java.util.ArrayList<>();
+            List<String> changed = new ArrayList<>();
             for (String repo : repos) {
                 if (poll(repo)) {
                     changed.add(repo);

@@ -1,6 +1,7 @@
 package yunjing.sync.rollout;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,7 @@ public record RepoRollout(String repo, String stable, String canary, String publ
 
     /** The canary becomes stable; the old stable goes to the history. */
     RepoRollout promoted(Instant now) {
-        java.util.ArrayList<String> h = new java.util.ArrayList<>(history);
+        ArrayList<String> h = new ArrayList<>(history);
         h.remove(stable);
         h.add(stable);
         while (h.size() > HISTORY) {
@@ -63,7 +64,7 @@ public record RepoRollout(String repo, String stable, String canary, String publ
 
     /** Every node back on {@code revision}; the history is cut back to before it. */
     RepoRollout rolledBackTo(String revision, Instant now) {
-        java.util.ArrayList<String> h = new java.util.ArrayList<>(history);
+        ArrayList<String> h = new ArrayList<>(history);
         int at = h.lastIndexOf(revision);
         if (at >= 0) {
             h.subList(at, h.size()).clear();

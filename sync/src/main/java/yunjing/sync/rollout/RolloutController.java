@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -45,6 +44,7 @@ public final class RolloutController {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final System.Logger LOG = System.getLogger(RolloutController.class.getName());
 
     private final ArtifactStore store;
     private final List<String> replicas;
@@ -226,13 +226,13 @@ public final class RolloutController {
             store.setRef(repo, nodeRef(e.getKey()), e.getValue());
         }
         if (!moving.isEmpty()) {
-            System.getLogger(RolloutController.class.getName()).log(System.Logger.Level.INFO,
+            LOG.log(System.Logger.Level.INFO,
                     () -> "rollout " + repo + ": " + moving + (reissued.isEmpty() ? "" : ", re-signed " + reissued));
         }
     }
 
     /** Ids of the replicas, in topology order. */
     public List<String> replicas() {
-        return new ArrayList<>(replicas);
+        return replicas;
     }
 }

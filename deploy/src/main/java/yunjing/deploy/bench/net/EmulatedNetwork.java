@@ -177,8 +177,9 @@ public final class EmulatedNetwork implements AutoCloseable {
     }
 
     private static Topology withDns(Topology t, DnsSettings dns) {
+        // No replica agents: the benchmark counts client requests over the border link, and their polls would cross it.
         return new Topology(t.source(), t.zone(), dns, t.services(), t.nodes(), t.plans(), t.keys(), t.baseDir(),
-                null, List.of(), t.sync());
+                null, List.of(), SyncSettings.NONE);
     }
 
     /** A port free right now on {@code host} (another process could take it before the DNS binds: a benchmark risk only). */
