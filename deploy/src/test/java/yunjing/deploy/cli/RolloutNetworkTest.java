@@ -153,7 +153,14 @@ class RolloutNetworkTest {
         assertEquals(0, after.code(), after.out() + after.err());
         assertTrue(after.out().matches("(?s).*gz-regional\\s+acme/data\\s+" + rev1 + "\\s+in sync\\s+0s.*"), after.out());
 
-        // A pin keeps one node where it is asked to be.
+        // Starting the rolled-back revision again: the canary takes it (re-signed above the rollback's version).
+        Result start = cli("rollout", "start", REPO, rev2);
+        assertEquals(0, start.code(), start.err());
+        awaitActive(CANARY, rev2);
+        assertEquals(0, cli("rollout", "rollback", REPO).code());
+        awaitActive(CANARY, rev1);
+
+                // A pin keeps one node where it is asked to be.
         assertEquals(0, cli("rollout", "pin", "gz-regional", REPO, rev2).code());
         awaitActive("gz-regional", rev2);
         assertEquals(rev1, active("bj-central"));
