@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * node has no target for it yet, {@code failed}, {@code refused}).
  *
  * <p>Threads: {@link #start} polls on one daemon thread; {@link #pollOnce} may be called instead
- * (one caller at a time). {@link #status} may be called from any thread.
+ * (one caller at a time). {@link #status} may be called from any thread, an event loop included: it
+ * reads only what the polling thread recorded.
  */
 public final class ReplicaFollower implements AutoCloseable {
 
@@ -46,6 +47,10 @@ public final class ReplicaFollower implements AutoCloseable {
     public record Attempt(String state, String detail, Instant at) {
     }
 
+    /** The revision a repository's {@code main} names in the local store, and its manifest version. */
+    private record Active(String revision, long version) {
+    }
+
     private final String node;
     private final ArtifactStore local;
     private final DeltaAgent agent;
@@ -54,6 +59,8 @@ public final class ReplicaFollower implements AutoCloseable {
     private final Clock clock;
     private final Map<String, String> etags = new ConcurrentHashMap<>();
     private final Map<String, Attempt> attempts = new ConcurrentHashMap<>();
+    /** Kept by the polling thread so that {@link #status} (on an admin event loop) never parses a manifest. */
+    private final Map<String, Active> active = new ConcurrentHashMap<>();
     /** One poll at a time; not the object's monitor, so {@link #close} never waits behind a long sync. */
     private final Object pollLock = new Object();
     private ScheduledExecutorService timer;
@@ -89,6 +96,9 @@ public final class ReplicaFollower implements AutoCloseable {
     }
 
     private boolean poll(String repo) {
+        if (!active.containsKey(repo)) {
+            readActive(repo);
+        }
         String ref = RolloutController.nodeRef(node);
         Optional<HttpManifestSource.Fetched> fetched;
         try {
@@ -108,6 +118,7 @@ public final class ReplicaFollower implements AutoCloseable {
         }
         try {
             DeltaAgent.Result result = agent.sync(repo, "main", fetched.get().manifest());
+            active.put(repo, new Active(result.revision().id(), result.revision().manifest().version()));
             etags.put(repo, fetched.get().etag() == null ? "" : fetched.get().etag());
             record(repo, "synced", "fetched " + result.stats().bytesFetched() + " B, reused "
                     + result.stats().bytesReused() + " B");
@@ -120,6 +131,17 @@ public final class ReplicaFollower implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    private void readActive(String repo) {
+        try {
+            if (local.hasRepo(repo) && local.hasRef(repo, "main")) {
+                Revision revision = local.resolve(repo, "main");
+                active.put(repo, new Active(revision.id(), revision.manifest().version()));
+            }
+        } catch (IOException e) {
+            record(repo, "failed", "cannot read the local store: " + e.getMessage());
+        }
     }
 
     private Optional<HttpManifestSource.Fetched> fetch(String repo, String ref) throws IOException {
@@ -154,15 +176,11 @@ public final class ReplicaFollower implements AutoCloseable {
         ArrayNode list = root.putArray("repos");
         for (String repo : repos) {
             ObjectNode r = list.addObject().put("repo", repo);
-            try {
-                if (local.hasRef(repo, "main")) {
-                    Revision active = local.resolve(repo, "main");
-                    r.put("revision", active.id()).put("version", active.manifest().version());
-                } else {
-                    r.putNull("revision");
-                }
-            } catch (IOException e) {
-                r.putNull("revision").put("error", e.getMessage());
+            Active now = active.get(repo);
+            if (now == null) {
+                r.putNull("revision");
+            } else {
+                r.put("revision", now.revision()).put("version", now.version());
             }
             Attempt a = attempts.get(repo);
             r.put("state", a == null ? "starting" : a.state()).put("detail", a == null ? "" : a.detail());

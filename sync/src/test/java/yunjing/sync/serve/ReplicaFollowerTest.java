@@ -78,6 +78,9 @@ class ReplicaFollowerTest {
             assertEquals(a.id(), otherStore.revisionId(REPO, "main"));
             assertEquals("{\"v\":1}", Files.readString(otherStore.resolve(REPO, "main").directory().resolve("config.json")));
             assertEquals("synced", other.status().get("repos").get(0).get("state").asText());
+            assertEquals(a.id(), other.status().get("repos").get(0).get("revision").asText());
+            assertTrue(other.status().get("repos").get(0).get("version").asLong() > b.manifest().version(),
+                    "went back to a, re-signed above b");
         }
     }
 
