@@ -81,6 +81,8 @@ final class RolloutCommand implements Runnable {
             out.println("  canary:    " + (r.path("canary").isNull() ? "-" : r.path("canary").asText()));
             out.println("  published: " + r.path("published").asText());
             r.path("pins").properties().forEach(p -> out.println("  pin:       " + p.getKey() + " → " + p.getValue().asText()));
+            r.path("fixedPins").properties().forEach(p -> out.println("  pin:       " + p.getKey() + " → "
+                    + p.getValue().asText() + " (topology)"));
             Table table = new Table("NODE", "TARGET");
             r.path("targets").properties().forEach(t -> table.row(t.getKey(), t.getValue().asText()));
             table.print(out);

@@ -72,7 +72,7 @@ final class SyncStatusCommand implements Callable<Integer> {
                     String state;
                     if (target != null && target.equals(active)) {
                         lag = "0s";
-                        state = "in sync" + (r.path("pins").has(id) ? " (pinned)"
+                        state = "in sync" + (r.path("pins").has(id) || r.path("fixedPins").has(id) ? " (pinned)"
                                 : !r.path("canary").isNull() && target.equals(r.path("canary").asText()) ? " (canary)" : "");
                     } else {
                         behind++;

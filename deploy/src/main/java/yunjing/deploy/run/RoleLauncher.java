@@ -152,7 +152,8 @@ final class RoleLauncher {
                 };
                 // The origin is the rollout's control node: it moves each replica's ref, see RolloutController.
                 RolloutController rollout = new RolloutController(store, topology.sync().replicas(),
-                        Set.copyOf(topology.sync().canaries()), state.sync().resolve(ROLLOUT_STATE), Clock.systemUTC());
+                        Set.copyOf(topology.sync().canaries()), topology.sync().pins(), state.sync().resolve(ROLLOUT_STATE),
+                        Clock.systemUTC());
                 rollout.observePublished();
                 helpers.add(new PollingTimer("rollout-watch", topology.sync().poll().toMillis(), () -> observe(rollout)));
                 operations.putAll(RolloutEndpoints.of(rollout));

@@ -43,8 +43,8 @@ public final class TopologyLoader {
     private static final Set<String> MODEL_FIELDS = Set.of("name", "repo", "ref", "generate", "images");
     private static final Set<String> PLAN_FIELDS = Set.of("concurrent", "requests_per_minute", "requests_per_day",
             "tokens_per_minute", "priority", "answer_cache");
-    private static final Set<String> SYNC_FIELDS = Set.of("replicas", "canary", "repos", "poll_ms", "public_key",
-            "private_key");
+    private static final Set<String> SYNC_FIELDS = Set.of("replicas", "canary", "repos", "pins", "poll_ms",
+            "public_key", "private_key");
     private static final Pattern REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Set<String> KEY_FIELDS = Set.of("id", "plan", "sha256", "tenant");
 
@@ -213,8 +213,20 @@ public final class TopologyLoader {
                 throw s.error("repos", "sync: repo '" + repo + "' must look like owner/name");
             }
         }
+        Map<String, Map<String, String>> pins = new LinkedHashMap<>();
+        for (Map.Entry<String, YamlMap> node : s.namedMaps("pins").entrySet()) {
+            Map<String, String> byRepo = new LinkedHashMap<>();
+            for (String repo : node.getValue().keys()) {
+                if (!REPO.matcher(repo).matches() || repo.contains("..")) {
+                    throw node.getValue().error(repo, "sync: pins: " + node.getKey() + ": repo '" + repo
+                            + "' must look like owner/name");
+                }
+                byRepo.put(repo, node.getValue().string(repo));
+            }
+            pins.put(node.getKey(), byRepo);
+        }
         Path privateKey = s.has("private_key") ? baseDir.resolve(s.string("private_key")).toAbsolutePath() : null;
-        return new SyncSettings(s.strings("replicas"), s.strings("canary"), repos,
+        return new SyncSettings(s.strings("replicas"), s.strings("canary"), repos, pins,
                 Duration.ofMillis(s.integer("poll_ms", 2000, 50, 3_600_000)),
                 s.has("public_key") ? s.string("public_key") : null, privateKey, s.line());
     }

@@ -106,6 +106,11 @@ final class TopologyValidator {
                 throw new TopologyException(at + "canary '" + id + "' is not one of the replicas " + sync.replicas());
             }
         }
+        for (String id : sync.pins().keySet()) {
+            if (!replicas.contains(id)) {
+                throw new TopologyException(at + "pins: '" + id + "' is not one of the replicas " + sync.replicas());
+            }
+        }
     }
 
     private static void claim(String file, Map<InetSocketAddress, String> listeners, InetSocketAddress address,

@@ -39,9 +39,11 @@ class SyncSettingsTest {
     @Test
     void fields_areRead_andKeyPathsResolveAgainstTheFile() throws Exception {
         Topology t = parse(withSync("sync:\n  replicas: [bj-central]\n  repos: [acme/data]\n  poll_ms: 500\n"
+                + "  pins: { bj-central: { acme/data: main } }\n"
                 + "  public_key: MCowBQYDK2VwAyEAabc\n  private_key: keys/manifest-key.pem\n"));
         assertEquals(List.of("yunjing/tiny-llama", "acme/data"), t.syncedRepos());
         assertEquals(Duration.ofMillis(500), t.sync().poll());
+        assertEquals(java.util.Map.of("bj-central", java.util.Map.of("acme/data", "main")), t.sync().pins());
         assertEquals("MCowBQYDK2VwAyEAabc", t.sync().publicKey());
         assertEquals(Path.of("/etc/yunjing/keys/manifest-key.pem"), t.sync().privateKey());
     }
@@ -62,6 +64,10 @@ class SyncSettingsTest {
         assertTrue(error("sync:\n  replicas: [bj-central]\n  repos: [../etc]\n").contains("must look like owner/name"));
         assertTrue(error("sync:\n  replicas: [bj-central]\n  poll_ms: 0\n").contains("poll_ms"));
         assertTrue(error("sync:\n  replica: [bj-central]\n").contains("replica"));
+        assertTrue(error("sync:\n  replicas: [bj-central]\n  pins: { sh-regional: { acme/d: main } }\n")
+                .contains("pins: 'sh-regional' is not one of the replicas"));
+        assertTrue(error("sync:\n  replicas: [bj-central]\n  pins: { bj-central: { bad: main } }\n")
+                .contains("must look like owner/name"));
     }
 
     private static String error(String section) throws Exception {

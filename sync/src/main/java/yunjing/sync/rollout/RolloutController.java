@@ -52,17 +52,31 @@ public final class RolloutController {
     private final RolloutStateFile stateFile;
     private final Clock clock;
     private final Map<String, RepoRollout> repos;
+    private final Map<String, Map<String, String>> fixedPins;
 
-    /**
-     * @param replicas every node that keeps artifacts, in topology order
-     * @param canaries the replicas that take a new revision first
-     * @param stateFile where the state is kept, e.g. {@code <state>/rollout.json}
-     */
+    /** A controller without pins fixed by configuration. */
     public RolloutController(ArtifactStore store, List<String> replicas, Set<String> canaries, Path stateFile,
                              Clock clock) throws IOException {
+        this(store, replicas, canaries, Map.of(), stateFile, clock);
+    }
+
+    /**
+     * @param replicas  every node that keeps artifacts, in topology order
+     * @param canaries  the replicas that take a new revision first
+     * @param fixedPins node → repository → revision id or origin ref, fixed by configuration (the
+     *                  topology): they win over the rollout and cannot be unpinned at run time
+     * @param stateFile where the state is kept, e.g. {@code <state>/rollout.json}
+     */
+    public RolloutController(ArtifactStore store, List<String> replicas, Set<String> canaries,
+                             Map<String, Map<String, String>> fixedPins, Path stateFile, Clock clock) throws IOException {
         if (!new HashSet<>(replicas).containsAll(canaries)) {
             throw new IllegalArgumentException("canaries " + canaries + " (expected: among the replicas " + replicas + ")");
         }
+        if (!new HashSet<>(replicas).containsAll(fixedPins.keySet())) {
+            throw new IllegalArgumentException("pinned nodes " + fixedPins.keySet() + " (expected: among the replicas "
+                    + replicas + ")");
+        }
+        this.fixedPins = Map.copyOf(fixedPins);
         this.store = store;
         this.replicas = List.copyOf(replicas);
         this.canaries = Set.copyOf(canaries);
@@ -142,6 +156,11 @@ public final class RolloutController {
                     + String.join(", ", replicas) + ")");
         }
         RepoRollout current = existing(repo);
+        String fixed = fixedPin(node, repo);
+        if (fixed != null) {
+            throw new IllegalArgumentException("node '" + node + "' pins " + repo + " to '" + fixed
+                    + "' in its configuration (topology sync.pins): change it there");
+        }
         return commit(current.withPin(node, revision == null ? null : revisionId(repo, revision), clock.instant()));
     }
 
@@ -164,13 +183,34 @@ public final class RolloutController {
             }
             ObjectNode n = RolloutStateFile.toJson(r);
             n.put("phase", r.canary() != null ? "canary" : "stable");
+            ObjectNode fixed = n.putObject("fixedPins");
             ObjectNode targets = n.putObject("targets");
             for (String node : replicas) {
-                targets.put(node, r.target(node, canaries));
+                if (fixedPin(node, r.repo()) != null) {
+                    fixed.put(node, fixedPin(node, r.repo()));
+                }
+                targets.put(node, targetOf(node, r));
             }
             list.add(n);
         }
         return root;
+    }
+
+    private String fixedPin(String node, String repo) {
+        return fixedPins.getOrDefault(node, Map.of()).get(repo);
+    }
+
+    /** The revision id {@code node} should have; null when its fixed pin names nothing in the store. */
+    private String targetOf(String node, RepoRollout rollout) {
+        String fixed = fixedPin(node, rollout.repo());
+        if (fixed == null) {
+            return rollout.target(node, canaries);
+        }
+        try {
+            return store.resolve(rollout.repo(), fixed).id();
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private RepoRollout existing(String repo) {
@@ -207,7 +247,12 @@ public final class RolloutController {
         String repo = rollout.repo();
         Map<String, String> moving = new LinkedHashMap<>();
         for (String node : replicas) {
-            String target = rollout.target(node, canaries);
+            String target = targetOf(node, rollout);
+            if (target == null) {
+                LOG.log(System.Logger.Level.WARNING, () -> "rollout " + repo + ": " + node + " is pinned to '"
+                        + fixedPin(node, repo) + "', which the origin store does not have; its ref stays");
+                continue;
+            }
             String ref = nodeRef(node);
             if (!store.hasRef(repo, ref) || !store.revisionId(repo, ref).equals(target)) {
                 moving.put(node, target);

@@ -158,4 +158,20 @@ class RolloutControllerTest {
         assertTrue(e.getMessage().contains("no earlier revision"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> c.start(REPO, "../x"));
     }
+
+    @Test
+    void fixedPin_winsOverTheRollout_andCannotBeUnpinnedAtRunTime() throws IOException {
+        Revision a = publish("a");
+        RolloutController c = new RolloutController(store, NODES, Set.of("canary"),
+                java.util.Map.of("regional", java.util.Map.of(REPO, a.id())), tmp.resolve("state/rollout.json"), Clock.systemUTC());
+        c.observePublished();
+        Revision b = publish("b");
+        c.observePublished();
+        c.promote(REPO, null);
+        assertEquals(b.id(), target("central"));
+        assertEquals(a.id(), target("regional"));
+        assertEquals(a.id(), c.status(REPO).get("repos").get(0).get("fixedPins").get("regional").asText());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.pin("regional", REPO, null));
+        assertTrue(e.getMessage().contains("topology sync.pins"), e.getMessage());
+    }
 }
