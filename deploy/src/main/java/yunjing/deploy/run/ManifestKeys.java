@@ -41,13 +41,7 @@ final class ManifestKeys {
         if (privateKey == null) {
             privateKey = state.sync().resolve(PRIVATE);
             publicKey = state.sync().resolve(PUBLIC);
-            if (!Files.exists(privateKey)) {
-                Files.createDirectories(state.sync());
-                KeyPair keys = Ed25519Keys.generate();
-                // Public half first: a crash in between leaves no private key without its public one.
-                Ed25519Keys.writePublic(publicKey, keys.getPublic());
-                Ed25519Keys.writePrivate(privateKey, keys.getPrivate());
-            }
+            createIfAbsent(state);
         } else {
             publicKey = privateKey.resolveSibling(privateKey.getFileName().toString().replaceFirst("\\.pem$", "") + ".pub.pem");
             if (!Files.isRegularFile(privateKey)) {
@@ -67,6 +61,26 @@ final class ManifestKeys {
             }
         }
         return signer;
+    }
+
+    /**
+     * The state directory's signer, created if absent: what {@code yunjing model publish} signs
+     * with, the same key the origin uses unless the topology names another.
+     */
+    static ManifestSigner stateSigner(StateDir state) throws IOException {
+        createIfAbsent(state);
+        return ManifestSigner.load(state.sync().resolve(PRIVATE), state.sync().resolve(PUBLIC));
+    }
+
+    private static void createIfAbsent(StateDir state) throws IOException {
+        Path privateKey = state.sync().resolve(PRIVATE);
+        if (!Files.exists(privateKey)) {
+            Files.createDirectories(state.sync());
+            KeyPair keys = Ed25519Keys.generate();
+            // Public half first: a crash in between leaves no private key without its public one.
+            Ed25519Keys.writePublic(state.sync().resolve(PUBLIC), keys.getPublic());
+            Ed25519Keys.writePrivate(privateKey, keys.getPrivate());
+        }
     }
 
     /**

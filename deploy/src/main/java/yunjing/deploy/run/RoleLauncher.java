@@ -37,13 +37,9 @@ import yunjing.proxy.UpstreamConfig;
 import yunjing.proxy.llm.BudgetLedger;
 import yunjing.proxy.ProxyServer;
 import yunjing.proxy.rtt.RttReporter;
-import yunjing.sync.agent.DeltaAgent;
-import yunjing.sync.agent.HttpChunkSource;
-import yunjing.sync.agent.HttpManifestSource;
 import yunjing.sync.publish.IncomingPublisher;
 import yunjing.sync.rollout.ReplicaFollower;
 import yunjing.sync.rollout.RolloutController;
-import yunjing.sync.sign.ManifestVerifier;
 import yunjing.sync.serve.ArtifactService;
 import yunjing.sync.store.ArtifactStore;
 
@@ -93,8 +89,6 @@ final class RoleLauncher {
     static final String SYNC_STATUS_PATH = "/sync/status";
     /** The control node's rollout state file, in {@code <state>/sync/}. */
     static final String ROLLOUT_STATE = "rollout.json";
-    /** Per request of a sync agent to its parent (headers and every wait for body bytes). */
-    static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
     /** How often edges post client RTTs to the DNS. */
     static final Duration RTT_REPORT_INTERVAL = Duration.ofSeconds(10);
 
@@ -172,7 +166,7 @@ final class RoleLauncher {
                     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                             .connectTimeout(CONNECT_TIMEOUT).build();
                     helpers.add(client);
-                    ReplicaFollower follower = replicaFollower(node, client);
+                    ReplicaFollower follower = ReplicaAgents.start(topology, state, endpoints, node, client);
                     helpers.addFirst(follower);
                     operations.put(SYNC_STATUS_PATH, body -> follower.status().toString() + "\n");
                 }
@@ -302,23 +296,6 @@ final class RoleLauncher {
             }
         }
         return owners.isEmpty() ? null : new HttpLeaseTransport(new BudgetOwners<>(owners), adminToken().value());
-    }
-
-    /** A replica node's sync agent: its own store, the topology's key, its parents' HTTP ports as sources. */
-    private ReplicaFollower replicaFollower(Node node, HttpClient client) throws LaunchException, IOException {
-        ArtifactStore local = new ArtifactStore(state.replica(node.id()));
-        ManifestVerifier verifier = new ManifestVerifier(ManifestKeys.trusted(topology, state), Clock.systemUTC());
-        List<HttpManifestSource> manifests = new ArrayList<>();
-        DeltaAgent.Builder agent = null;
-        for (String parent : node.parents()) {
-            URI base = URI.create("http://" + Endpoints.hostPort(endpoints.http(parent)) + "/");
-            manifests.add(new HttpManifestSource(client, base, SYNC_TIMEOUT));
-            HttpChunkSource chunks = HttpChunkSource.cacheable(client, base, SYNC_TIMEOUT);
-            agent = agent == null ? DeltaAgent.builder(local, verifier, chunks) : agent.alternate(chunks);
-        }
-        ReplicaFollower follower = new ReplicaFollower(node.id(), local, agent.build(), manifests,
-                topology.syncedRepos(), Clock.systemUTC());
-        return follower.start(topology.sync().poll());
     }
 
     private static void observe(RolloutController rollout) {
