@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -227,7 +226,7 @@ public final class TopologyLoader {
         }
         Path privateKey = s.has("private_key") ? baseDir.resolve(s.string("private_key")).toAbsolutePath() : null;
         return new SyncSettings(s.strings("replicas"), s.strings("canary"), repos, pins,
-                Duration.ofMillis(s.integer("poll_ms", 2000, 50, 3_600_000)),
+                java.time.Duration.ofMillis(s.integer("poll_ms", 2000, 50, 3_600_000)),
                 s.has("public_key") ? s.string("public_key") : null, privateKey, s.line());
     }
 
