@@ -35,7 +35,12 @@ final class AdminClient implements AutoCloseable {
     }
 
     Reply post(InetSocketAddress admin, String pathAndQuery) throws IOException, InterruptedException {
-        return post(admin, pathAndQuery, null, Duration.ofSeconds(5));
+        return post(admin, pathAndQuery, null);
+    }
+
+    /** A POST with a JSON body ({@code null}: none), answered within 5 s. */
+    Reply post(InetSocketAddress admin, String pathAndQuery, String json) throws IOException, InterruptedException {
+        return post(admin, pathAndQuery, json, Duration.ofSeconds(5));
     }
 
     /** A POST with a JSON body (null: none) that may take up to {@code timeout} to be answered. */

@@ -43,7 +43,8 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "sync", mixinStandardHelpOptions = true,
         description = "Artifact sync on its own: signing keys, signed publish, a standalone artifact server, delta pull.",
-        subcommands = {SyncCommand.Keygen.class, SyncCommand.Publish.class, SyncCommand.Serve.class, SyncCommand.Pull.class})
+        subcommands = {SyncCommand.Keygen.class, SyncCommand.Publish.class, SyncCommand.Serve.class, SyncCommand.Pull.class,
+                SyncStatusCommand.class})
 final class SyncCommand implements Runnable {
 
     @Spec
@@ -51,7 +52,7 @@ final class SyncCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: keygen, publish, serve or pull");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: keygen, publish, serve, pull or status");
     }
 
     @Command(name = "keygen", mixinStandardHelpOptions = true,

@@ -14,7 +14,7 @@ import java.io.PrintWriter;
         description = "yunjing (云镜): CDN mirror and smart DNS for a large-model API.",
         subcommands = {UpCommand.class, NodeCommand.class, StatusCommand.class, ModelCommand.class, DnsCommand.class,
                 GeoCommand.class, PurgeCommand.class, WarmCommand.class, DrainCommand.Drain.class, DrainCommand.Undrain.class,
-                ProxyCommand.class, SyncCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                ProxyCommand.class, SyncCommand.class, RolloutCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class YunjingCommand implements Runnable {
 
     static final int USAGE = 2;

@@ -17,10 +17,15 @@ public final class ModelTool {
     }
 
     public static Revision generateAndPublish(StateDir state, String repo, long seed) throws IOException {
-        return ModelPreparer.publishTestModel(new ArtifactStore(state.artifacts()), repo, "main", seed);
+        return ModelPreparer.publishTestModel(signedStore(state), repo, "main", seed);
     }
 
     public static Revision publish(StateDir state, String repo, String ref, Path source) throws IOException {
-        return new ArtifactStore(state.artifacts()).publish(repo, ref, source);
+        return signedStore(state).publish(repo, ref, source);
+    }
+
+    /** The origin's store, signing with the state directory's manifest key, so that replicas accept what is published. */
+    private static ArtifactStore signedStore(StateDir state) throws IOException {
+        return ArtifactStore.builder(state.artifacts()).signer(ManifestKeys.stateSigner(state)).build();
     }
 }

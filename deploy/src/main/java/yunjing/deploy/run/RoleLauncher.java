@@ -40,6 +40,8 @@ import yunjing.proxy.ProxyServer;
 import yunjing.proxy.rtt.RttProber;
 import yunjing.proxy.rtt.RttReporter;
 import yunjing.sync.publish.IncomingPublisher;
+import yunjing.sync.rollout.ReplicaFollower;
+import yunjing.sync.rollout.RolloutController;
 import yunjing.sync.serve.ArtifactService;
 import yunjing.sync.store.ArtifactStore;
 
@@ -49,6 +51,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -84,6 +87,10 @@ final class RoleLauncher {
     private LocalCertificateAuthority certificateAuthority;
     /** The DNS admin address edges report RTTs to: the topology's, or the bound one once the DNS runs here. */
     private final AtomicReference<InetSocketAddress> dnsAdmin = new AtomicReference<>();
+    /** The admin path where a replica node reports its active revisions. */
+    static final String SYNC_STATUS_PATH = "/sync/status";
+    /** The control node's rollout state file, in {@code <state>/sync/}. */
+    static final String ROLLOUT_STATE = "rollout.json";
     /** How often edges post client RTTs to the DNS. */
     static final Duration RTT_REPORT_INTERVAL = Duration.ofSeconds(10);
 
@@ -102,18 +109,22 @@ final class RoleLauncher {
         String where = "node '" + node.id() + "': ";
         PrometheusMeterRegistry registry = registry(node.id(), node.tier().label());
         AutoCloseable role = null;
+        List<AutoCloseable> helpers = new ArrayList<>();
         try {
             InetSocketAddress http;
             InetSocketAddress https = null;
             Supplier<Readiness> readiness;
             CacheOperations cacheOperations = null;
+            Map<String, AdminEndpoint> operations = new HashMap<>();
             if (node.tier() == Tier.ORIGIN) {
-                ArtifactStore store = new ArtifactStore(state.artifacts());
+                ArtifactStore store = ArtifactStore.builder(state.artifacts())
+                        .signer(ManifestKeys.signer(topology, state)).build();
                 // The origin's HTTP port also serves the artifact store (hub paths, manifests) to the tiers.
                 ArtifactService artifacts = new ArtifactService(store);
                 role = artifacts;
                 ArtifactRouting routing = ArtifactRouting.of(topology);
                 List<ModelSpec> models = new ModelPreparer(store).prepare(node);
+                ManifestKeys.signUnsigned(store);
                 OriginServer origin = OriginServer.start(new OriginConfig(node.id(),
                         endpoints.bind(node, node.ports().http()), models,
                         Math.max(1, Runtime.getRuntime().availableProcessors()), SchedulerConfig.DEFAULTS,
@@ -135,6 +146,13 @@ final class RoleLauncher {
                         originAndStore.close();
                     }
                 };
+                // The origin is the rollout's control node: it moves each replica's ref, see RolloutController.
+                RolloutController rollout = new RolloutController(store, topology.sync().replicas(),
+                        Set.copyOf(topology.sync().canaries()), topology.sync().pins(), state.sync().resolve(ROLLOUT_STATE),
+                        Clock.systemUTC());
+                rollout.observePublished();
+                helpers.add(new PollingTimer("rollout-watch", topology.sync().poll().toMillis(), () -> observe(rollout)));
+                operations.putAll(RolloutEndpoints.of(rollout));
                 http = origin.httpAddress();
                 readiness = () -> Readiness.of(origin.isReady(), !origin.isReady() ? "loading models"
                         : origin.swapInProgress() == null ? "models loaded" : "models loaded, " + origin.swapInProgress());
@@ -145,14 +163,23 @@ final class RoleLauncher {
                 https = proxy.httpsAddress();
                 readiness = () -> Readiness.of(proxy.isReady(), "parents " + describe(proxy.parentHealth()));
                 cacheOperations = new ProxyCacheOperations(proxy);
+                if (topology.sync().replicas().contains(node.id())) {
+                    // One client per agent, HTTP/1.1: chunk requests go to the parent's cache like any GET.
+                    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(CONNECT_TIMEOUT).build();
+                    helpers.add(client);
+                    ReplicaFollower follower = ReplicaAgents.start(topology, state, endpoints, node, client);
+                    helpers.addFirst(follower);
+                    operations.put(SYNC_STATUS_PATH, body -> follower.status().toString() + "\n");
+                }
             }
             // A central node owns the API budgets of the keys it wins (BudgetOwners) and leases them to edges.
-            Map<String, AdminEndpoint> operations = node.tier() == Tier.CENTRAL
-                    ? Map.of(LEASE_PATH, new BudgetLedger(Clock.systemUTC())::handle) : Map.of();
+            if (node.tier() == Tier.CENTRAL) {
+                operations.put(LEASE_PATH, new BudgetLedger(Clock.systemUTC())::handle);
+            }
             AdminRole adminRole = new AdminRole(node.id(), registry, readiness, cacheOperations, new DrainSwitch(),
                     operations);
             AdminServer admin = AdminServer.start(endpoints.bind(node, node.ports().admin()), loops, adminRole, adminToken());
-            List<AutoCloseable> helpers = new ArrayList<>();
             if (node.tier() == Tier.EDGE && role instanceof ProxyServer edge) {
                 helpers.add(rttReporter(node, edge));
                 if (topology.dns().rttProbes().enabled()) {
@@ -169,19 +196,19 @@ final class RoleLauncher {
             endpoints.started(running);
             return running;
         } catch (ModelLoadException e) {
-            throw failed(role, registry, new LaunchException(where + e.getMessage(), e));
+            throw failed(helpers, role, registry, new LaunchException(where + e.getMessage(), e));
         } catch (BindException e) {
-            throw failed(role, registry, new LaunchException(where + "cannot listen: " + rootMessage(e), e));
+            throw failed(helpers, role, registry, new LaunchException(where + "cannot listen: " + rootMessage(e), e));
         } catch (IOException e) {
-            throw failed(role, registry, new LaunchException(where + rootMessage(e), e));
+            throw failed(helpers, role, registry, new LaunchException(where + rootMessage(e), e));
         } catch (UncheckedIOException e) {
             // The origin reports a listener it cannot bind this way; the cause says why.
-            throw failed(role, registry, new LaunchException(where + rootMessage(e.getCause()), e));
+            throw failed(helpers, role, registry, new LaunchException(where + rootMessage(e.getCause()), e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw failed(role, registry, new LaunchException(where + "interrupted while starting", e));
+            throw failed(helpers, role, registry, new LaunchException(where + "interrupted while starting", e));
         } catch (LaunchException e) {
-            throw failed(role, registry, e);
+            throw failed(helpers, role, registry, e);
         }
     }
 
@@ -286,6 +313,15 @@ final class RoleLauncher {
         return owners.isEmpty() ? null : new HttpLeaseTransport(new BudgetOwners<>(owners), adminToken().value());
     }
 
+    private static void observe(RolloutController rollout) {
+        try {
+            rollout.observePublished();
+        } catch (IOException | RuntimeException e) {
+            System.getLogger(RoleLauncher.class.getName()).log(System.Logger.Level.WARNING,
+                    () -> "rollout: cannot look at published revisions: " + e.getMessage());
+        }
+    }
+
     private static void closeQuietly(AutoCloseable c) {
         if (c != null) {
             try {
@@ -373,6 +409,13 @@ final class RoleLauncher {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         return registry;
+    }
+
+    /** Stops the helpers started beside a role that failed to start, then the role. */
+    private static LaunchException failed(List<AutoCloseable> helpers, AutoCloseable role, PrometheusMeterRegistry registry,
+                                          LaunchException e) {
+        helpers.forEach(RoleLauncher::closeQuietly);
+        return failed(role, registry, e);
     }
 
     private static LaunchException failed(AutoCloseable role, PrometheusMeterRegistry registry, LaunchException e) {

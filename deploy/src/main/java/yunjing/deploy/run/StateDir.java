@@ -4,8 +4,9 @@ import java.nio.file.Path;
 
 /**
  * The directory a node keeps its state in: {@code tls/} (local CA and node certificates),
- * {@code artifacts/} (the origin's artifact store), {@code cache/} (proxies' disk caches) and {@code logs/}
- * (proxies' access logs). Default: {@code $YUNJING_STATE_DIR}, else
+ * {@code artifacts/} (the origin's artifact store), {@code sync/} (manifest key, rollout state),
+ * {@code replicas/{node}/} (the artifact stores of replica nodes), {@code cache/} (proxies' disk caches) and
+ * {@code logs/} (proxies' access logs). Default: {@code $YUNJING_STATE_DIR}, else
  * {@code $XDG_STATE_HOME/yunjing}, else {@code ~/.local/state/yunjing}.
  */
 public record StateDir(Path root) {
@@ -26,6 +27,16 @@ public record StateDir(Path root) {
 
     public Path tls() {
         return root.resolve("tls");
+    }
+
+    /** The manifest signing key ({@code manifest-key.pem}, {@code .pub.pem}) and the rollout state. */
+    public Path sync() {
+        return root.resolve("sync");
+    }
+
+    /** A replica node's own artifact store. */
+    public Path replica(String nodeId) {
+        return root.resolve("replicas").resolve(nodeId);
     }
 
     public Path artifacts() {

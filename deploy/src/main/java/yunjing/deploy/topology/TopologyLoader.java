@@ -39,12 +39,15 @@ public final class TopologyLoader {
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     /** Every edge probes every target each round, one after another: keep a round short. */
     static final int MAX_PROBE_TARGETS = 256;
-    private static final Set<String> TOP = Set.of("zone", "dns", "services", "defaults", "nodes", "plans", "keys", "key_files");
+    private static final Set<String> TOP = Set.of("zone", "dns", "services", "defaults", "nodes", "plans", "keys", "key_files", "sync");
     private static final Set<String> NODE_FIELDS = Set.of("id", "tier", "address", "ports", "province", "carrier", "parents", "weight", "models", "access_log");
     private static final Set<String> PORT_FIELDS = Set.of("http", "https", "admin");
     private static final Set<String> MODEL_FIELDS = Set.of("name", "repo", "ref", "generate", "images");
     private static final Set<String> PLAN_FIELDS = Set.of("concurrent", "requests_per_minute", "requests_per_day",
             "tokens_per_minute", "priority", "answer_cache");
+    private static final Set<String> SYNC_FIELDS = Set.of("replicas", "canary", "repos", "pins", "poll_ms",
+            "public_key", "private_key");
+    private static final Pattern REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Set<String> KEY_FIELDS = Set.of("id", "plan", "sha256", "tenant");
 
     private TopologyLoader() {
@@ -118,7 +121,8 @@ public final class TopologyLoader {
             keys.addAll(keyFile(keyFiles.get(keyFiles.size() - 1), plans));
         }
 
-        Topology topology = new Topology(fileName, zone, dns, services, nodes, plans, keys, baseDir, null, keyFiles);
+        SyncSettings sync = root.has("sync") ? sync(root.map("sync"), baseDir) : SyncSettings.NONE;
+        Topology topology = new Topology(fileName, zone, dns, services, nodes, plans, keys, baseDir, null, keyFiles, sync);
         TopologyValidator.validate(fileName, topology);
         return topology;
     }
@@ -225,6 +229,32 @@ public final class TopologyLoader {
         }
         ImageParts images = m.has("images") ? enumValue(m, "images", ImageParts.class, where) : ImageParts.REFUSE;
         return new ModelRef(m.string("name"), repo, m.string("ref", "main"), seed, images);
+    }
+
+    private static SyncSettings sync(YamlMap s, Path baseDir) throws TopologyException {
+        s.allowOnly(SYNC_FIELDS);
+        List<String> repos = s.strings("repos");
+        for (String repo : repos) {
+            if (!REPO.matcher(repo).matches() || repo.contains("..")) {
+                throw s.error("repos", "sync: repo '" + repo + "' must look like owner/name");
+            }
+        }
+        Map<String, Map<String, String>> pins = new LinkedHashMap<>();
+        for (Map.Entry<String, YamlMap> node : s.namedMaps("pins").entrySet()) {
+            Map<String, String> byRepo = new LinkedHashMap<>();
+            for (String repo : node.getValue().keys()) {
+                if (!REPO.matcher(repo).matches() || repo.contains("..")) {
+                    throw node.getValue().error(repo, "sync: pins: " + node.getKey() + ": repo '" + repo
+                            + "' must look like owner/name");
+                }
+                byRepo.put(repo, node.getValue().string(repo));
+            }
+            pins.put(node.getKey(), byRepo);
+        }
+        Path privateKey = s.has("private_key") ? baseDir.resolve(s.string("private_key")).toAbsolutePath() : null;
+        return new SyncSettings(s.strings("replicas"), s.strings("canary"), repos, pins,
+                java.time.Duration.ofMillis(s.integer("poll_ms", 2000, 50, 3_600_000)),
+                s.has("public_key") ? s.string("public_key") : null, privateKey, s.line());
     }
 
     private static Ports ports(YamlMap p, Ports defaults) throws TopologyException {

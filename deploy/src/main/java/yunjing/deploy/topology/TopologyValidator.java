@@ -75,10 +75,40 @@ final class TopologyValidator {
         if (t.edges().isEmpty()) {
             throw new TopologyException(file + ":1: the topology needs at least one edge node for DNS to answer with");
         }
+        validateSync(file, t.sync(), byId);
         Set<String> keyIds = new HashSet<>();
         for (ApiKey k : t.keys()) {
             if (!keyIds.add(k.id())) {
                 throw new TopologyException(file + ": key id '" + k.id() + "' is declared twice");
+            }
+        }
+    }
+
+    /** Replicas are central or regional nodes (they have a parent to follow and are not edges); canaries are replicas. */
+    private static void validateSync(String file, SyncSettings sync, Map<String, Node> byId) throws TopologyException {
+        String at = file + ":" + Math.max(sync.line(), 1) + ": sync: ";
+        Set<String> replicas = new HashSet<>();
+        for (String id : sync.replicas()) {
+            Node n = byId.get(id);
+            if (n == null) {
+                throw new TopologyException(at + "replica '" + id + "' is not a node");
+            }
+            if (n.tier() == Tier.ORIGIN || n.tier() == Tier.EDGE) {
+                throw new TopologyException(at + "replica '" + id + "' is on the " + n.tier().label()
+                        + " tier (expected: central or regional)");
+            }
+            if (!replicas.add(id)) {
+                throw new TopologyException(at + "replica '" + id + "' is listed twice");
+            }
+        }
+        for (String id : sync.canaries()) {
+            if (!replicas.contains(id)) {
+                throw new TopologyException(at + "canary '" + id + "' is not one of the replicas " + sync.replicas());
+            }
+        }
+        for (String id : sync.pins().keySet()) {
+            if (!replicas.contains(id)) {
+                throw new TopologyException(at + "pins: '" + id + "' is not one of the replicas " + sync.replicas());
             }
         }
     }

@@ -318,7 +318,9 @@ class LocalNetworkTest {
         var model = topology.node("origin").orElseThrow().models().get(0);
         URI originModels = URI.create("http://" + Endpoints.hostPort(role("origin").http()) + "/v1/models");
         String before = http.send(HttpRequest.newBuilder(originModels).build(), HttpResponse.BodyHandlers.ofString()).body();
-        var store = new yunjing.sync.store.ArtifactStore(new StateDir(state).artifacts());
+        // Signed with the origin's key, as `yunjing model publish` does: the replicas accept it.
+        var store = yunjing.sync.store.ArtifactStore.builder(new StateDir(state).artifacts())
+                .signer(ManifestKeys.stateSigner(new StateDir(state))).build();
         String published = ModelPreparer.publishTestModel(store, model.repo(), model.ref(), 99).id();
         assertFalse(before.contains(published), before);
 

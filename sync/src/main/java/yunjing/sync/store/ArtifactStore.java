@@ -187,7 +187,7 @@ public final class ArtifactStore {
                     writeSynced(manifestTemp, json);
                     moveAtomically(manifestTemp, revisionDir.resolve(Manifest.FILE_NAME));
                 }
-                setRef(repo, ref, revision);
+                writeRef(repo, ref, revision);
             }
             return resolve(repo, revision);
         } finally {
@@ -277,9 +277,73 @@ public final class ArtifactStore {
                 }
                 deleteRecursively(dir);
             }
-            setRef(repo, ref, manifest.revision());
+            writeRef(repo, ref, manifest.revision());
         }
         return resolve(repo, manifest.revision());
+    }
+
+    /**
+     * Re-signs an existing revision's manifest with the repository's next version and a fresh
+     * expiry, leaving every ref where it is. A replica refuses a manifest older than the one it
+     * accepted last, so going back to an earlier revision (rollout rollback, a pin) needs a newer
+     * signed statement naming it, exactly as TUF re-signs old targets. Replaces the manifest file
+     * atomically; the revision's files are untouched.
+     */
+    public Revision reissue(String repo, String revision) throws IOException {
+        Revision existing = resolve(repo, revision);
+        synchronized (this) {
+            long version = nextVersion(repo);
+            Manifest manifest = existing.manifest().withPublication(version, clock.instant().plus(validity));
+            byte[] json = signer == null ? manifest.toJson() : signer.sign(manifest.toTree());
+            Path manifestTemp = tmpDirectory().resolve("manifest-" + UUID.randomUUID());
+            writeSynced(manifestTemp, json);
+            moveAtomically(manifestTemp, existing.directory().resolve(Manifest.FILE_NAME));
+        }
+        return resolve(repo, existing.id());
+    }
+
+    /** The last manifest version issued for {@code repo}, 0 when none. */
+    public long lastVersion(String repo) throws IOException {
+        checkRepo(repo);
+        Path file = repoDir(repo).resolve("version");
+        if (!Files.isRegularFile(file)) {
+            return 0;
+        }
+        String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IOException(file + ": '" + text + "' (expected: the last issued manifest version)", e);
+        }
+    }
+
+    /** Points {@code ref} at the revision {@code refOrRevision} names, which must be present (write temp, fsync, rename). */
+    public void setRef(String repo, String ref, String refOrRevision) throws IOException {
+        checkRef(ref);
+        writeRef(repo, ref, resolve(repo, refOrRevision).id());
+    }
+
+    /** Every repository ({@code owner/name}) that has at least one ref, sorted. */
+    public List<String> repos() throws IOException {
+        Path repos = root.resolve("repos");
+        if (!Files.isDirectory(repos)) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> owners = Files.newDirectoryStream(repos, Files::isDirectory)) {
+            for (Path owner : owners) {
+                try (DirectoryStream<Path> repoDirs = Files.newDirectoryStream(owner, Files::isDirectory)) {
+                    for (Path name : repoDirs) {
+                        String repo = owner.getFileName() + "/" + name.getFileName();
+                        if (REPO.matcher(repo).matches() && Files.isDirectory(name.resolve("refs"))) {
+                            names.add(repo);
+                        }
+                    }
+                }
+            }
+        }
+        names.sort(null);
+        return names;
     }
 
     /** True when {@code repo} has {@code ref}. */
@@ -289,7 +353,7 @@ public final class ArtifactStore {
         return Files.isRegularFile(repoDir(repo).resolve("refs").resolve(ref));
     }
 
-    private void setRef(String repo, String ref, String revision) throws IOException {
+    private void writeRef(String repo, String ref, String revision) throws IOException {
         Path refs = Files.createDirectories(repoDir(repo).resolve("refs"));
         Path temp = refs.resolve("." + ref + "." + UUID.randomUUID() + ".tmp");
         try {

@@ -171,4 +171,38 @@ class ArtifactStoreTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.activate("o/m", "main", elsewhere));
         assertTrue(e.getMessage().contains("expected: a directory in"), e.getMessage());
     }
+
+    @Test
+    void reissue_resignsAnOldRevisionAboveTheNewestVersion_leavingRefsAndFiles() throws Exception {
+        KeyPair keys = Ed25519Keys.generate();
+        ArtifactStore store = ArtifactStore.builder(tmp.resolve("store"))
+                .signer(new ManifestSigner(keys.getPrivate(), keys.getPublic())).build();
+        Revision a = store.publish("o/m", "main", source("a"));
+        Revision b = store.publish("o/m", "main", source("b"));
+
+        Revision again = store.reissue("o/m", a.id());
+        assertEquals(a.id(), again.id());
+        assertEquals(3, again.manifest().version());
+        assertEquals(3, store.lastVersion("o/m"));
+        assertEquals(b.id(), store.revisionId("o/m", "main"), "no ref moves");
+        assertTrue(again.verify(true).isEmpty(), "the files are untouched");
+        byte[] json = Files.readAllBytes(again.directory().resolve(Manifest.FILE_NAME));
+        // A replica that accepted b (version 2) takes a re-signed a: it is newer.
+        new ManifestVerifier(keys.getPublic(), Clock.systemUTC()).verify(json, "o/m", new ManifestVerifier.Accepted(2, b.id()));
+        assertThrows(NoSuchFileException.class, () -> store.reissue("o/m", "0".repeat(40)));
+    }
+
+    @Test
+    void setRefAndRepos_listAndMoveOnlyWhatExists() throws IOException {
+        ArtifactStore store = new ArtifactStore(tmp.resolve("store"));
+        assertEquals(List.of(), store.repos());
+        assertEquals(0, store.lastVersion("o/m"));
+        Revision a = store.publish("o/m", "main", source("a"));
+        store.publish("acme/z", "main", source("z"));
+        store.setRef("o/m", "rollout.n1", "main");
+        assertEquals(a.id(), store.revisionId("o/m", "rollout.n1"));
+        assertEquals(List.of("acme/z", "o/m"), store.repos());
+        assertThrows(NoSuchFileException.class, () -> store.setRef("o/m", "x", "f".repeat(40)));
+        assertThrows(IllegalArgumentException.class, () -> store.setRef("o/m", "../x", a.id()));
+    }
 }

@@ -21,6 +21,7 @@ import yunjing.deploy.topology.Node;
 import yunjing.deploy.topology.Plan;
 import yunjing.deploy.topology.Ports;
 import yunjing.deploy.topology.Tier;
+import yunjing.deploy.topology.SyncSettings;
 import yunjing.deploy.topology.Topology;
 import yunjing.proxy.ApiAccess;
 
@@ -150,7 +151,7 @@ public final class EmulatedNetwork implements AutoCloseable {
         }
         Topology derived = new Topology(topology.source(), topology.zone(), topology.dns(),
                 topology.services(), replace(topology.nodes(), edges), topology.plans(), topology.keys(),
-                topology.baseDir(), null, List.of());
+                topology.baseDir(), null, List.of(), SyncSettings.NONE);
         Path lines = state.root().resolve("bench-lines.txt");
         Files.writeString(lines, ClientPopulation.linesFile());
         MirrorNetwork role = MirrorNetwork.start(derived, state, options.withGeo(null, lines), Set.of("dns"));
@@ -172,12 +173,13 @@ public final class EmulatedNetwork implements AutoCloseable {
         replaced.put(id, self);
         return new Topology(topology.source(), topology.zone(), topology.dns(), topology.services(),
                 replace(topology.nodes(), replaced), topology.plans(), topology.keys(), topology.baseDir(), null,
-                List.of());
+                List.of(), topology.sync());
     }
 
     private static Topology withDns(Topology t, DnsSettings dns) {
+        // No replica agents: the benchmark counts client requests over the border link, and their polls would cross it.
         return new Topology(t.source(), t.zone(), dns, t.services(), t.nodes(), t.plans(), t.keys(), t.baseDir(),
-                null, List.of());
+                null, List.of(), SyncSettings.NONE);
     }
 
     /** A port free right now on {@code host} (another process could take it before the DNS binds: a benchmark risk only). */
@@ -204,7 +206,7 @@ public final class EmulatedNetwork implements AutoCloseable {
         List<ApiKey> keys = new ArrayList<>(t.keys());
         keys.add(new ApiKey("bench", BENCH_PLAN.name(), ApiAccess.sha256Hex(BENCH_KEY), "bench"));
         return new Topology(t.source(), t.zone(), t.dns(), t.services(), t.nodes(), plans, keys, t.baseDir(), null,
-                List.of());
+                List.of(), t.sync());
     }
 
     /** The authoritative DNS (UDP and TCP). */

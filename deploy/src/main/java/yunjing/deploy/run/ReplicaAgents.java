@@ -1,0 +1,53 @@
+package yunjing.deploy.run;
+
+import yunjing.deploy.topology.Node;
+import yunjing.deploy.topology.Topology;
+import yunjing.sync.agent.DeltaAgent;
+import yunjing.sync.agent.HttpChunkSource;
+import yunjing.sync.agent.HttpManifestSource;
+import yunjing.sync.rollout.ReplicaFollower;
+import yunjing.sync.sign.ManifestVerifier;
+import yunjing.sync.store.ArtifactStore;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds a replica node's sync agent from the topology: its store in {@code <state>/replicas/{node}/},
+ * the manifest key it trusts ({@link ManifestKeys#trusted}), and its parents' HTTP ports, in order,
+ * as manifest and chunk sources, so that every fetch goes through the parents' caches.
+ */
+final class ReplicaAgents {
+
+    /** Per request of an agent to a parent (headers and every wait for body bytes). */
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private ReplicaAgents() {
+    }
+
+    /**
+     * Starts polling at the topology's {@code sync.poll_ms}. The caller owns the returned follower
+     * and {@code client} and closes them, the follower first.
+     */
+    static ReplicaFollower start(Topology topology, StateDir state, Endpoints endpoints, Node node, HttpClient client)
+            throws LaunchException, IOException {
+        ArtifactStore local = new ArtifactStore(state.replica(node.id()));
+        ManifestVerifier verifier = new ManifestVerifier(ManifestKeys.trusted(topology, state), Clock.systemUTC());
+        List<HttpManifestSource> manifests = new ArrayList<>();
+        DeltaAgent.Builder agent = null;
+        for (String parent : node.parents()) {
+            URI base = URI.create("http://" + Endpoints.hostPort(endpoints.http(parent)) + "/");
+            manifests.add(new HttpManifestSource(client, base, TIMEOUT));
+            HttpChunkSource chunks = HttpChunkSource.cacheable(client, base, TIMEOUT);
+            agent = agent == null ? DeltaAgent.builder(local, verifier, chunks) : agent.alternate(chunks);
+        }
+        ReplicaFollower follower = new ReplicaFollower(node.id(), local, agent.build(), manifests,
+                topology.syncedRepos(), Clock.systemUTC());
+        return follower.start(topology.sync().poll());
+    }
+}

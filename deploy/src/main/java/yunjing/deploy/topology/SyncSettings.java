@@ -1,0 +1,41 @@
+package yunjing.deploy.topology;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The topology's {@code sync:} section: which nodes keep a replica of the origin's artifact store
+ * and follow it, which of them take a new revision first, and the manifest signing key.
+ *
+ * @param replicas   ids of the nodes that run a sync agent (never the origin, never an edge)
+ * @param canaries   the replicas that take a new revision before the others
+ * @param repos      repositories the agents follow, besides those of the origin's models
+ * @param pins       node id → repository → revision id or origin ref that node keeps whatever the
+ *                   rollout does (fixed here; {@code yunjing rollout pin} adds pins at run time)
+ * @param poll       how often an agent polls its parent for its manifests (a 304 when unchanged)
+ * @param publicKey  the manifest public key (bare base64 DER or PEM text), or null: the key in
+ *                   the state directory, created with the signing key on the origin's first start
+ * @param privateKey the origin's signing key file (PKCS#8 PEM), or null: the state directory's
+ * @param line       line of the section, for messages
+ */
+public record SyncSettings(List<String> replicas, List<String> canaries, List<String> repos,
+                           Map<String, Map<String, String>> pins, Duration poll, String publicKey, Path privateKey,
+                           int line) {
+
+    /** No sync section: no agents, and the origin's key lives in the state directory. */
+    public static final SyncSettings NONE = new SyncSettings(List.of(), List.of(), List.of(), Map.of(),
+            Duration.ofSeconds(2), null, null, 0);
+
+    public SyncSettings {
+        replicas = List.copyOf(replicas);
+        canaries = List.copyOf(canaries);
+        repos = List.copyOf(repos);
+        Map<String, Map<String, String>> copy = new LinkedHashMap<>();
+        pins.forEach((node, byRepo) -> copy.put(node, Map.copyOf(byRepo)));
+        pins = Collections.unmodifiableMap(copy);
+    }
+}
