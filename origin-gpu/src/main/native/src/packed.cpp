@@ -22,6 +22,8 @@ inline void panel_rows(const float* panel, const float* x, int in, float* out, i
     v16 acc[RT];
     for (int r = 0; r < RT; r++) acc[r] = v16{};
     for (int i = 0; i < in; i++) {
+        // 8 KiB ahead: the hardware prefetcher alone leaves the batched (compute-heavier) loop waiting on DRAM.
+        __builtin_prefetch(panel + (size_t)(i + 128) * kPanel);
         const v16 w = *reinterpret_cast<const v16*>(panel + (size_t)i * kPanel);  // 64-byte aligned
         for (int r = 0; r < RT; r++) acc[r] += w * x[(size_t)r * in + i];
     }
