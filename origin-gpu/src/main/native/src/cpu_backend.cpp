@@ -38,6 +38,16 @@ public:
             packed_.push_back(p);
         }
         lmHead_ = arena_.pack(w_->lmHead, k.vocab, k.hidden);
+        // The row-major matrices are not read again: an fp16/bf16 checkpoint's widened copies are freed, so
+        // only the packed copy stays resident.
+        for (LayerWeights& lw : w_->layers) {
+            for (const float** m : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.wGate, &lw.wUp, &lw.wDown}) {
+                w_->release_matrix(*m);
+                *m = nullptr;
+            }
+        }
+        w_->release_matrix(w_->lmHead);
+        w_->lmHead = nullptr;
     }
 
     const char* name() const override { return "cpu"; }
