@@ -1,8 +1,10 @@
-// The CPU backend: the JavaReferenceEngine's forward pass in fp32 over a batch of rows. Matrix products run
-// on the thread pool split by output feature, each weight row loaded once for every row of the step;
-// attention runs in parallel over (row, head).
+// The CPU backend: the JavaReferenceEngine's forward pass in fp32 over a batch of rows. Linear weights are
+// repacked once at load into 16-feature panels in a huge-page arena (packed.h); matrix products run on the
+// thread pool split by panel, each weight loaded once for every row of the step; attention runs in parallel
+// over (row, head). Norms, the embedding and biases are read in place from the model mapping.
 #include "engine.h"
 #include "kernels.h"
+#include "packed.h"
 #include "thread_pool.h"
 
 #include <cmath>
@@ -22,7 +24,31 @@ struct CpuSequence : Sequence {
 class CpuBackend : public Backend {
 public:
     CpuBackend(std::unique_ptr<Config> c, std::unique_ptr<Weights> w, int threads)
-        : c_(std::move(c)), w_(std::move(w)), pool_(threads) {}
+        : c_(std::move(c)), w_(std::move(w)), arena_(arena_floats(*c_)), pool_(threads) {
+        const Config& k = *c_;
+        for (const LayerWeights& lw : w_->layers) {
+            PackedLayer p;
+            p.wq = arena_.pack(lw.wq, k.qDim(), k.hidden);
+            p.wk = arena_.pack(lw.wk, k.kvDim(), k.hidden);
+            p.wv = arena_.pack(lw.wv, k.kvDim(), k.hidden);
+            p.wo = arena_.pack(lw.wo, k.hidden, k.qDim());
+            p.wGate = arena_.pack(lw.wGate, k.intermediate, k.hidden);
+            p.wUp = arena_.pack(lw.wUp, k.intermediate, k.hidden);
+            p.wDown = arena_.pack(lw.wDown, k.hidden, k.intermediate);
+            packed_.push_back(p);
+        }
+        lmHead_ = arena_.pack(w_->lmHead, k.vocab, k.hidden);
+        // The row-major matrices are not read again: an fp16/bf16 checkpoint's widened copies are freed, so
+        // only the packed copy stays resident.
+        for (LayerWeights& lw : w_->layers) {
+            for (const float** m : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.wGate, &lw.wUp, &lw.wDown}) {
+                w_->release_matrix(*m);
+                *m = nullptr;
+            }
+        }
+        w_->release_matrix(w_->lmHead);
+        w_->lmHead = nullptr;
+    }
 
     const char* name() const override { return "cpu"; }
 
@@ -51,36 +77,56 @@ public:
                  float* logits) override;
 
 private:
-    struct Projection {
-        const float* w;
-        const float* bias;  // may be null
-        float* out;         // [rows][outDim]
-        int outDim;
+    struct PackedLayer {
+        PackedMatrix wq, wk, wv, wo, wGate, wUp, wDown;
     };
 
-    // Several projections of the same input in one parallel loop (one barrier instead of one each).
-    void project(std::initializer_list<Projection> ps, const float* x, int rows, int in) {
+    static size_t arena_floats(const Config& c) {
+        const size_t perLayer = PackedArena::floats_for(c.qDim(), c.hidden) + 2 * PackedArena::floats_for(c.kvDim(), c.hidden)
+                                + PackedArena::floats_for(c.hidden, c.qDim())
+                                + 2 * PackedArena::floats_for(c.intermediate, c.hidden)
+                                + PackedArena::floats_for(c.hidden, c.intermediate);
+        return perLayer * c.layers + PackedArena::floats_for(c.vocab, c.hidden);
+    }
+
+    // Output features [p0 * kPanel, p1 * kPanel) clipped to outDim.
+    static std::pair<int64_t, int64_t> features(const PackedMatrix& m, int64_t p0, int64_t p1) {
+        return {p0 * kPanel, std::min<int64_t>(p1 * kPanel, m.outDim)};
+    }
+
+    struct Projection {
+        const PackedMatrix& w;
+        const float* bias;  // may be null
+        float* out;         // [rows][outDim]
+    };
+
+    // Several projections of the same input in one parallel loop over their panels (one barrier instead of
+    // one each).
+    void project(std::initializer_list<Projection> ps, const float* x, int rows) {
         int64_t total = 0;
-        for (const auto& p : ps) total += p.outDim;
+        for (const auto& p : ps) total += p.w.panels();
         pool_.parallel_for(total, [&](int64_t b, int64_t e) {
             int64_t base = 0;
             for (const auto& p : ps) {
-                int64_t lo = std::max(b, base) - base, hi = std::min(e, base + p.outDim) - base;
-                base += p.outDim;
+                int64_t lo = std::max(b, base) - base, hi = std::min(e, base + p.w.panels()) - base;
+                base += p.w.panels();
                 if (lo >= hi) continue;
-                matmul_rows(p.w, x, rows, in, p.out, p.outDim, lo, hi);
+                matmul_packed(p.w, x, rows, p.out, lo, hi);
                 if (p.bias) {
+                    auto [o0, o1] = features(p.w, lo, hi);
                     for (int r = 0; r < rows; r++)
-                        for (int64_t o = lo; o < hi; o++) p.out[(int64_t)r * p.outDim + o] += p.bias[o];
+                        for (int64_t o = o0; o < o1; o++) p.out[(int64_t)r * p.w.outDim + o] += p.bias[o];
                 }
             }
         });
     }
 
     // acc[r] += w · x[r]: a projection followed by the residual add, in one parallel loop.
-    void project_add(const float* w, const float* x, int rows, int in, float* scratch, float* acc, int outDim) {
-        pool_.parallel_for(outDim, [&](int64_t o0, int64_t o1) {
-            matmul_rows(w, x, rows, in, scratch, outDim, o0, o1);
+    void project_add(const PackedMatrix& w, const float* x, int rows, float* scratch, float* acc) {
+        const int outDim = w.outDim;
+        pool_.parallel_for(w.panels(), [&](int64_t p0, int64_t p1) {
+            matmul_packed(w, x, rows, scratch, p0, p1);
+            auto [o0, o1] = features(w, p0, p1);
             for (int r = 0; r < rows; r++)
                 for (int64_t o = o0; o < o1; o++) acc[(int64_t)r * outDim + o] += scratch[(int64_t)r * outDim + o];
         });
@@ -88,6 +134,9 @@ private:
 
     std::unique_ptr<Config> c_;
     std::unique_ptr<Weights> w_;
+    PackedArena arena_;
+    std::vector<PackedLayer> packed_;
+    PackedMatrix lmHead_;
     ThreadPool pool_;
     std::vector<float> x_, xn_, q_, k_, v_, attn_, proj_, gate_, up_, scores_, cos_, sin_;
 };
@@ -130,9 +179,9 @@ void CpuBackend::forward(Sequence* const* seqs, const int* tokens, int rows, con
     const int group = c.heads / c.kvHeads;
     for (int l = 0; l < c.layers; l++) {
         const LayerWeights& lw = w_->layers[l];
+        const PackedLayer& pw = packed_[l];
         for (int r = 0; r < rows; r++) rms_norm(&x_[(size_t)r * H], lw.inputNorm, c.eps, &xn_[(size_t)r * H], H);
-        project({{lw.wq, lw.bq, q_.data(), Q}, {lw.wk, lw.bk, k_.data(), KV}, {lw.wv, lw.bv, v_.data(), KV}},
-                xn_.data(), rows, H);
+        project({{pw.wq, lw.bq, q_.data()}, {pw.wk, lw.bk, k_.data()}, {pw.wv, lw.bv, v_.data()}}, xn_.data(), rows);
         for (int r = 0; r < rows; r++) {
             auto* s = static_cast<CpuSequence*>(seqs[r]);
             for (int h = 0; h < c.heads; h++) rope(&q_[(size_t)r * Q + h * d], d, &cos_[(size_t)r * half], &sin_[(size_t)r * half]);
@@ -157,20 +206,21 @@ void CpuBackend::forward(Sequence* const* seqs, const int* tokens, int rows, con
                 for (int t = 0; t < visible; t++) axpy(sc[t], vals + (size_t)t * KV, out, d);
             }
         });
-        project_add(lw.wo, attn_.data(), rows, Q, proj_.data(), x_.data(), H);
+        project_add(pw.wo, attn_.data(), rows, proj_.data(), x_.data());
         for (int r = 0; r < rows; r++) rms_norm(&x_[(size_t)r * H], lw.postNorm, c.eps, &xn_[(size_t)r * H], H);
-        pool_.parallel_for(I, [&](int64_t o0, int64_t o1) {
-            matmul_rows(lw.wGate, xn_.data(), rows, H, gate_.data(), I, o0, o1);
-            matmul_rows(lw.wUp, xn_.data(), rows, H, up_.data(), I, o0, o1);
+        pool_.parallel_for(pw.wGate.panels(), [&](int64_t p0, int64_t p1) {
+            matmul_packed(pw.wGate, xn_.data(), rows, gate_.data(), p0, p1);
+            matmul_packed(pw.wUp, xn_.data(), rows, up_.data(), p0, p1);
+            auto [o0, o1] = features(pw.wGate, p0, p1);
             for (int r = 0; r < rows; r++)
                 swiglu(&gate_[(size_t)r * I + o0], &up_[(size_t)r * I + o0], &gate_[(size_t)r * I + o0], (int)(o1 - o0));
         });
-        project_add(lw.wDown, gate_.data(), rows, I, proj_.data(), x_.data(), H);
+        project_add(pw.wDown, gate_.data(), rows, proj_.data(), x_.data());
     }
     for (int j = 0; j < nLogits; j++) {
         rms_norm(&x_[(size_t)logitRows[j] * H], w_->norm, c.eps, &xn_[(size_t)j * H], H);
     }
-    if (nLogits > 0) project({{w_->lmHead, nullptr, logits, c.vocab}}, xn_.data(), nLogits, H);
+    if (nLogits > 0) project({{lmHead_, nullptr, logits}}, xn_.data(), nLogits);
     for (int r = 0; r < rows; r++) seqs[r]->length++;
 }
 

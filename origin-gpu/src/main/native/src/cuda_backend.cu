@@ -366,4 +366,15 @@ int cuda_device_count(std::string* why) {
     return n;
 }
 
+void cuda_memory_info(int64_t* freeBytes, int64_t* totalBytes) {
+    size_t f = 0, t = 0;
+    cudaError_t e = cudaMemGetInfo(&f, &t);
+    if (e != cudaSuccess) {
+        cudaGetLastError();  // clear the sticky error
+        throw EngineError(std::string("cudaMemGetInfo: ") + cudaGetErrorString(e));
+    }
+    *freeBytes = (int64_t)f;
+    *totalBytes = (int64_t)t;
+}
+
 }  // namespace yj

@@ -35,6 +35,8 @@ std::unique_ptr<Backend> make_cpu_backend(std::unique_ptr<Config> c, std::unique
 #ifdef YJ_WITH_CUDA
 std::unique_ptr<Backend> make_cuda_backend(std::unique_ptr<Config> c, std::unique_ptr<Weights> w);
 int cuda_device_count(std::string* why);
+// Free and total bytes of the current CUDA device (cudaMemGetInfo); throws EngineError when it fails.
+void cuda_memory_info(int64_t* freeBytes, int64_t* totalBytes);
 #endif
 
 }  // namespace yj

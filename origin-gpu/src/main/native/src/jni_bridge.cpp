@@ -106,6 +106,23 @@ JNIEXPORT jstring JNICALL Java_yunjing_origin_engine_jni_NativeBindings_cudaUnav
 #endif
 }
 
+// {used, total} bytes of the CUDA device the CUDA backend runs on.
+JNIEXPORT jlongArray JNICALL Java_yunjing_origin_engine_jni_NativeBindings_cudaMemoryInfo(JNIEnv* env, jclass) {
+    return guarded(env, [&]() -> jlongArray {
+#ifdef YJ_WITH_CUDA
+        int64_t freeBytes = 0, totalBytes = 0;
+        yj::cuda_memory_info(&freeBytes, &totalBytes);
+        jlong out[2] = {(jlong)(totalBytes - freeBytes), (jlong)totalBytes};
+        jlongArray a = env->NewLongArray(2);
+        if (!a) throw std::bad_alloc();
+        env->SetLongArrayRegion(a, 0, 2, out);
+        return a;
+#else
+        throw yj::EngineError("the native library was built without CUDA (nvcc not found at build time)");
+#endif
+    });
+}
+
 JNIEXPORT jlong JNICALL Java_yunjing_origin_engine_jni_NativeBindings_create(
         JNIEnv* env, jclass, jstring backend, jintArray shape, jfloat eps, jboolean qkvBias, jfloatArray invFreq,
         jobjectArray files, jintArray tensorFiles, jlongArray tensorOffsets, jintArray tensorDtypes,

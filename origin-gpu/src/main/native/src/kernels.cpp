@@ -21,39 +21,14 @@ inline float hsum(v8 v) {
     return s;
 }
 
-// OT weight rows × RT input rows, one accumulator per pair: each weight load serves RT rows, each input load
-// OT weight rows, and the OT·RT independent chains hide the FMA latency. Every pair sums its products in the
-// same order (8 lanes in sequence, then the lanes, then the tail) whatever the tile, so a row's result does not
-// depend on which rows share its step: batching is bit-exact.
-template <int OT, int RT>
-inline void dot_tile(const float* w, const float* x, int in, float* out, int64_t outDim) {
-    v8 acc[OT][RT];
-    for (int o = 0; o < OT; o++)
-        for (int r = 0; r < RT; r++) acc[o][r] = v8{};
+// The dot product of attention scores: 8 lanes in sequence, then the lanes, then the tail.
+inline float dot8(const float* a, const float* b, int n) {
+    v8 acc = v8{};
     int i = 0;
-    for (; i + 8 <= in; i += 8) {
-        v8 xv[RT];
-        for (int r = 0; r < RT; r++) xv[r] = load8(x + (int64_t)r * in + i);
-        for (int o = 0; o < OT; o++) {
-            v8 wv = load8(w + (int64_t)o * in + i);
-            for (int r = 0; r < RT; r++) acc[o][r] += wv * xv[r];
-        }
-    }
-    for (int o = 0; o < OT; o++) {
-        for (int r = 0; r < RT; r++) {
-            float s = hsum(acc[o][r]);
-            for (int j = i; j < in; j++) s += w[(int64_t)o * in + j] * x[(int64_t)r * in + j];
-            out[(int64_t)r * outDim + o] = s;
-        }
-    }
-}
-
-// All rows against weight rows [o, o + OT).
-template <int OT>
-inline void dot_rows(const float* w, const float* x, int rows, int in, float* out, int64_t outDim) {
-    int r = 0;
-    for (; r + 4 <= rows; r += 4) dot_tile<OT, 4>(w, x + (int64_t)r * in, in, out + (int64_t)r * outDim, outDim);
-    for (; r < rows; r++) dot_tile<OT, 1>(w, x + (int64_t)r * in, in, out + (int64_t)r * outDim, outDim);
+    for (; i + 8 <= n; i += 8) acc += load8(a + i) * load8(b + i);
+    float s = hsum(acc);
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
 }
 
 }  // namespace
@@ -62,20 +37,8 @@ inline void dot_rows(const float* w, const float* x, int rows, int in, float* ou
 // AMD EPYC would get the baseline; an ISA level is dispatched by features. flatten inlines the helpers into
 // each clone (they would otherwise be called in their baseline form).
 __attribute__((target_clones("arch=x86-64-v3", "default"), flatten))
-void matmul_rows(const float* w, const float* x, int rows, int in, float* out, int outDim, int64_t o0, int64_t o1) {
-    int64_t o = o0;
-    if (rows == 1) {  // decode of one sequence: four weight rows at a time for four independent chains
-        for (; o + 4 <= o1; o += 4) dot_rows<4>(w + o * in, x, rows, in, out + o, outDim);
-    }
-    for (; o + 2 <= o1; o += 2) dot_rows<2>(w + o * in, x, rows, in, out + o, outDim);
-    for (; o < o1; o++) dot_rows<1>(w + o * in, x, rows, in, out + o, outDim);
-}
-
-__attribute__((target_clones("arch=x86-64-v3", "default"), flatten))
 float dot(const float* a, const float* b, int n) {
-    float out;
-    dot_tile<1, 1>(a, b, n, &out, 1);
-    return out;
+    return dot8(a, b, n);
 }
 
 void axpy(float s, const float* v, float* out, int n) {

@@ -1,14 +1,11 @@
-// fp32 kernels of the CPU backend. The matrix kernels are compiled twice (AVX2+FMA and the x86-64-v2
-// baseline) and picked at load time by the CPU's features (GCC target_clones), so one library runs anywhere.
+// fp32 kernels of the CPU backend; the matrix product is in packed.h. dot is compiled twice (AVX2+FMA and the
+// x86-64-v2 baseline) and picked at load time by the CPU's features (GCC target_clones), so one library runs
+// anywhere.
 #pragma once
 
 #include <cstdint>
 
 namespace yj {
-
-// out[r][o] = dot(w[o], x[r]) for o in [o0, o1) and r in [0, rows): a Hugging Face linear weight [outDim][in]
-// applied to `rows` inputs. Each weight row is loaded once for all inputs (the point of batching decode).
-void matmul_rows(const float* w, const float* x, int rows, int in, float* out, int outDim, int64_t o0, int64_t o1);
 
 float dot(const float* a, const float* b, int n);
 

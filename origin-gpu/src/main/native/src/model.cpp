@@ -109,6 +109,16 @@ Weights::Weights(const Config& c, const std::vector<std::string>& files, const s
 
 Weights::~Weights() = default;
 
+void Weights::release_matrix(const float* w) {
+    if (w == embed) return;  // a tied lm_head is the embedding table, still read for token lookups
+    for (auto& o : owned_) {
+        if (o.get() == w) {
+            o.reset();
+            return;
+        }
+    }
+}
+
 const float* Weights::resolve(const TensorSpec& t, const std::string& path) {
     for (const auto& s : seen_) {
         if (s.first.first == t.file && s.first.second == t.offset) return s.second;

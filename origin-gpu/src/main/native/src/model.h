@@ -53,6 +53,9 @@ public:
     const float* norm;
     const float* lmHead;
     int64_t bytes() const { return bytes_; }  // fp32 bytes a step reads (lm_head counted once even if tied)
+    // Frees the fp32 copy made at load for a widened (fp16/bf16) matrix once a backend holds its own copy;
+    // tensors used in place from the mapping, and the embedding table, are kept. `w` must not be used after.
+    void release_matrix(const float* w);
 
 private:
     const float* resolve(const TensorSpec& t, const std::string& path);

@@ -1,5 +1,7 @@
 #include "thread_pool.h"
 
+#include <immintrin.h>
+
 namespace yj {
 
 ThreadPool::ThreadPool(int threads) {
@@ -15,6 +17,16 @@ ThreadPool::~ThreadPool() {
     }
     start_.notify_all();
     for (auto& t : workers_) t.join();
+}
+
+template <typename Done>
+bool ThreadPool::spin_until(Done done) {
+    const auto deadline = std::chrono::steady_clock::now() + kSpin;
+    for (int i = 0;; i++) {
+        if (done()) return true;
+        _mm_pause();
+        if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) return false;
+    }
 }
 
 void ThreadPool::run_chunks() {
@@ -41,19 +53,23 @@ void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, i
         next_.store(0, std::memory_order_relaxed);
         finished_.store(0, std::memory_order_relaxed);
         generation_++;
+        published_.store(generation_, std::memory_order_release);
     }
     start_.notify_all();
     run_chunks();
+    auto all_done = [this] { return active_.load() == 0 && finished_.load(std::memory_order_acquire) == chunks_; };
+    spin_until(all_done);
     std::unique_lock<std::mutex> lock(mu_);
     // Every chunk is taken; wait for the ones still running and for every worker to leave this job, so the
     // next job's counters are not touched by a straggler.
-    done_.wait(lock, [this] { return active_ == 0 && finished_.load(std::memory_order_acquire) == chunks_; });
+    done_.wait(lock, all_done);
     job_ = nullptr;
 }
 
 void ThreadPool::run_worker() {
     uint64_t seen = 0;
     for (;;) {
+        spin_until([&] { return published_.load(std::memory_order_acquire) != seen; });
         {
             std::unique_lock<std::mutex> lock(mu_);
             start_.wait(lock, [&] { return stop_ || generation_ != seen; });

@@ -1,10 +1,12 @@
 // A fixed pool of worker threads for data-parallel loops. The caller's thread takes part too, and work is
 // handed out in chunks from a shared counter, so a worker that the OS has not scheduled yet (a loaded or
 // oversubscribed machine) delays nothing: the threads that run take its chunks. One loop at a time (the
-// engine serialises steps).
+// engine serialises steps). A decode step runs ~40 short loops; waking a sleeping thread for each costs tens
+// of microseconds, so workers and the caller spin briefly (kSpin) before they block.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -30,6 +32,11 @@ private:
     void run_worker();
     // Takes and runs chunks of the current job until none is left.
     void run_chunks();
+    // Spins until done() or kSpin has passed; true if done() became true.
+    template <typename Done>
+    static bool spin_until(Done done);
+
+    static constexpr std::chrono::microseconds kSpin{50};
 
     std::vector<std::thread> workers_;
     std::mutex mu_;
@@ -41,8 +48,9 @@ private:
     int64_t chunks_ = 0;
     std::atomic<int64_t> next_{0};
     std::atomic<int64_t> finished_{0};
-    int active_ = 0;  // workers inside run_chunks for the current job
+    std::atomic<int> active_{0};  // workers inside run_chunks for the current job; changed under mu_
     uint64_t generation_ = 0;
+    std::atomic<uint64_t> published_{0};  // generation_, readable without the lock by spinning workers
     bool stop_ = false;
 };
 

@@ -34,6 +34,11 @@ final class ModelCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "42", description = "Weight seed (default: ${DEFAULT-VALUE}); same seed, same bytes.")
         long seed;
 
+        @Option(names = "--shards", defaultValue = "1", paramLabel = "N", description = "Split the weights into N "
+                + "safetensors shards with a model.safetensors.index.json, as large Hugging Face checkpoints are "
+                + "published (default: ${DEFAULT-VALUE}, one model.safetensors).")
+        int shards;
+
         @Option(names = "--out", paramLabel = "DIR", description = "Write the files here instead of publishing them.")
         Path out;
 
@@ -50,12 +55,13 @@ final class ModelCommand implements Runnable {
         public void run() {
             try {
                 if (out != null) {
-                    ModelTool.generate(out, seed);
-                    spec.commandLine().getOut().println("yunjing: wrote test model (seed " + seed + ") to " + out.toAbsolutePath());
+                    ModelTool.generate(out, seed, shards);
+                    spec.commandLine().getOut().println("yunjing: wrote test model (seed " + seed
+                            + (shards > 1 ? ", " + shards + " shards" : "") + ") to " + out.toAbsolutePath());
                     return;
                 }
                 StateDir state = stateDir.state();
-                Revision revision = ModelTool.generateAndPublish(state, repo, seed);
+                Revision revision = ModelTool.generateAndPublish(state, repo, seed, shards);
                 spec.commandLine().getOut().println("yunjing: published " + repo + "@main = " + revision.id()
                         + " in " + state.artifacts());
             } catch (IOException | IllegalArgumentException e) {

@@ -53,9 +53,14 @@ final class ModelPreparer {
 
     /** Generates the seeded test model and publishes it as {@code repo@ref}. */
     static Revision publishTestModel(ArtifactStore store, String repo, String ref, long seed) throws IOException {
+        return publishTestModel(store, repo, ref, seed, 1);
+    }
+
+    static Revision publishTestModel(ArtifactStore store, String repo, String ref, long seed, int shards)
+            throws IOException {
         Path temp = Files.createTempDirectory("yunjing-model-");
         try {
-            TestModelGenerator.generate(temp, seed);
+            TestModelGenerator.generate(temp, seed, TestModelGenerator.Shape.PRESET, shards);
             return store.publish(repo, ref, temp);
         } finally {
             try (var files = Files.walk(temp)) {

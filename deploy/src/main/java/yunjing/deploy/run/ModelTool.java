@@ -12,12 +12,13 @@ public final class ModelTool {
     private ModelTool() {
     }
 
-    public static void generate(Path dir, long seed) throws IOException {
-        TestModelGenerator.generate(dir, seed);
+    /** The test model, its weights in {@code shards} safetensors files (more than one: with an index). */
+    public static void generate(Path dir, long seed, int shards) throws IOException {
+        TestModelGenerator.generate(dir, seed, TestModelGenerator.Shape.PRESET, shards);
     }
 
-    public static Revision generateAndPublish(StateDir state, String repo, long seed) throws IOException {
-        return ModelPreparer.publishTestModel(signedStore(state), repo, "main", seed);
+    public static Revision generateAndPublish(StateDir state, String repo, long seed, int shards) throws IOException {
+        return ModelPreparer.publishTestModel(signedStore(state), repo, "main", seed, shards);
     }
 
     public static Revision publish(StateDir state, String repo, String ref, Path source) throws IOException {

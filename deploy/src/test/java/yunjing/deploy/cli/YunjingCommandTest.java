@@ -180,6 +180,22 @@ class YunjingCommandTest {
     }
 
     @Test
+    void modelGen_withShards_writesShardsAndAnIndexTheOriginLoads() throws Exception {
+        Path out = tmp.resolve("sharded");
+        Result r = run("model", "gen", "--shards", "3", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("3 shards"), r.out());
+        assertTrue(Files.isRegularFile(out.resolve("model.safetensors.index.json")));
+        assertTrue(Files.isRegularFile(out.resolve("model-00003-of-00003.safetensors")));
+        assertTrue(!Files.exists(out.resolve("model.safetensors")));
+        assertEquals(2, yunjing.origin.model.Checkpoint.load(out).config().numLayers());
+
+        Result bad = run("model", "gen", "--shards", "0", "--out", tmp.resolve("none").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("shards: 0 (expected: 1.."), bad.err());
+    }
+
+    @Test
     void modelGen_withOut_writesTheHuggingFaceFiles() {
         Path out = tmp.resolve("model");
         Result r = run("model", "gen", "--seed", "7", "--out", out.toString());

@@ -1,6 +1,7 @@
 package yunjing.origin.engine;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Computes next-token logits for token sequences. An engine holds the weights and is shared by all requests;
@@ -52,6 +53,11 @@ public interface InferenceEngine {
      */
     default Sequence fork(Sequence source, int length, int capacity) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot fork sequences");
+    }
+
+    /** The accelerator memory this engine runs in; empty for engines that run on the CPU. */
+    default Optional<DeviceMemory> deviceMemory() {
+        return Optional.empty();
     }
 
     /** One growing token sequence with its key/value cache. */

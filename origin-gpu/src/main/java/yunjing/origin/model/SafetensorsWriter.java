@@ -39,6 +39,48 @@ final class SafetensorsWriter {
         return this;
     }
 
+    /** Tensor names in file order. */
+    List<String> names() {
+        return entries.stream().map(Entry::name).toList();
+    }
+
+    /** Bytes of tensor data (the index's {@code metadata.total_size}). */
+    long dataBytes() {
+        long total = 0;
+        for (Entry e : entries) {
+            total += (long) e.values().length * e.dtype().bytes;
+        }
+        return total;
+    }
+
+    /**
+     * These tensors, in order, as {@code shards} writers of consecutive tensors, each closed once it holds its
+     * share of the bytes (every shard gets at least one tensor).
+     */
+    List<SafetensorsWriter> split(int shards) {
+        if (shards < 1 || shards > entries.size()) {
+            throw new IllegalArgumentException("shards: " + shards + " (expected: 1.." + entries.size() + ", the tensor count)");
+        }
+        List<SafetensorsWriter> out = new ArrayList<>();
+        long total = dataBytes();
+        long written = 0;
+        SafetensorsWriter current = new SafetensorsWriter();
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            current.entries.add(e);
+            written += (long) e.values().length * e.dtype().bytes;
+            int left = entries.size() - i - 1;
+            int shardsLeft = shards - out.size() - 1;
+            boolean full = written * shards >= total * (out.size() + 1);
+            if (shardsLeft > 0 && (full || left == shardsLeft)) {
+                out.add(current);
+                current = new SafetensorsWriter();
+            }
+        }
+        out.add(current);
+        return out;
+    }
+
     /** The header JSON, padded with spaces to a multiple of 8 bytes as the reference writer does. */
     byte[] header() {
         ObjectNode root = JSON.createObjectNode();

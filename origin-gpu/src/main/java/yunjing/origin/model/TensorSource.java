@@ -1,5 +1,6 @@
 package yunjing.origin.model;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import yunjing.origin.ModelLoadException;
@@ -63,6 +64,7 @@ final class TensorSource implements AutoCloseable {
                     }
                     byTensor.put(e.getKey(), f);
                 }
+                refuseTensorsInTwoShards(index, files);
             } else {
                 throw new ModelLoadException(single + ": file not found (nor " + INDEX_FILE + ")");
             }
@@ -73,9 +75,27 @@ final class TensorSource implements AutoCloseable {
         return new TensorSource(byTensor, files);
     }
 
+    /**
+     * A tensor stored in two shards is ambiguous (which copy do the engines read?), whichever one the index
+     * names: refused, naming both files.
+     */
+    private static void refuseTensorsInTwoShards(Path index, Map<Path, SafetensorsFile> files) throws ModelLoadException {
+        Map<String, Path> seen = new HashMap<>();
+        for (SafetensorsFile f : files.values()) {
+            for (String name : f.tensors().keySet()) {
+                Path other = seen.putIfAbsent(name, f.file());
+                if (other != null) {
+                    throw new ModelLoadException(index + ": tensor '" + name + "' is in two shards, "
+                            + other.getFileName() + " and " + f.file().getFileName());
+                }
+            }
+        }
+    }
+
     private static JsonNode readIndex(Path index) throws ModelLoadException {
         try {
-            return new ObjectMapper().readTree(index.toFile());
+            // A tensor listed twice in weight_map is an error, not "the last one wins".
+            return new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(index.toFile());
         } catch (IOException e) {
             throw new ModelLoadException(index + ": cannot parse: " + e.getMessage().lines().findFirst().orElse(""), e);
         }

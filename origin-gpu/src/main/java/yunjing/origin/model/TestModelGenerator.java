@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -79,6 +80,16 @@ public final class TestModelGenerator {
 
     /** Writes a model of {@code shape} into {@code dir}; the same seed and shape give the same bytes. */
     public static void generate(Path dir, long seed, Shape shape) throws IOException {
+        generate(dir, seed, shape, 1);
+    }
+
+    /**
+     * Writes a model of {@code shape} into {@code dir} with its weights in {@code shards} files: one gives
+     * {@code model.safetensors}; more give {@code model-0000i-of-0000n.safetensors} and the
+     * {@code model.safetensors.index.json} that maps each tensor to its shard, as Hugging Face publishes large
+     * checkpoints. The tensors and their values do not depend on {@code shards}.
+     */
+    public static void generate(Path dir, long seed, Shape shape, int shards) throws IOException {
         Files.createDirectories(dir);
         List<String[]> merges = BpeTrainer.learnMerges(TrainingText.TEXT, MERGES);
         Map<String, Integer> vocab = new LinkedHashMap<>();
@@ -103,7 +114,28 @@ public final class TestModelGenerator {
         generation.put("bos_token_id", bos);
         generation.putArray("eos_token_id").add(eos[0]).add(eos[1]);
         write(dir.resolve(Checkpoint.GENERATION_CONFIG), generation);
-        weights(shape, vocabSize, new SplittableRandom(seed)).write(dir.resolve(TensorSource.SINGLE_FILE));
+        SafetensorsWriter weights = weights(shape, vocabSize, new SplittableRandom(seed));
+        if (shards == 1) {
+            weights.write(dir.resolve(TensorSource.SINGLE_FILE));
+        } else {
+            writeShards(dir, weights, shards);
+        }
+    }
+
+    /** The weights split into {@code shards} consecutive runs of tensors of about equal size, and the index. */
+    private static void writeShards(Path dir, SafetensorsWriter weights, int shards) throws IOException {
+        List<SafetensorsWriter> parts = weights.split(shards);
+        ObjectNode index = JSON.createObjectNode();
+        index.putObject("metadata").put("total_size", weights.dataBytes());
+        ObjectNode map = index.putObject("weight_map");
+        for (int i = 0; i < parts.size(); i++) {
+            String file = String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, parts.size());
+            parts.get(i).write(dir.resolve(file));
+            for (String name : parts.get(i).names()) {
+                map.put(name, file);
+            }
+        }
+        write(dir.resolve(TensorSource.INDEX_FILE), index);
     }
 
     private static ObjectNode config(Shape s, int vocabSize, int bos, int[] eos) {

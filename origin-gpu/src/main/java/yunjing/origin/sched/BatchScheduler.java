@@ -78,6 +78,10 @@ final class BatchScheduler {
                 () -> Double.isNaN(rate.tokensPerSecond()) ? 0 : rate.tokensPerSecond());
         metrics.gauge("prefix.cache.hit.rate", "Prompt tokens found in the prefix cache / looked up",
                 metrics::prefixHitRate);
+        engine.deviceMemory().ifPresent(memory -> {
+            metrics.gauge("gpu.memory.used", "Bytes in use on the GPU the engine runs on", memory::usedBytes);
+            metrics.gauge("gpu.memory.total", "Bytes of memory of the GPU the engine runs on", memory::totalBytes);
+        });
     }
 
     /**

@@ -18,6 +18,8 @@ import java.util.function.Supplier;
  *   <li>gauges {@code sequences.running}, {@code sequences.waiting}, {@code kv.blocks.used},
  *       {@code kv.blocks.total}, {@code prefix.cache.blocks}, {@code tokens.per.second} (prefill + decode tokens
  *       per second of step time, moving average), {@code prefix.cache.hit.rate} (hit ÷ queried prompt tokens);</li>
+ *   <li>gauges {@code gpu.memory.used} and {@code gpu.memory.total} (bytes, cudaMemGetInfo), only when the engine
+ *       runs on a GPU ({@code InferenceEngine.deviceMemory()});</li>
  *   <li>histograms (timers) {@code queue.time} (submission to admission) and {@code inter.token.latency};</li>
  *   <li>counters {@code prefix.cache.queries} and {@code prefix.cache.hits} (prompt tokens looked up / found),
  *       {@code prompt.tokens.prefilled}, {@code preemptions}, {@code rejections} (reason).</li>

@@ -1,8 +1,10 @@
 package yunjing.origin.sched;
 
+import yunjing.origin.engine.DeviceMemory;
 import yunjing.origin.engine.InferenceEngine;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Delegates to a real engine and records the size of every batched {@link #step} call. */
@@ -44,5 +46,10 @@ final class CountingEngine implements InferenceEngine {
     @Override
     public Sequence fork(Sequence source, int length, int capacity) {
         return delegate.fork(source, length, capacity);
+    }
+
+    @Override
+    public Optional<DeviceMemory> deviceMemory() {
+        return delegate.deviceMemory();
     }
 }

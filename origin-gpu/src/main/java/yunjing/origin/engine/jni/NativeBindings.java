@@ -16,6 +16,9 @@ final class NativeBindings {
     /** Null when a CUDA device can be used, else why not. */
     static native String cudaUnavailability();
 
+    /** {@code {used, total}} bytes of the CUDA device (cudaMemGetInfo); throws where CUDA is not compiled in. */
+    static native long[] cudaMemoryInfo();
+
     /**
      * Maps the checkpoint and builds an engine; returns its handle.
      *

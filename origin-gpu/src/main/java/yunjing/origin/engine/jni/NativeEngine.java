@@ -1,6 +1,7 @@
 package yunjing.origin.engine.jni;
 
 import yunjing.origin.ModelLoadException;
+import yunjing.origin.engine.DeviceMemory;
 import yunjing.origin.engine.InferenceEngine;
 import yunjing.origin.engine.Rope;
 import yunjing.origin.model.LlamaConfig;
@@ -13,6 +14,7 @@ import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -109,6 +111,12 @@ public final class NativeEngine implements InferenceEngine, AutoCloseable {
             state.live.add(seq);
             return new NativeSequence(this, state, seq, capacity);
         }
+    }
+
+    /** The CUDA device's memory when this engine runs on the {@code cuda} backend; empty on {@code cpu}. */
+    @Override
+    public Optional<DeviceMemory> deviceMemory() {
+        return backend.equals("cuda") ? Optional.of(CudaMemory.INSTANCE) : Optional.empty();
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static yunjing.origin.engine.Sampler.argmax;
 
 /** The native CPU backend computes what the Java reference computes (issue 7 acceptance). */
@@ -58,6 +59,16 @@ class NativeCpuEngineTest {
             InferenceEngine.Sequence nat = engine.newSequence(prompt.length + 8);
             assertPrefillAndEightStepsClose(ref, nat, prompt, cp.config().vocabSize());
             assertEquals(ref.length(), nat.length());
+        }
+    }
+
+    @Test
+    void cpuBackend_reportsNoDeviceMemory() throws Exception {
+        Path dir = tmp.resolve("cpu-memory");
+        TestModelGenerator.generate(dir, 5);
+        Checkpoint cp = Checkpoint.load(dir);
+        try (NativeEngine engine = NativeEngine.open(dir, cp.config(), "cpu", 1)) {
+            assertTrue(engine.deviceMemory().isEmpty());
         }
     }
 

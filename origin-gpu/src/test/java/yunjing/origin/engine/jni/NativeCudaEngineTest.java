@@ -6,6 +6,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import yunjing.origin.engine.DeviceMemory;
 import yunjing.origin.engine.InferenceEngine;
 import yunjing.origin.engine.JavaReferenceEngine;
 import yunjing.origin.model.Checkpoint;
@@ -17,6 +18,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static yunjing.origin.engine.Sampler.argmax;
 import static yunjing.origin.engine.jni.NativeCpuEngineTest.assertPrefillAndEightStepsClose;
@@ -47,6 +49,20 @@ class NativeCudaEngineTest {
             InferenceEngine.Sequence ref = reference.newSequence(prompt.length + 8);
             InferenceEngine.Sequence nat = engine.newSequence(prompt.length + 8);
             assertPrefillAndEightStepsClose(ref, nat, prompt, cp.config().vocabSize());
+        }
+    }
+
+    @Test
+    void deviceMemory_reportsTheGpusUsedAndTotalBytes() throws Exception {
+        Path dir = tmp.resolve("memory");
+        TestModelGenerator.generate(dir, 5);
+        Checkpoint cp = Checkpoint.load(dir);
+        try (NativeEngine engine = NativeEngine.open(dir, cp.config(), "cuda", 1)) {
+            DeviceMemory memory = engine.deviceMemory().orElseThrow();
+            long total = memory.totalBytes();
+            long used = memory.usedBytes();
+            assertTrue(total > (1L << 30), "a GPU has more than 1 GiB: " + total);
+            assertTrue(used >= engine.bytesPerStep() && used <= total, used + " of " + total + " bytes used");
         }
     }
 
