@@ -50,6 +50,8 @@ final class Delivery implements ResponseHandle {
     private GrowingBody body;
     /** The slice {@link #body} is, for a sliced entry. */
     private int slice;
+    /** The digest check of a sliced entry naming a SHA-256, else null. */
+    private SlicedDigest digestCheck;
     private int next;
     /** Offset in the object of the piece at {@link #next}. */
     private long position;
@@ -151,6 +153,7 @@ final class Delivery implements ResponseHandle {
                 listener.onResponseContent(LastHttpContent.EMPTY_LAST_CONTENT);
                 return;
             }
+            digestCheck = cache.slicedDigest(stored);
             acquireSlice((int) (rangeStart / cache.slices().sliceBytes()));
         } else {
             body = stored.body;
@@ -232,6 +235,9 @@ final class Delivery implements ResponseHandle {
                             "a cached slice has the wrong length", null));
                     return;
                 }
+                if (digestCheck != null) {
+                    digestCheck.offer(slice, body);
+                }
                 acquireSlice(slice + 1); // not the last slice: the range ends after it
                 return;
             }
@@ -255,6 +261,15 @@ final class Delivery implements ResponseHandle {
                 position = pieceEnd;
                 if (pieceEnd <= rangeStart) {
                     continue; // before the range
+                }
+                if (digestCheck != null && pieceEnd == entry.slicedLength
+                        && digestCheck.offer(slice, body) == SlicedDigest.Verdict.MISMATCH) {
+                    // The object's last byte is withheld: no client gets all of an object failing its digest.
+                    cache.slicedDigestMismatch(entry, digestCheck);
+                    done = true;
+                    listener.onFailure(new UpstreamException(UpstreamException.Kind.BROKEN,
+                            "the object's slices do not match its SHA-256", null));
+                    return;
                 }
                 int from = (int) (Math.max(rangeStart, pieceStart) - pieceStart);
                 int to = (int) (Math.min(rangeEnd, pieceEnd) - pieceStart);

@@ -56,6 +56,8 @@ import java.util.function.Predicate;
  */
 public final class HttpCache implements AutoCloseable {
 
+    private static final java.util.logging.Logger log = java.util.logging.Logger.getLogger(HttpCache.class.getName());
+
     /** Bytes of entries waiting for the disk tier's thread; past it, writes are skipped (and counted). */
     private static final long MAX_PENDING_DISK_WRITES = 32L << 20;
 
@@ -66,6 +68,9 @@ public final class HttpCache implements AutoCloseable {
     private final LongSupplier clock;
     private final Cache<String, CacheEntry> l1;
     private final Cache<String, List<String>> varyIndex;
+    /** Digest checks of sliced objects in progress, by digest and length. */
+    private final Cache<String, SlicedDigest> slicedDigests =
+            Caffeine.newBuilder().maximumSize(4096).executor(Runnable::run).build();
     private final ConcurrentHashMap<String, Fill> fills = new ConcurrentHashMap<>();
     private final DiskTier disk;
     private final Slices slices;
@@ -299,6 +304,28 @@ public final class HttpCache implements AutoCloseable {
 
     Slices slices() {
         return slices;
+    }
+
+    /** The digest check of a sliced object naming a SHA-256, shared by its readers; null for any other entry. */
+    SlicedDigest slicedDigest(CacheEntry object) {
+        if (!object.isSliced() || object.digest == null) {
+            return null;
+        }
+        return slicedDigests.get(object.digest + "/" + object.slicedLength,
+                k -> new SlicedDigest(object.digest, slices.count(object)));
+    }
+
+    /**
+     * A sliced object's slices, hashed in order, do not give its SHA-256: counted once, and every response
+     * naming the digest and every slice stored under it are dropped, so the next request fetches anew.
+     */
+    void slicedDigestMismatch(CacheEntry object, SlicedDigest check) {
+        if (slicedDigests.asMap().remove(object.digest + "/" + object.slicedLength, check)) {
+            count("digest-mismatch");
+            log.warning(() -> "slices of " + object.primaryKey + " do not give its sha256 " + object.digest
+                    + "; dropped");
+            purgeDigest(object.digest);
+        }
     }
 
     private void storeInMemory(CacheEntry entry) {

@@ -58,6 +58,15 @@ final class OriginServer implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        // In flight until the answer starts: once the client has a whole response it may send the next
+        // request before this handler returns, which must not count as two at once.
+        boolean[] answered = {false};
+        Runnable answering = () -> {
+            if (!answered[0]) {
+                answered[0] = true;
+                inFlight.decrementAndGet();
+            }
+        };
         try (exchange) {
             requests.incrementAndGet();
             if (delayMillis > 0) {
@@ -72,6 +81,7 @@ final class OriginServer implements AutoCloseable {
                     ? storeRoot.resolve("repos").resolve(m.group(1)).resolve("revisions").resolve(m.group(2)).resolve(m.group(3)).normalize()
                     : null;
             if (file == null || !file.startsWith(storeRoot) || !Files.isRegularFile(file)) {
+                answering.run();
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
@@ -94,6 +104,7 @@ final class OriginServer implements AutoCloseable {
             // shortBodyOnce: Content-Length promised but the connection closes early, a read error.
             boolean truncate = truncateOnce.compareAndSet(true, false);
             boolean shortBody = !truncate && shortBodyOnce.compareAndSet(true, false);
+            answering.run();
             exchange.sendResponseHeaders(status, truncate ? 0 : body.length);
             int length = truncate || shortBody ? body.length / 2 : body.length;
             OutputStream out = exchange.getResponseBody();
@@ -110,7 +121,7 @@ final class OriginServer implements AutoCloseable {
             }
             out.close();
         } finally {
-            inFlight.decrementAndGet();
+            answering.run();
         }
     }
 
