@@ -100,110 +100,126 @@ final class RolloutCommand implements Runnable {
         return body;
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Print the rollout of every repository (or REPO): stable, canary, pins, each replica's target.")
-    static final class Status implements Callable<Integer> {
+    /** What every subcommand shares: the topology and state options, and one operation sent to the control node. */
+    abstract static class Operation implements Callable<Integer> {
         @Mixin
         TopologyOptions options;
-        @Parameters(paramLabel = "REPO", arity = "0..1", description = "org/name")
-        String repo;
         @Spec
         CommandSpec spec;
 
+        /** The operation's name in {@code /rollout/<name>}. */
+        abstract String name();
+
+        abstract ObjectNode body();
+
         @Override
         public Integer call() throws InterruptedException {
-            return send(options, spec, "status", body(repo, null));
+            return send(options, spec, name(), body());
+        }
+    }
+
+    /** An operation on REPO with an optional REV. */
+    abstract static class OnRepository extends Operation {
+        @Parameters(index = "0", paramLabel = "REPO", description = "org/name")
+        String repo;
+        @Parameters(index = "1", paramLabel = "REV", arity = "0..1")
+        String revision;
+
+        @Override
+        ObjectNode body() {
+            return RolloutCommand.body(repo, revision);
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Print the rollout of every repository (or REPO): stable, canary, pins, each replica's target.")
+    static final class Status extends Operation {
+        @Parameters(paramLabel = "REPO", arity = "0..1", description = "org/name")
+        String repo;
+
+        @Override
+        String name() {
+            return "status";
+        }
+
+        @Override
+        ObjectNode body() {
+            return RolloutCommand.body(repo, null);
         }
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = "Start a rollout of REV (revision id or origin ref): the canary nodes take it first.")
-    static final class Start implements Callable<Integer> {
-        @Mixin
-        TopologyOptions options;
-        @Parameters(index = "0", paramLabel = "REPO")
+    static final class Start extends Operation {
+        @Parameters(index = "0", paramLabel = "REPO", description = "org/name")
         String repo;
         @Parameters(index = "1", paramLabel = "REV")
         String revision;
-        @Spec
-        CommandSpec spec;
 
         @Override
-        public Integer call() throws InterruptedException {
-            return send(options, spec, "start", body(repo, revision));
+        String name() {
+            return "start";
+        }
+
+        @Override
+        ObjectNode body() {
+            return RolloutCommand.body(repo, revision);
         }
     }
 
     @Command(name = "promote", mixinStandardHelpOptions = true,
             description = "Every replica takes the canary revision (REV, when given, must be it).")
-    static final class Promote implements Callable<Integer> {
-        @Mixin
-        TopologyOptions options;
-        @Parameters(index = "0", paramLabel = "REPO")
-        String repo;
-        @Parameters(index = "1", paramLabel = "REV", arity = "0..1")
-        String revision;
-        @Spec
-        CommandSpec spec;
-
+    static final class Promote extends OnRepository {
         @Override
-        public Integer call() throws InterruptedException {
-            return send(options, spec, "promote", body(repo, revision));
+        String name() {
+            return "promote";
         }
     }
 
     @Command(name = "rollback", mixinStandardHelpOptions = true,
             description = "Every replica (pins aside) goes back to REV, by default the stable revision during a rollout, "
                     + "else the previous stable one.")
-    static final class Rollback implements Callable<Integer> {
-        @Mixin
-        TopologyOptions options;
-        @Parameters(index = "0", paramLabel = "REPO")
-        String repo;
-        @Parameters(index = "1", paramLabel = "REV", arity = "0..1")
-        String revision;
-        @Spec
-        CommandSpec spec;
-
+    static final class Rollback extends OnRepository {
         @Override
-        public Integer call() throws InterruptedException {
-            return send(options, spec, "rollback", body(repo, revision));
+        String name() {
+            return "rollback";
         }
     }
 
-    @Command(name = "pin", mixinStandardHelpOptions = true, description = "NODE keeps REV of REPO whatever the rollout does.")
-    static final class Pin implements Callable<Integer> {
-        @Mixin
-        TopologyOptions options;
+    /** An operation on NODE's pin of REPO. */
+    abstract static class OnPin extends Operation {
         @Parameters(index = "0", paramLabel = "NODE")
         String node;
         @Parameters(index = "1", paramLabel = "REPO")
         String repo;
+    }
+
+    @Command(name = "pin", mixinStandardHelpOptions = true, description = "NODE keeps REV of REPO whatever the rollout does.")
+    static final class Pin extends OnPin {
         @Parameters(index = "2", paramLabel = "REV")
         String revision;
-        @Spec
-        CommandSpec spec;
 
         @Override
-        public Integer call() throws InterruptedException {
-            return send(options, spec, "pin", body(repo, revision).put("node", node));
+        String name() {
+            return "pin";
+        }
+
+        @Override
+        ObjectNode body() {
+            return RolloutCommand.body(repo, revision).put("node", node);
         }
     }
 
     @Command(name = "unpin", mixinStandardHelpOptions = true, description = "NODE follows the rollout of REPO again.")
-    static final class Unpin implements Callable<Integer> {
-        @Mixin
-        TopologyOptions options;
-        @Parameters(index = "0", paramLabel = "NODE")
-        String node;
-        @Parameters(index = "1", paramLabel = "REPO")
-        String repo;
-        @Spec
-        CommandSpec spec;
+    static final class Unpin extends OnPin {
+        @Override
+        String name() {
+            return "pin";
+        }
 
         @Override
-        public Integer call() throws InterruptedException {
-            return send(options, spec, "pin", body(repo, null).put("node", node));
+        ObjectNode body() {
+            return RolloutCommand.body(repo, null).put("node", node);
         }
     }
 }
