@@ -5,9 +5,6 @@ import yunjing.sync.sign.ManifestRejectedException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -29,7 +26,7 @@ public final class ManifestFollower implements AutoCloseable {
     private final String repo;
     private final String ref;
     private final Consumer<DeltaAgent.Result> onSync;
-    private ScheduledExecutorService timer;
+    private PollingThread timer;
     private String lastEtag;
 
     public ManifestFollower(DeltaAgent agent, HttpManifestSource manifests, String repo, String ref,
@@ -55,40 +52,27 @@ public final class ManifestFollower implements AutoCloseable {
 
     /** Polls every {@code interval} on a daemon thread until {@link #close}. */
     public synchronized ManifestFollower start(Duration interval) {
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("interval: " + interval + " (expected: > 0)");
-        }
         if (timer != null) {
             throw new IllegalStateException("already started");
         }
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sync-follow-" + repo.replace('/', '-') + "-" + ref);
-            t.setDaemon(true);
-            return t;
-        });
-        timer.scheduleWithFixedDelay(() -> {
+        timer = PollingThread.start("sync-follow-" + repo.replace('/', '-') + "-" + ref, interval, () -> {
             try {
                 pollOnce();
             } catch (IOException | ManifestRejectedException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, () -> "follow " + repo + "@" + ref + ": " + e.getMessage());
             }
-        }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        });
         return this;
     }
 
     @Override
     public void close() {
-        ScheduledExecutorService t;
+        PollingThread t;
         synchronized (this) {
             t = timer;
         }
         if (t != null) {
-            t.shutdownNow();
-            try {
-                t.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            t.close();
         }
     }
 }

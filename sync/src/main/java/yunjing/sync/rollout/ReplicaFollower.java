@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import yunjing.sync.agent.DeltaAgent;
+import yunjing.sync.agent.PollingThread;
 import yunjing.sync.agent.HttpManifestSource;
 import yunjing.sync.sign.ManifestRejectedException;
 import yunjing.sync.store.ArtifactStore;
@@ -19,9 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The agent loop of one replica node: for each repository it polls, conditionally, the manifest
@@ -63,7 +61,7 @@ public final class ReplicaFollower implements AutoCloseable {
     private final Map<String, Active> active = new ConcurrentHashMap<>();
     /** One poll at a time; not the object's monitor, so {@link #close} never waits behind a long sync. */
     private final Object pollLock = new Object();
-    private ScheduledExecutorService timer;
+    private PollingThread timer;
 
     /**
      * @param local   the node's replica store (the one {@code agent} writes)
@@ -196,34 +194,21 @@ public final class ReplicaFollower implements AutoCloseable {
 
     /** Polls every {@code interval} on a daemon thread until {@link #close}. */
     public synchronized ReplicaFollower start(Duration interval) {
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("interval: " + interval + " (expected: > 0)");
-        }
         if (timer != null) {
             throw new IllegalStateException("already started");
         }
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sync-replica-" + node);
-            t.setDaemon(true);
-            return t;
-        });
-        timer.scheduleWithFixedDelay(this::pollOnce, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        timer = PollingThread.start("sync-replica-" + node, interval, this::pollOnce);
         return this;
     }
 
     @Override
     public void close() {
-        ScheduledExecutorService t;
+        PollingThread t;
         synchronized (this) {
             t = timer;
         }
         if (t != null) {
-            t.shutdownNow();
-            try {
-                t.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            t.close();
         }
     }
 }
