@@ -228,6 +228,8 @@ run_h2load() {  # scenario peer url
 }
 
 log "measuring: ${DURATION} s per wrk run, $H2_REQUESTS h2load requests, ${WARM} s warm-up before each"
+# The machine may be shared: its load average (1, 5, 15 min) before and after goes into the report.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 run_wrk "http1-1k" nginx "http://127.0.0.1:$nginx_port/1k" 64
 run_wrk "http1-1k" yunjing "http://127.0.0.1:$yunjing_port/1k" 64
 run_h2load "h2c-1k" nginx "http://127.0.0.1:$nginx_h2_port/1k"
@@ -244,12 +246,13 @@ facts_cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 facts_wrk=$( (wrk -v 2>&1 || true) | head -1 | awk '{print $1, $2}')
 facts_h2load=$( (h2load --version 2>&1 || true) | head -1)
 facts_kernel=$(uname -r)
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 python3 - "$results" "$OUT_DIR" "$cores" "$facts_nginx" "$facts_java" "$facts_date" "$command_line" \
   "$facts_cpu" "$facts_wrk" "$facts_h2load" "$facts_kernel" "$DURATION" "$WARM" "$H2_REQUESTS" \
-  "$(head -1 "$work/yunjing.log")" <<'PY'
+  "$(head -1 "$work/yunjing.log")" "$load_before" "$load_after" <<'PY'
 import json, sys
 (results, out_dir, cores, nginx, java, date, command, cpu, wrk, h2load, kernel, duration, warm, h2n,
- yunjing_line) = sys.argv[1:]
+ yunjing_line, load_before, load_after) = sys.argv[1:]
 rows = {}
 for line in open(results):
     scenario, peer, rps, mb, ok, bad, origin, seconds = line.rstrip("\n").split("\t")
@@ -270,6 +273,7 @@ machine = {"nproc": int(cores), "cpu": cpu, "kernel": kernel, "nginx": nginx, "j
            "h2load": h2load}
 doc = {"benchmark": "proxy cache hits: yunjing proxy vs nginx proxy_cache", "date": date, "command": command,
        "duration_seconds": int(duration), "warm_up_seconds": int(warm), "machine": machine,
+       "load_average_before": load_before, "load_average_after": load_after,
        "yunjing": yunjing_line, "scenarios": scenarios}
 with open(out_dir + "/proxy-cache-hit.json", "w") as f:
     json.dump(doc, f, indent=2)
@@ -287,8 +291,9 @@ for s in scenarios:
         s["scenario"], s["load"], n["requests_per_second"], y["requests_per_second"],
         s["ratio_yunjing_over_nginx"], n["mib_per_second"], y["mib_per_second"], n["failed_responses"],
         y["failed_responses"], n["origin_requests_during_run"], y["origin_requests_during_run"]))
-lines += ["", "Machine: %s cores (`nproc`), %s, Linux %s; %s; %s; %s; %s." % (
-    cores, cpu, kernel, nginx, java, wrk, h2load), "",
+lines += ["", "Machine: %s cores (`nproc`), %s, Linux %s; %s; %s; %s; %s. Load average (1, 5, 15 min) "
+    "before the measurements: %s; after: %s." % (cores, cpu, kernel, nginx, java, wrk, h2load, load_before,
+                                                load_after), "",
     "yunjing: `%s`" % yunjing_line, ""]
 slower = [s for s in scenarios if s["ratio_yunjing_over_nginx"] < 1]
 lines += ["## Reading the numbers", ""]
@@ -315,14 +320,19 @@ lines += ["",
     "- Short runs on a small machine vary from run to run (the ratios moved by up to about 0.25 between runs of the "
     "default 10 s length while this script was written); compare ratios within one run, and use a longer "
     "`DURATION` (e.g. `DURATION=60 WARM=15`) for a number to quote.", "",
-    "Where the time likely goes in yunjing (the maintainers' reading, not measured by this script):", "",
-    "- The Java per-request path: request decoding into Netty HTTP objects, the cache lookup (key "
-    "normalisation, Vary), the freshness check and rebuilding the response head (`Age`, "
-    "`Cache-Status`) allocate per request, which costs CPU and GC work that nginx's C path does not have.",
-    "- h2c: Netty's `Http2MultiplexHandler` gives every stream its own child channel and the frame codec "
-    "encodes HEADERS/DATA with HPACK per response.",
-    "- 1 MiB bodies: yunjing keeps bodies in the JVM heap and writes them through Netty buffers (copied "
-    "into the socket), while nginx hands its cache file to the kernel with `sendfile` (no user-space copy).",
+    "Where the time goes in yunjing (from JFR profiles of this benchmark, see "
+    "[proxy/README.md](../../proxy/README.md#cache-hit-performance); not measured by this script):", "",
+    "- The Java per-request path: request decoding into Netty HTTP objects, the proxy headers of the "
+    "request (`Via`, `Forwarded`, `X-Request-Id`), the cache key, the response head rebuilt per hit (`Age`, "
+    "`Cache-Status`, `Via`): allocation and CPU that nginx's C path does not have. What parses once per "
+    "entry (the age inputs) or allocates without need is gone; flushes are merged per event loop task.",
+    "- h2c: Netty's `Http2MultiplexHandler` gives every stream its own child channel (a pipeline built per "
+    "request) and converts HTTP objects to frames and back; HPACK encodes every response head. This is "
+    "the largest gap, and CPU taken by the JVM's threads is CPU the load generator on the same cores "
+    "does not get.",
+    "- 1 MiB bodies: yunjing keeps bodies in the JVM heap and sends them gathered into 64 KiB writes, each "
+    "copied once into a direct buffer and then into the socket, while nginx hands its cache file to the "
+    "kernel with `sendfile` (no user-space copy).",
     ""]
 open(out_dir + "/proxy-cache-hit.md", "w").write("\n".join(lines))
 PY
