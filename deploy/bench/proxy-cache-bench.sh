@@ -144,12 +144,14 @@ http {
 EOF
 "$NGINX" -p "$work/nginx" -e "$work/nginx/logs/error.log" -c "$work/nginx/nginx.conf" &
 pids+=($!)
+nginx_pid=$!
 
 # ---- yunjing proxy -------------------------------------------------------------------------------------
 yunjing_port=$(free_port)
 "$root/deploy/bin/yunjing" proxy --listen "127.0.0.1:$yunjing_port" --parent "127.0.0.1:$origin_port" \
   --parent-readyz "http://127.0.0.1:$origin_port/readyz" --id bench-yunjing >"$work/yunjing.log" 2>&1 &
 pids+=($!)   # the launcher execs java, so this is the JVM's pid
+yunjing_pid=$!
 
 wait_http "http://127.0.0.1:$nginx_port/1k"
 wait_http "http://127.0.0.1:$yunjing_port/1k"
@@ -177,7 +179,28 @@ for path in /1k /1m; do
 done
 
 # ---- measure -------------------------------------------------------------------------------------------
-results="$work/results.tsv"   # scenario peer req_s mb_s ok_responses bad_responses origin_requests seconds
+results="$work/results.tsv"   # scenario peer req_s mb_s ok_responses bad_responses origin_requests seconds cpu_s
+
+# CPU time the peer's processes used (user + system, all threads): on a shared machine throughput moves
+# with the other load, CPU per request much less.
+clock_ticks=$(getconf CLK_TCK)
+peer_pids() {  # peer: nginx's master and workers, or the JVM
+  case $1 in
+    nginx) echo "$nginx_pid" $(pgrep -P "$nginx_pid" || true) ;;
+    yunjing) echo "$yunjing_pid" ;;
+  esac
+}
+cpu_ticks() {  # PID...: their utime + stime in clock ticks
+  local total=0 p
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] || continue
+    total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+  done
+  echo "$total"
+}
+cpu_seconds() {  # ticks_before ticks_after
+  python3 -c 'import sys; print("%.2f" % ((int(sys.argv[2]) - int(sys.argv[1])) / int(sys.argv[3])))' "$1" "$2" "$clock_ticks"
+}
 : >"$results"
 
 to_mb() {  # wrk's "12.34MB" (1024-based units) -> MiB as a plain number
@@ -188,10 +211,12 @@ print("%.2f" % (v*{"B":1/1048576,"KB":1/1024,"MB":1,"GB":1024,"TB":1048576}[u]))
 }
 
 run_wrk() {  # scenario peer url connections
-  local scenario=$1 peer=$2 url=$3 conns=$4 out before after
+  local scenario=$1 peer=$2 url=$3 conns=$4 out before after cpu_before cpu_after
   wrk -t2 -c"$conns" -d"${WARM}s" "$url" >/dev/null
   before=$(origin_requests)
+  cpu_before=$(cpu_ticks $(peer_pids "$peer"))
   out=$(wrk -t2 -c"$conns" -d"${DURATION}s" "$url")
+  cpu_after=$(cpu_ticks $(peer_pids "$peer"))
   after=$(origin_requests)
   echo "$out" >"$work/$scenario-$peer.txt"
   local rps mb total bad errors
@@ -201,16 +226,18 @@ run_wrk() {  # scenario peer url connections
   bad=$(echo "$out" | awk '/Non-2xx or 3xx responses:/ {print $NF}')
   errors=$(echo "$out" | awk '/Socket errors:/ {gsub(",", ""); print $4+$6+$8+$10}')
   bad=$(( ${bad:-0} + ${errors:-0} ))
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$peer" "$rps" "$mb" "$((total - bad))" "$bad" \
-    "$((after - before))" "$DURATION" >>"$results"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$peer" "$rps" "$mb" "$((total - bad))" "$bad" \
+    "$((after - before))" "$DURATION" "$(cpu_seconds "$cpu_before" "$cpu_after")" >>"$results"
   log "$scenario $peer: $rps req/s, $mb MiB/s, $bad bad, $((after - before)) origin requests"
 }
 
 run_h2load() {  # scenario peer url
-  local scenario=$1 peer=$2 url=$3 out before after
+  local scenario=$1 peer=$2 url=$3 out before after cpu_before cpu_after
   h2load -D "$WARM" -c64 -m10 -t2 "$url" >/dev/null
   before=$(origin_requests)
+  cpu_before=$(cpu_ticks $(peer_pids "$peer"))
   out=$(h2load -n"$H2_REQUESTS" -c64 -m10 -t2 "$url")
+  cpu_after=$(cpu_ticks $(peer_pids "$peer"))
   after=$(origin_requests)
   echo "$out" >"$work/$scenario-$peer.txt"
   local rps mb ok failed seconds
@@ -222,8 +249,8 @@ run_h2load() {  # scenario peer url
       printf "%s %s %.2f\n", s, r, v*f }')
   ok=$(echo "$out" | awk '/^requests:/ {print $8}')
   failed=$(echo "$out" | awk '/^requests:/ {print $10 + $12 + $14}')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$peer" "$rps" "$mb" "$ok" "$failed" \
-    "$((after - before))" "$seconds" >>"$results"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$peer" "$rps" "$mb" "$ok" "$failed" \
+    "$((after - before))" "$seconds" "$(cpu_seconds "$cpu_before" "$cpu_after")" >>"$results"
   log "$scenario $peer: $rps req/s, $mb MiB/s, $failed failed, $((after - before)) origin requests"
 }
 
@@ -255,10 +282,12 @@ import json, sys
  yunjing_line, load_before, load_after) = sys.argv[1:]
 rows = {}
 for line in open(results):
-    scenario, peer, rps, mb, ok, bad, origin, seconds = line.rstrip("\n").split("\t")
+    scenario, peer, rps, mb, ok, bad, origin, seconds, cpu_s = line.rstrip("\n").split("\t")
     rows.setdefault(scenario, {})[peer] = {
         "requests_per_second": float(rps), "mib_per_second": float(mb), "ok_responses": int(ok),
-        "failed_responses": int(bad), "origin_requests_during_run": int(origin), "seconds": float(seconds)}
+        "failed_responses": int(bad), "origin_requests_during_run": int(origin), "seconds": float(seconds),
+        "cpu_seconds": float(cpu_s),
+        "cpu_microseconds_per_request": round(float(cpu_s) * 1e6 / max(1, int(ok) + int(bad)), 1)}
 describe = {
     "http1-1k": "HTTP/1.1, 1 KiB hit: wrk -t2 -c64 -d%ss" % duration,
     "h2c-1k": "h2c prior knowledge, 1 KiB hit: h2load -n%s -c64 -m10 -t2" % h2n,
@@ -268,7 +297,9 @@ scenarios = []
 for name, peers in rows.items():
     n, y = peers["nginx"], peers["yunjing"]
     scenarios.append({"scenario": name, "load": describe[name], "nginx": n, "yunjing": y,
-                      "ratio_yunjing_over_nginx": round(y["requests_per_second"] / n["requests_per_second"], 3)})
+                      "ratio_yunjing_over_nginx": round(y["requests_per_second"] / n["requests_per_second"], 3),
+                      "cpu_per_request_ratio_nginx_over_yunjing": round(
+                          n["cpu_microseconds_per_request"] / max(0.1, y["cpu_microseconds_per_request"]), 3)})
 machine = {"nproc": int(cores), "cpu": cpu, "kernel": kernel, "nginx": nginx, "java": java, "wrk": wrk,
            "h2load": h2load}
 doc = {"benchmark": "proxy cache hits: yunjing proxy vs nginx proxy_cache", "date": date, "command": command,
@@ -283,13 +314,14 @@ lines = ["# Proxy cache hits: yunjing vs nginx proxy_cache", "",
          "Generated by `deploy/bench/proxy-cache-bench.sh` on %s (UTC); raw numbers in "
          "[proxy-cache-hit.json](proxy-cache-hit.json)." % date, "",
          "Command: `%s`" % command, "",
-         "| scenario | load | nginx req/s | yunjing req/s | ratio yunjing/nginx | nginx MiB/s | yunjing MiB/s | failed (nginx / yunjing) | origin requests during run (nginx / yunjing) |",
-         "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+         "| scenario | load | nginx req/s | yunjing req/s | ratio yunjing/nginx | nginx MiB/s | yunjing MiB/s | CPU µs per request (nginx / yunjing) | failed (nginx / yunjing) | origin requests during run (nginx / yunjing) |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
 for s in scenarios:
     n, y = s["nginx"], s["yunjing"]
-    lines.append("| %s | %s | %.0f | %.0f | %.2f | %.1f | %.1f | %d / %d | %d / %d |" % (
+    lines.append("| %s | %s | %.0f | %.0f | %.2f | %.1f | %.1f | %.0f / %.0f | %d / %d | %d / %d |" % (
         s["scenario"], s["load"], n["requests_per_second"], y["requests_per_second"],
-        s["ratio_yunjing_over_nginx"], n["mib_per_second"], y["mib_per_second"], n["failed_responses"],
+        s["ratio_yunjing_over_nginx"], n["mib_per_second"], y["mib_per_second"],
+        n["cpu_microseconds_per_request"], y["cpu_microseconds_per_request"], n["failed_responses"],
         y["failed_responses"], n["origin_requests_during_run"], y["origin_requests_during_run"]))
 lines += ["", "Machine: %s cores (`nproc`), %s, Linux %s; %s; %s; %s; %s. Load average (1, 5, 15 min) "
     "before the measurements: %s; after: %s." % (cores, cpu, kernel, nginx, java, wrk, h2load, load_before,
@@ -317,6 +349,10 @@ lines += ["",
     "`keepalive_requests` raised so neither peer reconnects during a run. yunjing: `yunjing proxy`, memory "
     "cache, the launcher's default JVM (no extra options; Netty's leak detection at its default sampling, "
     "not the `paranoid` level the tests use).",
+    "- CPU µs per request: user + system CPU time of the peer's processes (nginx's master and workers; "
+    "the JVM, all threads) during the measurement, divided by the responses. Throughput on a machine "
+    "shared with other work moves with that work; CPU per request much less, so it is the steadier "
+    "comparison of the two servers' cost per hit (the load generator's CPU is in neither).",
     "- Short runs on a small machine vary from run to run (the ratios moved by up to about 0.25 between runs of the "
     "default 10 s length while this script was written); compare ratios within one run, and use a longer "
     "`DURATION` (e.g. `DURATION=60 WARM=15`) for a number to quote.", "",
