@@ -354,7 +354,8 @@ lines += ["",
     "shared with other work moves with that work; CPU per request much less, so it is the steadier "
     "comparison of the two servers' cost per hit (the load generator's CPU is in neither).",
     "- Short runs on a small machine vary from run to run (the ratios moved by up to about 0.25 between runs of the "
-    "default 10 s length while this script was written); compare ratios within one run, and use a longer "
+    "default 10 s length on a quiet machine, far more on a shared one: see the load average above); compare "
+    "ratios within one run, look at CPU per request, and use a longer "
     "`DURATION` (e.g. `DURATION=60 WARM=15`) for a number to quote.", "",
     "Where the time goes in yunjing (from JFR profiles of this benchmark, see "
     "[proxy/README.md](../../proxy/README.md#cache-hit-performance); not measured by this script):", "",
