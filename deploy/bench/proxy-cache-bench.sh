@@ -161,6 +161,7 @@ http {
 EOF
 "$NGINX" -p "$work/nginx" -e "$work/nginx/logs/error.log" -c "$work/nginx/nginx.conf" &
 pids+=($!)
+nginx_pid=$!
 
 # ---- yunjing proxy -------------------------------------------------------------------------------------
 yunjing_port=$(free_port)
@@ -168,6 +169,7 @@ yunjing_port=$(free_port)
   --parent-readyz "http://127.0.0.1:$origin_port/readyz" --id bench-yunjing ${yunjing_access_log[@]+"${yunjing_access_log[@]}"} \
   >"$work/yunjing.log" 2>&1 &
 pids+=($!)   # the launcher execs java, so this is the JVM's pid
+yunjing_pid=$!
 
 wait_http "http://127.0.0.1:$nginx_port/1k"
 wait_http "http://127.0.0.1:$yunjing_port/1k"
@@ -195,7 +197,28 @@ for path in /1k /1m; do
 done
 
 # ---- measure -------------------------------------------------------------------------------------------
-results="$work/results.tsv"   # scenario peer req_s mb_s ok_responses bad_responses origin_requests seconds
+results="$work/results.tsv"   # scenario peer req_s mb_s ok_responses bad_responses origin_requests seconds cpu_s
+
+# CPU time the peer's processes used (user + system, all threads): on a shared machine throughput moves
+# with the other load, CPU per request much less.
+clock_ticks=$(getconf CLK_TCK)
+peer_pids() {  # peer: nginx's master and workers, or the JVM
+  case $1 in
+    nginx) echo "$nginx_pid" $(pgrep -P "$nginx_pid" || true) ;;
+    yunjing) echo "$yunjing_pid" ;;
+  esac
+}
+cpu_ticks() {  # PID...: their utime + stime in clock ticks
+  local total=0 p
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] || continue
+    total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+  done
+  echo "$total"
+}
+cpu_seconds() {  # ticks_before ticks_after
+  python3 -c 'import sys; print("%.2f" % ((int(sys.argv[2]) - int(sys.argv[1])) / int(sys.argv[3])))' "$1" "$2" "$clock_ticks"
+}
 : >"$results"
 
 to_mb() {  # wrk's "12.34MB" (1024-based units) -> MiB as a plain number
@@ -206,10 +229,12 @@ print("%.2f" % (v*{"B":1/1048576,"KB":1/1024,"MB":1,"GB":1024,"TB":1048576}[u]))
 }
 
 run_wrk() {  # scenario peer url connections
-  local scenario=$1 peer=$2 url=$3 conns=$4 out before after
+  local scenario=$1 peer=$2 url=$3 conns=$4 out before after cpu_before cpu_after
   wrk -t2 -c"$conns" -d"${WARM}s" "$url" >/dev/null
   before=$(origin_requests)
+  cpu_before=$(cpu_ticks $(peer_pids "$peer"))
   out=$(wrk -t2 -c"$conns" -d"${DURATION}s" "$url")
+  cpu_after=$(cpu_ticks $(peer_pids "$peer"))
   after=$(origin_requests)
   echo "$out" >"$work/$scenario-$peer.txt"
   local rps mb total bad errors
@@ -219,16 +244,18 @@ run_wrk() {  # scenario peer url connections
   bad=$(echo "$out" | awk '/Non-2xx or 3xx responses:/ {print $NF}')
   errors=$(echo "$out" | awk '/Socket errors:/ {gsub(",", ""); print $4+$6+$8+$10}')
   bad=$(( ${bad:-0} + ${errors:-0} ))
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$peer" "$rps" "$mb" "$((total - bad))" "$bad" \
-    "$((after - before))" "$DURATION" >>"$results"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$peer" "$rps" "$mb" "$((total - bad))" "$bad" \
+    "$((after - before))" "$DURATION" "$(cpu_seconds "$cpu_before" "$cpu_after")" >>"$results"
   log "$scenario $peer: $rps req/s, $mb MiB/s, $bad bad, $((after - before)) origin requests"
 }
 
 run_h2load() {  # scenario peer url
-  local scenario=$1 peer=$2 url=$3 out before after
+  local scenario=$1 peer=$2 url=$3 out before after cpu_before cpu_after
   h2load -D "$WARM" -c64 -m10 -t2 "$url" >/dev/null
   before=$(origin_requests)
+  cpu_before=$(cpu_ticks $(peer_pids "$peer"))
   out=$(h2load -n"$H2_REQUESTS" -c64 -m10 -t2 "$url")
+  cpu_after=$(cpu_ticks $(peer_pids "$peer"))
   after=$(origin_requests)
   echo "$out" >"$work/$scenario-$peer.txt"
   local rps mb ok failed seconds
@@ -240,12 +267,14 @@ run_h2load() {  # scenario peer url
       printf "%s %s %.2f\n", s, r, v*f }')
   ok=$(echo "$out" | awk '/^requests:/ {print $8}')
   failed=$(echo "$out" | awk '/^requests:/ {print $10 + $12 + $14}')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$peer" "$rps" "$mb" "$ok" "$failed" \
-    "$((after - before))" "$seconds" >>"$results"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$peer" "$rps" "$mb" "$ok" "$failed" \
+    "$((after - before))" "$seconds" "$(cpu_seconds "$cpu_before" "$cpu_after")" >>"$results"
   log "$scenario $peer: $rps req/s, $mb MiB/s, $failed failed, $((after - before)) origin requests"
 }
 
 log "measuring: ${DURATION} s per wrk run, $H2_REQUESTS h2load requests, ${WARM} s warm-up before each"
+# The machine may be shared: its load average (1, 5, 15 min) before and after goes into the report.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 run_wrk "http1-1k" nginx "http://127.0.0.1:$nginx_port/1k" 64
 run_wrk "http1-1k" yunjing "http://127.0.0.1:$yunjing_port/1k" 64
 run_h2load "h2c-1k" nginx "http://127.0.0.1:$nginx_h2_port/1k"
@@ -268,18 +297,21 @@ facts_cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 facts_wrk=$( (wrk -v 2>&1 || true) | head -1 | awk '{print $1, $2}')
 facts_h2load=$( (h2load --version 2>&1 || true) | head -1)
 facts_kernel=$(uname -r)
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 python3 - "$results" "$OUT_DIR" "$cores" "$facts_nginx" "$facts_java" "$facts_date" "$command_line" \
   "$facts_cpu" "$facts_wrk" "$facts_h2load" "$facts_kernel" "$DURATION" "$WARM" "$H2_REQUESTS" \
-  "$(head -1 "$work/yunjing.log")" "$report_name" "$ACCESS_LOG" "$log_lines" <<'PY'
+  "$(head -1 "$work/yunjing.log")" "$report_name" "$ACCESS_LOG" "$log_lines" "$load_before" "$load_after" <<'PY'
 import json, sys
 (results, out_dir, cores, nginx, java, date, command, cpu, wrk, h2load, kernel, duration, warm, h2n,
- yunjing_line, report, access_log, log_lines) = sys.argv[1:]
+ yunjing_line, report, access_log, log_lines, load_before, load_after) = sys.argv[1:]
 rows = {}
 for line in open(results):
-    scenario, peer, rps, mb, ok, bad, origin, seconds = line.rstrip("\n").split("\t")
+    scenario, peer, rps, mb, ok, bad, origin, seconds, cpu_s = line.rstrip("\n").split("\t")
     rows.setdefault(scenario, {})[peer] = {
         "requests_per_second": float(rps), "mib_per_second": float(mb), "ok_responses": int(ok),
-        "failed_responses": int(bad), "origin_requests_during_run": int(origin), "seconds": float(seconds)}
+        "failed_responses": int(bad), "origin_requests_during_run": int(origin), "seconds": float(seconds),
+        "cpu_seconds": float(cpu_s),
+        "cpu_microseconds_per_request": round(float(cpu_s) * 1e6 / max(1, int(ok) + int(bad)), 1)}
 describe = {
     "http1-1k": "HTTP/1.1, 1 KiB hit: wrk -t2 -c64 -d%ss" % duration,
     "h2c-1k": "h2c prior knowledge, 1 KiB hit: h2load -n%s -c64 -m10 -t2" % h2n,
@@ -289,11 +321,14 @@ scenarios = []
 for name, peers in rows.items():
     n, y = peers["nginx"], peers["yunjing"]
     scenarios.append({"scenario": name, "load": describe[name], "nginx": n, "yunjing": y,
-                      "ratio_yunjing_over_nginx": round(y["requests_per_second"] / n["requests_per_second"], 3)})
+                      "ratio_yunjing_over_nginx": round(y["requests_per_second"] / n["requests_per_second"], 3),
+                      "cpu_per_request_ratio_nginx_over_yunjing": round(
+                          n["cpu_microseconds_per_request"] / max(0.1, y["cpu_microseconds_per_request"]), 3)})
 machine = {"nproc": int(cores), "cpu": cpu, "kernel": kernel, "nginx": nginx, "java": java, "wrk": wrk,
            "h2load": h2load}
 doc = {"benchmark": "proxy cache hits: yunjing proxy vs nginx proxy_cache", "date": date, "command": command,
        "duration_seconds": int(duration), "warm_up_seconds": int(warm), "machine": machine,
+       "load_average_before": load_before, "load_average_after": load_after,
        "yunjing": yunjing_line, "scenarios": scenarios}
 if access_log == "1":
     doc["access_log"] = "both peers log every request as a JSON line (nginx: log_format escape=json, buffer=64k)"
@@ -307,16 +342,18 @@ lines = [title, "",
          "Generated by `deploy/bench/proxy-cache-bench.sh` on %s (UTC); raw numbers in "
          "[%s.json](%s.json)." % (date, report, report), "",
          "Command: `%s`" % command, "",
-         "| scenario | load | nginx req/s | yunjing req/s | ratio yunjing/nginx | nginx MiB/s | yunjing MiB/s | failed (nginx / yunjing) | origin requests during run (nginx / yunjing) |",
-         "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+         "| scenario | load | nginx req/s | yunjing req/s | ratio yunjing/nginx | nginx MiB/s | yunjing MiB/s | CPU µs per request (nginx / yunjing) | failed (nginx / yunjing) | origin requests during run (nginx / yunjing) |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
 for s in scenarios:
     n, y = s["nginx"], s["yunjing"]
-    lines.append("| %s | %s | %.0f | %.0f | %.2f | %.1f | %.1f | %d / %d | %d / %d |" % (
+    lines.append("| %s | %s | %.0f | %.0f | %.2f | %.1f | %.1f | %.0f / %.0f | %d / %d | %d / %d |" % (
         s["scenario"], s["load"], n["requests_per_second"], y["requests_per_second"],
-        s["ratio_yunjing_over_nginx"], n["mib_per_second"], y["mib_per_second"], n["failed_responses"],
+        s["ratio_yunjing_over_nginx"], n["mib_per_second"], y["mib_per_second"],
+        n["cpu_microseconds_per_request"], y["cpu_microseconds_per_request"], n["failed_responses"],
         y["failed_responses"], n["origin_requests_during_run"], y["origin_requests_during_run"]))
-lines += ["", "Machine: %s cores (`nproc`), %s, Linux %s; %s; %s; %s; %s." % (
-    cores, cpu, kernel, nginx, java, wrk, h2load), "",
+lines += ["", "Machine: %s cores (`nproc`), %s, Linux %s; %s; %s; %s; %s. Load average (1, 5, 15 min) "
+    "before the measurements: %s; after: %s." % (cores, cpu, kernel, nginx, java, wrk, h2load, load_before,
+                                                load_after), "",
     "yunjing: `%s`" % yunjing_line, ""]
 slower = [s for s in scenarios if s["ratio_yunjing_over_nginx"] < 1]
 lines += ["## Reading the numbers", ""]
@@ -346,17 +383,27 @@ lines += ["",
     "`keepalive_requests` raised so neither peer reconnects during a run. yunjing: `yunjing proxy`, memory "
     "cache, the launcher's default JVM (no extra options; Netty's leak detection at its default sampling, "
     "not the `paranoid` level the tests use).",
+    "- CPU µs per request: user + system CPU time of the peer's processes (nginx's master and workers; "
+    "the JVM, all threads) during the measurement, divided by the responses. Throughput on a machine "
+    "shared with other work moves with that work; CPU per request much less, so it is the steadier "
+    "comparison of the two servers' cost per hit (the load generator's CPU is in neither).",
     "- Short runs on a small machine vary from run to run (the ratios moved by up to about 0.25 between runs of the "
-    "default 10 s length while this script was written); compare ratios within one run, and use a longer "
+    "default 10 s length on a quiet machine, far more on a shared one: see the load average above); compare "
+    "ratios within one run, look at CPU per request, and use a longer "
     "`DURATION` (e.g. `DURATION=60 WARM=15`) for a number to quote.", "",
-    "Where the time likely goes in yunjing (the maintainers' reading, not measured by this script):", "",
-    "- The Java per-request path: request decoding into Netty HTTP objects, the cache lookup (key "
-    "normalisation, Vary), the freshness check and rebuilding the response head (`Age`, "
-    "`Cache-Status`) allocate per request, which costs CPU and GC work that nginx's C path does not have.",
-    "- h2c: Netty's `Http2MultiplexHandler` gives every stream its own child channel and the frame codec "
-    "encodes HEADERS/DATA with HPACK per response.",
-    "- 1 MiB bodies: yunjing keeps bodies in the JVM heap and writes them through Netty buffers (copied "
-    "into the socket), while nginx hands its cache file to the kernel with `sendfile` (no user-space copy).",
+    "Where the time goes in yunjing (from JFR profiles of this benchmark, see "
+    "[proxy/README.md](../../proxy/README.md#cache-hit-performance); not measured by this script):", "",
+    "- The Java per-request path: request decoding into Netty HTTP objects, the proxy headers of the "
+    "request (`Via`, `Forwarded`, `X-Request-Id`), the cache key, the response head rebuilt per hit (`Age`, "
+    "`Cache-Status`, `Via`): allocation and CPU that nginx's C path does not have. What parses once per "
+    "entry (the age inputs) or allocates without need is gone; flushes are merged per event loop task.",
+    "- h2c: Netty's `Http2MultiplexHandler` gives every stream its own child channel (a pipeline built per "
+    "request) and converts HTTP objects to frames and back; HPACK encodes every response head. This is "
+    "the largest gap, and CPU taken by the JVM's threads is CPU the load generator on the same cores "
+    "does not get.",
+    "- 1 MiB bodies: yunjing keeps bodies in the JVM heap and sends them gathered into 64 KiB writes, each "
+    "copied once into a direct buffer and then into the socket, while nginx hands its cache file to the "
+    "kernel with `sendfile` (no user-space copy).",
     ""]
 open(out_dir + "/" + report + ".md", "w").write("\n".join(lines))
 PY

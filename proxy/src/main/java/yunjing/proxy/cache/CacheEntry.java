@@ -34,6 +34,8 @@ final class CacheEntry {
     final long slicedLength;
     /** The SHA-256 (hex) the head names for the body ({@link Digests}), or null. */
     final String digest;
+    /** Parsed once: the stored head never changes, and every hit asks for the age (Date and Age parsing). */
+    private final long correctedInitialAge;
 
     CacheEntry(String primaryKey, String key, HttpResponseStatus status, HttpHeaders headers, List<String> varyNames,
             long requestTime, long responseTime, long lifetime, GrowingBody body) {
@@ -54,6 +56,7 @@ final class CacheEntry {
         this.body = body;
         this.slicedLength = slicedLength;
         this.digest = Digests.sha256(headers);
+        this.correctedInitialAge = CachePolicy.correctedInitialAge(headers, requestTime, responseTime);
     }
 
     boolean isSliced() {
@@ -80,7 +83,7 @@ final class CacheEntry {
     }
 
     long age(long now) {
-        return CachePolicy.currentAge(headers, requestTime, responseTime, now);
+        return CachePolicy.currentAge(correctedInitialAge, responseTime, now);
     }
 
     boolean isFresh(long now) {

@@ -98,6 +98,9 @@ public final class CacheKey {
 
     /** RFC 3986 §5.2.4 on an absolute path; the result starts with '/'. */
     static String removeDotSegments(String path) {
+        if (path.startsWith("/") && !path.contains("/.")) {
+            return path; // no "." or ".." segment: nothing to remove (the common case, on every request)
+        }
         ArrayDeque<String> out = new ArrayDeque<>();
         String[] segments = path.split("/", -1);
         // segments[0] is the empty string before the leading '/'

@@ -125,10 +125,19 @@ final class CachePolicy {
      * </pre>
      */
     static long currentAge(HttpHeaders response, long requestTime, long responseTime, long now) {
+        return currentAge(correctedInitialAge(response, requestTime, responseTime), responseTime, now);
+    }
+
+    /** The corrected_initial_age of the formula above: fixed once the response is received. */
+    static long correctedInitialAge(HttpHeaders response, long requestTime, long responseTime) {
         long apparentAge = Math.max(0, responseTime - dateValue(response, responseTime));
         long responseDelay = Math.max(0, responseTime - requestTime);
         long correctedAgeValue = ageValue(response) * 1000 + responseDelay;
-        long correctedInitialAge = Math.max(apparentAge, correctedAgeValue);
+        return Math.max(apparentAge, correctedAgeValue);
+    }
+
+    /** current_age from a {@link #correctedInitialAge} computed before. */
+    static long currentAge(long correctedInitialAge, long responseTime, long now) {
         long residentTime = Math.max(0, now - responseTime);
         return correctedInitialAge + residentTime;
     }

@@ -1,9 +1,14 @@
 package yunjing.proxy.cache;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+
+import java.util.ArrayList;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -30,10 +35,14 @@ import yunjing.proxy.upstream.UpstreamListener;
  * Confined to {@link #loop}, the client's event loop: the decision may come from another loop (a fill
  * started by another client), so {@link #serveEntry} and {@link #fail} hop onto {@link #loop}, and are
  * never run inline, so the listener is never called back from inside {@code HttpCache.serve}. Body pieces
- * of an entry are heap arrays shared by all readers; each is wrapped in a new buffer whose ownership
- * passes to the listener. Relayed contents pass from the parent exchange to the listener.
+ * of an entry are heap arrays shared by all readers; the pieces that are there go out wrapped in a new
+ * buffer (a composite of several, up to {@link #GATHER_BYTES}) whose ownership passes to the listener.
+ * Relayed contents pass from the parent exchange to the listener.
  */
 final class Delivery implements ResponseHandle {
+
+    private static final DefaultHttpHeadersFactory UNCHECKED_HEADERS =
+            DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private final HttpCache cache;
     final EventLoop loop;
@@ -94,7 +103,8 @@ final class Delivery implements ResponseHandle {
         }
         started = true;
         entry = stored;
-        HttpHeaders headers = new DefaultHttpHeaders().set(stored.headers);
+        // The stored fields were validated when they were received: copied without checking each again.
+        HttpHeaders headers = UNCHECKED_HEADERS.newHeaders().set(stored.headers);
         // The Age a cache sends is its current_age in seconds (RFC 9111 §5.1, §4.2.3).
         headers.set(HttpHeaderNames.AGE, Long.toString(stored.age(cache.now()) / 1000));
         ProxyHeaders.appendListMember(headers, ProxyHeaders.CACHE_STATUS, cache.nodeId() + "; " + status);
@@ -220,41 +230,18 @@ final class Delivery implements ResponseHandle {
         }
     }
 
-    /** Moves body pieces to the listener while the client can take them and they are there. */
+    /**
+     * Moves body pieces to the listener while the client can take them and they are there. Pieces that are
+     * there already go out gathered into writes of up to {@link #GATHER_BYTES} (pieces are what the parent
+     * connection read, often 8 KiB): one write and one copy into the socket's buffer instead of many. The
+     * bytes that end the response go out as its last content (for h2, DATA with END_STREAM, not an extra
+     * empty frame).
+     */
     private void pump() {
+        Gathered gathered = new Gathered();
         while (body != null && !done && !aborted && !paused) {
             byte[] piece = body.poll(next, wakeup);
-            if (piece == null) {
-                return; // caught up with the fill: wakeup runs when the next piece arrives
-            }
-            if (piece == GrowingBody.END && entry.isSliced()) {
-                Slices slices = cache.slices();
-                if (position != slices.start(slice) + slices.length(entry, slice)) {
-                    done = true; // a stored slice of the wrong length: cut off rather than send wrong bytes
-                    listener.onFailure(new UpstreamException(UpstreamException.Kind.BROKEN,
-                            "a cached slice has the wrong length", null));
-                    return;
-                }
-                if (digestCheck != null) {
-                    digestCheck.offer(slice, body);
-                }
-                acquireSlice(slice + 1); // not the last slice: the range ends after it
-                return;
-            }
-            if (piece == GrowingBody.END) {
-                done = true;
-                if (rangeEnd != Long.MAX_VALUE && position < rangeEnd) {
-                    // The body ended before the promised range (shorter than its Content-Length): cut off.
-                    listener.onFailure(new UpstreamException(UpstreamException.Kind.BROKEN,
-                            "the cached body ended before the requested range", null));
-                } else {
-                    listener.onResponseContent(LastHttpContent.EMPTY_LAST_CONTENT);
-                }
-            } else if (piece == GrowingBody.FAILED) {
-                done = true;
-                listener.onFailure(new UpstreamException(UpstreamException.Kind.BROKEN,
-                        "the parent's response broke off while it was being cached", null));
-            } else {
+            if (piece != null && piece != GrowingBody.END && piece != GrowingBody.FAILED) {
                 next++;
                 long pieceStart = position;
                 long pieceEnd = position + piece.length;
@@ -273,14 +260,96 @@ final class Delivery implements ResponseHandle {
                 }
                 int from = (int) (Math.max(rangeStart, pieceStart) - pieceStart);
                 int to = (int) (Math.min(rangeEnd, pieceEnd) - pieceStart);
-                cache.servedFromMemory(to - from);
-                // A new wrapper per reader around the shared, never-modified array; the listener owns it.
-                listener.onResponseContent(new DefaultHttpContent(Unpooled.wrappedBuffer(piece, from, to - from)));
-                if (pieceEnd >= rangeEnd && !done && !aborted) {
-                    done = true; // the range is complete; the rest of the body is not needed
-                    listener.onResponseContent(LastHttpContent.EMPTY_LAST_CONTENT);
+                gathered.add(piece, from, to - from);
+                if (pieceEnd >= rangeEnd) {
+                    send(gathered, true); // the range is complete; the rest of the body is not needed
+                } else if (gathered.bytes >= GATHER_BYTES) {
+                    send(gathered, false);
                 }
+                continue;
             }
+            if (piece == GrowingBody.END && !entry.isSliced()
+                    && (rangeEnd == Long.MAX_VALUE || position >= rangeEnd)) {
+                send(gathered, true);
+                return;
+            }
+            send(gathered, false);
+            if (done || aborted) {
+                return; // sending ended the exchange (the client went away)
+            }
+            if (piece == null) {
+                return; // caught up with the fill: wakeup runs when the next piece arrives
+            }
+            if (piece == GrowingBody.END && entry.isSliced()) {
+                Slices slices = cache.slices();
+                if (position != slices.start(slice) + slices.length(entry, slice)) {
+                    done = true; // a stored slice of the wrong length: cut off rather than send wrong bytes
+                    listener.onFailure(new UpstreamException(UpstreamException.Kind.BROKEN,
+                            "a cached slice has the wrong length", null));
+                    return;
+                }
+                if (digestCheck != null) {
+                    digestCheck.offer(slice, body);
+                }
+                acquireSlice(slice + 1); // not the last slice: the range ends after it
+                return;
+            }
+            done = true;
+            if (piece == GrowingBody.END) {
+                // The body ended before the promised range (shorter than its Content-Length): cut off.
+                listener.onFailure(new UpstreamException(UpstreamException.Kind.BROKEN,
+                        "the cached body ended before the requested range", null));
+            } else {
+                listener.onFailure(new UpstreamException(UpstreamException.Kind.BROKEN,
+                        "the parent's response broke off while it was being cached", null));
+            }
+        }
+        send(gathered, false);
+    }
+
+    /** Bytes of pieces sent as one content at most (a few pieces; what the transport copies in one go). */
+    static final int GATHER_BYTES = 64 * 1024;
+
+    /** Pieces taken by {@link #pump} and not sent yet: plain wrappers of the shared arrays, nothing to release. */
+    private static final class Gathered {
+        private final ArrayList<ByteBuf> parts = new ArrayList<>(8);
+        private int bytes;
+
+        void add(byte[] piece, int from, int length) {
+            parts.add(Unpooled.wrappedBuffer(piece, from, length));
+            bytes += length;
+        }
+    }
+
+    /**
+     * Sends what {@code gathered} holds as one content and empties it; with {@code last}, as the last
+     * content (empty if nothing is gathered) and the delivery is done. Nothing is sent once aborted or done.
+     */
+    private void send(Gathered gathered, boolean last) {
+        if (gathered.parts.isEmpty() && !last) {
+            return;
+        }
+        // New wrappers per reader around the shared, never-modified arrays; the listener owns them.
+        ByteBuf content = switch (gathered.parts.size()) {
+            case 0 -> Unpooled.EMPTY_BUFFER;
+            case 1 -> gathered.parts.get(0);
+            default -> Unpooled.wrappedBuffer(gathered.parts.size(), gathered.parts.toArray(new ByteBuf[0]));
+        };
+        int bytes = gathered.bytes;
+        gathered.parts.clear();
+        gathered.bytes = 0;
+        if (aborted || done) {
+            content.release();
+            return;
+        }
+        if (bytes > 0) {
+            cache.servedFromMemory(bytes);
+        }
+        if (last) {
+            done = true;
+            listener.onResponseContent(bytes == 0 ? LastHttpContent.EMPTY_LAST_CONTENT : new DefaultLastHttpContent(content));
+        } else {
+            listener.onResponseContent(new DefaultHttpContent(content));
         }
     }
 

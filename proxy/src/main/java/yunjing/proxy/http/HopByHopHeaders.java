@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -63,14 +64,21 @@ public final class HopByHopHeaders {
         for (AsciiString name : ALWAYS) {
             headers.remove(name);
         }
-        List<String> leftovers = new ArrayList<>();
-        for (Map.Entry<String, String> header : headers) {
-            String name = header.getKey();
-            if (name.startsWith(":") || name.regionMatches(true, 0, HTTP2_EXTENSION_PREFIX, 0, HTTP2_EXTENSION_PREFIX.length())) {
-                leftovers.add(name);
+        // Names read as they are stored (no String per field): this runs twice on every request.
+        List<String> leftovers = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if ((!name.isEmpty() && name.charAt(0) == ':') || AsciiString.regionMatches(name, true, 0,
+                    HTTP2_EXTENSION_PREFIX, 0, HTTP2_EXTENSION_PREFIX.length())) {
+                if (leftovers == null) {
+                    leftovers = new ArrayList<>();
+                }
+                leftovers.add(name.toString());
             }
         }
-        leftovers.forEach(headers::remove);
+        if (leftovers != null) {
+            leftovers.forEach(headers::remove);
+        }
         return teTrailers;
     }
 }

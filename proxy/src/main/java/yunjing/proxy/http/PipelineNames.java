@@ -6,11 +6,11 @@ package yunjing.proxy.http;
  * by name and a reader sees each pipeline's shape at a glance.
  *
  * <pre>
- * client side, cleartext:  connection-counter → client-idle → h1-or-h2c → h1-install
- *     HTTP/1.1:             connection-counter → client-idle → (codec) → (upgrade) → http-keep-alive → proxy
- *     h2c, prior knowledge: connection-counter → client-idle → h2-frame-codec → h2-multiplex
- *     h2c, by Upgrade:      connection-counter → client-idle → (frame codec) → (multiplex) → h1-install (inert)
- * client side, TLS:        connection-counter → client-idle → tls → alpn, then
+ * client side, cleartext:  flush-consolidation → connection-counter → client-idle → h1-or-h2c → h1-install
+ *     HTTP/1.1:             flush-consolidation → … → (codec) → (upgrade) → http-keep-alive → proxy
+ *     h2c, prior knowledge: flush-consolidation → … → h2-frame-codec → h2-multiplex
+ *     h2c, by Upgrade:      flush-consolidation → … → (frame codec) → (multiplex) → h1-install (inert)
+ * client side, TLS:        connection-counter → client-idle → tls → flush-consolidation → alpn, then
  *                          http-codec → http-keep-alive → proxy, or h2-frame-codec → h2-multiplex
  * each h2 stream:          h2-stream-codec → proxy
  * upstream (HTTP/1.1):     http-client-codec → upstream
@@ -20,6 +20,7 @@ package yunjing.proxy.http;
  */
 public final class PipelineNames {
 
+    public static final String FLUSH_CONSOLIDATION = "flush-consolidation";
     public static final String CONNECTION_COUNTER = "connection-counter";
     public static final String CLIENT_IDLE = "client-idle";
     public static final String TLS = "tls";

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The headers a proxy adds to what it forwards so that the path of a request can be traced:
@@ -84,7 +85,12 @@ public final class ProxyHeaders {
                 return id;
             }
         }
-        return UUID.randomUUID().toString();
+        // A random (version 4) UUID, but from ThreadLocalRandom: UUID.randomUUID() draws on a shared, locked
+        // SecureRandom on every request, and a request id only has to be unique, not unpredictable.
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & ~(0xC000L << 48)) | (0x8000L << 48);
+        return new UUID(high, low).toString();
     }
 
     /**

@@ -41,6 +41,7 @@ final class CleartextInitializer extends ChannelInitializer<SocketChannel> {
                         : null,
                 MAX_UPGRADE_REQUEST_BYTES);
         ch.pipeline()
+                .addLast(PipelineNames.FLUSH_CONSOLIDATION, new ClientFlushes())
                 .addLast(PipelineNames.CONNECTION_COUNTER, tracker)
                 .addLast(PipelineNames.CLIENT_IDLE, new ClientIdleHandler(forwarding.clientIdleTimeout()))
                 .addLast(PipelineNames.H1_OR_H2C, new CleartextHttp2ServerUpgradeHandler(codec, upgrade, http2.inPlace()))

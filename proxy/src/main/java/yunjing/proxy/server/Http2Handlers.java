@@ -8,6 +8,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import yunjing.proxy.http.PipelineNames;
+import yunjing.proxy.http.ProxyHeaders;
 
 /**
  * The HTTP/2 server side, the same for h2c (prior knowledge or Upgrade) and h2 over TLS: a frame codec,
@@ -39,6 +40,9 @@ final class Http2Handlers {
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                         .initialWindowSize(INITIAL_WINDOW_SIZE))
+                // X-Request-Id is new on every response: indexing it in HPACK's dynamic table (RFC 7541 §2.3.2)
+                // only evicts fields that repeat. Sent as a literal never indexed (§6.2.3) instead.
+                .headerSensitivityDetector((name, value) -> ProxyHeaders.X_REQUEST_ID.contentEqualsIgnoreCase(name))
                 .build();
     }
 

@@ -52,7 +52,8 @@ import java.util.logging.Logger;
  *
  * <h2>Streaming and backpressure</h2>
  * Nothing is aggregated: each request content is written upstream as it arrives and each response
- * content is written and flushed to the client as it arrives, so server-sent events pass one by one.
+ * content is written and flushed to the client as it arrives, so server-sent events pass one by one
+ * ({@link ClientFlushes} merges the flushes of one event loop task into one socket write).
  * Each direction stops reading its source while its destination is not writable and resumes on the
  * writability change (the pattern of Netty's HexDumpProxy), which bounds memory per exchange.
  *

@@ -26,6 +26,8 @@ final class TlsInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast(PipelineNames.CONNECTION_COUNTER, tracker)
                 .addLast(PipelineNames.CLIENT_IDLE, new ClientIdleHandler(forwarding.clientIdleTimeout()))
                 .addLast(PipelineNames.TLS, tls.newHandler(ch.alloc()))
+                // Behind TLS: fewer flushes into the SslHandler make fewer, fuller records.
+                .addLast(PipelineNames.FLUSH_CONSOLIDATION, new ClientFlushes())
                 .addLast(PipelineNames.ALPN, new AlpnHandler(forwarding, http2));
     }
 }
