@@ -33,7 +33,7 @@ public final class MarkdownReport {
                 r.originEgressMirror(), change(r.originEgressDirect(), r.originEgressMirror())));
         sb.append("\n| goal (vs direct, same run) | target | measured | |\n|---|---:|---:|---|\n");
         for (Goal g : r.goals()) {
-            sb.append(String.format(Locale.ROOT, "| %s | ≥ %.1f %% | %.1f %% | %s — %s |%n", g.name(), 100 * g.target(),
+            sb.append(String.format(Locale.ROOT, "| %s | ≥ %.1f %% | %.2f %% | %s — %s |%n", g.name(), 100 * g.target(),
                     100 * g.measured(), g.met() ? "met" : "**missed**", g.note()));
         }
         return sb.toString();

@@ -84,7 +84,7 @@ class E2eReportTest {
         String md = MarkdownReport.full(r, "yunjing bench e2e --quick");
         assertTrue(md.contains("| metadata | mean total (ms) | 5000.0 | 50.5 | -99.0 % |"), md);
         assertTrue(md.contains("| artifact | mean total (ms) | 2000.0 | 100.0 | -95.0 % |"), md);
-        assertTrue(md.contains("| cached artifacts: mean latency reduction | ≥ 85.0 % | 95.0 % | met"), md);
+        assertTrue(md.contains("| cached artifacts: mean latency reduction | ≥ 85.0 % | 95.00 % | met"), md);
         assertTrue(Files.readString(dir.resolve("e2e.json")).contains("\"originEgressBytes\""));
         for (String png : List.of("e2e-latency.png", "e2e-first-byte.png")) {
             BufferedImage image = ImageIO.read(dir.resolve(png).toFile());
