@@ -121,6 +121,11 @@ class ProxyLargeObjectTest {
         return after;
     }
 
+    /** L2 writes skipped because the disk lagged behind (its queue of writes is bounded). */
+    private static long skippedDiskWrites() {
+        return (long) NET.count("yunjing.proxy.cache.requests", "result", "l2-write-skipped");
+    }
+
     private long sliceRequests(String name) {
         return origin.largeRequests.stream().filter(r -> r.startsWith("/large/" + name + "?") && !r.endsWith(" null")).count();
     }
@@ -150,7 +155,10 @@ class ProxyLargeObjectTest {
             assertRange(part, r[0], r[1], SIZE);
             assertEquals("gz-unicom; hit", part.headers().firstValue("cache-status").orElse(""));
         }
-        assertEquals(sent, settledBytesSent(), "the second pass came from L1 and L2");
+        // From L1 and L2; a slice whose L2 write was skipped (the disk lagging behind: the queue of writes is
+        // bounded) may have left L1 too and is fetched again, nothing else.
+        assertTrue(settledBytesSent() - sent <= skippedDiskWrites() * SLICE,
+                "the second pass came from L1 and L2: " + (settledBytesSent() - sent) + " bytes fetched again");
         HttpResponse<byte[]> suffix = get(target, "Range", "bytes=-1000");
         assertRange(suffix, SIZE - 1000, SIZE - 1, SIZE);
         HttpResponse<Void> head = NET.client().send(HttpRequest.newBuilder(request(target).uri()).method("HEAD",
@@ -187,7 +195,9 @@ class ProxyLargeObjectTest {
         // The whole object once, plus the slice the first reader had asked ahead, plus one aborted response.
         assertTrue(sent <= SIZE + 2 * SLICE + ABORT_SLACK, "origin sent " + sent + " for " + SIZE + origin.largeRequests);
         long slices = (SIZE + SLICE - 1) / SLICE;
-        assertEquals(slices, sliceRequests("resume"), "each slice fetched once: " + origin.largeRequests);
+        long again = sliceRequests("resume") - slices;
+        assertTrue(again >= 0 && again <= skippedDiskWrites(), "each slice fetched once, unless its L2 write was"
+                + " skipped (" + skippedDiskWrites() + "): " + origin.largeRequests);
     }
 
     @Test
