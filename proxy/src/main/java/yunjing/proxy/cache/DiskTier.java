@@ -187,6 +187,11 @@ final class DiskTier implements AutoCloseable {
      * queueing more would hold their bodies in memory without bound.
      */
     boolean write(CacheEntry entry) {
+        return write(entry, () -> { });
+    }
+
+    /** As {@link #write(CacheEntry)}; when queued, {@code written} runs on the disk thread once the write ended. */
+    boolean write(CacheEntry entry, Runnable written) {
         long bodyBytes = entry.body.length();
         if (pendingBytes.addAndGet(bodyBytes) > maxPendingBytes && bodyBytes > 0) {
             pendingBytes.addAndGet(-bodyBytes);
@@ -215,6 +220,7 @@ final class DiskTier implements AutoCloseable {
             } finally {
                 pending.remove(entry.key, entry);
                 pendingBytes.addAndGet(-bodyBytes);
+                written.run();
             }
         });
         if (!queued) {

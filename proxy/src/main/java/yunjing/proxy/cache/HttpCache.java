@@ -59,7 +59,9 @@ public final class HttpCache implements AutoCloseable {
     private static final java.util.logging.Logger log = java.util.logging.Logger.getLogger(HttpCache.class.getName());
 
     /** Bytes of entries waiting for the disk tier's thread; past it, writes are skipped (and counted). */
-    private static final long MAX_PENDING_DISK_WRITES = 32L << 20;
+    private static final long MAX_PENDING_DISK_WRITES = 64L << 20;
+    /** Slice bytes being fetched or waiting for the disk ({@link SliceBudget}); below the disk queue's bound. */
+    private static final long MAX_SLICE_BYTES_IN_FLIGHT = 48L << 20;
 
     private final CacheConfig config;
     private final String nodeId;
@@ -74,6 +76,7 @@ public final class HttpCache implements AutoCloseable {
     private final ConcurrentHashMap<String, Fill> fills = new ConcurrentHashMap<>();
     private final DiskTier disk;
     private final Slices slices;
+    private final SliceBudget sliceBudget = new SliceBudget(MAX_SLICE_BYTES_IN_FLIGHT);
     /** L2 reads of slices in progress, so concurrent readers of one slice share one read. */
     private final ConcurrentHashMap<String, CompletableFuture<CacheEntry>> diskReads = new ConcurrentHashMap<>();
     /** Bumped by every purge: an L2 read that started before one is not moved into L1. */
@@ -261,10 +264,22 @@ public final class HttpCache implements AutoCloseable {
         }
     }
 
-    /** Stores a complete slice in L1 and, in the background, on disk (no Vary index: slices are found by key). */
-    void storeSlice(CacheEntry slice) {
+    /**
+     * Stores a complete slice in L1 and, in the background, on disk (no Vary index: slices are found by key);
+     * {@code stored} runs once it is on disk, or at once without a disk tier or when the write is skipped.
+     */
+    void storeSlice(CacheEntry slice, Runnable stored) {
         l1.put(slice.key, slice);
-        writeToDisk(slice);
+        if (disk == null) {
+            stored.run();
+        } else if (!disk.write(slice, stored)) {
+            metrics.cacheResult("l2-write-skipped");
+            stored.run();
+        }
+    }
+
+    SliceBudget sliceBudget() {
+        return sliceBudget;
     }
 
     CacheEntry memoryLookup(String key) {

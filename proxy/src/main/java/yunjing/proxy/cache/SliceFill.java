@@ -48,6 +48,8 @@ final class SliceFill implements UpstreamListener {
     private final EventLoop loop;
 
     private UpstreamExchange upstream;
+    /** Set once this fill's bytes are given back to the node's {@link SliceBudget} (any thread). */
+    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
     private boolean accepted;
     private boolean finished;
     private volatile boolean purged;
@@ -132,8 +134,10 @@ final class SliceFill implements UpstreamListener {
                 finished = true;
                 slice.body.complete();
                 slices.unregister(slice.key, this);
-                if (!purged) {
-                    cache.storeSlice(slice);
+                if (purged) {
+                    release();
+                } else {
+                    cache.storeSlice(slice, this::release); // the budget is given back once it is on disk
                 }
             }
         } finally {
@@ -152,6 +156,7 @@ final class SliceFill implements UpstreamListener {
             finished = true;
             slice.body.fail();
             slices.unregister(slice.key, this);
+            release();
         }
     }
 
@@ -160,7 +165,14 @@ final class SliceFill implements UpstreamListener {
             finished = true;
             slice.body.fail();
             slices.unregister(slice.key, this);
+            release();
             upstream.abort();
+        }
+    }
+
+    private void release() {
+        if (released.compareAndSet(false, true)) {
+            cache.sliceBudget().give(length);
         }
     }
 

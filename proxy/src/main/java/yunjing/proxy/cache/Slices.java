@@ -144,17 +144,32 @@ final class Slices {
         }
     }
 
+    /**
+     * Starts the fill of a slice once the node's {@link SliceBudget} has room for it; readers follow its body
+     * meanwhile. A read-ahead ({@code done} is {@link #IGNORE}) is skipped instead when the budget is spent.
+     */
     private void fetch(CacheEntry object, CacheRequest request, int index, String key, EventLoop loop, Callback done) {
-        SliceFill fill = new SliceFill(cache, this, object, request, key, start(index), length(object, index), loop);
+        long length = length(object, index);
+        boolean readAhead = done == IGNORE;
+        SliceBudget budget = cache.sliceBudget();
+        if (readAhead && !budget.tryTake(length)) {
+            return;
+        }
+        SliceFill fill = new SliceFill(cache, this, object, request, key, start(index), length, loop);
         SliceFill running = filling.putIfAbsent(key, fill);
         if (running != null) {
+            if (readAhead) {
+                budget.give(length);
+            }
             loop.execute(() -> done.ready(running.slice));
             return;
         }
-        loop.execute(() -> {
-            fill.start();
-            done.ready(fill.slice);
-        });
+        if (readAhead) {
+            loop.execute(fill::start);
+        } else {
+            budget.take(length, () -> loop.execute(fill::start));
+        }
+        loop.execute(() -> done.ready(fill.slice));
     }
 
     void unregister(String key, SliceFill fill) {
