@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -38,10 +37,7 @@ import yunjing.proxy.upstream.UpstreamException;
 import yunjing.proxy.upstream.UpstreamExchange;
 import yunjing.proxy.upstream.UpstreamListener;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -86,6 +82,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final Forwarding forwarding;
     private final String scheme;
     private final boolean http2;
+    private final UpstreamHeads upstreamHeads;
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Exchange current;
@@ -100,6 +97,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         this.forwarding = forwarding;
         this.scheme = scheme;
         this.http2 = http2;
+        this.upstreamHeads = new UpstreamHeads(forwarding, scheme, http2);
     }
 
     @Override
@@ -236,7 +234,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         void start(HttpRequest request) {
             HttpRequest head;
             try {
-                head = upstreamHead(request);
+                head = upstreamHeads.of(request, requestId, ctx.channel().remoteAddress());
             } catch (BadRequestException e) {
                 requestDone = request instanceof LastHttpContent;
                 ReferenceCountUtil.release(request);
@@ -335,72 +333,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             upstream.write(content);
-        }
-
-        private HttpRequest upstreamHead(HttpRequest request) throws BadRequestException {
-            if (request.decoderResult().isFailure()) {
-                throw new BadRequestException(RequestFraming.decoderFailure(request.decoderResult().cause()));
-            }
-            if (!http2) {
-                RequestFraming.Refusal refusal = RequestFraming.check(request);
-                if (refusal != null) {
-                    throw new BadRequestException(refusal);
-                }
-            }
-            HttpHeaders headers = request.headers();
-            boolean chunked = HttpUtil.isTransferEncodingChunked(request);
-            String target = request.uri();
-            String authority = null;
-            if (target.regionMatches(true, 0, "http://", 0, 7) || target.regionMatches(true, 0, "https://", 0, 8)) {
-                // absolute-form: the target's authority replaces Host (RFC 9112 §3.2.2); forward origin-form.
-                try {
-                    URI uri = new URI(target);
-                    authority = uri.getRawAuthority();
-                    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-                    target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
-                } catch (URISyntaxException e) {
-                    throw new BadRequestException("malformed request-target: " + e.getMessage());
-                }
-            } else if (!target.startsWith("/") && !(target.equals("*") && HttpMethod.OPTIONS.equals(request.method()))) {
-                throw new BadRequestException("request-target must be origin-form (RFC 9112 §3.2.1)");
-            }
-            if (authority == null) {
-                // h2 requests carry :authority, which the stream codec turned into Host.
-                List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
-                if (hosts.size() != 1 || hosts.get(0).isBlank()) {
-                    throw new BadRequestException((hosts.isEmpty() ? "missing" : "more than one")
-                            + " Host header (RFC 9112 §3.2)");
-                }
-                authority = hosts.get(0).strip();
-            }
-            boolean teTrailers = HopByHopHeaders.strip(headers);
-            if (forwarding.api().gate().active()) {
-                // An edge is where clients enter: only it may say which key and priority a request has.
-                headers.remove(ProxyHeaders.X_YUNJING_PRIORITY);
-                headers.remove(ProxyHeaders.X_YUNJING_KEY_ID);
-                headers.remove(ProxyHeaders.X_YUNJING_AFFINITY);
-            }
-            headers.set(HttpHeaderNames.HOST, authority);
-            String receivedProtocol = http2 ? "2"
-                    : clientVersion.majorVersion() + "." + clientVersion.minorVersion();
-            ProxyHeaders.appendListMember(headers, HttpHeaderNames.VIA, receivedProtocol + " " + forwarding.nodeId());
-            headers.set(ProxyHeaders.X_REQUEST_ID, requestId);
-            ProxyHeaders.appendListMember(headers, ProxyHeaders.FORWARDED,
-                    ProxyHeaders.forwardedElement(ctx.channel().remoteAddress(), forwarding.nodeId(), scheme));
-            if (teTrailers) {
-                // TE is hop-by-hop, but "trailers" may be passed on, with its connection option (RFC 9110 §10.1.4).
-                headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
-                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderNames.TE);
-            }
-            boolean bodyFollows = !(request instanceof FullHttpRequest) && (chunked || http2);
-            if (!HttpUtil.isContentLengthSet(request) && bodyFollows) {
-                // A body of unknown length goes upstream chunked (RFC 9112 §7.1).
-                HttpUtil.setTransferEncodingChunked(request, true);
-            } else if (request instanceof FullHttpRequest full && full.content().isReadable()
-                    && !HttpUtil.isContentLengthSet(request)) {
-                HttpUtil.setContentLength(request, full.content().readableBytes());
-            }
-            return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), target, headers);
         }
 
         @Override
