@@ -155,18 +155,15 @@ public final class HttpCache implements AutoCloseable {
         }
         String diskKey = stored == null && disk != null ? disk.keyFor(request) : null;
         if (diskKey != null) {
-            // L2: read off the event loop, then decide on it as for an L1 lookup; the entry moves to L1.
+            // L2: read off the event loop (shared with concurrent readers of the key, moved to L1 there),
+            // then decide on it as for an L1 lookup.
             long purgesBefore = purges.get();
-            disk.read(diskKey, maxHeuristicMillis(), negativeTtlMillis()).whenComplete((fromDisk, error) ->
-                    loop.execute(() -> {
-                        if (fromDisk != null) {
-                            metrics.cacheServed("l2", fromDisk.body.length());
-                            if (purges.get() == purgesBefore) {
-                                storeInMemory(fromDisk); // not when a purge ran meanwhile: it may have been this key
-                            }
-                        }
-                        decide(request, delivery, fromDisk);
-                    }));
+            diskLookup(diskKey).whenComplete((fromDisk, error) -> loop.execute(() -> {
+                if (fromDisk != null && purges.get() == purgesBefore) {
+                    varyIndex.put(fromDisk.primaryKey, fromDisk.varyNames); // L1 lookups find it from now on
+                }
+                decide(request, delivery, fromDisk);
+            }));
             return delivery;
         }
         return decide(request, delivery, stored);
@@ -287,8 +284,9 @@ public final class HttpCache implements AutoCloseable {
     }
 
     /**
-     * The entry stored on disk under {@code key}, read off the event loops and moved to L1; null when L2 has
-     * none. Concurrent lookups of one key share one read. The future yields null for a corrupt entry.
+     * The entry stored on disk under {@code key}, read off the event loops and moved to L1 (unless a purge
+     * ran meanwhile: it may have been this key); null when L2 has none. Concurrent lookups of one key share
+     * one read. The future yields null for a corrupt entry.
      */
     CompletableFuture<CacheEntry> diskLookup(String key) {
         if (disk == null || !disk.contains(key)) {
