@@ -4,12 +4,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -23,8 +21,6 @@ import yunjing.proxy.ParentConfig;
 
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Set;
-import java.util.StringJoiner;
 
 /**
  * One request forwarded to a parent, and its response.
@@ -48,7 +44,8 @@ import java.util.StringJoiner;
  * A reused keep-alive connection that closes that way is first retried on a fresh connection to the same
  * parent (the parent most likely closed the idle connection as we wrote, RFC 9112 §9.3.1), without
  * counting against the parent. Nothing is retried once a response byte arrived, and never after a
- * deadline. Each retry is counted by cause ({@code yunjing.proxy.upstream.retries}).
+ * deadline. Each retry is counted by cause ({@code yunjing.proxy.upstream.retries}). The candidates and
+ * the reasons they failed live in {@link FailoverCandidates}; the decision after a close in {@link SafeRetry}.
  *
  * <h2>Deadlines</h2>
  * Connect ({@code connectTimeout}), first byte, idle between response pieces and, for {@code /v1/}
@@ -69,27 +66,17 @@ public final class UpstreamExchange {
 
     private enum State { CONNECTING, SENT, DONE, FAILED, ABORTED }
 
-    /** Methods whose requests may be repeated automatically: https://www.rfc-editor.org/rfc/rfc9110#section-9.2.2 */
-    private static final Set<HttpMethod> IDEMPOTENT = Set.of(
-            HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
-
     private final UpstreamClient client;
     private final HttpRequest head;
     private final EventLoop loop;
     private final UpstreamListener listener;
-    private final List<UpstreamParent> candidates;
-    private final boolean idempotent;
+    private final FailoverCandidates candidates;
     private final boolean hasBody;
     private final ExchangeDeadlines deadlines;
     private final ArrayDeque<HttpContent> queued = new ArrayDeque<>();
     private final BodyReplay replay = new BodyReplay();
-    private final StringJoiner reasons = new StringJoiner("; ");
 
     private State state = State.CONNECTING;
-    private int nextCandidate;
-    private int connectAttempts;
-    private int connectTimeouts;
-    private boolean freshConnectionOnly;
     /** Why the next attempt happens, counted when it does; null for the first attempt. */
     private String retryCause;
     private ChannelFuture pendingConnect;
@@ -117,8 +104,7 @@ public final class UpstreamExchange {
         this.head = head;
         this.loop = loop;
         this.listener = listener;
-        this.candidates = candidates;
-        this.idempotent = IDEMPOTENT.contains(head.method());
+        this.candidates = new FailoverCandidates(candidates);
         this.hasBody = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
         this.deadlines = new ExchangeDeadlines(loop, client.firstByteNanos(), client.idleNanos(), this::deadlinePassed);
     }
@@ -180,7 +166,7 @@ public final class UpstreamExchange {
      */
     public void abort() {
         assert loop.inEventLoop();
-        if (state == State.DONE || state == State.FAILED || state == State.ABORTED) {
+        if (!live()) {
             return;
         }
         ended(State.ABORTED);
@@ -202,18 +188,9 @@ public final class UpstreamExchange {
             fail(UpstreamException.Kind.UNAVAILABLE, "proxy is shutting down", null);
             return;
         }
-        UpstreamParent candidate = null;
-        while (candidate == null && nextCandidate < candidates.size()) {
-            UpstreamParent next = candidates.get(nextCandidate++);
-            // A retry on the same parent's fresh connection is the same attempt: no new breaker permit.
-            if (freshConnectionOnly || next.breaker().tryAcquire()) {
-                candidate = next;
-            } else {
-                reasons.add(next.id() + ": circuit open");
-            }
-        }
+        UpstreamParent candidate = candidates.next();
         if (candidate == null) {
-            allCandidatesFailed();
+            fail(candidates.exhausted(client.hasParents()));
             return;
         }
         if (retryCause != null) {
@@ -222,18 +199,16 @@ public final class UpstreamExchange {
         }
         load(candidate);
         if (client.http2(candidate)) {
-            freshConnectionOnly = false;
             connect(candidate, client.http2Pool().openStream(loop, candidate, client.bootstrap(loop), client));
             return;
         }
-        if (!freshConnectionOnly) {
+        if (!candidates.freshConnectionOnly()) {
             Channel idle = client.idle().acquire(loop, candidate.id());
             if (idle != null) {
                 bind(candidate, idle, true);
                 return;
             }
         }
-        freshConnectionOnly = false;
         ChannelFuture connect = client.bootstrap(loop).connect(candidate.config().http());
         pendingConnect = connect;
         Promise<Channel> opened = loop.newPromise();
@@ -254,7 +229,7 @@ public final class UpstreamExchange {
     /** Binds to the connection (or h2 stream) once {@code opening} has it, or moves on if it failed. */
     private void connect(UpstreamParent trying, Future<? extends Channel> opening) {
         opening.addListener(f -> {
-            Future<? extends Channel> done = opening;
+            Future<? extends Channel> done = opening;   // typed view of f
             if (state != State.CONNECTING) {
                 if (done.isSuccess()) {
                     done.getNow().close();
@@ -262,13 +237,7 @@ public final class UpstreamExchange {
             } else if (done.isSuccess()) {
                 bind(trying, done.getNow(), false);
             } else {
-                connectAttempts++;
-                boolean timedOut = done.cause() instanceof ConnectTimeoutException;
-                if (timedOut) {
-                    connectTimeouts++;
-                }
-                // Ids only: the reasons end up in the error a client sees, the addresses do not belong there.
-                reasons.add(trying.id() + ": " + UpstreamException.describe(done.cause()));
+                boolean timedOut = candidates.connectFailed(trying, done.cause());
                 client.connectFailed(trying);
                 retryCause = timedOut ? "connect_timeout" : "connect_failure";
                 tryNext();
@@ -300,11 +269,10 @@ public final class UpstreamExchange {
             // try the same parent on a fresh one).
             closeChannel();
             if (reused) {
-                nextCandidate--;
-                freshConnectionOnly = true;
-                retryCause = "stale_connection";
+                candidates.sameParentAgain();
+                retryCause = SafeRetry.STALE_CONNECTION.cause();
             } else {
-                reasons.add(parent.id() + ": " + UpstreamException.describe(written.cause()));
+                candidates.failed(parent, UpstreamException.describe(written.cause()));
                 client.connectFailed(parent);
                 retryCause = "write_failure";
             }
@@ -317,9 +285,7 @@ public final class UpstreamExchange {
             // The HEADERS frame ended the stream: the end marker queued behind it has nothing left to say.
             releaseAll(queued);
             lastWritten = true;
-            requestComplete = true;
-            deadlines.requestSent();
-            maybeFinish();
+            requestSent();
             return;
         }
         HttpContent content;
@@ -353,12 +319,17 @@ public final class UpstreamExchange {
             lastWritten = true;
             f.addListener((ChannelFutureListener) done -> {
                 if (done.isSuccess() && channel == ch) {
-                    requestComplete = true;
-                    deadlines.requestSent();
-                    maybeFinish();
+                    requestSent();
                 }
             });
         }
+    }
+
+    /** The whole request reached the parent. */
+    private void requestSent() {
+        requestComplete = true;
+        deadlines.requestSent();
+        maybeFinish();
     }
 
     /** A body byte is on its way to the parent: from now on the request belongs to it. */
@@ -450,29 +421,24 @@ public final class UpstreamExchange {
             ended(State.DONE);
             return;
         }
-        boolean resendable = !hasBody || !bodyCommitted || replay.complete();
-        if (!anyResponse && h2Stream && resendable && !Boolean.TRUE.equals(
-                ch.parent().attr(Http2ParentConnection.SETTINGS_SEEN).get())) {
-            client.http2Pool().noHttp2(parent.id());   // it does not speak h2: the same parent over HTTP/1.1
-            retry(true, "no_http2");
-            return;
-        }
-        if (!anyResponse && notProcessed != null && resendable) {
-            retry(false, notProcessed);
-            return;
-        }
-        boolean replayable = !anyResponse && (hasBody ? !bodyCommitted && replay.complete() : idempotent);
-        if (replayable && reused) {
-            retry(true, "stale_connection");
-        } else if (replayable) {
-            parent.breaker().onFailure();
-            reasons.add(parent.id() + ": connection closed before the response");
-            retry(false, hasBody ? "closed_before_body" : "closed_idempotent");
-        } else {
+        SafeRetry retry = anyResponse ? null : SafeRetry.afterClose(head.method(), hasBody, bodyCommitted,
+                replay.complete(), reused, h2Stream,
+                h2Stream && Boolean.TRUE.equals(ch.parent().attr(Http2ParentConnection.SETTINGS_SEEN).get()),
+                notProcessed);
+        if (retry == null) {
             parent.breaker().onFailure();
             fail(UpstreamException.Kind.BROKEN, "connection to parent " + parent.id() + " closed "
                     + (anyResponse ? "in the middle of the response" : "before the response"), null);
+            return;
         }
+        if (retry == SafeRetry.NO_HTTP2) {
+            client.http2Pool().noHttp2(parent.id());
+        }
+        if (retry.parentFailed()) {
+            parent.breaker().onFailure();
+            candidates.failed(parent, "connection closed before the response");
+        }
+        retry(retry.sameParent(), retry.cause());
     }
 
     /** Back to connecting: the same parent on a fresh connection, or the next candidate. */
@@ -480,8 +446,7 @@ public final class UpstreamExchange {
         state = State.CONNECTING;
         deadlines.attemptEnded();
         if (sameParent) {
-            nextCandidate--;
-            freshConnectionOnly = true;
+            candidates.sameParentAgain();
         }
         retryCause = cause;
         // What the closed connection took goes again, in order: the kept body pieces, or the end marker
@@ -500,7 +465,7 @@ public final class UpstreamExchange {
     }
 
     private void deadlinePassed(ExchangeDeadlines.Deadline deadline) {
-        if (state != State.CONNECTING && state != State.SENT) {
+        if (!live()) {
             return;
         }
         client.deadlinePassed(deadline);
@@ -529,34 +494,28 @@ public final class UpstreamExchange {
         ended(State.DONE);
         Channel ch = channel;
         channel = null;
-        UpstreamHandler handler = ch.pipeline().get(UpstreamHandler.class);
-        if (handler != null) {
-            handler.detach(this);
-        }
+        boolean detached = detachFrom(ch);
         ch.config().setAutoRead(true);
-        if (keepAlive && handler != null && !h2Stream && !client.isClosed()) {
+        if (keepAlive && detached && !h2Stream && !client.isClosed()) {
             client.idle().release(ch, parent.id());
         } else {
             ch.close();
         }
     }
 
-    private void allCandidatesFailed() {
-        if (!client.hasParents()) {
-            fail(UpstreamException.Kind.UNAVAILABLE, "no parents configured", null);
-        } else if (connectAttempts > 0 && connectTimeouts == connectAttempts) {
-            fail(UpstreamException.Kind.CONNECT_TIMEOUT, "connecting to parents timed out: " + reasons, null);
-        } else if (reasons.length() == 0) {
-            fail(UpstreamException.Kind.UNAVAILABLE, "every parent's circuit breaker is open", null);
-        } else {
-            fail(UpstreamException.Kind.UNAVAILABLE, "no parent reachable: " + reasons, null);
-        }
+    private void fail(UpstreamException.Kind kind, String message, Throwable cause) {
+        fail(new UpstreamException(kind, message, cause));
     }
 
-    private void fail(UpstreamException.Kind kind, String message, Throwable cause) {
+    private void fail(UpstreamException failure) {
         ended(State.FAILED);
         closeChannel();
-        listener.onFailure(new UpstreamException(kind, message, cause));
+        listener.onFailure(failure);
+    }
+
+    /** Not yet in a final state. */
+    private boolean live() {
+        return state == State.CONNECTING || state == State.SENT;
     }
 
     /** Enters a final state: timers off, held buffers released, the parent's load count given back. */
@@ -590,12 +549,18 @@ public final class UpstreamExchange {
         Channel ch = channel;
         channel = null;
         if (ch != null) {
-            UpstreamHandler handler = ch.pipeline().get(UpstreamHandler.class);
-            if (handler != null) {
-                handler.detach(this);
-            }
+            detachFrom(ch);
             ch.close();
         }
+    }
+
+    /** Detaches from the connection's handler; false if it has none left (the connection is closing). */
+    private boolean detachFrom(Channel ch) {
+        UpstreamHandler handler = ch.pipeline().get(UpstreamHandler.class);
+        if (handler != null) {
+            handler.detach(this);
+        }
+        return handler != null;
     }
 
     private static void releaseAll(ArrayDeque<HttpContent> contents) {
