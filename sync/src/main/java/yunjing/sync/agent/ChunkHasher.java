@@ -8,11 +8,11 @@ import java.util.HexFormat;
 /** SHA-256 of chunk buffers; one per syncing thread. */
 final class ChunkHasher {
 
-    private final MessageDigest sha;
+    private final MessageDigest sha = newSha256();
 
-    ChunkHasher() {
+    static MessageDigest newSha256() {
         try {
-            sha = MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 unavailable", e);
         }

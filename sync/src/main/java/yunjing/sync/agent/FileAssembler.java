@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -32,16 +31,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * are patched from the previous version of the file or fetched as merged byte ranges, and every
  * chunk is verified before it counts as written.
  *
- * <p>Local reuse runs on the calling thread: chunks of files the agent verified itself and that
- * have not changed since ({@link LocalChunks#trusted}) are copied by the kernel
- * ({@link FileChannel#transferTo}) without being read here; other local chunks are read and
- * hashed. Trusted copies are checked by the whole-file SHA-256: on a mismatch the file is built
- * again with every local chunk re-hashed.
+ * <p>Local reuse ({@link LocalChunkReuse}) runs first, on the calling thread; it may copy chunks
+ * of trusted files unread. Those copies are checked by the whole-file SHA-256, which
+ * {@link OrderedPartHash} computes on the calling thread while the workers fetch: on a mismatch
+ * the file is built again with every local chunk re-hashed.
  *
  * <p>Runs of missing chunks are then patched and fetched by up to {@code concurrency} workers at
  * once (one in-flight request each). Each worker owns its buffers, hasher and
  * {@link BlockPatcher}; workers write to disjoint regions of the part file with positional
- * writes, and {@link Job} serializes what they share: the done set and the resume log.
+ * writes, and {@link AssemblyJob} serializes what they share: the done set and the resume log.
  *
  * <p>Failure handling: a response that ends early or fails midway is asked again for the
  * chunks still missing (up to {@code maxAttempts} requests, rotating through the sources); a
@@ -54,8 +52,6 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class FileAssembler {
 
-    /** Chunk bytes patched between two checkpoints; a crash redoes at most this much patching. */
-    static final long PATCH_CHECKPOINT_BYTES = 8L << 20;
     /** Largest run one worker patches at once: its span buffer is this big. */
     static final long PATCH_RUN_BYTES = 4L << 20;
 
@@ -69,6 +65,7 @@ final class FileAssembler {
     private final ExecutorService pool;
     private final BlockingQueue<Worker> workers;
     private final Worker callerWorker = new Worker();
+    private final LocalChunkReuse localReuse;
 
     FileAssembler(String repo, String revision, List<ChunkSource> sources, LocalChunks local,
                   long maxRangeBytes, int maxAttempts, SyncStats.Counter stats) {
@@ -85,6 +82,7 @@ final class FileAssembler {
         this.maxRangeBytes = maxRangeBytes;
         this.maxAttempts = maxAttempts;
         this.stats = stats;
+        this.localReuse = new LocalChunkReuse(local, stats);
         this.pool = concurrency > 1 ? pool : null;
         this.workers = new ArrayBlockingQueue<>(Math.max(1, concurrency));
         for (int i = 0; i < Math.max(1, concurrency); i++) {
@@ -103,104 +101,6 @@ final class FileAssembler {
                 patcher = new BlockPatcher(repo, revision, sources.getFirst(), stats);
             }
             return patcher;
-        }
-    }
-
-    /** The file being assembled: what the workers share. */
-    private final class Job {
-        final Manifest.Entry entry;
-        final FileChannel out;
-        private final ResumeLog log;
-        private final BitSet done;
-        /** Chunks in the part file and verified, fsynced or not: what {@link OrderedHash} may read. */
-        private final BitSet written;
-        private boolean workersOver;
-        private final List<Integer> unsyncedPatches = new ArrayList<>();
-        private long unsyncedPatchBytes;
-
-        Job(Manifest.Entry entry, FileChannel out, ResumeLog log, BitSet done) {
-            this.entry = entry;
-            this.out = out;
-            this.log = log;
-            this.done = done;
-            this.written = (BitSet) done.clone();
-        }
-
-        synchronized void written(List<Integer> chunks) {
-            for (int i : chunks) {
-                written.set(i);
-            }
-            notifyAll();
-        }
-
-        synchronized void written(int i) {
-            written.set(i);
-            notifyAll();
-        }
-
-        /** No worker will write any more (all finished, or one failed). */
-        synchronized void workersOver() {
-            workersOver = true;
-            notifyAll();
-        }
-
-        /**
-         * The end (exclusive) of the run of written chunks starting at {@code from}; with
-         * {@code wait}, waits while that run is empty and workers are still at it.
-         */
-        synchronized int writtenFrom(int from, boolean wait) throws InterruptedIOException {
-            while (wait && !written.get(from) && !workersOver) {
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted while hashing " + entry.path());
-                }
-            }
-            int end = written.nextClearBit(from);
-            return Math.min(end, entry.chunks().size());
-        }
-
-        synchronized boolean isDone(int i) {
-            return done.get(i);
-        }
-
-        synchronized List<List<Integer>> missingRanges(long cap) {
-            return FileAssembler.missingRanges(entry.chunks(), done, cap);
-        }
-
-        /** Fetched or copied chunks, on disk: fsync, then record them. */
-        synchronized void checkpoint(List<Integer> written) throws IOException {
-            if (written.isEmpty()) {
-                return;
-            }
-            out.force(false);
-            log.append(written);
-            for (int i : written) {
-                done.set(i);
-                this.written.set(i);
-            }
-            notifyAll();
-        }
-
-        /**
-         * Patched chunks cost little to redo, so they are checkpointed per PATCH_CHECKPOINT_BYTES
-         * rather than per run: two fsyncs per run would dominate a delta of many small edits.
-         */
-        synchronized void patched(List<Integer> written) throws IOException {
-            for (int i : written) {
-                unsyncedPatches.add(i);
-                unsyncedPatchBytes += entry.chunks().get(i).length();
-            }
-            if (unsyncedPatchBytes >= PATCH_CHECKPOINT_BYTES) {
-                flushPatches();
-            }
-        }
-
-        synchronized void flushPatches() throws IOException {
-            checkpoint(new ArrayList<>(unsyncedPatches));
-            unsyncedPatches.clear();
-            unsyncedPatchBytes = 0;
         }
     }
 
@@ -254,10 +154,10 @@ final class FileAssembler {
         String sha;
         try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
              ResumeLog log = ResumeLog.open(logFile)) {
-            Job job = new Job(entry, out, log, done);
-            reuseLocal(job);
+            AssemblyJob job = new AssemblyJob(entry, out, log, done);
+            localReuse.reuse(job, callerWorker.buf, callerWorker.hasher);
             boolean patching = basis != null && Files.isRegularFile(basis) && !sources.isEmpty();
-            OrderedHash hash = new OrderedHash(job);
+            OrderedPartHash hash = new OrderedPartHash(job);
             try (FileChannel old = patching ? FileChannel.open(basis, StandardOpenOption.READ) : null) {
                 long cap = patching ? Math.min(maxRangeBytes, PATCH_RUN_BYTES) : maxRangeBytes;
                 runAll(job, job.missingRanges(cap), (worker, run) -> fetchRun(job, run, old, worker), hash);
@@ -272,125 +172,6 @@ final class FileAssembler {
         return sha;
     }
 
-    /**
-     * SHA-256 of the part file, read in order up to the first chunk not yet written: the syncing
-     * thread runs it while the workers fetch, so the whole-file check costs little extra time.
-     * It only reads chunks the workers have written and verified, which nothing writes again.
-     */
-    private final class OrderedHash {
-        private final Job job;
-        private final MessageDigest sha = newSha256();
-        private final ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        private int next;
-        private long position;
-
-        OrderedHash(Job job) {
-            this.job = job;
-        }
-
-        /** Hashes every chunk written so far in order; with {@code wait}, blocks until all are, or the job ends. */
-        void advance(boolean wait) throws IOException {
-            List<Chunk> chunks = job.entry.chunks();
-            while (next < chunks.size()) {
-                int upTo = job.writtenFrom(next, wait);
-                if (upTo == next) {
-                    return;
-                }
-                long end = chunks.get(upTo - 1).end();
-                while (position < end) {
-                    buf.clear().limit((int) Math.min(buf.capacity(), end - position));
-                    while (buf.hasRemaining()) {
-                        if (job.out.read(buf, position + buf.position()) < 0) {
-                            throw new IOException(job.entry.path() + ": part file ends at " + (position + buf.position())
-                                    + " (expected: " + end + " bytes written)");
-                        }
-                    }
-                    sha.update(buf.flip());
-                    position += buf.limit();
-                }
-                next = upTo;
-            }
-        }
-
-        /** The hash of the whole file, once every chunk is written. */
-        String finish() throws IOException {
-            advance(false);
-            if (next < job.entry.chunks().size()) {
-                throw new IOException(job.entry.path() + ": chunk " + next + " still missing after every run finished");
-            }
-            return HexFormat.of().formatHex(sha.digest());
-        }
-    }
-
-    /** Copies or reads every chunk available locally; on the calling thread. */
-    private void reuseLocal(Job job) throws IOException {
-        List<Chunk> chunks = job.entry.chunks();
-        List<Integer> reused = new ArrayList<>();
-        KernelCopy pending = null;
-        for (int i = 0; i < chunks.size(); i++) {
-            if (job.isDone(i)) {
-                continue;
-            }
-            Chunk c = chunks.get(i);
-            LocalChunks.Location trusted = local.trusted(c);
-            if (trusted != null) {
-                if (pending == null || !pending.extend(trusted, c)) {
-                    copy(pending, job.out);
-                    pending = new KernelCopy(trusted.file(), trusted.offset(), c.offset(), c.length());
-                }
-            } else if (local.read(c, callerWorker.buf, callerWorker.hasher)) {
-                write(job.out, c, callerWorker.buf);
-            } else {
-                continue;
-            }
-            reused.add(i);
-            stats.chunksReused.increment();
-            stats.bytesReused.add(c.length());
-            stats.bytesDone.add(c.length());
-        }
-        copy(pending, job.out);
-        job.checkpoint(reused);
-    }
-
-    /** Adjacent trusted chunks that lie adjacent in one local file too, copied with one call. */
-    private static final class KernelCopy {
-        final Path file;
-        final long from;
-        final long to;
-        long length;
-
-        KernelCopy(Path file, long from, long to, long length) {
-            this.file = file;
-            this.from = from;
-            this.to = to;
-            this.length = length;
-        }
-
-        boolean extend(LocalChunks.Location at, Chunk c) {
-            if (!at.file().equals(file) || at.offset() != from + length || c.offset() != to + length) {
-                return false;
-            }
-            length += c.length();
-            return true;
-        }
-    }
-
-    private void copy(KernelCopy copy, FileChannel out) throws IOException {
-        if (copy == null) {
-            return;
-        }
-        FileChannel src = local.channel(copy.file);
-        for (long n = 0; n < copy.length; ) {
-            out.position(copy.to + n);
-            long moved = src.transferTo(copy.from + n, copy.length - n, out);
-            if (moved <= 0) {
-                throw new IOException(copy.file + ": ends before byte " + (copy.from + n) + " (expected: "
-                        + (copy.from + copy.length) + " bytes or more, as when it was verified)");
-            }
-            n += moved;
-        }
-    }
-
     private interface RunTask {
         void run(Worker worker, List<Integer> run) throws IOException;
     }
@@ -399,7 +180,7 @@ final class FileAssembler {
      * Runs {@code task} for every run, on the pool's workers (the caller hashes meanwhile) or on
      * the caller; throws the first failure.
      */
-    private void runAll(Job job, List<List<Integer>> runs, RunTask task, OrderedHash hash) throws IOException {
+    private void runAll(AssemblyJob job, List<List<Integer>> runs, RunTask task, OrderedPartHash hash) throws IOException {
         if (pool == null || runs.size() <= 1) {
             for (List<Integer> run : runs) {
                 task.run(callerWorker, run);
@@ -468,7 +249,7 @@ final class FileAssembler {
     }
 
     /** One run of missing chunks: patch what the old file allows, fetch the rest. */
-    private void fetchRun(Job job, List<Integer> run, FileChannel old, Worker worker) throws IOException {
+    private void fetchRun(AssemblyJob job, List<Integer> run, FileChannel old, Worker worker) throws IOException {
         List<Integer> missing = run;
         if (old != null) {
             List<Integer> patched = worker.patcher().patch(job.entry, run, old, job.out);
@@ -517,7 +298,7 @@ final class FileAssembler {
         return ranges;
     }
 
-    private void fetchRange(Job job, List<Integer> range, Worker w) throws IOException {
+    private void fetchRange(AssemblyJob job, List<Integer> range, Worker w) throws IOException {
         Manifest.Entry entry = job.entry;
         List<Chunk> chunks = entry.chunks();
         Deque<Integer> pending = new ArrayDeque<>(range);
@@ -539,11 +320,8 @@ final class FileAssembler {
                     }
                     pending.removeFirst();
                     if (w.hasher.matches(w.buf, c.sha256())) {
-                        write(job.out, c, w.buf);
-                        job.written(i);
+                        store(job, i, w.buf);
                         written.add(i);
-                        stats.chunksFetched.increment();
-                        stats.bytesDone.add(c.length());
                     } else {
                         stats.verifyFailures.increment();
                         corrupt.add(i);
@@ -569,7 +347,7 @@ final class FileAssembler {
     }
 
     /** Fetches chunk {@code i} alone, from the next source first, until it verifies. */
-    private void refetch(Job job, int i, Worker w) throws IOException {
+    private void refetch(AssemblyJob job, int i, Worker w) throws IOException {
         Manifest.Entry entry = job.entry;
         Chunk c = entry.chunks().get(i);
         IOException lastError = null;
@@ -582,10 +360,7 @@ final class FileAssembler {
                     continue;
                 }
                 if (w.hasher.matches(w.buf, c.sha256())) {
-                    write(job.out, c, w.buf);
-                    job.written(i);
-                    stats.chunksFetched.increment();
-                    stats.bytesDone.add(c.length());
+                    store(job, i, w.buf);
                     job.checkpoint(List.of(i));
                     return;
                 }
@@ -596,6 +371,15 @@ final class FileAssembler {
         }
         throw new IOException(entry.path() + ": chunk " + i + " (bytes " + c.offset() + "-" + (c.end() - 1)
                 + ") did not verify after " + maxAttempts + " refetches from " + sources.size() + " source(s)", lastError);
+    }
+
+    /** A fetched chunk that verified: into the part file, and counted. */
+    private void store(AssemblyJob job, int i, ByteBuffer buf) throws IOException {
+        Chunk c = job.entry.chunks().get(i);
+        job.write(c, buf);
+        job.written(i);
+        stats.chunksFetched.increment();
+        stats.bytesDone.add(c.length());
     }
 
     /** Reads exactly the chunk's length into {@code buf} (flipped); false if the stream ends first. */
@@ -614,24 +398,9 @@ final class FileAssembler {
         return true;
     }
 
-    /** A positional write: safe while other workers write other regions of the same channel. */
-    private static void write(FileChannel out, Chunk c, ByteBuffer buf) throws IOException {
-        ByteBuffer data = buf.duplicate();
-        while (data.hasRemaining()) {
-            out.write(data, c.offset() + data.position());
-        }
-    }
-
-    private static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
-        }
-    }
-
+    /** SHA-256 of a whole file, read on the calling thread. */
     static String sha256(Path file) throws IOException {
-        MessageDigest sha = newSha256();
+        MessageDigest sha = ChunkHasher.newSha256();
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             while (in.read(buf.clear()) >= 0) {
