@@ -46,9 +46,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link Generation} behind an {@link AtomicReference}. {@link #reload} builds a complete new one
  * off the event loops and swaps it in with one write, so every query sees either the old or the new
  * state, never a mix, and none is dropped; a file that fails to load leaves the old one serving.
- * The listeners, the RTT table and (while the probed targets stay the same) the health checker
- * live across generations. A replaced locator is closed a little later, after queries that were
- * still reading it have finished.
+ * The RTT table and (while the probed targets stay the same) the health checker live across
+ * generations. The listeners too, unless the listen address changes: then the new address is bound
+ * before anything else changes (a bind failure refuses the reload) and the old sockets close once
+ * the new ones answer. Protection limits change in the running listeners. A replaced locator is
+ * closed a little later, after queries that were still reading it have finished.
  *
  * <p>Lifecycle: {@link #start} returns a listening server; it becomes {@linkplain #isReady() ready}
  * when the first health round has finished; {@link #close} (idempotent) stops listening and stops
@@ -73,16 +75,18 @@ public final class DnsServer implements AutoCloseable {
             List<Meter> gauges) {
     }
 
-    private final DnsListeners listeners;
+    private final EventLoops loops;
+    private volatile DnsListeners listeners; // replaced (under reloadLock) when the listen address changes
     private final AtomicReference<Generation> current;
     private final RttTable rtt;
     private final MeterRegistry metrics;
-    private final Meter rttGauge;
+    private Meter rttGauge; // under reloadLock: tagged with the zone, which a reload may change
     private final Object reloadLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private DnsServer(DnsListeners listeners, AtomicReference<Generation> current, RttTable rtt, MeterRegistry metrics,
-            Meter rttGauge) {
+    private DnsServer(EventLoops loops, DnsListeners listeners, AtomicReference<Generation> current, RttTable rtt,
+            MeterRegistry metrics, Meter rttGauge) {
+        this.loops = loops;
         this.listeners = listeners;
         this.current = current;
         this.rtt = rtt;
@@ -112,9 +116,7 @@ public final class DnsServer implements AutoCloseable {
         current.set(first);
         DnsListeners listeners;
         try {
-            listeners = DnsListeners.bind(config.bind(), loops, () -> current.get().responder(), metrics,
-                    DnsListeners.TCP_IDLE_TIMEOUT, new Protection(config.rrlResponsesPerSecond(), config.rrlSlip(),
-                            config.maxTcpConnections()));
+            listeners = bind(config, loops, current, metrics);
         } catch (IOException | InterruptedException | RuntimeException e) {
             first.health().close();
             first.gauges().forEach(metrics::remove);
@@ -122,11 +124,25 @@ public final class DnsServer implements AutoCloseable {
             throw e;
         }
         first.health().start();
-        Meter rttGauge = Gauge.builder("yunjing.dns.rtt.entries", rtt, RttTable::size)
+        return new DnsServer(loops, listeners, current, rtt, metrics, rttGauge(config, rtt, metrics));
+    }
+
+    /** UDP and TCP on the configuration's address, answering from whatever generation is current. */
+    private static DnsListeners bind(DnsConfig config, EventLoops loops, AtomicReference<Generation> current,
+            MeterRegistry metrics) throws IOException, InterruptedException {
+        return DnsListeners.bind(config.bind(), loops, () -> current.get().responder(), metrics,
+                DnsListeners.TCP_IDLE_TIMEOUT, protection(config));
+    }
+
+    private static Protection protection(DnsConfig config) {
+        return new Protection(config.rrlResponsesPerSecond(), config.rrlSlip(), config.maxTcpConnections());
+    }
+
+    private static Meter rttGauge(DnsConfig config, RttTable rtt, MeterRegistry metrics) {
+        return Gauge.builder("yunjing.dns.rtt.entries", rtt, RttTable::size)
                 .description("(client scope, target) RTT averages held by the steering table")
                 .tag("zone", config.zone())
                 .register(metrics);
-        return new DnsServer(listeners, current, rtt, metrics, rttGauge);
     }
 
     private static Location locate(Generation g, java.net.InetAddress address) {
@@ -210,13 +226,14 @@ public final class DnsServer implements AutoCloseable {
     }
 
     /**
-     * Replaces zone, targets, steering and location data with those of {@code config}, atomically
-     * and without dropping a query. Nothing changes when it fails.
+     * Replaces zone, targets, steering, location data, protection limits and the listen address with
+     * those of {@code config}, atomically and without dropping a query on an address that stays the
+     * same. Nothing changes when it fails.
      *
      * @throws IOException              a file of the new configuration is unreadable or wrong (message
      *                                  as for {@link #start}); the old state keeps serving
-     * @throws IllegalArgumentException the new configuration changes what cannot change while
-     *                                  running: zone, listen address or protection limits
+     * @throws java.net.BindException the new listen address cannot be bound; the old listeners keep
+     *                                  serving
      */
     public void reload(DnsConfig config) throws IOException {
         Objects.requireNonNull(config, "config");
@@ -226,16 +243,26 @@ public final class DnsServer implements AutoCloseable {
             }
             Generation old = current.get();
             DnsConfig was = old.config();
-            if (!was.zone().equals(config.zone()) || !was.bind().equals(config.bind())
-                    || was.rrlResponsesPerSecond() != config.rrlResponsesPerSecond() || was.rrlSlip() != config.rrlSlip()
-                    || was.maxTcpConnections() != config.maxTcpConnections()) {
-                throw new IllegalArgumentException("zone, listen address and protection limits need a restart ("
-                        + was.zone() + " " + was.bind() + ")");
+            // A new address first: if it cannot be bound, nothing has changed yet.
+            DnsListeners moved = null;
+            if (!was.bind().equals(config.bind())) {
+                try {
+                    moved = bind(config, loops, current, metrics);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while binding " + config.bind());
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "dns reload refused, the old state keeps serving: " + e.getMessage());
+                    throw e;
+                }
             }
             Generation built;
             try {
                 built = build(config, rtt, old, metrics);
             } catch (IOException | RuntimeException e) {
+                if (moved != null) {
+                    moved.close();
+                }
                 LOG.log(System.Logger.Level.WARNING, "dns reload refused, the old state keeps serving: " + e.getMessage());
                 throw e;
             }
@@ -249,9 +276,23 @@ public final class DnsServer implements AutoCloseable {
             Generation next = new Generation(built.config(), built.responder(), built.health(), built.locator(),
                     gauges(config, built.health(), metrics));
             current.set(next);
+            if (!was.zone().equals(config.zone())) {
+                metrics.remove(rttGauge);
+                rttGauge = rttGauge(config, rtt, metrics);
+            }
+            if (moved != null) {
+                // The new sockets answer from the new generation already. The old address stops
+                // answering here: clients follow the new one (resolver configuration, NS glue).
+                DnsListeners previous = listeners;
+                listeners = moved;
+                previous.close();
+                LOG.log(System.Logger.Level.INFO, "dns listening on " + moved.udpAddress() + " (was " + was.bind() + ")");
+            }
+            listeners.apply(protection(config));
             retire(old.locator());
-            LOG.log(System.Logger.Level.INFO, "dns reloaded: " + config.targets().size() + " targets, zone file "
-                    + config.zoneFile() + ", locator " + (config.locator() == null ? "none" : config.locator()));
+            LOG.log(System.Logger.Level.INFO, "dns reloaded: " + config.targets().size() + " targets, zone "
+                    + config.zone() + ", zone file " + config.zoneFile() + ", locator "
+                    + (config.locator() == null ? "none" : config.locator()));
         }
     }
 

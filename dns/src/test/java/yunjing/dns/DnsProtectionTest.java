@@ -36,12 +36,40 @@ class DnsProtectionTest {
     static final DnsServerExtension dns = new DnsServerExtension();
 
     private static DnsServer start(int rrl, int slip, int maxTcp) throws Exception {
-        DnsConfig c = dns.config();
-        DnsServer server = dns.start(new DnsConfig(c.zone(), c.bind(), c.serviceNames(), c.targets(),
-                c.nameserverAddresses(), c.zoneFile(), c.answerTtlSeconds(), c.maxAnswers(), c.healthInterval(),
-                c.failuresToMarkDown(), c.locator(), 0, null, rrl, slip, maxTcp));
+        DnsServer server = dns.start(config(rrl, slip, maxTcp));
         Await.until("ready", WAIT, server::isReady);
         return server;
+    }
+
+    private static DnsConfig config(int rrl, int slip, int maxTcp) {
+        DnsConfig c = dns.config();
+        return new DnsConfig(c.zone(), c.bind(), c.serviceNames(), c.targets(),
+                c.nameserverAddresses(), c.zoneFile(), c.answerTtlSeconds(), c.maxAnswers(), c.healthInterval(),
+                c.failuresToMarkDown(), c.locator(), 0, null, rrl, slip, maxTcp);
+    }
+
+    /** Sends {@code count} queries from one socket at once; returns the answers that were not truncated. */
+    private static int flood(DnsServer server, int count) throws IOException {
+        int full = 0;
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            s.setSoTimeout(500);
+            for (int i = 0; i < count; i++) {
+                byte[] q = query(i);
+                s.send(new DatagramPacket(q, q.length, server.udpAddress()));
+            }
+            byte[] buf = new byte[4096];
+            while (true) {
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                try {
+                    s.receive(p);
+                } catch (SocketTimeoutException e) {
+                    return full;
+                }
+                if (!new Message(java.util.Arrays.copyOf(p.getData(), p.getLength())).getHeader().getFlag(Flags.TC)) {
+                    full++;
+                }
+            }
+        }
     }
 
     private static byte[] query(int id) {
@@ -134,6 +162,30 @@ class DnsProtectionTest {
                 }
             });
         }
+    }
+
+    @Test
+    void reloadChangesRateLimitAndTcpLimit_onTheRunningListeners() throws Exception {
+        DnsServer server = start(0, 2, 8);
+        java.net.InetSocketAddress address = server.udpAddress();
+        assertEquals(25, flood(server, 25), "RRL off: every query answered");
+
+        server.reload(config(5, 2, 1));
+        assertEquals(address, server.udpAddress(), "limits change without rebinding");
+        int full = flood(server, 25);
+        assertTrue(full >= 5 && full <= 6, "RRL on at 5/s after the reload: " + full);
+        double before = counter("yunjing.dns.dropped", "reason", "tcp-limit");
+        try (Socket a = connect(server)) {
+            assertEquals(1, tcpQuery(a, 1));
+            try (Socket b = connect(server)) {
+                assertEquals(-1, b.getInputStream().read(), "second connection closed: the limit is 1 now");
+            }
+            Await.until("counted", WAIT, () -> counter("yunjing.dns.dropped", "reason", "tcp-limit") == before + 1);
+        }
+
+        server.reload(config(0, 2, 8));
+        Thread.sleep(1100); // a fresh second, so a leftover bucket would be full anyway: RRL must be off
+        assertEquals(25, flood(server, 25), "RRL off again");
     }
 
     private static Socket connect(DnsServer server) throws IOException {

@@ -114,7 +114,7 @@ class DnsReloadTest {
     }
 
     @Test
-    void reload_ofNewTargets_answersThem_andRefusesAnotherListenAddress() throws Exception {
+    void reload_ofNewTargets_answersThem_andMovesToAnotherListenAddress() throws Exception {
         Path v1 = zone("t.zone", "v1");
         DnsServer server = dns.start(config(v1, null, dns.config().targets()));
         Await.until("ready", Duration.ofSeconds(5), server::isReady);
@@ -129,9 +129,52 @@ class DnsReloadTest {
         assertTrue(dns.registry.find("yunjing.dns.target.healthy").tag("target", "t9").gauge() != null);
         assertNull(dns.registry.find("yunjing.dns.target.healthy").tag("target", "t1").gauge());
 
+        java.net.InetSocketAddress before = server.udpAddress();
         DnsConfig c = config(v1, null, one);
         DnsConfig moved = new DnsConfig(c.zone(), new java.net.InetSocketAddress(DnsServerExtension.address("127.0.0.2"), 0),
                 c.serviceNames(), c.targets(), c.nameserverAddresses(), c.zoneFile(), 30, 2, c.healthInterval(), 3);
-        assertThrows(IllegalArgumentException.class, () -> server.reload(moved));
+        server.reload(moved);
+        assertEquals("127.0.0.2", server.udpAddress().getAddress().getHostAddress());
+        assertEquals(server.udpAddress().getPort(), server.tcpAddress().getPort());
+        assertEquals("v1", txt(DnsServerExtension.resolver(server, false)), "UDP on the new address");
+        assertEquals("v1", txt(DnsServerExtension.resolver(server, true)), "TCP on the new address");
+        assertTrue(server.isReady());
+        try (java.net.Socket old = new java.net.Socket()) {
+            assertThrows(IOException.class, () -> old.connect(before, 1000), "the old address no longer listens");
+        }
+
+        // An address that cannot be bound (taken by another socket) refuses the reload: nothing changes.
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, DnsServerExtension.address("127.0.0.3"));
+             java.net.DatagramSocket takenUdp = new java.net.DatagramSocket(taken.getLocalPort(),
+                     DnsServerExtension.address("127.0.0.3"))) {
+            java.net.InetSocketAddress now = server.udpAddress();
+            DnsConfig busy = new DnsConfig(c.zone(), new java.net.InetSocketAddress(DnsServerExtension.address("127.0.0.3"),
+                    taken.getLocalPort()), c.serviceNames(), c.targets(), c.nameserverAddresses(), zone("t2.zone", "v2"),
+                    30, 2, c.healthInterval(), 3);
+            assertThrows(java.net.BindException.class, () -> server.reload(busy));
+            assertEquals(now, server.udpAddress());
+            assertEquals("v1", txt(DnsServerExtension.resolver(server, false)), "the old zone and address keep serving");
+        }
+    }
+
+    @Test
+    void reload_ofTheZoneName_answersTheNewZone_andRefusesTheOld() throws Exception {
+        Path v1 = zone("z.zone", "v1");
+        DnsServer server = dns.start(config(v1, null, dns.config().targets()));
+        Await.until("ready", Duration.ofSeconds(5), server::isReady);
+        DnsConfig c = config(v1, null, dns.config().targets());
+        DnsConfig renamed = new DnsConfig("mirror2.test.", c.bind(), List.of("api.mirror2.test."), c.targets(),
+                c.nameserverAddresses(), c.zoneFile(), 30, 2, c.healthInterval(), 3);
+        server.reload(renamed);
+        SimpleResolver resolver = DnsServerExtension.resolver(server, false);
+        Message r = resolver.send(Message.newQuery(Record.newRecord(name("info.mirror2.test."), Type.TXT, DClass.IN)));
+        assertEquals(Rcode.NOERROR, r.getRcode());
+        assertEquals("v1", ((TXTRecord) r.getSection(Section.ANSWER).get(0)).getStrings().get(0));
+        assertEquals(Rcode.NOERROR, resolver.send(Message.newQuery(Record.newRecord(name("api.mirror2.test."), Type.A,
+                DClass.IN))).getRcode());
+        assertEquals(Rcode.REFUSED, resolver.send(Message.newQuery(Record.newRecord(name("info.mirror.test."), Type.TXT,
+                DClass.IN))).getRcode(), "the old zone is out of zone now");
+        assertTrue(dns.registry.find("yunjing.dns.rtt.entries").tag("zone", "mirror2.test.").gauge() != null);
+        assertNull(dns.registry.find("yunjing.dns.rtt.entries").tag("zone", "mirror.test.").gauge());
     }
 }

@@ -35,8 +35,11 @@ import java.util.function.Supplier;
  *
  * <p>UDP on epoll: one socket per core on the same port ({@code SO_REUSEPORT}), each on its own
  * event loop, so queries are answered on every core as gdnsd's {@code udp_threads} are (the kernel
- * spreads datagrams over the sockets by the sender's address and port). With response rate limiting
- * on, or on NIO, one socket: the limiter is confined to one event loop and must see every packet.
+ * spreads datagrams over the sockets by the sender's address and port); the sockets share one
+ * thread-safe response rate limiter. On NIO, one socket.
+ *
+ * <p>Protection limits are live ({@link #apply}): a reload changes rate limiting and the TCP
+ * connection limit without rebinding.
  *
  * <p>Lifecycle: bound ({@link #bind}) → closed ({@link #close}, idempotent; also closes accepted
  * connections; waits for the sockets to close unless called on one of their event loops).
@@ -54,14 +57,16 @@ public final class DnsListeners implements AutoCloseable {
     private final List<Channel> udp;
     private final Channel tcp;
     private final ChannelGroup connections;
+    private final LiveProtection protection;
     private final InetSocketAddress udpAddress;
     private final InetSocketAddress tcpAddress;
     private volatile boolean closed;
 
-    private DnsListeners(List<Channel> udp, Channel tcp, ChannelGroup connections) {
+    private DnsListeners(List<Channel> udp, Channel tcp, ChannelGroup connections, LiveProtection protection) {
         this.udp = List.copyOf(udp);
         this.tcp = tcp;
         this.connections = connections;
+        this.protection = protection;
         this.udpAddress = (InetSocketAddress) udp.get(0).localAddress();
         this.tcpAddress = (InetSocketAddress) tcp.localAddress();
     }
@@ -90,15 +95,16 @@ public final class DnsListeners implements AutoCloseable {
         Objects.requireNonNull(loops, "loops");
         QueryMetrics metrics = new QueryMetrics(Objects.requireNonNull(registry, "registry"));
         QueryProcessor processor = new QueryProcessor(Objects.requireNonNull(responder, "responder"), metrics);
+        LiveProtection live = new LiveProtection(protection);
         int attempts = address.getPort() == 0 ? BIND_ATTEMPTS : 1;
         for (int attempt = 1; ; attempt++) {
             ChannelGroup connections = new DefaultChannelGroup("dns-tcp", GlobalEventExecutor.INSTANCE);
-            List<Channel> udp = bindUdp(address, loops, processor, metrics, protection);
+            List<Channel> udp = bindUdp(address, loops, processor, metrics, live);
             InetSocketAddress udpAddress = (InetSocketAddress) udp.get(0).localAddress();
             InetSocketAddress tcpWanted = new InetSocketAddress(address.getAddress(), udpAddress.getPort());
             try {
-                Channel tcp = bindTcp(tcpWanted, loops, processor, tcpIdleTimeout, connections, protection, metrics);
-                return new DnsListeners(udp, tcp, connections);
+                Channel tcp = bindTcp(tcpWanted, loops, processor, tcpIdleTimeout, connections, live, metrics);
+                return new DnsListeners(udp, tcp, connections, live);
             } catch (BindException | InterruptedException e) {
                 udp.forEach(c -> c.close().awaitUninterruptibly());
                 if (e instanceof InterruptedException || attempt >= attempts) {
@@ -109,10 +115,8 @@ public final class DnsListeners implements AutoCloseable {
     }
 
     private static List<Channel> bindUdp(InetSocketAddress address, EventLoops loops, QueryProcessor processor,
-            QueryMetrics metrics, Protection protection) throws BindException, InterruptedException {
-        ResponseRateLimiter limiter = protection.rrlResponsesPerSecond() == 0 ? null
-                : new ResponseRateLimiter(protection.rrlResponsesPerSecond(), protection.rrlSlip());
-        boolean reusePort = limiter == null && "epoll".equals(loops.transport());
+            QueryMetrics metrics, LiveProtection protection) throws BindException, InterruptedException {
+        boolean reusePort = "epoll".equals(loops.transport());
         int sockets = reusePort ? udpSockets(loops) : 1;
         Bootstrap b = new Bootstrap()
                 .group(loops.group())
@@ -121,7 +125,7 @@ public final class DnsListeners implements AutoCloseable {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new DnsUdpHandler(processor, metrics, limiter)); // one per socket
+                        ch.pipeline().addLast(new DnsUdpHandler(processor, metrics, protection)); // one per socket
                     }
                 });
         if (reusePort) {
@@ -158,7 +162,7 @@ public final class DnsListeners implements AutoCloseable {
     }
 
     private static Channel bindTcp(InetSocketAddress address, EventLoops loops, QueryProcessor processor,
-            Duration idleTimeout, ChannelGroup connections, Protection protection, QueryMetrics metrics)
+            Duration idleTimeout, ChannelGroup connections, LiveProtection protection, QueryMetrics metrics)
             throws BindException, InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.group())
@@ -166,8 +170,7 @@ public final class DnsListeners implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 // Bounded per-connection memory: past 64 KiB queued, the handler stops reading.
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                .childHandler(new DnsTcpInitializer(processor, idleTimeout, connections,
-                        protection.maxTcpConnections(), metrics));
+                .childHandler(new DnsTcpInitializer(processor, idleTimeout, connections, protection, metrics));
         return await(b.bind(address), "tcp", address);
     }
 
@@ -183,6 +186,15 @@ public final class DnsListeners implements AutoCloseable {
                 + address.getPort() + ": " + cause.getMessage());
         e.initCause(cause);
         throw e;
+    }
+
+    /** Applies new protection limits from the next packet or accepted connection on. */
+    public void apply(Protection next) {
+        protection.apply(next);
+    }
+
+    public Protection protection() {
+        return protection.current();
     }
 
     public InetSocketAddress udpAddress() {

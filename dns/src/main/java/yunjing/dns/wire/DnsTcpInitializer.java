@@ -18,9 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   idle → frameDecoder → framePrepender → query
  * </pre>
  * DNS over TCP prefixes every message with its length as two bytes (RFC 1035 section 4.2.2).
- * Past {@code maxConnections} open connections, a newly accepted one is closed at once (counted
- * as {@code yunjing.dns.dropped{reason=tcp-limit}}): a client holding connections open cannot
- * exhaust our file descriptors (RFC 7766 section 10).
+ * Past the current {@code maxTcpConnections} open connections (a reload may change it), a newly
+ * accepted one is closed at once (counted as {@code yunjing.dns.dropped{reason=tcp-limit}}): a client
+ * holding connections open cannot exhaust our file descriptors (RFC 7766 section 10).
  */
 final class DnsTcpInitializer extends ChannelInitializer<Channel> {
 
@@ -32,26 +32,26 @@ final class DnsTcpInitializer extends ChannelInitializer<Channel> {
     private final QueryProcessor processor;
     private final Duration idleTimeout;
     private final ChannelGroup connections;
-    private final int maxConnections;
+    private final LiveProtection protection;
     private final QueryMetrics metrics;
     private final AtomicInteger open = new AtomicInteger(); // accepted and not yet closed
 
     DnsTcpInitializer(QueryProcessor processor, Duration idleTimeout, ChannelGroup connections) {
-        this(processor, idleTimeout, connections, Integer.MAX_VALUE, null);
+        this(processor, idleTimeout, connections, new LiveProtection(new Protection(0, 2, Integer.MAX_VALUE)), null);
     }
 
-    DnsTcpInitializer(QueryProcessor processor, Duration idleTimeout, ChannelGroup connections, int maxConnections,
-            QueryMetrics metrics) {
+    DnsTcpInitializer(QueryProcessor processor, Duration idleTimeout, ChannelGroup connections,
+            LiveProtection protection, QueryMetrics metrics) {
         this.processor = processor;
         this.idleTimeout = idleTimeout;
         this.connections = connections;
-        this.maxConnections = maxConnections;
+        this.protection = protection;
         this.metrics = metrics;
     }
 
     @Override
     protected void initChannel(Channel ch) {
-        if (open.incrementAndGet() > maxConnections) {
+        if (open.incrementAndGet() > protection.maxTcpConnections()) {
             open.decrementAndGet();
             if (metrics != null) {
                 metrics.dropped("tcp-limit");

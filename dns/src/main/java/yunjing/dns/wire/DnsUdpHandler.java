@@ -9,8 +9,8 @@ import io.netty.channel.socket.DatagramPacket;
 import java.lang.System.Logger.Level;
 
 /**
- * Answers UDP queries, one datagram in, at most one out. Runs on the datagram channel's event loop,
- * which also confines the optional {@link ResponseRateLimiter}.
+ * Answers UDP queries, one datagram in, at most one out. Runs on the datagram channel's event loop;
+ * the optional {@link ResponseRateLimiter} of the {@link LiveProtection} is shared by the sockets.
  *
  * <p>Buffer ownership: the inbound packet is released by {@link SimpleChannelInboundHandler} after
  * {@link #channelRead0}; the response wraps a fresh array whose ownership passes to the write.
@@ -23,16 +23,16 @@ final class DnsUdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
 
     private final QueryProcessor processor;
     private final QueryMetrics metrics;
-    private final ResponseRateLimiter limiter; // null: RRL off
+    private final LiveProtection protection;
 
     DnsUdpHandler(QueryProcessor processor, QueryMetrics metrics) {
-        this(processor, metrics, null);
+        this(processor, metrics, new LiveProtection(Protection.DEFAULT));
     }
 
-    DnsUdpHandler(QueryProcessor processor, QueryMetrics metrics, ResponseRateLimiter limiter) {
+    DnsUdpHandler(QueryProcessor processor, QueryMetrics metrics, LiveProtection protection) {
         this.processor = processor;
         this.metrics = metrics;
-        this.limiter = limiter;
+        this.protection = protection;
     }
 
     @Override
@@ -41,6 +41,7 @@ final class DnsUdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         if (response == null) {
             return;
         }
+        ResponseRateLimiter limiter = protection.limiter();
         if (limiter != null) {
             switch (limiter.check(packet.sender().getAddress(), System.nanoTime())) {
                 case SEND -> { }

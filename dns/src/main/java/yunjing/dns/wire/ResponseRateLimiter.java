@@ -2,9 +2,9 @@ package yunjing.dns.wire;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.util.HashMap;
 import java.util.Iterator;
-import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Response rate limiting (RRL) for UDP, after BIND's: each client block (IPv4 /24, IPv6 /56, so a
@@ -14,9 +14,12 @@ import java.util.Map;
  * (TC, no answer) instead of dropped, so a real client behind the block retries over TCP, which a
  * spoofer cannot; the others are dropped. The reflection gain of the server stays below 1.
  *
- * <p>Thread confinement: used only from the UDP channel's event loop; not thread-safe. Memory is
+ * <p>Threads: shared by the UDP sockets of one listener (one per core with {@code SO_REUSEPORT}, where
+ * the kernel spreads one client block's packets over every socket by source port), so it is
+ * thread-safe: a concurrent table of buckets, each bucket updated under its own lock. Memory is
  * bounded: past {@value #MAX_BLOCKS} blocks, buckets idle for over a second (full again, so
- * forgetting them changes nothing) are swept, and if that is not enough the table is cleared.
+ * forgetting them changes nothing) are swept by one thread at a time, and if that is not enough the
+ * table is cleared.
  */
 final class ResponseRateLimiter {
 
@@ -34,7 +37,8 @@ final class ResponseRateLimiter {
     private final double ratePerNano;
     private final double burst;
     private final int slip;
-    private final Map<Long, Bucket> buckets = new HashMap<>();
+    private final ConcurrentHashMap<Long, Bucket> buckets = new ConcurrentHashMap<>();
+    private final AtomicBoolean sweeping = new AtomicBoolean();
 
     ResponseRateLimiter(int responsesPerSecond, int slip) {
         if (responsesPerSecond <= 0) {
@@ -49,25 +53,37 @@ final class ResponseRateLimiter {
     }
 
     Decision check(InetAddress client, long nowNanos) {
-        long key = blockKey(client);
+        Long key = blockKey(client);
         Bucket b = buckets.get(key);
         if (b == null) {
             if (buckets.size() >= MAX_BLOCKS) {
                 sweep(nowNanos);
             }
-            b = new Bucket();
-            b.tokens = burst;
-            b.lastNanos = nowNanos;
-            buckets.put(key, b);
+            Bucket fresh = new Bucket();
+            fresh.tokens = burst;
+            fresh.lastNanos = nowNanos;
+            b = buckets.putIfAbsent(key, fresh);
+            if (b == null) {
+                b = fresh;
+            }
         }
-        b.tokens = Math.min(burst, b.tokens + (nowNanos - b.lastNanos) * ratePerNano);
-        b.lastNanos = nowNanos;
-        if (b.tokens >= 1) {
-            b.tokens -= 1;
-            return Decision.SEND;
+        synchronized (b) {
+            // Another socket's thread may have read the clock a moment earlier and updated last.
+            long elapsed = Math.max(0, nowNanos - b.lastNanos);
+            b.tokens = Math.min(burst, b.tokens + elapsed * ratePerNano);
+            b.lastNanos = Math.max(b.lastNanos, nowNanos);
+            if (b.tokens >= 1) {
+                b.tokens -= 1;
+                return Decision.SEND;
+            }
+            b.limited++;
+            return b.limited % slip == 0 ? Decision.SLIP : Decision.DROP;
         }
-        b.limited++;
-        return b.limited % slip == 0 ? Decision.SLIP : Decision.DROP;
+    }
+
+    /** Whether this limiter applies {@code responsesPerSecond} and {@code slip}. */
+    boolean sameAs(int responsesPerSecond, int slip) {
+        return burst == responsesPerSecond && this.slip == slip;
     }
 
     int blocks() {
@@ -75,13 +91,25 @@ final class ResponseRateLimiter {
     }
 
     private void sweep(long nowNanos) {
-        for (Iterator<Bucket> it = buckets.values().iterator(); it.hasNext(); ) {
-            if (nowNanos - it.next().lastNanos > IDLE_NANOS) {
-                it.remove();
-            }
+        if (!sweeping.compareAndSet(false, true)) {
+            return; // another thread sweeps; the table may overshoot by what arrives meanwhile
         }
-        if (buckets.size() >= MAX_BLOCKS) {
-            buckets.clear(); // under a wide spoofed flood: start over rather than grow
+        try {
+            for (Iterator<Bucket> it = buckets.values().iterator(); it.hasNext(); ) {
+                Bucket b = it.next();
+                long last;
+                synchronized (b) {
+                    last = b.lastNanos;
+                }
+                if (nowNanos - last > IDLE_NANOS) {
+                    it.remove();
+                }
+            }
+            if (buckets.size() >= MAX_BLOCKS) {
+                buckets.clear(); // under a wide spoofed flood: start over rather than grow
+            }
+        } finally {
+            sweeping.set(false);
         }
     }
 

@@ -69,4 +69,35 @@ class ResponseRateLimiterTest {
         }
         assertTrue(rrl.blocks() <= ResponseRateLimiter.MAX_BLOCKS, "blocks: " + rrl.blocks());
     }
+
+    @Test
+    void socketsSharingTheLimiterSpendOneBucket() throws Exception {
+        // The sockets of one listener check from their own event loops at once: one block's
+        // responses stay within its burst however the packets were spread.
+        ResponseRateLimiter rrl = new ResponseRateLimiter(100, 1);
+        InetAddress client = ip("198.51.100.7");
+        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < 10_000; i++) {
+                    if (rrl.check(client, 0) == SEND) {
+                        sent.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        go.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(100, sent.get(), "one second's burst, no refill at a fixed clock");
+        assertEquals(1, rrl.blocks());
+    }
 }
