@@ -1,10 +1,14 @@
 package yunjing.deploy.run;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import yunjing.deploy.topology.Node;
+import yunjing.deploy.topology.SyncSettings;
 import yunjing.deploy.topology.Topology;
+import yunjing.sync.agent.ClockSkewGuard;
 import yunjing.sync.agent.DeltaAgent;
 import yunjing.sync.agent.HttpChunkSource;
 import yunjing.sync.agent.HttpManifestSource;
+import yunjing.sync.agent.SyncMetrics;
 import yunjing.sync.rollout.ReplicaFollower;
 import yunjing.sync.sign.ManifestVerifier;
 import yunjing.sync.store.ArtifactStore;
@@ -20,7 +24,10 @@ import java.util.List;
 /**
  * Builds a replica node's sync agent from the topology: its store in {@code <state>/replicas/{node}/},
  * the manifest key it trusts ({@link ManifestKeys#trusted}), and its parents' HTTP ports, in order,
- * as manifest and chunk sources, so that every fetch goes through the parents' caches.
+ * as manifest and chunk sources, so that every fetch goes through the parents' caches. The agent's
+ * concurrency, bandwidth limit and clock check come from the topology's {@code sync:} section, and
+ * its metrics ({@link SyncMetrics}: bytes fetched and reused, verify failures, lag) go into the node's
+ * registry, so the node's {@code /metrics} shows them.
  */
 final class ReplicaAgents {
 
@@ -34,8 +41,8 @@ final class ReplicaAgents {
      * Starts polling at the topology's {@code sync.poll_ms}. The caller owns the returned follower
      * and {@code client} and closes them, the follower first.
      */
-    static ReplicaFollower start(Topology topology, StateDir state, Endpoints endpoints, Node node, HttpClient client)
-            throws LaunchException, IOException {
+    static ReplicaFollower start(Topology topology, StateDir state, Endpoints endpoints, Node node, HttpClient client,
+            MeterRegistry registry) throws LaunchException, IOException {
         ArtifactStore local = new ArtifactStore(state.replica(node.id()));
         ManifestVerifier verifier = new ManifestVerifier(ManifestKeys.trusted(topology, state), Clock.systemUTC());
         List<HttpManifestSource> manifests = new ArrayList<>();
@@ -45,6 +52,13 @@ final class ReplicaAgents {
             manifests.add(new HttpManifestSource(client, base, TIMEOUT));
             HttpChunkSource chunks = HttpChunkSource.cacheable(client, base, TIMEOUT);
             agent = agent == null ? DeltaAgent.builder(local, verifier, chunks) : agent.alternate(chunks);
+        }
+        SyncSettings.Agent settings = topology.sync().agent();
+        agent.metrics(new SyncMetrics(registry))
+                .concurrency(settings.concurrency())
+                .limitRate(settings.bytesPerSecond());
+        if (settings.ntpServer() != null) {
+            agent.clockSkewGuard(new ClockSkewGuard(settings.ntpServer(), settings.maxClockSkew()));
         }
         ReplicaFollower follower = new ReplicaFollower(node.id(), local, agent.build(), manifests,
                 topology.syncedRepos(), Clock.systemUTC());

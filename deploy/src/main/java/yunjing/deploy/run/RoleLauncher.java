@@ -168,7 +168,7 @@ final class RoleLauncher {
                     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                             .connectTimeout(CONNECT_TIMEOUT).build();
                     helpers.add(client);
-                    ReplicaFollower follower = ReplicaAgents.start(topology, state, endpoints, node, client);
+                    ReplicaFollower follower = ReplicaAgents.start(topology, state, endpoints, node, client, registry);
                     helpers.addFirst(follower);
                     operations.put(SYNC_STATUS_PATH, body -> follower.status().toString() + "\n");
                 }

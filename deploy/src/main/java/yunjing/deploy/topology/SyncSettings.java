@@ -20,15 +20,31 @@ import java.util.Map;
  * @param publicKey  the manifest public key (bare base64 DER or PEM text), or null: the key in
  *                   the state directory, created with the signing key on the origin's first start
  * @param privateKey the origin's signing key file (PKCS#8 PEM), or null: the state directory's
+ * @param agent      how each replica's agent fetches and checks its clock
  * @param line       line of the section, for messages
  */
 public record SyncSettings(List<String> replicas, List<String> canaries, List<String> repos,
                            Map<String, Map<String, String>> pins, Duration poll, String publicKey, Path privateKey,
-                           int line) {
+                           Agent agent, int line) {
 
     /** No sync section: no agents, and the origin's key lives in the state directory. */
     public static final SyncSettings NONE = new SyncSettings(List.of(), List.of(), List.of(), Map.of(),
-            Duration.ofSeconds(2), null, null, 0);
+            Duration.ofSeconds(2), null, null, Agent.DEFAULT, 0);
+
+    /**
+     * Per-agent operation, as {@code yunjing sync pull} takes it on the command line.
+     *
+     * @param concurrency    range requests in flight at once
+     * @param bytesPerSecond bandwidth limit of all its fetches together; 0 = none
+     * @param ntpServer      {@code host[:port]} of an NTP server to check the clock against before a
+     *                       manifest's expiry is trusted, or null: no check
+     * @param maxClockSkew   the largest offset from that server an agent accepts
+     */
+    public record Agent(int concurrency, long bytesPerSecond, String ntpServer, Duration maxClockSkew) {
+
+        public static final Agent DEFAULT = new Agent(yunjing.sync.agent.DeltaAgent.DEFAULT_CONCURRENCY, 0, null,
+                Duration.ofSeconds(10));
+    }
 
     public SyncSettings {
         replicas = List.copyOf(replicas);

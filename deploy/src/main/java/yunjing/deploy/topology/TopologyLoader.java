@@ -46,7 +46,7 @@ public final class TopologyLoader {
     private static final Set<String> PLAN_FIELDS = Set.of("concurrent", "requests_per_minute", "requests_per_day",
             "tokens_per_minute", "priority", "answer_cache");
     private static final Set<String> SYNC_FIELDS = Set.of("replicas", "canary", "repos", "pins", "poll_ms",
-            "public_key", "private_key");
+            "public_key", "private_key", "concurrency", "limit_rate", "ntp", "max_clock_skew_s");
     private static final Pattern REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Set<String> KEY_FIELDS = Set.of("id", "plan", "sha256", "tenant");
 
@@ -254,7 +254,25 @@ public final class TopologyLoader {
         Path privateKey = s.has("private_key") ? baseDir.resolve(s.string("private_key")).toAbsolutePath() : null;
         return new SyncSettings(s.strings("replicas"), s.strings("canary"), repos, pins,
                 java.time.Duration.ofMillis(s.integer("poll_ms", 2000, 50, 3_600_000)),
-                s.has("public_key") ? s.string("public_key") : null, privateKey, s.line());
+                s.has("public_key") ? s.string("public_key") : null, privateKey, syncAgent(s), s.line());
+    }
+
+    private static SyncSettings.Agent syncAgent(YamlMap s) throws TopologyException {
+        SyncSettings.Agent d = SyncSettings.Agent.DEFAULT;
+        long bytesPerSecond = d.bytesPerSecond();
+        if (s.has("limit_rate")) {
+            try {
+                bytesPerSecond = yunjing.sync.agent.RateLimiter.parse(s.string("limit_rate"));
+            } catch (IllegalArgumentException e) {
+                throw s.error("limit_rate", "sync: limit_rate: " + e.getMessage());
+            }
+        }
+        String ntp = s.has("ntp") ? s.string("ntp") : null;
+        if (ntp != null && !ntp.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?|[0-9A-Fa-f:]*:[0-9A-Fa-f:]*")) {
+            throw s.error("ntp", "sync: ntp: '" + ntp + "' must be HOST, HOST:PORT or an IPv6 address (port 123)");
+        }
+        return new SyncSettings.Agent(s.integer("concurrency", d.concurrency(), 1, 64), bytesPerSecond, ntp,
+                java.time.Duration.ofSeconds(s.integer("max_clock_skew_s", (int) d.maxClockSkew().toSeconds(), 1, 86_400)));
     }
 
     private static Ports ports(YamlMap p, Ports defaults) throws TopologyException {

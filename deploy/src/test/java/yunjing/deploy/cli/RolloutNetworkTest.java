@@ -109,6 +109,12 @@ class RolloutNetworkTest {
         String stats = cacheStats("bj-central");
         long shared = number(stats, "hits") + number(stats, "collapsed");
         assertTrue(shared > 0, "the second regional's chunks come from bj-central's cache: " + stats);
+        // Each replica's agent reports into its node's metrics (fetched bytes, syncs by outcome, lag).
+        String metrics = admin("gz-regional", "/metrics");
+        assertTrue(metrics.matches("(?s).*yunjing_sync_bytes_total\\{kind=\"fetched\",[^}]*repo=\"" + REPO
+                + "\"[^}]*} [1-9].*"), "sync metrics of gz-regional's agent:\n" + grepSync(metrics));
+        assertTrue(metrics.matches("(?s).*yunjing_sync_syncs_total\\{[^}]*outcome=\"activated\",[^}]*repo=\"" + REPO
+                + "\"[^}]*} [1-9].*"), grepSync(metrics));
 
         // Revision 2: scattered edits, dropped into the origin's incoming directory (published once settled).
         for (int i = 0; i < 8; i++) {
@@ -186,14 +192,23 @@ class RolloutNetworkTest {
     }
 
     private static String cacheStats(String node) throws Exception {
+        return admin(node, "/cache/stats");
+    }
+
+    /** GET of an admin path of a node, with the admin token. */
+    private static String admin(String node, String path) throws Exception {
         Topology topology = TopologyLoader.load(topologyFile);
         var n = topology.node(node).orElseThrow();
         String token = Files.readString(state.root().resolve("admin.token")).strip();
         try (HttpClient client = HttpClient.newHttpClient()) {
-            URI uri = URI.create("http://" + n.address().getHostAddress() + ":" + n.ports().admin() + "/cache/stats");
+            URI uri = URI.create("http://" + n.address().getHostAddress() + ":" + n.ports().admin() + path);
             return client.send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
         }
+    }
+
+    private static String grepSync(String metrics) {
+        return metrics.lines().filter(l -> l.contains("yunjing_sync")).collect(java.util.stream.Collectors.joining("\n"));
     }
 
     private static long number(String json, String field) {

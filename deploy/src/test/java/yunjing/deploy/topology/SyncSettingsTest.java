@@ -46,6 +46,14 @@ class SyncSettingsTest {
         assertEquals(java.util.Map.of("bj-central", java.util.Map.of("acme/data", "main")), t.sync().pins());
         assertEquals("MCowBQYDK2VwAyEAabc", t.sync().publicKey());
         assertEquals(Path.of("/etc/yunjing/keys/manifest-key.pem"), t.sync().privateKey());
+        assertEquals(SyncSettings.Agent.DEFAULT, t.sync().agent());
+    }
+
+    @Test
+    void agentFields_areRead() throws Exception {
+        Topology t = parse(withSync("sync:\n  replicas: [bj-central]\n  concurrency: 3\n  limit_rate: 10M\n"
+                + "  ntp: 127.0.0.1:11123\n  max_clock_skew_s: 5\n"));
+        assertEquals(new SyncSettings.Agent(3, 10L << 20, "127.0.0.1:11123", Duration.ofSeconds(5)), t.sync().agent());
     }
 
     @Test
@@ -64,6 +72,10 @@ class SyncSettingsTest {
         assertTrue(error("sync:\n  replicas: [bj-central]\n  repos: [../etc]\n").contains("must look like owner/name"));
         assertTrue(error("sync:\n  replicas: [bj-central]\n  poll_ms: 0\n").contains("poll_ms"));
         assertTrue(error("sync:\n  replica: [bj-central]\n").contains("replica"));
+        assertTrue(error("sync:\n  replicas: [bj-central]\n  concurrency: 0\n").contains("concurrency"));
+        assertTrue(error("sync:\n  replicas: [bj-central]\n  limit_rate: fast\n").contains("limit_rate"));
+        assertTrue(error("sync:\n  replicas: [bj-central]\n  ntp: 'ntp.example/x'\n").contains("ntp"));
+        assertTrue(error("sync:\n  replicas: [bj-central]\n  max_clock_skew_s: -1\n").contains("max_clock_skew_s"));
         assertTrue(error("sync:\n  replicas: [bj-central]\n  pins: { sh-regional: { acme/d: main } }\n")
                 .contains("pins: 'sh-regional' is not one of the replicas"));
         assertTrue(error("sync:\n  replicas: [bj-central]\n  pins: { bj-central: { bad: main } }\n")
