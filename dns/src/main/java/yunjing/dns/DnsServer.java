@@ -172,7 +172,7 @@ public final class DnsServer implements AutoCloseable {
             SteeringPolicy policy;
             if (locator == null) {
                 policy = new HealthWeightedPolicy(config.targets(), health::isHealthy,
-                        config.answerTtlSeconds(), config.maxAnswers());
+                        config.answerTtlSeconds(), config.maxAnswers(), rtt);
             } else {
                 policy = new CarrierProvincePolicy(config.targets(), health::isHealthy, locator::lookup,
                         config.answerTtlSeconds(), config.maxAnswers(), rtt);

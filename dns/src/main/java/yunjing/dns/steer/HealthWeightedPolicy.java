@@ -2,17 +2,25 @@ package yunjing.dns.steer;
 
 import org.xbill.DNS.Type;
 import yunjing.dns.DnsTarget;
+import yunjing.dns.locate.ClientSubnet;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalDouble;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
- * The foundation's steering: every healthy target of the query's address family, rotated by
- * weight, at most {@code maxAnswers} per answer. Ignores where the client is.
+ * The steering without location data: every healthy target of the query's address family, rotated
+ * by weight, at most {@code maxAnswers} per answer. It knows nothing of carriers or provinces, but
+ * with an {@link RttTable} it still answers a client block the healthy target its clients reach
+ * fastest first (the edges' reports of real connections and the active probes, per /24 or /48), with
+ * the same hysteresis as {@link CarrierProvincePolicy} ({@link RttPreference}); rule
+ * {@code health+rtt}. Once the table holds per-block measurements, answers are scoped to the block.
  *
  * <p>When no target of the family is healthy it <em>fails open</em>: it answers from all of them,
  * as gdnsd and Route 53 do, because a health checker that cannot reach anything more often means
@@ -36,13 +44,24 @@ public final class HealthWeightedPolicy implements SteeringPolicy {
     private final int maxAnswers;
     private final WeightedRotation rotation4 = new WeightedRotation();
     private final WeightedRotation rotation6 = new WeightedRotation();
+    private final RttTable rtt; // null: no RTT ranking
+    private final RttPreference preference = new RttPreference();
+    /** Rotation of the other targets per RTT-preferred first one (a handful: one per target and family). */
+    private final Map<String, WeightedRotation> restRotations = new ConcurrentHashMap<>();
 
     /**
      * @param healthy tells whether the target with this id should get traffic; called on event loops,
      *                so it must be a cheap read (e.g. of the health checker's published state)
      */
     public HealthWeightedPolicy(List<DnsTarget> targets, Predicate<String> healthy, long ttlSeconds, int maxAnswers) {
+        this(targets, healthy, ttlSeconds, maxAnswers, null);
+    }
+
+    /** @param rtt measured RTTs per client block to put the fastest healthy target first; null: none */
+    public HealthWeightedPolicy(List<DnsTarget> targets, Predicate<String> healthy, long ttlSeconds, int maxAnswers,
+            RttTable rtt) {
         Objects.requireNonNull(targets, "targets");
+        this.rtt = rtt;
         this.healthy = Objects.requireNonNull(healthy, "healthy");
         SteeringAnswer.checkLimits(ttlSeconds, maxAnswers);
         this.ttlSeconds = ttlSeconds;
@@ -65,12 +84,51 @@ public final class HealthWeightedPolicy implements SteeringPolicy {
             }
         }
         boolean failOpen = up.isEmpty();
+        // Measured blocks may be answered differently from their neighbours: scope every answer.
+        int scope = rtt != null && rtt.hasPrefixEntries() ? (v4 ? 24 : 48) : 0;
+        if (!failOpen && up.size() > 1 && scope > 0) {
+            InetAddress client = ClientSubnet.clientAddress(query.ecs(), query.source());
+            List<DnsTarget> ranked = client == null ? null : rankByRtt(v4, up, client);
+            if (ranked != null) {
+                return new SteeringAnswer(addresses(ranked), ttlSeconds, false, "health+rtt", scope);
+            }
+        }
         List<DnsTarget> picked = (v4 ? rotation4 : rotation6).pick(failOpen ? family : up, maxAnswers);
-        List<InetAddress> addresses = new ArrayList<>(picked.size());
-        for (DnsTarget t : picked) {
+        return new SteeringAnswer(addresses(picked), failOpen ? failOpenTtlSeconds(ttlSeconds) : ttlSeconds,
+                failOpen, failOpen ? "fail-open" : "health", scope);
+    }
+
+    /** The healthy targets, the client block's fastest first; null when none has a measurement. */
+    private List<DnsTarget> rankByRtt(boolean v4, List<DnsTarget> up, InetAddress client) {
+        String block = RttTable.prefixScope(client);
+        List<DnsTarget> measured = new ArrayList<>(up.size());
+        double[] millis = new double[up.size()];
+        for (DnsTarget t : up) {
+            OptionalDouble m = rtt.rttMillis(block, t.id());
+            if (m.isPresent()) {
+                millis[measured.size()] = m.getAsDouble();
+                measured.add(t);
+            }
+        }
+        if (measured.isEmpty()) {
+            return null;
+        }
+        DnsTarget first = preference.choose(block + (v4 ? "|4" : "|6"), measured,
+                java.util.Arrays.copyOf(millis, measured.size()));
+        List<DnsTarget> rest = new ArrayList<>(up);
+        rest.remove(first);
+        List<DnsTarget> ranked = new ArrayList<>(maxAnswers);
+        ranked.add(first);
+        ranked.addAll(restRotations.computeIfAbsent(first.id() + (v4 ? "|4" : "|6"), k -> new WeightedRotation())
+                .pick(rest, maxAnswers - 1));
+        return ranked;
+    }
+
+    private static List<InetAddress> addresses(List<DnsTarget> targets) {
+        List<InetAddress> addresses = new ArrayList<>(targets.size());
+        for (DnsTarget t : targets) {
             addresses.add(t.address());
         }
-        return new SteeringAnswer(addresses, failOpen ? failOpenTtlSeconds(ttlSeconds) : ttlSeconds,
-                failOpen);
+        return addresses;
     }
 }
