@@ -115,6 +115,44 @@ class ProxyPurgeTest {
         assertEquals(0, edge.purge(host() + "/cached/never-stored"));
     }
 
+    private HttpResponse<String> send(String method, String target, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host() + target))
+                .timeout(Duration.ofSeconds(10)).method(method, HttpRequest.BodyPublishers.ofString("x"));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return NET.client().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void unsafeRequests_thatSucceed_invalidateTheirTargetAndSameHostLocation() throws Exception {
+        String target = "/cached/inv/a?cc=max-age%3D600";
+        String located = "/cached/inv/b?cc=max-age%3D600";
+        String elsewhere = "/cached/inv/c?cc=max-age%3D600";
+        for (String t : List.of(target, located, elsewhere)) {
+            get(t);
+            assertEquals("gz-unicom; hit", cacheStatus(get(t)), t);
+        }
+        Nodes.await("on disk", () -> edge.cacheStats().l2Entries() == 3);
+
+        // An error response changes nothing (RFC 9111 §4.4: only non-error responses invalidate).
+        assertEquals(500, send("POST", target, "X-Test-Status", "500").statusCode());
+        assertEquals("gz-unicom; hit", cacheStatus(get(target)));
+
+        // A successful PUT: its target and its Location on the same host go; a Location on another host
+        // invalidates nothing there (nor here).
+        assertEquals(201, send("PUT", target, "X-Test-Status", "201", "X-Test-Location", located).statusCode());
+        assertTrue(cacheStatus(get(target)).endsWith("fwd=miss; stored"), "target invalidated");
+        assertTrue(cacheStatus(get(located)).endsWith("fwd=miss; stored"), "same-host Location invalidated");
+        assertEquals(200, send("DELETE", "/cached/inv/other", "X-Test-Location",
+                "http://other.example" + elsewhere).statusCode());
+        assertEquals("gz-unicom; hit", cacheStatus(get(elsewhere)), "another host's URL is left alone");
+        // Safe methods never invalidate.
+        assertEquals(200, send("OPTIONS", elsewhere).statusCode());
+        assertEquals("gz-unicom; hit", cacheStatus(get(elsewhere)));
+        assertEquals(2, origin.fetchCount(elsewhere), "one GET filled it, then the OPTIONS went through");
+    }
+
     @Test
     void purge_normalisesTheUrlAsLookupsDo() throws Exception {
         String target = "/cached/norm/b?cc=max-age%3D600";

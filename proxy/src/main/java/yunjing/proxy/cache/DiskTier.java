@@ -147,6 +147,11 @@ final class DiskTier implements AutoCloseable {
         return index.containsKey(key) || pending.containsKey(key);
     }
 
+    /** Whether an entry with this primary key is in the index (any Vary variant). Any thread. */
+    boolean holds(String primary) {
+        return varyByPrimary.containsKey(primary);
+    }
+
     /** Reads and verifies an entry; null when it is gone or corrupt (then it is deleted). */
     CompletableFuture<CacheEntry> read(String key, long maxHeuristicMillis, long negativeTtlMillis) {
         try {

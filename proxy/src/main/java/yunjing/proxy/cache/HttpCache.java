@@ -454,6 +454,34 @@ public final class HttpCache implements AutoCloseable {
         return primary == null ? 0 : purge(primary::equals);
     }
 
+    /**
+     * After an unsafe request ({@link UnsafeInvalidation#isUnsafe}) got a 2xx or 3xx: drops what is
+     * stored for its target, and for its {@code Location} and {@code Content-Location} on the same
+     * host (RFC 9111 §4.4), fills in flight included. Cheap when nothing is stored under those keys
+     * (the usual case: the scan of {@link #purge} runs only for a key that holds something). Any thread.
+     *
+     * @return how many entries were removed
+     */
+    public int invalidateAfterUnsafe(String host, String target, HttpHeaders response) {
+        if (host == null) {
+            return 0;
+        }
+        int removed = 0;
+        for (String t : UnsafeInvalidation.targets(host, target, response)) {
+            String primary = CacheKey.primary(host, t);
+            if (primary != null && holds(primary)) {
+                removed += purge(primary::equals);
+            }
+        }
+        return removed;
+    }
+
+    /** Whether anything may be stored or filling under this primary key (false means surely nothing). */
+    private boolean holds(String primary) {
+        return varyIndex.getIfPresent(primary) != null || fills.containsKey(primary)
+                || (disk != null && disk.holds(primary));
+    }
+
     /** Purges every primary key that starts with {@code host[:port]/pathPrefix} (host compared lower-cased). */
     public int purgePrefix(String host, String pathPrefix) {
         String prefix = host.strip().toLowerCase(Locale.ROOT) + pathPrefix;

@@ -25,6 +25,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import yunjing.proxy.ApiAccess;
 import yunjing.proxy.cache.ResponseHandle;
+import yunjing.proxy.cache.UnsafeInvalidation;
 import yunjing.proxy.http.ErrorResponses;
 import yunjing.proxy.http.HopByHopHeaders;
 import yunjing.proxy.http.PipelineNames;
@@ -202,6 +203,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         private UpstreamExchange upstream;
         /** Set when the cache answers (hit, fill, relay); then {@link #upstream} stays null. */
         private ResponseHandle cached;
+        /** Host and target of a request forwarded past the cache, for RFC 9111 §4.4 invalidation. */
+        private String bypassHost;
+        private String bypassTarget;
         private boolean requestDone;
         private boolean responseStarted;
         private boolean eventStream;   // the response is SSE of unknown length (see BrokenResponse)
@@ -275,6 +279,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             cached = forwarding.cache().serve(head, ctx.channel().eventLoop(), this);
             if (cached == null) {
                 forwarding.metrics().cacheResult("bypass");
+                bypassHost = head.headers().get(HttpHeaderNames.HOST);
+                bypassTarget = head.uri();
                 upstream = forwarding.upstream().send(head, ctx.channel().eventLoop(), this);
             }
         }
@@ -367,6 +373,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 ProxyHeaders.appendListMember(headers, ProxyHeaders.CACHE_STATUS, forwarding.nodeId() + "; fwd=bypass");
             }
             int code = response.status().code();
+            if (cached == null && call == null && UnsafeInvalidation.isUnsafe(method) && UnsafeInvalidation.invalidates(code)) {
+                // A POST/PUT/DELETE… that succeeded changed its target: what is stored for it is stale.
+                forwarding.cache().invalidateAfterUnsafe(bypassHost, bypassTarget, headers);
+            }
             boolean bodyless = HttpMethod.HEAD.equals(method) || code == 204 || code == 304;
             if (!lengthKnown && !bodyless && !clientVersion.equals(HttpVersion.HTTP_1_0)) {
                 // Relayed as it arrives, so the length is unknown: chunked to HTTP/1.1 clients (RFC 9112 §6.1),

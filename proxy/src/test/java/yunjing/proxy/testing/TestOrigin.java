@@ -36,7 +36,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       N bytes {@code i % 251}, else the text {@code body:<target>}), {@code etag} (ETag; a matching
  *       If-None-Match gets 304, counted in {@link #notModified}), {@code lm} (Last-Modified), {@code age},
  *       {@code vary}, {@code echo} (a request header whose value becomes the body), {@code hold} (after
- *       half the body, wait for {@link #holdGate}), {@code ranges} (answer a {@code Range: bytes=a-b} with 206)</li>
+ *       half the body, wait for {@link #holdGate}), {@code ranges} (answer a {@code Range: bytes=a-b} with 206);
+ *       request headers {@code X-Test-Status} and {@code X-Test-Location} override the status and set
+ *       {@code Location}</li>
  *   <li>{@code /large/…?n=N} — a large object generated as it is sent ({@link #largeByte}), never held in
  *       memory: ETag {@code "<name>-v1"} (or {@code etag}), {@code Accept-Ranges: bytes} (unless
  *       {@code noranges}), Cache-Control {@code max-age=600} (or {@code cc}), single ranges answered 206;
@@ -229,6 +231,15 @@ public final class TestOrigin implements AutoCloseable {
             }
         }
         int status = Integer.parseInt(q.getOrDefault("status", "200"));
+        // An unsafe request may set its own status and Location (tests of RFC 9111 §4.4 invalidation).
+        String unsafeStatus = exchange.getRequestHeaders().getFirst("X-Test-Status");
+        if (unsafeStatus != null) {
+            status = Integer.parseInt(unsafeStatus);
+        }
+        String location = exchange.getRequestHeaders().getFirst("X-Test-Location");
+        if (location != null) {
+            headers.set("Location", location);
+        }
         byte[] body;
         if (q.containsKey("n")) {
             body = new byte[Integer.parseInt(q.get("n"))];
