@@ -254,6 +254,7 @@ public final class DeltaAgent {
         }
 
         Path tmp = store.tmpDirectory();
+        AbandonedSyncs.sweep(tmp, manifest.revision(), AbandonedSyncs.MAX_IDLE, clock);
         Path staged = Files.createDirectories(tmp.resolve("agent-" + manifest.revision()));
         Path parts = Files.createDirectories(tmp.resolve("agent-" + manifest.revision() + ".parts"));
         long total = manifest.entries().stream().mapToLong(Manifest.Entry::size).sum();
