@@ -151,10 +151,13 @@ public final class HttpCache implements AutoCloseable {
         CacheRequest request = new CacheRequest(head, primary, CacheControl.parse(head.headers()));
         CacheEntry stored = lookup(request);
         Delivery delivery = new Delivery(this, loop, request, listener);
+        CacheEntry whole = stored == null ? null : bodies.joinInMemory(stored);
         if (request.isHead()) {
             // A HEAD is answered from a usable stored GET in L1, else forwarded as is: it cannot fill the cache.
-            CacheEntry whole = stored == null ? null : bodies.joinInMemory(stored);
             return whole != null && usable(request, whole, now()) ? decide(request, delivery, whole) : null;
+        }
+        if (whole != null) {
+            return decide(request, delivery, whole); // L1: decided at once
         }
         CompletableFuture<CacheEntry> found = findWhole(request, stored);
         if (found == null) {
@@ -165,7 +168,7 @@ public final class HttpCache implements AutoCloseable {
         boolean fromDisk = stored == null;
         long purgesBefore = purges.get();
         if (found.isDone()) {
-            return decideFound(request, delivery, found.getNow(null), fromDisk, purgesBefore); // L1: at once
+            return decideFound(request, delivery, found.getNow(null), fromDisk, purgesBefore);
         }
         found.whenComplete((entry, error) -> loop.execute(() ->
                 decideFound(request, delivery, error == null ? entry : null, fromDisk, purgesBefore)));
@@ -181,8 +184,9 @@ public final class HttpCache implements AutoCloseable {
     }
 
     /**
-     * The whole entry for a GET: the L1 entry {@code inMemory} (a head joined to its body, read from L2 if it
-     * must be, {@link DigestBodies}), else the one L2 holds; null when neither tier has one.
+     * The whole entry for a GET that L1 cannot answer alone: the L1 head {@code inMemory} joined to its body
+     * read from L2 ({@link DigestBodies}), else the entry L2 holds (a head joined to its body from L1 or L2);
+     * null when neither tier has one.
      */
     private CompletableFuture<CacheEntry> findWhole(CacheRequest request, CacheEntry inMemory) {
         if (inMemory != null) {
