@@ -131,6 +131,10 @@ class ProxySharedBodyTest {
         assertEquals(1.0, reused(), "the second URL's miss was answered from the stored body");
         assertEquals("gz-unicom; hit", fetch(MAIN));
         assertEquals("gz-unicom; hit", fetch(COMMIT));
+        HttpResponse<Void> head = NET.client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + COMMIT))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        assertEquals(String.valueOf(SIZE), head.headers().firstValue("content-length").orElse(""));
+        assertEquals("gz-unicom; hit", head.headers().firstValue("cache-status").orElse(""));
 
         awaitDiskEntries(3); // two heads and one body
         CacheStats stats = edge.cacheStats();
@@ -215,6 +219,21 @@ class ProxySharedBodyTest {
         edge.close();
         assertEquals(1, bodyFiles().size());
         assertFalse(java.util.Arrays.equals(bytes, Files.readAllBytes(bodyFiles().getFirst())));
+    }
+
+    @Test
+    void bodyGoneOnItsOwn_leavesItsHeadsMissingCleanly() throws Exception {
+        fetch(MAIN);
+        fetch(COMMIT);
+        edge.close();
+        Files.delete(bodyFiles().getFirst());
+
+        edge = startEdge();
+        assertEquals(2, edge.cacheStats().l2Entries(), "the heads are still there");
+        assertEquals("gz-unicom; fwd=miss; stored", fetch(COMMIT));
+        assertEquals("gz-unicom; hit", fetch(MAIN), "its head finds the body stored again");
+        assertEquals(2, originRequests(COMMIT));
+        assertEquals(1, originRequests(MAIN));
     }
 
     @Test
