@@ -48,6 +48,8 @@ import java.util.function.Predicate;
  *   <li><b>Large objects</b> (a 200 announcing more than {@code l1MaxObjectBytes}, from a parent that serves
  *       ranges) are stored as {@link Slices}: the head at once, the bytes slice by slice as readers need
  *       them, each slice fetched once with a Range and shared.</li>
+ *   <li><b>Digests</b>: a whole body checked against the SHA-256 its head names is stored once per digest
+ *       ({@link DigestBodies}); L1 and L2 hold a head under the URL's key, joined to the body on lookup.</li>
  *   <li><b>Bypass</b>: methods other than GET/HEAD, requests with a body, targets that cannot be normalised, and HEAD misses go the plain forwarding
  *       path ({@code fwd=bypass}).</li>
  * </ul>
