@@ -237,6 +237,30 @@ class ProxySharedBodyTest {
     }
 
     @Test
+    void revalidatedEntry_keepsSharingItsBody() throws Exception {
+        byte[] body = new byte[300_000];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) (i % 251);
+        }
+        // A strong ETag of 64 hex digits names the body's SHA-256; max-age=0: every later GET revalidates.
+        String query = "?n=" + body.length + "&cc=max-age%3D0&etag=%22" + sha256(body) + "%22";
+        String first = "/cached/by-branch" + query;
+        String second = "/cached/by-commit" + query;
+        assertArrayEquals(body, get(first).body());
+        HttpResponse<byte[]> revalidated = get(first);
+        assertArrayEquals(body, revalidated.body());
+        assertEquals("gz-unicom; fwd=stale; fwd-status=304", revalidated.headers().firstValue("cache-status").orElse(""));
+        assertEquals(1, origin.notModified.get());
+        HttpResponse<byte[]> other = get(second);
+        assertArrayEquals(body, other.body());
+        assertEquals(1.0, reused(), "the refreshed head still refers to the stored body");
+        awaitDiskEntries(3);
+        CacheStats stats = edge.cacheStats();
+        assertTrue(stats.l1Bytes() < body.length + 8192, "one body in L1: " + stats);
+        assertTrue(stats.l2Bytes() < body.length + 8192, "one body in L2: " + stats);
+    }
+
+    @Test
     void entryOfTheOlderFormat_isDroppedAtStart() throws Exception {
         edge.close();
         Path old = dir.resolve("0123.entry");
