@@ -95,15 +95,20 @@ final class DiskTier implements AutoCloseable {
         this.maxBytes = maxBytes;
         this.evicted = evicted;
         Files.createDirectories(dir);
+        int older = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
                 if (name.startsWith(".tmp-")) {
                     Files.deleteIfExists(file); // a write that did not finish before a crash
-                } else if (name.endsWith(SUFFIX)) {
-                    indexFile(file);
+                } else if (name.endsWith(SUFFIX) && !indexFile(file)) {
+                    older++;
                 }
             }
+        }
+        if (older > 0) {
+            int dropped = older;
+            log.info(() -> "dropped " + dropped + " cache entries of an older format in " + dir);
         }
         this.io = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "yunjing-cache-disk-" + nodeId);
@@ -112,13 +117,13 @@ final class DiskTier implements AutoCloseable {
         });
     }
 
-    private void indexFile(Path file) {
+    /** Indexes an entry file (deleting it when unreadable); false for a file of the older format, deleted. */
+    private boolean indexFile(Path file) {
         try (InputStream in = Files.newInputStream(file); DataInputStream data = new DataInputStream(in)) {
             int magic = data.readInt();
             if (magic == OLD_MAGIC) {
-                log.info(() -> "dropping cache entry of an older format: " + file);
                 deleteQuietly(file);
-                return;
+                return false;
             }
             if (magic != MAGIC) {
                 throw new IOException("bad magic");
@@ -141,6 +146,7 @@ final class DiskTier implements AutoCloseable {
             log.log(Level.WARNING, "dropping unreadable cache entry " + file + ": " + e);
             deleteQuietly(file);
         }
+        return true;
     }
 
     /** The secondary key a disk entry for {@code request} would have, or null when there is none. */
