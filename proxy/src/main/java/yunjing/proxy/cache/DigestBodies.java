@@ -61,20 +61,16 @@ final class DigestBodies {
     }
 
     /**
-     * Stores {@code entry}'s body under its digest unless it is there already (L1 and L2 each), and returns
-     * the head to store under the entry's key; null when the head must stay out of L2 because its body's
-     * disk write was skipped (the disk lags; the head still goes to L1). Requires {@link #shareable}.
+     * Stores {@code entry}'s body under its digest unless it is there already, in L1 and L2 each (the caller
+     * stores the head). False when the body is not on disk and its write was skipped (the disk lags): the
+     * head must then stay out of L2 too. Requires {@link #shareable}.
      */
-    CacheEntry store(CacheEntry entry, Runnable diskWriteSkipped) {
+    boolean store(CacheEntry entry) {
         String sha256 = entry.digest;
         CacheEntry body = new CacheEntry(Digests.slicePrimary(sha256), key(sha256), HttpResponseStatus.OK,
                 new DefaultHttpHeaders(), List.of(), entry.responseTime, entry.responseTime, 0, entry.body);
         l1.asMap().putIfAbsent(body.key, body);
-        if (disk != null && !disk.contains(body.key) && !disk.write(body)) {
-            diskWriteSkipped.run();
-            return null;
-        }
-        return entry.headOnly(sha256);
+        return disk == null || disk.contains(body.key) || disk.write(body);
     }
 
     /** The stored body named by {@code sha256} if it is in L1 with {@code length} bytes, else null. */

@@ -285,10 +285,13 @@ public final class HttpCache implements AutoCloseable {
      */
     void store(CacheEntry entry) {
         if (DigestBodies.shareable(entry)) {
-            CacheEntry head = bodies.store(entry, () -> metrics.cacheResult("l2-write-skipped"));
-            storeInMemory(head != null ? head : entry.headOnly(entry.digest));
-            if (head != null) {
+            CacheEntry head = entry.headOnly(entry.digest);
+            boolean bodyOnDisk = bodies.store(entry);
+            storeInMemory(head);
+            if (bodyOnDisk) {
                 writeToDisk(head);
+            } else {
+                metrics.cacheResult("l2-write-skipped"); // the head stays out of L2 with its body
             }
             return;
         }
