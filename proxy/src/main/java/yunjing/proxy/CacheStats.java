@@ -4,7 +4,8 @@ package yunjing.proxy;
  * A snapshot of a node's cache: size of each tier and request counters since start (the same results as
  * the {@code yunjing.proxy.cache.requests} metric; a revalidated request is counted as stale too).
  *
- * @param l1Entries   entries in memory
+ * @param l1Entries   entries in memory (a body stored once by digest and each URL's head referring to it
+ *                    count one each)
  * @param l1Bytes     their weight in bytes (body plus an estimate of the head)
  * @param l2Entries   entries on disk (0 without a disk tier)
  * @param l2Bytes     bytes of their files

@@ -17,6 +17,10 @@ import java.util.Map;
  * <p>Three kinds share this type: a <em>whole</em> entry holds its body; a <em>sliced</em> entry (a large
  * object, {@link #slicedLength} &ge; 0) holds only the head and an empty body, its bytes being stored as
  * slices ({@link Slices}); a <em>slice</em> entry holds one slice's bytes under a slice key.
+ *
+ * <p>A whole body that passed its digest check is stored once per digest ({@link DigestBodies}): what L1 and
+ * L2 hold under the URL's key is then a <em>head</em> ({@link #sharedBody} set, empty body), joined to the
+ * body stored under the digest ({@link #withBody}) before it is served.
  */
 final class CacheEntry {
 
@@ -34,6 +38,11 @@ final class CacheEntry {
     final long slicedLength;
     /** The SHA-256 (hex) the head names for the body ({@link Digests}), or null. */
     final String digest;
+    /**
+     * Set on a head only: the SHA-256 under which its body is stored once ({@link DigestBodies}); its own
+     * {@link #body} is then empty. Null on every entry that holds its body, joined ones included.
+     */
+    final String sharedBody;
     /** Parsed once: the stored head never changes, and every hit asks for the age (Date and Age parsing). */
     private final long correctedInitialAge;
 
@@ -57,6 +66,40 @@ final class CacheEntry {
         this.slicedLength = slicedLength;
         this.digest = Digests.sha256(headers);
         this.correctedInitialAge = CachePolicy.correctedInitialAge(headers, requestTime, responseTime);
+        this.sharedBody = null;
+    }
+
+    /** A copy of {@code from} with another body: the parsed head is shared, not parsed again. */
+    private CacheEntry(CacheEntry from, GrowingBody body, String sharedBody) {
+        this.primaryKey = from.primaryKey;
+        this.key = from.key;
+        this.status = from.status;
+        this.headers = from.headers;
+        this.cacheControl = from.cacheControl;
+        this.varyNames = from.varyNames;
+        this.requestTime = from.requestTime;
+        this.responseTime = from.responseTime;
+        this.lifetime = from.lifetime;
+        this.body = body;
+        this.slicedLength = from.slicedLength;
+        this.digest = from.digest;
+        this.correctedInitialAge = from.correctedInitialAge;
+        this.sharedBody = sharedBody;
+    }
+
+    /** This response's head alone, its body being stored once under {@code sha256} ({@link DigestBodies}). */
+    CacheEntry headOnly(String sha256) {
+        return new CacheEntry(this, GrowingBody.completed(List.of()), sha256);
+    }
+
+    /** This head joined to its body as stored under {@link #sharedBody}: a whole entry, as served. */
+    CacheEntry withBody(GrowingBody stored) {
+        return new CacheEntry(this, stored, null);
+    }
+
+    /** Whether {@code other} is this response: the same entry, or the head it was joined from (they share the head). */
+    boolean sameResponse(CacheEntry other) {
+        return other == this || (other.headers == headers && other.key.equals(key));
     }
 
     boolean isSliced() {

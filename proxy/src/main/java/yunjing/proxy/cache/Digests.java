@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * The strong SHA-256 digest a response names for its body, if any: {@code X-Linked-Etag} (the Hugging Face
  * hub's header for large files: the file's sha256 in quotes), {@code Repr-Digest: sha-256=:base64:}
  * (RFC 9530 §3), or a strong {@code ETag} that is 64 hex digits. The first one found wins, in that order.
- * Such a body is checked while it fills and its large-object slices are shared by every URL naming it.
+ * Such a body is checked while it fills and stored once for every URL naming it: as slices ({@link Slices}) when
+ * large, else whole ({@link DigestBodies}).
  */
 final class Digests {
 
@@ -57,7 +58,7 @@ final class Digests {
         return m.matches() ? m.group(1).toLowerCase(Locale.ROOT) : null;
     }
 
-    /** The primary key under which the slices of a body with this digest are stored, for every URL naming it. */
+    /** The primary key under which a body with this digest (its slices, or the whole body) is stored, for every URL naming it. */
     static String slicePrimary(String sha256) {
         return "#sha256:" + sha256;
     }

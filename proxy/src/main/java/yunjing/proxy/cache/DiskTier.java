@@ -43,9 +43,11 @@ import java.util.zip.CRC32C;
  * L2: complete entries on disk, bounded in bytes, surviving restarts.
  *
  * <h2>Files</h2>
- * One file per entry, named by the SHA-256 of its key: magic {@code YJC2}, the head (key, primary key,
- * status, request and response times, Vary names, header fields, the sliced length or -1), the body
- * length and bytes, then a CRC32C of everything before it. Files of other formats are dropped at start. An entry is written to a temporary file, forced to the
+ * One file per entry, named by the SHA-256 of its key: magic {@code YJC3}, the head (key, primary key,
+ * status, request and response times, Vary names, header fields, the sliced length or -1, the digest its
+ * body is stored under or "" — {@link DigestBodies}: such a head's body length is 0, its body being the
+ * file of the digest's body entry), the body length and bytes, then a CRC32C of everything before it.
+ * Files of other formats (an older {@code YJC2} included) are dropped at start. An entry is written to a temporary file, forced to the
  * device and renamed over the final name, so a crash leaves either the old entry, the new one, or a
  * temporary file that the next start deletes — never a half entry under an entry's name. A file whose
  * magic, structure or checksum is wrong is deleted when read and never served.
@@ -63,7 +65,9 @@ import java.util.zip.CRC32C;
 final class DiskTier implements AutoCloseable {
 
     private static final Logger log = Logger.getLogger(DiskTier.class.getName());
-    private static final int MAGIC = 0x594A4332; // "YJC2"
+    private static final int MAGIC = 0x594A4333; // "YJC3"
+    /** The format before bodies were stored once by digest: its files are dropped at start. */
+    private static final int OLD_MAGIC = 0x594A4332; // "YJC2"
     private static final String SUFFIX = ".entry";
     private static final int PIECE = 64 * 1024;
 
@@ -91,15 +95,20 @@ final class DiskTier implements AutoCloseable {
         this.maxBytes = maxBytes;
         this.evicted = evicted;
         Files.createDirectories(dir);
+        int older = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
                 if (name.startsWith(".tmp-")) {
                     Files.deleteIfExists(file); // a write that did not finish before a crash
-                } else if (name.endsWith(SUFFIX)) {
-                    indexFile(file);
+                } else if (name.endsWith(SUFFIX) && !indexFile(file)) {
+                    older++;
                 }
             }
+        }
+        if (older > 0) {
+            int dropped = older;
+            log.info(() -> "dropped " + dropped + " cache entries of an older format in " + dir);
         }
         this.io = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "yunjing-cache-disk-" + nodeId);
@@ -108,9 +117,15 @@ final class DiskTier implements AutoCloseable {
         });
     }
 
-    private void indexFile(Path file) {
+    /** Indexes an entry file (deleting it when unreadable); false for a file of the older format, deleted. */
+    private boolean indexFile(Path file) {
         try (InputStream in = Files.newInputStream(file); DataInputStream data = new DataInputStream(in)) {
-            if (data.readInt() != MAGIC) {
+            int magic = data.readInt();
+            if (magic == OLD_MAGIC) {
+                deleteQuietly(file);
+                return false;
+            }
+            if (magic != MAGIC) {
                 throw new IOException("bad magic");
             }
             byte[] head = new byte[data.readInt()];
@@ -131,6 +146,7 @@ final class DiskTier implements AutoCloseable {
             log.log(Level.WARNING, "dropping unreadable cache entry " + file + ": " + e);
             deleteQuietly(file);
         }
+        return true;
     }
 
     /** The secondary key a disk entry for {@code request} would have, or null when there is none. */
@@ -281,6 +297,22 @@ final class DiskTier implements AutoCloseable {
         return removed;
     }
 
+    /** The digests named by the heads of entries whose primary key {@code primaries} accepts, queued writes included. */
+    Set<String> digestsNamed(Predicate<String> primaries) {
+        Set<String> named = new HashSet<>();
+        for (Stored stored : index.values()) {
+            if (stored.digest() != null && primaries.test(stored.primary())) {
+                named.add(stored.digest());
+            }
+        }
+        for (CacheEntry entry : pending.values()) {
+            if (entry.digest != null && primaries.test(entry.primaryKey)) {
+                named.add(entry.digest);
+            }
+        }
+        return named;
+    }
+
     int entries() {
         return index.size();
     }
@@ -359,6 +391,7 @@ final class DiskTier implements AutoCloseable {
             writeString(head, field.getValue());
         }
         head.writeLong(entry.slicedLength);
+        writeString(head, entry.sharedBody == null ? "" : entry.sharedBody);
         head.flush();
         CRC32C crc = new CRC32C();
         ByteBuffer start = ByteBuffer.allocate(8 + headBytes.size() + 8);
@@ -406,6 +439,7 @@ final class DiskTier implements AutoCloseable {
         List<String> vary = readStrings(in);
         HttpHeaders headers = readFields(in);
         long slicedLength = in.readLong();
+        String sharedBody = readString(in);
         long length = in.readLong();
         if (length != in.available()) {
             throw new IOException("body length " + length + " does not match the file");
@@ -419,8 +453,15 @@ final class DiskTier implements AutoCloseable {
         }
         CacheControl cc = CacheControl.parse(headers);
         long lifetime = CachePolicy.freshnessLifetime(status, headers, cc, responseTime, maxHeuristicMillis, negativeTtlMillis);
-        return new CacheEntry(primary, key, HttpResponseStatus.valueOf(status), headers, vary, requestTime, responseTime,
-                lifetime, GrowingBody.completed(pieces), slicedLength);
+        CacheEntry entry = new CacheEntry(primary, key, HttpResponseStatus.valueOf(status), headers, vary, requestTime,
+                responseTime, lifetime, GrowingBody.completed(pieces), slicedLength);
+        if (sharedBody.isEmpty()) {
+            return entry;
+        }
+        if (length != 0) {
+            throw new IOException("a head whose body is stored by digest holds " + length + " body bytes");
+        }
+        return entry.headOnly(sharedBody);
     }
 
     private static void writeString(DataOutputStream out, String s) throws IOException {

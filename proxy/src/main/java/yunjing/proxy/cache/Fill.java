@@ -196,6 +196,11 @@ final class Fill implements UpstreamListener {
             boolean checked = Digests.sha256(stored) != null;
             CacheEntry filling = new CacheEntry(request.primaryKey(), key, response.status(), stored, vary,
                     requestTime, responseTime, lifetime, checked ? GrowingBody.checked() : new GrowingBody());
+            GrowingBody known = checked && declared >= 0 ? cache.storedBody(filling.digest, declared) : null;
+            if (known != null) {
+                reuseStoredBody(filling.withBody(known), forwarded);
+                return;
+            }
             if (checked) {
                 digestCheck = DigestCheck.of(filling.digest);
             }
@@ -245,6 +250,20 @@ final class Fill implements UpstreamListener {
             cache.store(object);
         }
         serveWaiters(finish(Phase.DONE), object, forwarded);
+    }
+
+    /**
+     * The response names a digest whose body is stored already (checked when it was stored, and of the
+     * announced length): the parent's copy is dropped, as for a large object, and every waiter reads the stored
+     * one. This URL stores its head only.
+     */
+    private void reuseStoredBody(CacheEntry whole, String forwarded) {
+        upstream.abort();
+        cache.count("digest-body-reused");
+        if (!purged) {
+            cache.store(whole);
+        }
+        serveWaiters(finish(Phase.DONE), whole, forwarded);
     }
 
     /** The owner and the waiters whose Vary fields match read {@code stored}; the others fetch for themselves. */
@@ -305,6 +324,9 @@ final class Fill implements UpstreamListener {
                 filling.body.fail();
                 finish(Phase.DONE);
                 return;
+            }
+            if (digestCheck != null) {
+                filling.body.verified(filling.digest); // so it may be stored once for every URL naming it
             }
             filling.body.complete();
             if (!tooLarge && !purged) {

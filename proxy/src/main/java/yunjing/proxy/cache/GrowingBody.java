@@ -38,6 +38,8 @@ final class GrowingBody {
     private boolean complete;
     private boolean failed;
     private final boolean holdLast;
+    /** The SHA-256 this body was checked to have, or null: only such a body is stored once by digest. */
+    private volatile String verifiedSha256;
 
     GrowingBody() {
         this(false);
@@ -84,6 +86,19 @@ final class GrowingBody {
 
     void complete() {
         finish(true);
+    }
+
+    /**
+     * Records that every byte of this body hashes to {@code sha256} (a {@link DigestCheck} passed, or it was
+     * read back from where such a body is stored, {@link DigestBodies}). Set before the body completes.
+     */
+    void verified(String sha256) {
+        verifiedSha256 = sha256;
+    }
+
+    /** The SHA-256 recorded by {@link #verified}, or null. */
+    String verifiedSha256() {
+        return verifiedSha256;
     }
 
     void fail() {

@@ -48,6 +48,8 @@ import java.util.function.Predicate;
  *   <li><b>Large objects</b> (a 200 announcing more than {@code l1MaxObjectBytes}, from a parent that serves
  *       ranges) are stored as {@link Slices}: the head at once, the bytes slice by slice as readers need
  *       them, each slice fetched once with a Range and shared.</li>
+ *   <li><b>Digests</b>: a whole body checked against the SHA-256 its head names is stored once per digest
+ *       ({@link DigestBodies}); L1 and L2 hold a head under the URL's key, joined to the body on lookup.</li>
  *   <li><b>Bypass</b>: methods other than GET/HEAD, requests with a body, targets that cannot be normalised, and HEAD misses go the plain forwarding
  *       path ({@code fwd=bypass}).</li>
  * </ul>
@@ -76,6 +78,7 @@ public final class HttpCache implements AutoCloseable {
     private final ConcurrentHashMap<String, Fill> fills = new ConcurrentHashMap<>();
     private final DiskTier disk;
     private final Slices slices;
+    private final DigestBodies bodies;
     private final SliceBudget sliceBudget = new SliceBudget(MAX_SLICE_BYTES_IN_FLIGHT);
     /** L2 reads of slices in progress, so concurrent readers of one slice share one read. */
     private final ConcurrentHashMap<String, CompletableFuture<CacheEntry>> diskReads = new ConcurrentHashMap<>();
@@ -129,6 +132,7 @@ public final class HttpCache implements AutoCloseable {
         } else {
             disk = null;
         }
+        this.bodies = new DigestBodies(l1, disk, this::diskLookup);
     }
 
     /**
@@ -149,24 +153,50 @@ public final class HttpCache implements AutoCloseable {
         CacheRequest request = new CacheRequest(head, primary, CacheControl.parse(head.headers()));
         CacheEntry stored = lookup(request);
         Delivery delivery = new Delivery(this, loop, request, listener);
+        CacheEntry whole = stored == null ? null : bodies.joinInMemory(stored);
         if (request.isHead()) {
-            // A HEAD is answered from a usable stored GET, else forwarded as is: it cannot fill the cache.
-            return stored != null && usable(request, stored, now()) ? decide(request, delivery, stored) : null;
+            // A HEAD is answered from a usable stored GET in L1, else forwarded as is: it cannot fill the cache.
+            return whole != null && usable(request, whole, now()) ? decide(request, delivery, whole) : null;
         }
-        String diskKey = stored == null && disk != null ? disk.keyFor(request) : null;
-        if (diskKey != null) {
-            // L2: read off the event loop (shared with concurrent readers of the key, moved to L1 there),
-            // then decide on it as for an L1 lookup.
-            long purgesBefore = purges.get();
-            diskLookup(diskKey).whenComplete((fromDisk, error) -> loop.execute(() -> {
-                if (fromDisk != null && purges.get() == purgesBefore) {
-                    varyIndex.put(fromDisk.primaryKey, fromDisk.varyNames); // L1 lookups find it from now on
-                }
-                decide(request, delivery, fromDisk);
-            }));
-            return delivery;
+        if (whole != null) {
+            return decide(request, delivery, whole); // L1: decided at once
         }
-        return decide(request, delivery, stored);
+        CompletableFuture<CacheEntry> found = findWhole(request, stored);
+        if (found == null) {
+            return decide(request, delivery, null);
+        }
+        // From L2 the read runs off the event loop (shared with concurrent readers of the key, moved to L1
+        // there); then it is decided on as for an L1 lookup.
+        boolean fromDisk = stored == null;
+        long purgesBefore = purges.get();
+        if (found.isDone()) {
+            return decideFound(request, delivery, found.getNow(null), fromDisk, purgesBefore);
+        }
+        found.whenComplete((entry, error) -> loop.execute(() ->
+                decideFound(request, delivery, error == null ? entry : null, fromDisk, purgesBefore)));
+        return delivery;
+    }
+
+    private ResponseHandle decideFound(CacheRequest request, Delivery delivery, CacheEntry found, boolean fromDisk,
+            long purgesBefore) {
+        if (fromDisk && found != null && purges.get() == purgesBefore) {
+            varyIndex.put(found.primaryKey, found.varyNames); // L1 lookups find it from now on
+        }
+        return decide(request, delivery, found);
+    }
+
+    /**
+     * The whole entry for a GET that L1 cannot answer alone: the L1 head {@code inMemory} joined to its body
+     * read from L2 ({@link DigestBodies}), else the entry L2 holds (a head joined to its body from L1 or L2);
+     * null when neither tier has one.
+     */
+    private CompletableFuture<CacheEntry> findWhole(CacheRequest request, CacheEntry inMemory) {
+        if (inMemory != null) {
+            return bodies.join(inMemory);
+        }
+        String diskKey = disk != null ? disk.keyFor(request) : null;
+        CompletableFuture<CacheEntry> onDisk = diskKey == null ? null : diskLookup(diskKey);
+        return onDisk == null ? null : onDisk.thenCompose(bodies::join);
     }
 
     private boolean usable(CacheRequest request, CacheEntry stored, long now) {
@@ -249,8 +279,22 @@ public final class HttpCache implements AutoCloseable {
         });
     }
 
-    /** Stores a complete entry in L1 and, in the background, on disk. */
+    /**
+     * Stores a complete entry in L1 and, in the background, on disk; a body checked against its digest is
+     * stored once for every URL naming it ({@link DigestBodies}), the entry's key getting its head.
+     */
     void store(CacheEntry entry) {
+        if (DigestBodies.shareable(entry)) {
+            CacheEntry head = entry.headOnly(entry.digest);
+            boolean bodyOnDisk = bodies.store(entry);
+            storeInMemory(head);
+            if (bodyOnDisk) {
+                writeToDisk(head);
+            } else {
+                metrics.cacheResult("l2-write-skipped"); // the head stays out of L2 with its body
+            }
+            return;
+        }
         storeInMemory(entry);
         writeToDisk(entry);
     }
@@ -273,6 +317,11 @@ public final class HttpCache implements AutoCloseable {
             metrics.cacheResult("l2-write-skipped");
             stored.run();
         }
+    }
+
+    /** The body stored once under {@code sha256} if L1 holds it with {@code length} bytes, else null ({@link DigestBodies}). */
+    GrowingBody storedBody(String sha256, long length) {
+        return bodies.inMemory(sha256, length);
     }
 
     SliceBudget sliceBudget() {
@@ -347,7 +396,7 @@ public final class HttpCache implements AutoCloseable {
     }
 
     void invalidate(CacheEntry entry) {
-        l1.asMap().remove(entry.key, entry);
+        l1.asMap().computeIfPresent(entry.key, (key, stored) -> entry.sameResponse(stored) ? null : stored);
         if (disk != null) {
             disk.remove(entry.key);
         }
@@ -419,9 +468,13 @@ public final class HttpCache implements AutoCloseable {
         Predicate<CacheEntry> matches = entry -> purged.test(entry.primaryKey)
                 || (entry.digest != null && digests.test(entry.digest));
         Set<String> removed = new HashSet<>();
+        Set<String> released = new HashSet<>(); // digests of bodies that purged heads referred to
         for (Map.Entry<String, CacheEntry> e : l1.asMap().entrySet()) {
             if (matches.test(e.getValue()) && l1.asMap().remove(e.getKey(), e.getValue())) {
                 removed.add(e.getKey());
+                if (e.getValue().sharedBody != null) {
+                    released.add(e.getValue().sharedBody);
+                }
             }
         }
         varyIndex.asMap().keySet().removeIf(purged);
@@ -432,8 +485,10 @@ public final class HttpCache implements AutoCloseable {
             }
         }
         if (disk != null) {
+            released.addAll(disk.digestsNamed(purged));
             removed.addAll(disk.purge(purged, digests));
         }
+        bodies.dropUnreferenced(released);
         return removed.size();
     }
 
