@@ -1,6 +1,6 @@
-// fp32 kernels of the CPU backend; the matrix product is in packed.h. dot is compiled twice (AVX2+FMA and the
-// x86-64-v2 baseline) and picked at load time by the CPU's features (GCC target_clones), so one library runs
-// anywhere.
+// fp32 kernels of the CPU backend; the matrix product is in packed.h. dot and axpy are compiled twice (AVX2+FMA
+// and the x86-64-v2 baseline) and picked at load time by the CPU's features (GCC target_clones), so one library
+// runs anywhere.
 #pragma once
 
 #include <cstdint>
