@@ -45,20 +45,23 @@ bool ThreadPool::claim(Range& r, bool front, int64_t* item) {
 
 void ThreadPool::run_items(int self) {
     const int n = size();
-    int64_t item;
+    int64_t item, done = 0;
     // One item per claim: a thief always finds work at the granularity of one item (a weight panel), and the
     // owner's claims stay in its own cache line.
     while (claim(ranges_[self], true, &item)) {
         (*job_)(item, item + 1);
-        finished_.fetch_add(1, std::memory_order_release);
+        done++;
     }
     for (int k = 1; k < n; k++) {
         Range& victim = ranges_[(self + k) % n];
         while (claim(victim, false, &item)) {
             (*job_)(item, item + 1);
-            finished_.fetch_add(1, std::memory_order_release);
+            done++;
         }
     }
+    // Counted once per thread, not per item: the shared counter's cache line would otherwise move between
+    // the cores with every panel (thousands of times per step).
+    finished_.fetch_add(done, std::memory_order_release);
 }
 
 void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, int64_t)>& fn) {
