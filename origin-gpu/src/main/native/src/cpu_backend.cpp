@@ -198,12 +198,7 @@ void CpuBackend::forward(Sequence* const* seqs, const int* tokens, int rows, con
                 const float* keys = &s->keys[(size_t)l * s->capacity * KV + (h / group) * d];
                 const float* vals = &s->values[(size_t)l * s->capacity * KV + (h / group) * d];
                 const float* qh = &q_[(size_t)r * Q + h * d];
-                float* sc = &scores_[(size_t)rh * maxVisible];
-                for (int t = 0; t < visible; t++) sc[t] = dot(qh, keys + (size_t)t * KV, d) * scale;
-                softmax(sc, visible);
-                float* out = &attn_[(size_t)r * Q + h * d];
-                std::memset(out, 0, sizeof(float) * d);
-                for (int t = 0; t < visible; t++) axpy(sc[t], vals + (size_t)t * KV, out, d);
+                attend(qh, keys, vals, KV, visible, d, scale, &scores_[(size_t)rh * maxVisible], &attn_[(size_t)r * Q + h * d]);
             }
         });
         project_add(pw.wo, attn_.data(), rows, proj_.data(), x_.data());

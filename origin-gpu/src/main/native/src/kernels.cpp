@@ -31,18 +31,36 @@ inline float dot8(const float* a, const float* b, int n) {
     return s;
 }
 
+// Shifted by the maximum; exp and the sum in double, as the Java reference.
+inline void softmax_in_place(float* x, int n) {
+    float max = -INFINITY;
+    for (int i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        double e = std::exp((double)(x[i] - max));
+        x[i] = (float)e;
+        sum += e;
+    }
+    for (int i = 0; i < n; i++) x[i] = (float)(x[i] / sum);
+}
+
 }  // namespace
 
 // "arch=x86-64-v3" (AVX2, FMA, …), not "arch=haswell": GCC dispatches an arch=<cpu> clone by CPU model, so an
 // AMD EPYC would get the baseline; an ISA level is dispatched by features. flatten inlines the helpers into
-// each clone (they would otherwise be called in their baseline form).
+// each clone (they would otherwise be called in their baseline form). One call per head, not two dispatched
+// calls per position (score, then value).
 __attribute__((target_clones("arch=x86-64-v3", "default"), flatten))
-float dot(const float* a, const float* b, int n) {
-    return dot8(a, b, n);
-}
-
-void axpy(float s, const float* v, float* out, int n) {
-    for (int i = 0; i < n; i++) out[i] += s * v[i];
+void attend(const float* q, const float* keys, const float* values, int64_t stride, int n, int d, float scale,
+            float* __restrict scores, float* __restrict out) {
+    for (int t = 0; t < n; t++) scores[t] = dot8(q, keys + (size_t)t * stride, d) * scale;
+    softmax_in_place(scores, n);
+    for (int i = 0; i < d; i++) out[i] = 0.f;
+    for (int t = 0; t < n; t++) {
+        const float s = scores[t];
+        const float* v = values + (size_t)t * stride;
+        for (int i = 0; i < d; i++) out[i] += s * v[i];
+    }
 }
 
 void rms_norm(const float* x, const float* weight, float eps, float* out, int n) {
@@ -59,18 +77,6 @@ void rope(float* x, int headDim, const float* cos, const float* sin) {
         x[i] = a * cos[i] - b * sin[i];
         x[i + half] = b * cos[i] + a * sin[i];
     }
-}
-
-void softmax(float* x, int n) {
-    float max = -INFINITY;
-    for (int i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
-    double sum = 0;
-    for (int i = 0; i < n; i++) {
-        double e = std::exp((double)(x[i] - max));
-        x[i] = (float)e;
-        sum += e;
-    }
-    for (int i = 0; i < n; i++) x[i] = (float)(x[i] / sum);
 }
 
 void swiglu(const float* gate, const float* up, float* out, int n) {

@@ -131,6 +131,37 @@ class NativeCpuEngineTest {
     }
 
     @Test
+    void threadCount_doesNotChangeLogits() throws Exception {
+        // Each thread owns a contiguous range of panels and idle threads steal from the others' ranges; 3 and 5
+        // threads on 4 to 11 panels per projection cover uneven and empty ranges. Every output is still summed
+        // in input order by one lane, so the logits must be equal bits.
+        Path dir = tmp.resolve("threads");
+        TestModelGenerator.generate(dir, 31, new Shape(64, 2, 4, 2, 176, true, false));
+        Checkpoint cp = Checkpoint.load(dir);
+        int[] prompt = cp.tokenizer().encode("threads share the panels of every projection");
+        float[][] single = prefillAndSteps(dir, cp, 1, prompt);
+        for (int threads : new int[] {3, 5}) {
+            float[][] logits = prefillAndSteps(dir, cp, threads, prompt);
+            for (int i = 0; i < single.length; i++) {
+                assertArrayEquals(single[i], logits[i], threads + " threads, step " + i);
+            }
+        }
+    }
+
+    /** Logits of the prefill of {@code prompt} and of six greedy steps, on a new engine with {@code threads}. */
+    static float[][] prefillAndSteps(Path dir, Checkpoint cp, int threads, int[] prompt) throws Exception {
+        try (NativeEngine engine = NativeEngine.open(dir, cp.config(), "cpu", threads);
+             NativeSequence s = engine.newSequence(prompt.length + 6)) {
+            float[][] logits = new float[7][];
+            logits[0] = s.prefill(prompt);
+            for (int i = 0; i < 6; i++) {
+                logits[i + 1] = s.next(argmax(logits[i]));
+            }
+            return logits;
+        }
+    }
+
+    @Test
     void concurrentRequestsOnOneEngine_eachGetWhatItGetsAlone() throws Exception {
         Path dir = tmp.resolve("concurrent");
         TestModelGenerator.generate(dir, 29);
