@@ -3,6 +3,7 @@ package yunjing.proxy.server;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
 import yunjing.proxy.accesslog.AccessEntry;
 import yunjing.proxy.http.ProxyHeaders;
 
@@ -83,12 +84,36 @@ final class ExchangeRecord {
     }
 
     /** Marks the end; false when it was marked before (then nothing is to be logged again). */
-    boolean finish() {
+    private boolean finish() {
         if (finished) {
             return false;
         }
         finished = true;
         return true;
+    }
+
+    /**
+     * Ends the exchange, once (later calls do nothing): a completed fill is counted, and the access log gets
+     * its line.
+     *
+     * @param ownParent the parent the exchange forwarded to itself, or null (then the one that answered its
+     *                  fill, if any, is named)
+     */
+    void end(Forwarding forwarding, SocketAddress client, boolean tls, boolean http2, HttpVersion clientVersion,
+            String ownParent, String model, String outcome) {
+        if (!finish()) {
+            return;
+        }
+        if (stored && outcome.equals("ok")) {
+            forwarding.metrics().cacheFilled(storedBytes());
+        }
+        if (!forwarding.accessLog().enabled()) {
+            return;
+        }
+        String traced = forwarding.parents().take(requestId);
+        String protocol = http2 ? (tls ? "h2" : "h2c")
+                : "HTTP/" + clientVersion.majorVersion() + "." + clientVersion.minorVersion();
+        forwarding.accessLog().log(entry(client, protocol, tls, ownParent != null ? ownParent : traced, model, outcome));
     }
 
     AccessEntry entry(SocketAddress client, String protocol, boolean tls, String parent, String model, String outcome) {
