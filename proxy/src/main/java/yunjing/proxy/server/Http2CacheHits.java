@@ -42,8 +42,9 @@ import java.util.Set;
  * The multiplexer makes a stream's child channel on the stream's state event, which the codec fires just
  * before the stream's first HEADERS frame. That event is held here (<em>waiting</em>) until the HEADERS
  * frame arrives. When the HEADERS ends the stream, is a GET or HEAD, and the cache holds a complete, fresh
- * entry for it in memory whose body fits the stream's and the connection's send windows (so it goes out
- * at once, never queued by flow control) while the connection is writable, the response is written here
+ * entry for it in memory whose body fits the stream's and the connection's send windows as they stand
+ * (DATA still goes through the codec's flow controller, which may queue it behind other streams' frames
+ * until the client returns window) while the connection is writable, the response is written here
  * as frames ({@link Http2Hit}) and the stream is <em>served</em>: every later event, frame and stream
  * error of it stays here (a stream error is answered with RST_STREAM, as its child channel would). Any
  * other request (a miss, a body, an API call, a bad request, too big for the window) gets the held event

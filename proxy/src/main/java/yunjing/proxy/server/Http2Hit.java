@@ -69,7 +69,9 @@ final class Http2Hit implements UpstreamListener {
         forwarding.metrics().response(code);
         record.responseHead(code, response.headers(), forwarding.nodeId());
         headSent = true;
-        ctx.write(new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(response, true), false).stream(stream));
+        // Not validated again: the stored fields were checked when received, the rest is the proxy's own
+        // (the stream codec's validation never rejects such a head, so the fields are the same).
+        ctx.write(new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(response, false), false).stream(stream));
     }
 
     @Override
