@@ -206,6 +206,34 @@ class Issue3H2ConnectionHitsTest {
         assertEquals(1, origin.fetchCount(CACHED));
     }
 
+    /**
+     * A client that stops reading while many hits are answered on the connection: the connection turns
+     * unwritable and writable again while answered streams are still open (their DATA queued). The
+     * multiplexer must not see those streams then (it would look for their child channels).
+     */
+    @Test
+    void hitsBackedUpBehindAClientThatStopsReading_allArrive() throws Exception {
+        String large = "/cached/backlog?cc=max-age%3D60&n=60000";
+        fetch(WIDE, request("GET", large, authority));
+        try (H2cFrameClient client = new H2cFrameClient(NET.loops(), edge.httpAddress(), WIDE)) {
+            client.send(request("GET", large, authority), null).get(10, TimeUnit.SECONDS);
+            client.reading(false);
+            List<CompletableFuture<H2cFrameClient.Response>> hits = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                hits.add(client.send(request("GET", large, authority), null));
+            }
+            Thread.sleep(300);
+            client.reading(true);
+            for (var hit : hits) {
+                H2cFrameClient.Response response = hit.get(10, TimeUnit.SECONDS);
+                assertEquals("200", response.head().get(":status"));
+                assertArrayEquals(bytes(60_000), response.body());
+            }
+            assertTrue(client.isOpen());
+        }
+        assertTrue(connectionHits() >= 30, "hits answered on the connection: " + connectionHits());
+    }
+
     @Test
     void h2OverTlsAndH2cByUpgrade_hitsAreAnsweredOnTheConnection() throws Exception {
         TestCertificate certificate = TestCertificate.create(dir);

@@ -106,7 +106,7 @@ final class Http2CacheHits extends ChannelDuplexHandler {
             }
         } else if (!served.isEmpty() && (evt == ChannelInputShutdownReadComplete.INSTANCE
                 || evt == ChannelOutputShutdownEvent.INSTANCE || evt == SslCloseCompletionEvent.SUCCESS)) {
-            heldForServed.add(evt);
+            hold(evt);
             return;
         }
         ctx.fireUserEventTriggered(evt);
@@ -141,7 +141,7 @@ final class Http2CacheHits extends ChannelDuplexHandler {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (!served.isEmpty() && ctx.channel().isWritable()) {
-            heldForServed.add(WRITABLE);
+            hold(WRITABLE);
             return;
         }
         ctx.fireChannelWritabilityChanged();
@@ -162,6 +162,13 @@ final class Http2CacheHits extends ChannelDuplexHandler {
             }
         }
         ctx.fireExceptionCaught(cause);
+    }
+
+    /** Each kind of event once: the multiplexer needs to see that it happened, not how often. */
+    private void hold(Object event) {
+        if (!heldForServed.contains(event)) {
+            heldForServed.add(event);
+        }
     }
 
     private void servedClosed(ChannelHandlerContext ctx, Http2FrameStream stream) {

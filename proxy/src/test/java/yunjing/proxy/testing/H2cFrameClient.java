@@ -111,6 +111,11 @@ public final class H2cFrameClient implements AutoCloseable {
         return result;
     }
 
+    /** Stops (false) or resumes (true) reading the connection, so that the server's writes back up. */
+    public void reading(boolean on) {
+        connection.config().setAutoRead(on);
+    }
+
     public boolean isOpen() {
         return connection.isActive();
     }
