@@ -64,11 +64,6 @@ final class ExchangeRecord {
         bytes += count;
     }
 
-    /** Whether this node stored the response (RFC 9211 §2.5 {@code stored}). */
-    boolean stored() {
-        return stored;
-    }
-
     private static boolean hasParameter(String member, String name) {
         for (String parameter : member.split(";")) {
             if (parameter.strip().equals(name)) {
@@ -79,7 +74,7 @@ final class ExchangeRecord {
     }
 
     /** Bytes of the representation this exchange stored (its body when the head did not say). */
-    long storedBytes() {
+    private long storedBytes() {
         return storedLength >= 0 ? storedLength : bytes;
     }
 
