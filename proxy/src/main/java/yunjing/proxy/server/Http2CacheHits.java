@@ -1,7 +1,7 @@
 package yunjing.proxy.server;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ChannelOutputShutdownEvent;
@@ -59,7 +59,7 @@ import java.util.Set;
  *
  * <p>One per connection; confined to its event loop.
  */
-final class Http2CacheHits extends ChannelDuplexHandler {
+final class Http2CacheHits extends ChannelInboundHandlerAdapter {
 
     private final Forwarding forwarding;
     private final boolean tls;
