@@ -273,7 +273,11 @@ final class CachePolicy {
             }
             return false;
         }
-        Date since = DateFormatter.parseHttpDate(request.get(HttpHeaderNames.IF_MODIFIED_SINCE, ""));
+        String ifModifiedSince = request.get(HttpHeaderNames.IF_MODIFIED_SINCE);
+        if (ifModifiedSince == null) {
+            return false;   // the common case: no date to parse on every hit
+        }
+        Date since = DateFormatter.parseHttpDate(ifModifiedSince);
         Date modified = DateFormatter.parseHttpDate(stored.get(HttpHeaderNames.LAST_MODIFIED, ""));
         return since != null && modified != null && !modified.after(since);
     }

@@ -82,6 +82,14 @@ final class Delivery implements ResponseHandle {
         loop.execute(() -> startEntry(stored, status));
     }
 
+    /**
+     * Serves a complete in-memory entry at once, on {@link #loop}: the listener gets the head and the whole
+     * body before this returns (a complete body never makes {@link #pump} wait).
+     */
+    void serveEntryNow(CacheEntry stored, String status) {
+        startEntry(stored, status);
+    }
+
     /** Answers with an error. Any thread. */
     void fail(UpstreamException cause) {
         loop.execute(() -> {

@@ -143,14 +143,10 @@ public final class HttpCache implements AutoCloseable {
      * @param head the request as it goes upstream; its headers are not modified here
      */
     public ResponseHandle serve(HttpRequest head, EventLoop loop, UpstreamListener listener) {
-        if (!CachePolicy.cacheableMethod(head.method()) || hasBody(head)) {
+        CacheRequest request = cacheRequest(head);
+        if (request == null) {
             return null;
         }
-        String primary = CacheKey.primary(head.headers().get(HttpHeaderNames.HOST), head.uri());
-        if (primary == null) {
-            return null;
-        }
-        CacheRequest request = new CacheRequest(head, primary, CacheControl.parse(head.headers()));
         CacheEntry stored = lookup(request);
         Delivery delivery = new Delivery(this, loop, request, listener);
         CacheEntry whole = stored == null ? null : bodies.joinInMemory(stored);
@@ -197,6 +193,39 @@ public final class HttpCache implements AutoCloseable {
         String diskKey = disk != null ? disk.keyFor(request) : null;
         CompletableFuture<CacheEntry> onDisk = diskKey == null ? null : diskLookup(diskKey);
         return onDisk == null ? null : onDisk.thenCompose(bodies::join);
+    }
+
+    /**
+     * Answers {@code head} before returning when L1 holds a fresh entry for it that is usable as it is
+     * (what {@link #serve} would count as a {@code hit}), whole (not sliced) and complete, with a body of at
+     * most {@code maxBodyBytes}: the listener then gets the whole response, head to last content, inline,
+     * built by the same {@link Delivery} code as every hit (Age, Cache-Status, 304, Range, HEAD), and true
+     * is returned. Otherwise nothing is called or counted and false is returned: the caller goes on with
+     * {@link #serve}. Must run on {@code loop}.
+     *
+     * @param head the request as it goes upstream; its headers are not modified here
+     */
+    public boolean serveCompleteHit(HttpRequest head, EventLoop loop, UpstreamListener listener, long maxBodyBytes) {
+        CacheRequest request = cacheRequest(head);
+        CacheEntry found = request == null ? null : lookup(request);
+        // A head whose body is stored once by digest is only a hit with that body in L1 (never send its empty body).
+        CacheEntry stored = found == null ? null : bodies.joinInMemory(found);
+        if (stored == null || stored.isSliced() || stored.knownLength() < 0 || stored.knownLength() > maxBodyBytes
+                || !usable(request, stored, now())) {
+            return false;
+        }
+        count("hit");
+        new Delivery(this, loop, request, listener).serveEntryNow(stored, "hit");
+        return true;
+    }
+
+    /** The request as the cache sees it, or null when it bypasses the cache. */
+    private static CacheRequest cacheRequest(HttpRequest head) {
+        if (!CachePolicy.cacheableMethod(head.method()) || hasBody(head)) {
+            return null;
+        }
+        String primary = CacheKey.primary(head.headers().get(HttpHeaderNames.HOST), head.uri());
+        return primary == null ? null : new CacheRequest(head, primary, CacheControl.parse(head.headers()));
     }
 
     private boolean usable(CacheRequest request, CacheEntry stored, long now) {

@@ -8,11 +8,11 @@ package yunjing.proxy.http;
  * <pre>
  * client side, cleartext:  flush-consolidation → connection-counter → client-idle → h1-or-h2c → h1-install
  *     HTTP/1.1:             flush-consolidation → … → (codec) → (upgrade) → http-keep-alive → proxy
- *     h2c, prior knowledge: flush-consolidation → … → h2-frame-codec → h2-multiplex
- *     h2c, by Upgrade:      flush-consolidation → … → (frame codec) → (multiplex) → h1-install (inert)
+ *     h2c, prior knowledge: flush-consolidation → … → h2-frame-codec → h2-cache-hits → h2-multiplex
+ *     h2c, by Upgrade:      flush-consolidation → … → (frame codec) → (cache hits) → (multiplex) → h1-install (inert)
  * client side, TLS:        connection-counter → client-idle → tls → flush-consolidation → alpn, then
- *                          http-codec → http-keep-alive → proxy, or h2-frame-codec → h2-multiplex
- * each h2 stream:          h2-stream-codec → proxy
+ *                          http-codec → http-keep-alive → proxy, or h2-frame-codec → h2-cache-hits → h2-multiplex
+ * each h2 stream:          h2-stream-codec → proxy (not for the complete cache hits h2-cache-hits answers)
  * upstream (HTTP/1.1):     http-client-codec → upstream
  * </pre>
  * Names in parentheses are handlers Netty's {@code CleartextHttp2ServerUpgradeHandler} and
@@ -30,6 +30,7 @@ public final class PipelineNames {
     public static final String H1_INSTALL = "h1-install";
     public static final String HTTP_KEEP_ALIVE = "http-keep-alive";
     public static final String H2_FRAME_CODEC = "h2-frame-codec";
+    public static final String H2_CACHE_HITS = "h2-cache-hits";
     public static final String H2_MULTIPLEX = "h2-multiplex";
     public static final String H2_STREAM_CODEC = "h2-stream-codec";
     public static final String PROXY = "proxy";

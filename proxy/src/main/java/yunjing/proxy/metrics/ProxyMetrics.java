@@ -53,6 +53,8 @@ import java.util.function.ToIntFunction;
  *       request filled the entry has received its whole body</li>
  *   <li>{@code yunjing.proxy.access.log.dropped} (counter) — access log lines lost because the writer fell
  *       behind (see {@code AccessLog})</li>
+ *   <li>{@code yunjing.proxy.h2.connection.hits} (counter; tag {@code node}) — h2 cache hits answered as frames
+ *       on the connection, without a stream channel (also counted as requests and cache hits above)</li>
  * </ul>
  */
 public final class ProxyMetrics implements AutoCloseable {
@@ -76,6 +78,7 @@ public final class ProxyMetrics implements AutoCloseable {
     private final TaggedCounters cacheFills;
     private final TaggedCounters cacheFillBytes;
     private final TaggedCounters accessLogDropped;
+    private final TaggedCounters h2ConnectionHits;
 
     /** Bucket bounds of the upstream latency timers: 1 ms to 10 min, roughly 1-2.5-5 steps. */
     public static final Duration[] UPSTREAM_BUCKETS = {
@@ -111,6 +114,8 @@ public final class ProxyMetrics implements AutoCloseable {
                 "Body bytes of the responses stored by this node's cache", nodeId, null);
         accessLogDropped = new TaggedCounters(registry, "yunjing.proxy.access.log.dropped",
                 "Access log lines lost because the writer fell behind", nodeId, null);
+        h2ConnectionHits = new TaggedCounters(registry, "yunjing.proxy.h2.connection.hits",
+                "h2 cache hits answered on the connection, without a stream channel", nodeId, null);
         gauges.add(Gauge.builder("yunjing.proxy.connections.active", activeConnections, AtomicInteger::get)
                 .description("Open client connections")
                 .tag("node", nodeId)
@@ -218,6 +223,11 @@ public final class ProxyMetrics implements AutoCloseable {
     public void cacheFilled(long bytes) {
         cacheFills.increment(null, 1);
         cacheFillBytes.increment(null, bytes);
+    }
+
+    /** An h2 cache hit was answered on its connection, without a stream channel. */
+    public void h2ConnectionHit() {
+        h2ConnectionHits.increment(null, 1);
     }
 
     /** An access log line was dropped: the writer's queue was full. */

@@ -31,6 +31,7 @@ final class AlpnHandler extends ApplicationProtocolNegotiationHandler {
         switch (protocol) {
             case ApplicationProtocolNames.HTTP_2 -> ctx.pipeline()
                     .addLast(PipelineNames.H2_FRAME_CODEC, http2.frameCodec())
+                    .addLast(PipelineNames.H2_CACHE_HITS, http2.cacheHits())
                     .addLast(PipelineNames.H2_MULTIPLEX, http2.multiplexer());
             case ApplicationProtocolNames.HTTP_1_1 -> ctx.pipeline()
                     .addLast(PipelineNames.HTTP_CODEC, ServerCodecs.http1())

@@ -37,7 +37,7 @@ final class CleartextInitializer extends ChannelInitializer<SocketChannel> {
         HttpServerCodec codec = ServerCodecs.http1();
         HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
                 AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                        ? new Http2ServerUpgradeCodec(http2.frameCodec(), http2.multiplexer())
+                        ? new Http2ServerUpgradeCodec(http2.frameCodec(), http2.cacheHits(), http2.multiplexer())
                         : null,
                 MAX_UPGRADE_REQUEST_BYTES);
         ch.pipeline()

@@ -3,6 +3,7 @@ package yunjing.proxy.server;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
 import yunjing.proxy.accesslog.AccessEntry;
 import yunjing.proxy.http.ProxyHeaders;
 
@@ -63,11 +64,6 @@ final class ExchangeRecord {
         bytes += count;
     }
 
-    /** Whether this node stored the response (RFC 9211 §2.5 {@code stored}). */
-    boolean stored() {
-        return stored;
-    }
-
     private static boolean hasParameter(String member, String name) {
         for (String parameter : member.split(";")) {
             if (parameter.strip().equals(name)) {
@@ -78,17 +74,41 @@ final class ExchangeRecord {
     }
 
     /** Bytes of the representation this exchange stored (its body when the head did not say). */
-    long storedBytes() {
+    private long storedBytes() {
         return storedLength >= 0 ? storedLength : bytes;
     }
 
     /** Marks the end; false when it was marked before (then nothing is to be logged again). */
-    boolean finish() {
+    private boolean finish() {
         if (finished) {
             return false;
         }
         finished = true;
         return true;
+    }
+
+    /**
+     * Ends the exchange, once (later calls do nothing): a completed fill is counted, and the access log gets
+     * its line.
+     *
+     * @param ownParent the parent the exchange forwarded to itself, or null (then the one that answered its
+     *                  fill, if any, is named)
+     */
+    void end(Forwarding forwarding, SocketAddress client, boolean tls, boolean http2, HttpVersion clientVersion,
+            String ownParent, String model, String outcome) {
+        if (!finish()) {
+            return;
+        }
+        if (stored && outcome.equals("ok")) {
+            forwarding.metrics().cacheFilled(storedBytes());
+        }
+        if (!forwarding.accessLog().enabled()) {
+            return;
+        }
+        String traced = forwarding.parents().take(requestId);
+        String protocol = http2 ? (tls ? "h2" : "h2c")
+                : "HTTP/" + clientVersion.majorVersion() + "." + clientVersion.minorVersion();
+        forwarding.accessLog().log(entry(client, protocol, tls, ownParent != null ? ownParent : traced, model, outcome));
     }
 
     AccessEntry entry(SocketAddress client, String protocol, boolean tls, String parent, String model, String outcome) {

@@ -12,8 +12,9 @@ import yunjing.proxy.http.ProxyHeaders;
 
 /**
  * The HTTP/2 server side, the same for h2c (prior knowledge or Upgrade) and h2 over TLS: a frame codec,
- * a multiplexer giving each stream its own child channel, and in each child a codec turning the
- * stream's frames into HTTP objects for the shared {@link ProxyHandler}.
+ * {@link Http2CacheHits} answering complete cache hits on the connection itself, and for every other
+ * stream a multiplexer giving it its own child channel, with a codec turning the stream's frames into
+ * HTTP objects for the shared {@link ProxyHandler}.
  */
 final class Http2Handlers {
 
@@ -46,6 +47,11 @@ final class Http2Handlers {
                 .build();
     }
 
+    /** Answers complete cache hits as frames on the connection; sits between {@link #frameCodec} and {@link #multiplexer}. */
+    Http2CacheHits cacheHits() {
+        return new Http2CacheHits(forwarding, scheme);
+    }
+
     Http2MultiplexHandler multiplexer() {
         return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
@@ -68,7 +74,8 @@ final class Http2Handlers {
                 String self = ch.pipeline().context(this).name();
                 ch.pipeline()
                         .addAfter(self, PipelineNames.H2_FRAME_CODEC, frameCodec())
-                        .addAfter(PipelineNames.H2_FRAME_CODEC, PipelineNames.H2_MULTIPLEX, multiplexer());
+                        .addAfter(PipelineNames.H2_FRAME_CODEC, PipelineNames.H2_CACHE_HITS, cacheHits())
+                        .addAfter(PipelineNames.H2_CACHE_HITS, PipelineNames.H2_MULTIPLEX, multiplexer());
                 if (ch.pipeline().get(PipelineNames.H1_INSTALL) != null) {
                     ch.pipeline().remove(PipelineNames.H1_INSTALL);
                 }

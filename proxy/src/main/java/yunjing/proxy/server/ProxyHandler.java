@@ -360,28 +360,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             HttpHeaders headers = response.headers();
-            boolean lengthKnown = HttpUtil.isContentLengthSet(response);
-            HopByHopHeaders.strip(headers);
-            HttpVersion received = response.protocolVersion();
-            ProxyHeaders.appendListMember(headers, HttpHeaderNames.VIA,
-                    received.majorVersion() + "." + received.minorVersion() + " " + forwarding.nodeId());
-            if (!headers.contains(ProxyHeaders.X_REQUEST_ID)) {
-                headers.set(ProxyHeaders.X_REQUEST_ID, requestId);
-            }
-            if (cached == null) {
-                // Forwarded without a cache lookup (RFC 9211 §2.2 fwd=bypass); the cache adds its own entry.
-                ProxyHeaders.appendListMember(headers, ProxyHeaders.CACHE_STATUS, forwarding.nodeId() + "; fwd=bypass");
-            }
+            boolean lengthKnown = ClientResponseHead.prepare(response, forwarding.nodeId(), requestId, cached == null,
+                    method, clientVersion);
             int code = response.status().code();
             if (cached == null && call == null && UnsafeInvalidation.isUnsafe(method) && UnsafeInvalidation.invalidates(code)) {
                 // A POST/PUT/DELETE… that succeeded changed its target: what is stored for it is stale.
-                forwarding.cache().invalidateAfterUnsafe(bypassHost, bypassTarget, headers);
-            }
-            boolean bodyless = HttpMethod.HEAD.equals(method) || code == 204 || code == 304;
-            if (!lengthKnown && !bodyless && !clientVersion.equals(HttpVersion.HTTP_1_0)) {
-                // Relayed as it arrives, so the length is unknown: chunked to HTTP/1.1 clients (RFC 9112 §6.1),
-                // DATA frames to h2 clients (the stream codec drops the header); an HTTP/1.0 client reads to close.
-                HttpUtil.setTransferEncodingChunked(response, true);
+                forwarding.cache().invalidateAfterUnsafe(bypassHost, bypassTarget, response.headers());
             }
             responseStarted = true;
             eventStream = BrokenResponse.isOpenEventStream(headers, lengthKnown);
@@ -509,23 +493,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
         /** Counts a completed fill and writes the access log line; once per exchange. */
         private void finish(String outcome) {
-            if (!record.finish()) {
-                return;
-            }
-            if (record.stored() && outcome.equals("ok")) {
-                forwarding.metrics().cacheFilled(record.storedBytes());
-            }
-            if (!forwarding.accessLog().enabled()) {
-                return;
-            }
             // The exchange's own parent when it forwarded (bypass); else the one that answered its fill.
-            String traced = forwarding.parents().take(requestId);
-            String parent = upstream != null && upstream.parent() != null ? upstream.parent().id() : traced;
-            boolean tls = scheme.equals("https");
-            String protocol = http2 ? (tls ? "h2" : "h2c")
-                    : "HTTP/" + clientVersion.majorVersion() + "." + clientVersion.minorVersion();
-            forwarding.accessLog().log(record.entry(ctx.channel().remoteAddress(), protocol, tls, parent,
-                    call == null ? null : call.model(), outcome));
+            String parent = upstream != null && upstream.parent() != null ? upstream.parent().id() : null;
+            record.end(forwarding, ctx.channel().remoteAddress(), scheme.equals("https"), http2, clientVersion,
+                    parent, call == null ? null : call.model(), outcome);
         }
     }
 

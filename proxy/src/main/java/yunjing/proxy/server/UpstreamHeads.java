@@ -22,13 +22,16 @@ import java.util.List;
  * forwarded (a decoder failure, request smuggling shapes on HTTP/1.x, a target that is not origin- or
  * absolute-form, a missing or repeated Host), strips hop-by-hop fields (and, at an edge, the fields only
  * an edge may set), and adds {@code Via}, {@code X-Request-Id} and {@code Forwarded}; a body of unknown
- * length goes on chunked. One per client connection (or h2 stream); stateless between requests.
+ * length goes on chunked. One per client connection (or h2 stream), on its event loop; between requests it
+ * only keeps the {@code Forwarded} element of the last client address.
  */
 final class UpstreamHeads {
 
     private final Forwarding forwarding;
     private final String scheme;
     private final boolean http2;
+    private SocketAddress lastClient;
+    private String lastForwarded;
 
     /**
      * @param scheme {@code http} or {@code https}: what the client used, for {@code Forwarded: proto=}
@@ -38,6 +41,15 @@ final class UpstreamHeads {
         this.forwarding = forwarding;
         this.scheme = scheme;
         this.http2 = http2;
+    }
+
+    /** This node's {@code Forwarded} element for {@code client}: the same for every request of a connection. */
+    private String forwardedElement(SocketAddress client) {
+        if (client != lastClient || lastForwarded == null) {
+            lastForwarded = ProxyHeaders.forwardedElement(client, forwarding.nodeId(), scheme);
+            lastClient = client;
+        }
+        return lastForwarded;
     }
 
     /** The head to send upstream; {@code request}'s headers are reused (and changed), not copied. */
@@ -89,8 +101,7 @@ final class UpstreamHeads {
                 : request.protocolVersion().majorVersion() + "." + request.protocolVersion().minorVersion();
         ProxyHeaders.appendListMember(headers, HttpHeaderNames.VIA, receivedProtocol + " " + forwarding.nodeId());
         headers.set(ProxyHeaders.X_REQUEST_ID, requestId);
-        ProxyHeaders.appendListMember(headers, ProxyHeaders.FORWARDED,
-                ProxyHeaders.forwardedElement(client, forwarding.nodeId(), scheme));
+        ProxyHeaders.appendListMember(headers, ProxyHeaders.FORWARDED, forwardedElement(client));
         if (teTrailers) {
             // TE is hop-by-hop, but "trailers" may be passed on, with its connection option (RFC 9110 §10.1.4).
             headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
