@@ -158,15 +158,17 @@ final class FileAssembler {
         try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
              ResumeLog log = ResumeLog.open(logFile)) {
             AssemblyJob job = new AssemblyJob(entry, out, log, done);
-            localReuse.reuse(job, callerWorker.buf, callerWorker.hasher);
+            LocalChunkReuse.Plan copies = localReuse.plan(job, callerWorker.buf, callerWorker.hasher);
+            IoTask copy = () -> localReuse.copy(copies, job);
             boolean patching = basis != null && Files.isRegularFile(basis) && !sources.isEmpty();
             OrderedPartHash hash = new OrderedPartHash(job);
             try (FileChannel old = patching ? FileChannel.open(basis, StandardOpenOption.READ) : null) {
                 if (patching) {
-                    List<List<Integer>> runs = job.missingRanges(Math.min(maxRangeBytes, PATCH_RUN_BYTES));
-                    runAll(job, patchBatches(entry.chunks(), runs, concurrency), (worker, batch) -> patchAndFetch(job, batch, old, worker), hash);
+                    List<List<Integer>> runs = job.missingRanges(Math.min(maxRangeBytes, PATCH_RUN_BYTES), copies.chunks);
+                    runAll(job, patchBatches(entry.chunks(), runs, concurrency), (worker, batch) -> patchAndFetch(job, batch, old, worker),
+                            copy, hash);
                 } else {
-                    runAll(job, job.missingRanges(maxRangeBytes), (worker, run) -> fetchRun(job, run, worker), hash);
+                    runAll(job, job.missingRanges(maxRangeBytes, copies.chunks), (worker, run) -> fetchRun(job, run, worker), copy, hash);
                 }
             }
             job.flushPatches();
@@ -183,12 +185,18 @@ final class FileAssembler {
         void run(Worker worker, T task) throws IOException;
     }
 
+    private interface IoTask {
+        void run() throws IOException;
+    }
+
     /**
-     * Runs {@code task} for every run, on the pool's workers (the caller hashes meanwhile) or on
-     * the caller; throws the first failure.
+     * Runs {@code task} for every run, on the pool's workers or on the caller, and {@code local}
+     * on the caller: with workers, the caller makes the local copies while they fetch, then
+     * hashes what is written in order. Throws the first failure, after every worker stopped.
      */
-    private <T> void runAll(AssemblyJob job, List<T> runs, RunTask<T> task, OrderedPartHash hash) throws IOException {
+    private <T> void runAll(AssemblyJob job, List<T> runs, RunTask<T> task, IoTask local, OrderedPartHash hash) throws IOException {
         if (pool == null || runs.size() <= 1) {
+            local.run();
             for (T run : runs) {
                 task.run(callerWorker, run);
             }
@@ -229,7 +237,10 @@ final class FileAssembler {
         });
         try {
             try {
+                local.run();
                 hash.advance(true);
+            } catch (IOException | RuntimeException | Error e) {
+                failure.compareAndSet(null, e); // queued runs are skipped; those in flight finish
             } finally {
                 waiter.join();
             }
