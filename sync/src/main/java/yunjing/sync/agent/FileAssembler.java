@@ -190,12 +190,12 @@ final class FileAssembler {
     }
 
     /**
-     * Runs {@code task} for every run, on the pool's workers or on the caller, and {@code local}
-     * on the caller: with workers, the caller makes the local copies while they fetch, then
-     * hashes what is written in order. Throws the first failure, after every worker stopped.
+     * Runs {@code local} (the local copies) and {@code task} for every run: on the pool's threads
+     * while the caller hashes what is written, in order, or all on the caller when there is no
+     * pool. Throws the first failure, after every thread stopped.
      */
     private <T> void runAll(AssemblyJob job, List<T> runs, RunTask<T> task, IoTask local, OrderedPartHash hash) throws IOException {
-        if (pool == null || runs.size() <= 1) {
+        if (pool == null) {
             local.run();
             for (T run : runs) {
                 task.run(callerWorker, run);
@@ -203,7 +203,14 @@ final class FileAssembler {
             return;
         }
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Future<?>> futures = new ArrayList<>(runs.size());
+        List<Future<?>> futures = new ArrayList<>(runs.size() + 1);
+        futures.add(pool.submit(() -> { // first, so the hashing can follow it from the start
+            try {
+                local.run();
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        }));
         for (T run : runs) {
             futures.add(pool.submit(() -> {
                 if (failure.get() != null) {
@@ -237,7 +244,6 @@ final class FileAssembler {
         });
         try {
             try {
-                local.run();
                 hash.advance(true);
             } catch (IOException | RuntimeException | Error e) {
                 failure.compareAndSet(null, e); // queued runs are skipped; those in flight finish

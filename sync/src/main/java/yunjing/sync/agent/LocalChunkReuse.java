@@ -16,9 +16,11 @@ import java.util.List;
  * ({@link FileChannel#transferTo}) without being read here, adjacent ones with one call; other
  * local chunks are read and hashed first.
  *
- * <p>In two steps, both on the syncing thread: {@link #plan} reads the untrusted local chunks and
+ * <p>In two steps: {@link #plan}, on the syncing thread, reads the untrusted local chunks and
  * says which chunks the trusted copies will provide, so the fetch workers can start on the rest
- * at once; {@link #copy} then makes the copies while they fetch. Neither is fsynced or recorded
+ * at once; {@link #copy}, on one thread (a fetch worker's, or the syncing thread's when there is
+ * no pool), then makes the copies while they fetch, {@value #COPY_STEP_BYTES} bytes at a time,
+ * so the syncing thread hashes right behind it. Neither is fsynced or recorded
  * in the resume log here: the first checkpoint of a fetched range, or the final fsync, makes
  * them durable, and a resumed sync simply copies them again.
  */
@@ -73,18 +75,25 @@ final class LocalChunkReuse {
         return plan;
     }
 
-    /** Makes the planned copies, marking their chunks written as each copy completes. */
+    /** Bytes copied between two updates of what is written, so the hashing thread can follow the copy. */
+    static final long COPY_STEP_BYTES = 8L << 20;
+
+    /** Makes the planned copies, marking each chunk written once it is copied whole. */
     void copy(Plan plan, AssemblyJob job) throws IOException {
         List<Chunk> chunks = job.entry.chunks();
         int next = plan.chunks.nextSetBit(0);
         for (KernelCopy copy : plan.copies) {
-            copy(copy, job.out);
-            List<Integer> copied = new ArrayList<>();
-            for (; next >= 0 && chunks.get(next).offset() < copy.to + copy.length; next = plan.chunks.nextSetBit(next + 1)) {
-                copied.add(next);
-                counted(chunks.get(next));
+            for (long n = 0; n < copy.length; ) {
+                long step = Math.min(COPY_STEP_BYTES, copy.length - n);
+                copy(copy, n, step, job.out);
+                n += step;
+                List<Integer> copied = new ArrayList<>();
+                for (; next >= 0 && chunks.get(next).end() <= copy.to + n; next = plan.chunks.nextSetBit(next + 1)) {
+                    copied.add(next);
+                    counted(chunks.get(next));
+                }
+                job.written(copied);
             }
-            job.written(copied);
         }
     }
 
@@ -117,10 +126,11 @@ final class LocalChunkReuse {
         }
     }
 
-    private void copy(KernelCopy copy, FileChannel out) throws IOException {
+    /** Copies bytes {@code [at, at + length)} of {@code copy}. */
+    private void copy(KernelCopy copy, long at, long length, FileChannel out) throws IOException {
         FileChannel src = local.channel(copy.file);
-        for (long n = 0; n < copy.length; ) {
-            long moved = src.transferTo(copy.from + n, copy.length - n, out.position(copy.to + n));
+        for (long n = at; n < at + length; ) {
+            long moved = src.transferTo(copy.from + n, at + length - n, out.position(copy.to + n));
             if (moved <= 0) {
                 throw new IOException(copy.file + ": ends before byte " + (copy.from + n) + " (expected: "
                         + (copy.from + copy.length) + " bytes or more, as when it was verified)");
