@@ -80,15 +80,18 @@ lines = [
     "- rsync: `rsync --daemon` on loopback, client `rsync --stats --no-whole-file` over `rsync://` (delta mode). "
     "yunjing: `yunjing sync serve` (the artifact handler) and `yunjing sync pull` (DeltaAgent: verify the Ed25519-"
     "signed manifest, reuse every local chunk that matches, patch changed chunks from the old file by fetching their "
-    "1 KiB block digests and only the differing blocks, fetch whole chunks for anything left, verify each chunk and "
+    "1 KiB block digests and only the differing blocks, many runs per request, fetch whole chunks for anything left, "
+    "verify each chunk and "
     "the whole file, fsync, activate atomically). "
     f"Up to {agent.get('concurrency', 1)} requests in flight at once (`--concurrency`); chunks of the previous "
     "revision, unchanged since the agent verified it (same size and mtime), are copied by the kernel without being "
-    "read, and the whole-file SHA-256 (hashed in order while the fetches run) covers them. Wall times are of the whole "
-    "client command, JVM start included.",
-    "- Fan-out: agents fetch block digests and missing spans at per-span URLs "
-    "(`/api/sync/{repo}/blocks|bytes/{rev}/{a}-{b}/{path}`, immutable), so the regional cache stores each once and the "
-    "other agents' requests hit or collapse onto it. The AGENTS JVMs, the proxy, the relay and the origin share the "
+    "read while the fetches run, and the whole-file SHA-256 (hashed in order behind them) covers them. Wall times are "
+    "of the whole client command, JVM start included (`deploy/bin/yunjing` maps a per-command AppCDS archive, written "
+    "by the unmeasured initial pull).",
+    "- Fan-out: agents fetch block digests and missing spans at span-list URLs "
+    "(`/api/sync/{repo}/blocks|bytes/{rev}/{a}-{b},{c}-{d},…/{path}`, immutable; the batching depends only on the "
+    "runs and the concurrency, so agents holding the same old file ask for the same URLs), so the regional cache "
+    "stores each once and the other agents' requests hit or collapse onto it. The AGENTS JVMs, the proxy, the relay and the origin share the "
     "machine's cores, which is most of the fan-out wall time.",
     "- One run on a small shared machine: compare the ratios within this run, not the absolute times.",
     "",

@@ -16,7 +16,7 @@ import java.util.List;
  * written and which are checkpointed (fsynced and logged).
  *
  * <p>Shared by the fetch workers and the syncing thread; every method that touches the chunk
- * sets is synchronized, and waiters on {@link #writtenFrom} are woken whenever a chunk is
+ * sets does so under this object's lock (fsyncs run outside it), and waiters on {@link #writtenFrom} are woken whenever a chunk is
  * written or the workers are over. The part file itself is written with positional writes to
  * disjoint regions, so {@link #out} needs no lock.
  */
@@ -93,41 +93,58 @@ final class AssemblyJob {
         return done.get(i);
     }
 
-    synchronized List<List<Integer>> missingRanges(long cap) {
-        return FileAssembler.missingRanges(entry.chunks(), done, cap);
+    /** Runs of chunks neither written nor in {@code claimed} (to be copied from local files). */
+    synchronized List<List<Integer>> missingRanges(long cap, BitSet claimed) {
+        BitSet skip = (BitSet) written.clone();
+        skip.or(claimed);
+        return FileAssembler.missingRanges(entry.chunks(), skip, cap);
     }
 
-    /** Fetched or copied chunks, on disk: fsync, then record them. */
-    synchronized void checkpoint(List<Integer> chunks) throws IOException {
+    /**
+     * Fetched or patched chunks, on disk: fsync, then record them. The fsync runs outside the
+     * lock, so the hashing thread and the other workers go on meanwhile (the first one also
+     * writes back the local copies, which are not recorded: a resume copies them again).
+     */
+    void checkpoint(List<Integer> chunks) throws IOException {
         if (chunks.isEmpty()) {
             return;
         }
         out.force(false);
-        log.append(chunks);
-        for (int i : chunks) {
-            done.set(i);
-            written.set(i);
+        synchronized (this) {
+            log.append(chunks);
+            for (int i : chunks) {
+                done.set(i);
+                written.set(i);
+            }
+            notifyAll();
         }
-        notifyAll();
     }
 
     /**
      * Patched chunks cost little to redo, so they are checkpointed per PATCH_CHECKPOINT_BYTES
      * rather than per run: two fsyncs per run would dominate a delta of many small edits.
      */
-    synchronized void patched(List<Integer> chunks) throws IOException {
-        for (int i : chunks) {
-            unsyncedPatches.add(i);
-            unsyncedPatchBytes += entry.chunks().get(i).length();
+    void patched(List<Integer> chunks) throws IOException {
+        boolean flush;
+        synchronized (this) {
+            for (int i : chunks) {
+                unsyncedPatches.add(i);
+                unsyncedPatchBytes += entry.chunks().get(i).length();
+            }
+            flush = unsyncedPatchBytes >= PATCH_CHECKPOINT_BYTES;
         }
-        if (unsyncedPatchBytes >= PATCH_CHECKPOINT_BYTES) {
+        if (flush) {
             flushPatches();
         }
     }
 
-    synchronized void flushPatches() throws IOException {
-        checkpoint(new ArrayList<>(unsyncedPatches));
-        unsyncedPatches.clear();
-        unsyncedPatchBytes = 0;
+    void flushPatches() throws IOException {
+        List<Integer> chunks;
+        synchronized (this) {
+            chunks = new ArrayList<>(unsyncedPatches);
+            unsyncedPatches.clear();
+            unsyncedPatchBytes = 0;
+        }
+        checkpoint(chunks);
     }
 }

@@ -1,6 +1,7 @@
 package yunjing.sync.agent;
 
 import yunjing.sync.chunk.BlockDigests;
+import yunjing.sync.chunk.ByteSpan;
 import yunjing.sync.chunk.Chunk;
 import yunjing.sync.store.Manifest;
 
@@ -19,11 +20,15 @@ import java.util.List;
  * Model updates usually rewrite tensors in place, so a 10 KiB edit inside a 70 KiB chunk then
  * costs about 11 KiB instead of the chunk.
  *
- * <p>For one run of adjacent missing chunks: fetch the run's block digests (one small, cacheable
- * request), read the same byte span of the old file, fetch each maximal run of differing blocks,
- * and keep every chunk whose full SHA-256 (from the signed manifest) matches. Anything that goes
- * wrong (no digest support, a short or failed response, a chunk that does not verify) only leaves
- * those chunks missing, for the ordinary whole-chunk fetch that follows.
+ * <p>For a batch of runs of adjacent missing chunks (at most {@link ByteSpan#MAX_PER_REQUEST}
+ * runs): fetch the block digests of every run with one request, read the same byte spans of the
+ * old file, fetch all the differing blocks with one request (a span list, as few more as the
+ * list limit needs), and keep every chunk whose full SHA-256 (from the signed manifest) matches.
+ * Two round trips per batch instead of two per run: a delta of many small edits is bound by
+ * round trips, not bytes. Both requests name immutable spans, so a tier cache shares them
+ * between replicas that hold the same old file. Anything that goes wrong (no digest support, a
+ * short or failed response, a chunk that does not verify) only leaves those chunks missing, for
+ * the ordinary whole-chunk fetch that follows.
  *
  * <p>Confined to one fetch worker at a time (it owns its span buffer and hasher).
  */
@@ -34,7 +39,7 @@ final class BlockPatcher {
     private final ChunkSource source;
     private final SyncStats.Counter stats;
     private final ChunkHasher hasher = new ChunkHasher();
-    /** The run being built; grown to the largest run seen (at most maxRangeBytes). */
+    /** The runs of the batch being built, one after another; grown to the largest batch seen. */
     private byte[] span = new byte[0];
 
     BlockPatcher(String repo, String revision, ChunkSource source, SyncStats.Counter stats) {
@@ -44,68 +49,110 @@ final class BlockPatcher {
         this.stats = stats;
     }
 
-    /** Writes the chunks of {@code run} it could build into {@code out}; returns their indexes. */
-    List<Integer> patch(Manifest.Entry entry, List<Integer> run, FileChannel basis, FileChannel out) throws IOException {
-        List<Chunk> chunks = entry.chunks();
-        long start = chunks.get(run.getFirst()).offset();
-        long end = chunks.get(run.getLast()).end();
-        int length = (int) (end - start);
-        int blocks = BlockDigests.blocks(length);
-        byte[] remote = new byte[blocks * BlockDigests.DIGEST_BYTES];
-        if (span.length < length) {
-            span = new byte[length];
+    /** Writes the chunks of {@code runs} it could build into {@code out}; returns their indexes. */
+    List<Integer> patch(Manifest.Entry entry, List<List<Integer>> runs, FileChannel basis, FileChannel out) throws IOException {
+        if (runs.size() > ByteSpan.MAX_PER_REQUEST) {
+            throw new IllegalArgumentException(runs.size() + " runs (expected: at most " + ByteSpan.MAX_PER_REQUEST + ")");
         }
-        byte[] span = this.span;
-        BitSet differ;
+        List<Chunk> chunks = entry.chunks();
+        List<ByteSpan> runSpans = new ArrayList<>(runs.size());
+        long total = 0;
+        int digestBytes = 0;
+        for (List<Integer> run : runs) {
+            ByteSpan s = new ByteSpan(chunks.get(run.getFirst()).offset(), chunks.get(run.getLast()).end() - 1);
+            runSpans.add(s);
+            total += s.length();
+            digestBytes += BlockDigests.blocks(s.length()) * BlockDigests.DIGEST_BYTES;
+        }
+        if (span.length < total) {
+            span = new byte[(int) total];
+        }
+        byte[] remote = new byte[digestBytes];
         try {
             stats.requests.increment();
-            try (InputStream in = source.openBlockDigests(repo, revision, entry.path(), start, end - 1)) {
+            try (InputStream in = source.openBlockDigests(repo, revision, entry.path(), runSpans)) {
                 if (in == null || !readFully(in, remote, 0, remote.length)) {
                     return List.of();
                 }
             }
-            int old = readBasis(basis, start, span, length);
-            byte[] local = new byte[remote.length];
-            BlockDigests.digest(span, 0, length, local, 0);
-            differ = new BitSet(blocks);
+        } catch (IOException network) {
+            return List.of();
+        }
+        // Where each run lies in span, and which of its blocks differ from the old file's.
+        List<ByteSpan> differing = new ArrayList<>();
+        List<Integer> differingAt = new ArrayList<>();
+        List<BitSet> differs = new ArrayList<>(runs.size());
+        int at = 0;
+        int digestAt = 0;
+        byte[] local = new byte[remote.length];
+        for (ByteSpan s : runSpans) {
+            int length = (int) s.length();
+            int blocks = BlockDigests.blocks(length);
+            int old = readBasis(basis, s.first(), span, at, length);
+            BlockDigests.digest(span, at, length, local, digestAt);
+            BitSet differ = new BitSet(blocks);
             for (int b = 0; b < blocks; b++) {
-                int at = b * BlockDigests.DIGEST_BYTES;
+                int d = digestAt + b * BlockDigests.DIGEST_BYTES;
                 boolean beyondBasis = Math.min(length, (long) (b + 1) * BlockDigests.BLOCK_SIZE) > old;
-                if (beyondBasis || !Arrays.equals(remote, at, at + BlockDigests.DIGEST_BYTES, local, at, at + BlockDigests.DIGEST_BYTES)) {
+                if (beyondBasis || !Arrays.equals(remote, d, d + BlockDigests.DIGEST_BYTES, local, d, d + BlockDigests.DIGEST_BYTES)) {
                     differ.set(b);
                 }
             }
             for (int b = differ.nextSetBit(0); b >= 0; b = differ.nextSetBit(differ.nextClearBit(b))) {
                 int from = b * BlockDigests.BLOCK_SIZE;
                 int to = (int) Math.min(length, (long) differ.nextClearBit(b) * BlockDigests.BLOCK_SIZE);
-                stats.requests.increment();
-                try (InputStream in = source.openRange(repo, revision, entry.path(), start + from, start + to - 1)) {
-                    if (!readFully(in, span, from, to - from)) {
-                        return List.of();
-                    }
-                }
+                differing.add(new ByteSpan(s.first() + from, s.first() + to - 1));
+                differingAt.add(at + from);
             }
-        } catch (IOException networkOrBasis) {
-            return List.of();
+            differs.add(differ);
+            at += length;
+            digestAt += blocks * BlockDigests.DIGEST_BYTES;
         }
+        fetchInto(entry, differing, differingAt);
         List<Integer> written = new ArrayList<>();
-        for (int i : run) {
-            Chunk c = chunks.get(i);
-            ByteBuffer data = ByteBuffer.wrap(span, (int) (c.offset() - start), c.length());
-            if (!hasher.matches(data, c.sha256())) {
-                continue; // fetched whole afterwards
+        at = 0;
+        for (int r = 0; r < runs.size(); r++) {
+            long start = runSpans.get(r).first();
+            for (int i : runs.get(r)) {
+                Chunk c = chunks.get(i);
+                ByteBuffer data = ByteBuffer.wrap(span, at + (int) (c.offset() - start), c.length());
+                if (!hasher.matches(data, c.sha256())) {
+                    continue; // fetched whole afterwards
+                }
+                while (data.hasRemaining()) {
+                    out.write(data, start + data.position() - at); // position is the index in span
+                }
+                written.add(i);
+                stats.chunksFetched.increment();
+                stats.bytesReused.add(c.length() - differingBytes(differs.get(r), c.offset() - start, c.length()));
             }
-            while (data.hasRemaining()) {
-                out.write(data, start + data.position()); // position is the index in span
-            }
-            written.add(i);
-            stats.chunksFetched.increment();
-            stats.bytesReused.add(c.length() - differingBytes(differ, c.offset() - start, c.length()));
+            at += (int) runSpans.get(r).length();
         }
         return written;
     }
 
-    /** Bytes of {@code [off, off+len)} of the span that lie in differing blocks (fetched, not reused). */
+    /**
+     * Reads the differing blocks into their places in span, {@link ByteSpan#MAX_PER_REQUEST} spans
+     * a request. A request that fails leaves the old bytes there: its chunks then fail their
+     * hash and are fetched whole.
+     */
+    private void fetchInto(Manifest.Entry entry, List<ByteSpan> spans, List<Integer> at) {
+        for (int from = 0; from < spans.size(); from += ByteSpan.MAX_PER_REQUEST) {
+            List<ByteSpan> group = spans.subList(from, Math.min(spans.size(), from + ByteSpan.MAX_PER_REQUEST));
+            stats.requests.increment();
+            try (InputStream in = source.openSpans(repo, revision, entry.path(), group)) {
+                for (int k = 0; k < group.size(); k++) {
+                    if (!readFully(in, span, at.get(from + k), (int) group.get(k).length())) {
+                        break;
+                    }
+                }
+            } catch (IOException network) {
+                // The chunks concerned do not verify and are fetched whole.
+            }
+        }
+    }
+
+    /** Bytes of {@code [off, off+len)} of a run that lie in differing blocks (fetched, not reused). */
     private static long differingBytes(BitSet differ, long off, int len) {
         long bytes = 0;
         for (int b = (int) (off / BlockDigests.BLOCK_SIZE); (long) b * BlockDigests.BLOCK_SIZE < off + len; b++) {
@@ -118,16 +165,19 @@ final class BlockPatcher {
         return bytes;
     }
 
-    /** Reads the old file's bytes at {@code [start, start + span.length)}; returns how many it has. */
-    private static int readBasis(FileChannel basis, long start, byte[] span, int length) throws IOException {
-        ByteBuffer into = ByteBuffer.wrap(span, 0, length);
-        while (into.hasRemaining()) {
-            int n = basis.read(into, start + into.position());
-            if (n < 0) {
-                break;
+    /** Reads the old file's bytes at {@code [start, start + length)} into {@code span[at…]}; returns how many it has. */
+    private static int readBasis(FileChannel basis, long start, byte[] span, int at, int length) {
+        ByteBuffer into = ByteBuffer.wrap(span, at, length);
+        try {
+            while (into.hasRemaining()) {
+                if (basis.read(into, start + into.position() - at) < 0) {
+                    break;
+                }
             }
+        } catch (IOException unreadable) {
+            // What could not be read counts as differing: fetched.
         }
-        return into.position();
+        return into.position() - at;
     }
 
     private boolean readFully(InputStream in, byte[] into, int off, int len) throws IOException {

@@ -1,7 +1,10 @@
 package yunjing.sync.agent;
 
+import yunjing.sync.chunk.ByteSpan;
+
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 
 /**
  * Where an agent gets the bytes it cannot find locally: a parent tier, the origin, or a test.
@@ -25,6 +28,34 @@ public interface ChunkSource {
      */
     default InputStream openBlockDigests(String repo, String revision, String path, long first, long last) throws IOException {
         return null;
+    }
+
+    /**
+     * The bytes of every span of {@code spans} (ascending, disjoint, at most
+     * {@link ByteSpan#MAX_PER_REQUEST}), one after another. Same failure rules as
+     * {@link #openRange}; a source that can ask for several spans at once does it with one request.
+     */
+    default InputStream openSpans(String repo, String revision, String path, List<ByteSpan> spans) throws IOException {
+        return new ConcatenatedSpans(spans, s -> openRange(repo, revision, path, s.first(), s.last()));
+    }
+
+    /**
+     * The block digests of every span of {@code spans} (each span's blocks counted from its first
+     * byte), one after another, or null when this source cannot serve them.
+     */
+    default InputStream openBlockDigests(String repo, String revision, String path, List<ByteSpan> spans) throws IOException {
+        ByteSpan first = spans.getFirst();
+        InputStream head = openBlockDigests(repo, revision, path, first.first(), first.last());
+        if (head == null) {
+            return null;
+        }
+        return new ConcatenatedSpans(spans, head, s -> {
+            InputStream in = openBlockDigests(repo, revision, path, s.first(), s.last());
+            if (in == null) {
+                throw new IOException(name() + ": stopped serving block digests");
+            }
+            return in;
+        });
     }
 
     /** A short name for logs and errors. */

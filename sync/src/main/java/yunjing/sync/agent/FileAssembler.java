@@ -1,5 +1,6 @@
 package yunjing.sync.agent;
 
+import yunjing.sync.chunk.ByteSpan;
 import yunjing.sync.chunk.Chunk;
 import yunjing.sync.chunk.FastCdc;
 import yunjing.sync.store.Manifest;
@@ -52,7 +53,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class FileAssembler {
 
-    /** Largest run one worker patches at once: its span buffer is this big. */
+    /** Longest run of adjacent chunks patched as one span (a batch holds several, see {@link #patchBatches}). */
     static final long PATCH_RUN_BYTES = 4L << 20;
 
     private final String repo;
@@ -66,6 +67,7 @@ final class FileAssembler {
     private final BlockingQueue<Worker> workers;
     private final Worker callerWorker = new Worker();
     private final LocalChunkReuse localReuse;
+    private final int concurrency;
 
     FileAssembler(String repo, String revision, List<ChunkSource> sources, LocalChunks local,
                   long maxRangeBytes, int maxAttempts, SyncStats.Counter stats) {
@@ -84,6 +86,7 @@ final class FileAssembler {
         this.stats = stats;
         this.localReuse = new LocalChunkReuse(local, stats);
         this.pool = concurrency > 1 ? pool : null;
+        this.concurrency = Math.max(1, concurrency);
         this.workers = new ArrayBlockingQueue<>(Math.max(1, concurrency));
         for (int i = 0; i < Math.max(1, concurrency); i++) {
             workers.add(new Worker());
@@ -155,12 +158,18 @@ final class FileAssembler {
         try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
              ResumeLog log = ResumeLog.open(logFile)) {
             AssemblyJob job = new AssemblyJob(entry, out, log, done);
-            localReuse.reuse(job, callerWorker.buf, callerWorker.hasher);
+            LocalChunkReuse.Plan copies = localReuse.plan(job, callerWorker.buf, callerWorker.hasher);
+            IoTask copy = () -> localReuse.copy(copies, job);
             boolean patching = basis != null && Files.isRegularFile(basis) && !sources.isEmpty();
             OrderedPartHash hash = new OrderedPartHash(job);
             try (FileChannel old = patching ? FileChannel.open(basis, StandardOpenOption.READ) : null) {
-                long cap = patching ? Math.min(maxRangeBytes, PATCH_RUN_BYTES) : maxRangeBytes;
-                runAll(job, job.missingRanges(cap), (worker, run) -> fetchRun(job, run, old, worker), hash);
+                if (patching) {
+                    List<List<Integer>> runs = job.missingRanges(Math.min(maxRangeBytes, PATCH_RUN_BYTES), copies.chunks);
+                    runAll(job, patchBatches(entry.chunks(), runs, concurrency), (worker, batch) -> patchAndFetch(job, batch, old, worker),
+                            copy, hash);
+                } else {
+                    runAll(job, job.missingRanges(maxRangeBytes, copies.chunks), (worker, run) -> fetchRun(job, run, worker), copy, hash);
+                }
             }
             job.flushPatches();
             if (out.size() != entry.size()) {
@@ -172,24 +181,37 @@ final class FileAssembler {
         return sha;
     }
 
-    private interface RunTask {
-        void run(Worker worker, List<Integer> run) throws IOException;
+    private interface RunTask<T> {
+        void run(Worker worker, T task) throws IOException;
+    }
+
+    private interface IoTask {
+        void run() throws IOException;
     }
 
     /**
-     * Runs {@code task} for every run, on the pool's workers (the caller hashes meanwhile) or on
-     * the caller; throws the first failure.
+     * Runs {@code local} (the local copies) and {@code task} for every run: on the pool's threads
+     * while the caller hashes what is written, in order, or all on the caller when there is no
+     * pool. Throws the first failure, after every thread stopped.
      */
-    private void runAll(AssemblyJob job, List<List<Integer>> runs, RunTask task, OrderedPartHash hash) throws IOException {
-        if (pool == null || runs.size() <= 1) {
-            for (List<Integer> run : runs) {
+    private <T> void runAll(AssemblyJob job, List<T> runs, RunTask<T> task, IoTask local, OrderedPartHash hash) throws IOException {
+        if (pool == null) {
+            local.run();
+            for (T run : runs) {
                 task.run(callerWorker, run);
             }
             return;
         }
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Future<?>> futures = new ArrayList<>(runs.size());
-        for (List<Integer> run : runs) {
+        List<Future<?>> futures = new ArrayList<>(runs.size() + 1);
+        futures.add(pool.submit(() -> { // first, so the hashing can follow it from the start
+            try {
+                local.run();
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        }));
+        for (T run : runs) {
             futures.add(pool.submit(() -> {
                 if (failure.get() != null) {
                     return; // the file fails anyway: start nothing new
@@ -223,6 +245,8 @@ final class FileAssembler {
         try {
             try {
                 hash.advance(true);
+            } catch (IOException | RuntimeException | Error e) {
+                failure.compareAndSet(null, e); // queued runs are skipped; those in flight finish
             } finally {
                 waiter.join();
             }
@@ -248,23 +272,25 @@ final class FileAssembler {
         }
     }
 
-    /** One run of missing chunks: patch what the old file allows, fetch the rest. */
-    private void fetchRun(AssemblyJob job, List<Integer> run, FileChannel old, Worker worker) throws IOException {
-        List<Integer> missing = run;
-        if (old != null) {
-            List<Integer> patched = worker.patcher().patch(job.entry, run, old, job.out);
-            for (int i : patched) {
-                stats.bytesDone.add(job.entry.chunks().get(i).length());
-            }
-            job.written(patched);
-            job.patched(patched);
-            if (!patched.isEmpty()) {
-                missing = new ArrayList<>(run);
-                missing.removeAll(patched);
-            }
+    /** Runs of missing chunks: patch what the old file allows, fetch the rest whole. */
+    private void patchAndFetch(AssemblyJob job, List<List<Integer>> batch, FileChannel old, Worker worker) throws IOException {
+        List<Integer> patched = worker.patcher().patch(job.entry, batch, old, job.out);
+        for (int i : patched) {
+            stats.bytesDone.add(job.entry.chunks().get(i).length());
         }
+        job.written(patched);
+        job.patched(patched);
+        for (List<Integer> run : batch) {
+            List<Integer> missing = new ArrayList<>(run);
+            missing.removeAll(patched);
+            fetchRun(job, missing, worker);
+        }
+    }
+
+    /** Fetches the chunks of {@code run} (ascending), one request per group of adjacent ones. */
+    private void fetchRun(AssemblyJob job, List<Integer> run, Worker worker) throws IOException {
         List<Integer> adjacent = new ArrayList<>();
-        for (int i : missing) {
+        for (int i : run) {
             if (!adjacent.isEmpty() && adjacent.getLast() != i - 1) {
                 fetchRange(job, adjacent, worker);
                 adjacent = new ArrayList<>();
@@ -274,6 +300,40 @@ final class FileAssembler {
         if (!adjacent.isEmpty()) {
             fetchRange(job, adjacent, worker);
         }
+    }
+
+    /** Most bytes of runs one patch batch covers: a worker's span buffer is this big. */
+    static final long PATCH_BATCH_BYTES = 8L << 20;
+
+    /**
+     * Consecutive runs grouped for {@link BlockPatcher}: about an equal share of the bytes for each
+     * of {@code workers}, at most {@link #PATCH_BATCH_BYTES} and {@link ByteSpan#MAX_PER_REQUEST}
+     * runs a batch. The grouping depends only on the runs and the worker count, so replicas that
+     * hold the same old file ask a shared cache for the same URLs.
+     */
+    static List<List<List<Integer>>> patchBatches(List<Chunk> chunks, List<List<Integer>> runs, int workers) {
+        long total = 0;
+        for (List<Integer> run : runs) {
+            total += chunks.get(run.getLast()).end() - chunks.get(run.getFirst()).offset();
+        }
+        long share = Math.min(PATCH_BATCH_BYTES, Math.max(1, (total + workers - 1) / workers));
+        List<List<List<Integer>>> batches = new ArrayList<>();
+        List<List<Integer>> batch = new ArrayList<>();
+        long bytes = 0;
+        for (List<Integer> run : runs) {
+            long length = chunks.get(run.getLast()).end() - chunks.get(run.getFirst()).offset();
+            if (!batch.isEmpty() && (bytes + length > share || batch.size() == ByteSpan.MAX_PER_REQUEST)) {
+                batches.add(batch);
+                batch = new ArrayList<>();
+                bytes = 0;
+            }
+            batch.add(run);
+            bytes += length;
+        }
+        if (!batch.isEmpty()) {
+            batches.add(batch);
+        }
+        return batches;
     }
 
     /** Runs of consecutive missing chunks, each at most {@code cap} bytes long (or one chunk). */

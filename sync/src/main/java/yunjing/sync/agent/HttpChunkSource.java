@@ -1,6 +1,7 @@
 package yunjing.sync.agent;
 
 import yunjing.sync.chunk.BlockDigests;
+import yunjing.sync.chunk.ByteSpan;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -93,17 +95,34 @@ public final class HttpChunkSource implements ChunkSource {
         if (!spansInPath) {
             return null;
         }
-        return openSpan("blocks", repo, revision, path, first, last,
-                (long) BlockDigests.blocks(last - first + 1) * BlockDigests.DIGEST_BYTES);
+        return openBlockDigests(repo, revision, path, List.of(new ByteSpan(first, last)));
+    }
+
+    /** In {@link #cacheable} mode, one request for all the spans (a list in the URL); otherwise one per span. */
+    @Override
+    public InputStream openSpans(String repo, String revision, String path, List<ByteSpan> spans) throws IOException {
+        if (!spansInPath) {
+            return ChunkSource.super.openSpans(repo, revision, path, spans);
+        }
+        return openSpan("bytes", repo, revision, path, spans, spans.stream().mapToLong(ByteSpan::length).sum());
+    }
+
+    @Override
+    public InputStream openBlockDigests(String repo, String revision, String path, List<ByteSpan> spans) throws IOException {
+        if (!spansInPath) {
+            return null;
+        }
+        long expected = spans.stream().mapToLong(s -> (long) BlockDigests.blocks(s.length()) * BlockDigests.DIGEST_BYTES).sum();
+        return openSpan("blocks", repo, revision, path, spans, expected);
     }
 
     private InputStream openSpan(String repo, String revision, String path, long first, long last) throws IOException {
-        return openSpan("bytes", repo, revision, path, first, last, last - first + 1);
+        return openSpan("bytes", repo, revision, path, List.of(new ByteSpan(first, last)), last - first + 1);
     }
 
-    private InputStream openSpan(String kind, String repo, String revision, String path, long first, long last, long expected)
+    private InputStream openSpan(String kind, String repo, String revision, String path, List<ByteSpan> spans, long expected)
             throws IOException {
-        URI uri = base.resolve("api/sync/" + encodePath(repo) + "/" + kind + "/" + revision + "/" + first + "-" + last + "/"
+        URI uri = base.resolve("api/sync/" + encodePath(repo) + "/" + kind + "/" + revision + "/" + ByteSpan.format(spans) + "/"
                 + encodePath(path));
         HttpResponse<InputStream> response = send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build());
         long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);

@@ -1,13 +1,12 @@
 package yunjing.sync.serve;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import yunjing.sync.chunk.ByteSpan;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One request for the artifact store, parsed from its request target:
@@ -16,29 +15,28 @@ import java.util.regex.Pattern;
  *   GET       /api/models/{org}/{repo}/revision/{rev}       → MODEL_INFO at rev
  *   GET/HEAD  /{org}/{repo}/resolve/{rev}/{path...}         → FILE
  *   GET       /api/sync/{org}/{repo}/manifest/{rev}         → MANIFEST (the signed manifest, as stored)
- *   GET       /api/sync/{org}/{repo}/bytes/{rev}/{a}-{b}/{path...}
- *                                                           → BYTES: bytes a..b of a file as a 200 of its own,
- *                                                             so tier caches store and share each range
- *   GET       /api/sync/{org}/{repo}/blocks/{rev}/{a}-{b}/{path...}
- *                                                           → BLOCKS: the block digests of bytes a..b
- *                                                             ({@link yunjing.sync.chunk.BlockDigests})
+ *   GET       /api/sync/{org}/{repo}/bytes/{rev}/{a}-{b}[,{c}-{d}…]/{path...}
+ *                                                           → BYTES: bytes a..b (then c..d, …) of a file as a
+ *                                                             200 of its own, so tier caches store and share it
+ *   GET       /api/sync/{org}/{repo}/blocks/{rev}/{a}-{b}[,{c}-{d}…]/{path...}
+ *                                                           → BLOCKS: the block digests of bytes a..b (then of
+ *                                                             c..d, …) ({@link yunjing.sync.chunk.BlockDigests})
  * </pre>
  * Each segment is percent-decoded on its own (RFC 3986 §2.1), so an encoded {@code /} cannot join
  * segments; {@code .} and {@code ..} segments, empty segments and control characters are refused
  * before anything touches the file system.
  */
-record ArtifactRequest(Kind kind, String repo, String revision, String path, long first, long last) {
+record ArtifactRequest(Kind kind, String repo, String revision, String path, List<ByteSpan> spans) {
 
     enum Kind { MODEL_INFO, FILE, MANIFEST, BYTES, BLOCKS }
 
     ArtifactRequest(Kind kind, String repo, String revision, String path) {
-        this(kind, repo, revision, path, -1, -1);
+        this(kind, repo, revision, path, List.of());
     }
 
     static final String MODELS_API = "/api/models/";
     static final String SYNC_API = "/api/sync/";
     static final String DEFAULT_REVISION = "main";
-    private static final Pattern BYTE_SPAN = Pattern.compile("(\\d{1,18})-(\\d{1,18})");
 
     /** True when {@code target}'s path is one this handler serves (it may still be malformed). */
     static boolean matches(String target) {
@@ -66,14 +64,16 @@ record ArtifactRequest(Kind kind, String repo, String revision, String path, lon
             if (s.size() == 6 && s.get(4).equals("manifest")) {
                 return new ArtifactRequest(Kind.MANIFEST, repo(s), s.get(5), null);
             }
-            // api, sync, org, repo, bytes, rev, a-b, path...
+            // api, sync, org, repo, bytes, rev, a-b[,c-d…], path...
             if (s.size() >= 8 && (s.get(4).equals("bytes") || s.get(4).equals("blocks"))) {
-                Matcher m = BYTE_SPAN.matcher(s.get(6));
-                if (!m.matches() || Long.parseLong(m.group(1)) > Long.parseLong(m.group(2))) {
-                    throw ServeException.badRequest("byte span '" + s.get(6) + "' (expected: FIRST-LAST, FIRST <= LAST)");
+                List<ByteSpan> spans;
+                try {
+                    spans = ByteSpan.parse(s.get(6));
+                } catch (IllegalArgumentException e) {
+                    throw ServeException.badRequest(e.getMessage());
                 }
-                return new ArtifactRequest(s.get(4).equals("bytes") ? Kind.BYTES : Kind.BLOCKS, repo(s), s.get(5), String.join("/", s.subList(7, s.size())),
-                        Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
+                return new ArtifactRequest(s.get(4).equals("bytes") ? Kind.BYTES : Kind.BLOCKS, repo(s), s.get(5),
+                        String.join("/", s.subList(7, s.size())), spans);
             }
         } else if (s.size() >= 5 && s.get(2).equals("resolve")) {
             String repo = s.get(0) + "/" + s.get(1);

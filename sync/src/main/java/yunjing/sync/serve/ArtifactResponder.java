@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import yunjing.sync.chunk.BlockDigests;
+import yunjing.sync.chunk.ByteSpan;
 import yunjing.sync.store.ArtifactStore;
 import yunjing.sync.store.Manifest;
 import yunjing.sync.store.Revision;
@@ -80,7 +81,7 @@ final class ArtifactResponder {
                 case MODEL_INFO -> modelInfo(alloc, method, headers, revision, cacheControl);
                 case MANIFEST -> manifest(alloc, method, headers, revision);
                 case FILE -> file(alloc, method, headers, revision, request.path(), cacheControl);
-                case BYTES -> bytes(method, revision, request);
+                case BYTES -> bytes(alloc, method, revision, request);
                 case BLOCKS -> blocks(alloc, method, revision, request);
             };
         } catch (ServeException e) {
@@ -240,31 +241,39 @@ final class ArtifactResponder {
         return new Reply.File(head, channel, offset, length);
     }
 
-    /** Most bytes one block-digest request may cover (its answer is 1/256 of that). */
+    /** Most bytes one block-digest request may cover, all its spans together (its answer is 1/170 of that). */
     static final long MAX_BLOCK_SPAN = 64L << 20;
 
-    /** The block digests of a byte span (revision id only, immutable like the bytes they describe). */
+    /** Most bytes one multi-span request may ask for: they are read into memory on a service thread. */
+    static final long MAX_MULTI_SPAN_BYTES = 8L << 20;
+
+    /**
+     * The block digests of one or more byte spans, each span's blocks counted from its first byte
+     * (revision id only, immutable like the bytes they describe).
+     */
     private Reply blocks(ByteBufAllocator alloc, HttpMethod method, Revision revision, ArtifactRequest request)
             throws ServeException, IOException {
         Manifest.Entry entry = spanEntry(revision, request);
-        long length = request.last() - request.first() + 1;
+        long length = totalLength(request);
         if (length > MAX_BLOCK_SPAN) {
             throw ServeException.badRequest("block digests of " + length + " bytes (expected: at most " + MAX_BLOCK_SPAN + ")");
         }
-        byte[] digests = new byte[BlockDigests.blocks(length) * BlockDigests.DIGEST_BYTES];
+        int count = 0;
+        for (ByteSpan span : request.spans()) {
+            count += BlockDigests.blocks(span.length());
+        }
+        byte[] digests = new byte[count * BlockDigests.DIGEST_BYTES];
         byte[] buffer = new byte[1 << 20]; // a multiple of the block size, so blocks never straddle reads
         try (FileChannel channel = FileChannel.open(revision.directory().resolve(entry.path()), StandardOpenOption.READ)) {
-            long done = 0;
-            while (done < length) {
-                int want = (int) Math.min(buffer.length, length - done);
-                ByteBuffer into = ByteBuffer.wrap(buffer, 0, want);
-                while (into.hasRemaining()) {
-                    if (channel.read(into, request.first() + done + into.position()) < 0) {
-                        throw new IOException(entry.path() + ": shorter on disk than the manifest says");
-                    }
+            int at = 0;
+            for (ByteSpan span : request.spans()) {
+                for (long done = 0; done < span.length(); ) {
+                    int want = (int) Math.min(buffer.length, span.length() - done);
+                    readFully(channel, span.first() + done, ByteBuffer.wrap(buffer, 0, want), entry);
+                    BlockDigests.digest(buffer, 0, want, digests, at);
+                    at += BlockDigests.blocks(want) * BlockDigests.DIGEST_BYTES;
+                    done += want;
                 }
-                BlockDigests.digest(buffer, 0, want, digests, (int) (done / BlockDigests.BLOCK_SIZE) * BlockDigests.DIGEST_BYTES);
-                done += want;
             }
         }
         boolean head = method.equals(HttpMethod.HEAD);
@@ -276,6 +285,19 @@ final class ArtifactResponder {
         return new Reply.Full(r);
     }
 
+    private static void readFully(FileChannel channel, long position, ByteBuffer into, Manifest.Entry entry) throws IOException {
+        int start = into.position();
+        while (into.hasRemaining()) {
+            if (channel.read(into, position + into.position() - start) < 0) {
+                throw new IOException(entry.path() + ": shorter on disk than the manifest says");
+            }
+        }
+    }
+
+    private static long totalLength(ArtifactRequest request) {
+        return request.spans().stream().mapToLong(ByteSpan::length).sum();
+    }
+
     private static Manifest.Entry spanEntry(Revision revision, ArtifactRequest request) throws ServeException {
         if (!ArtifactStore.isRevisionId(request.revision())) {
             throw ServeException.badRequest("byte spans are served by revision id only (got '" + request.revision() + "')");
@@ -285,26 +307,34 @@ final class ArtifactResponder {
             throw new ServeException(HttpResponseStatus.NOT_FOUND, "EntryNotFound",
                     "'" + request.path() + "' is not a file of " + revision.repo() + " at " + revision.id());
         }
-        if (request.last() >= entry.size()) {
+        ByteSpan last = request.spans().getLast(); // spans ascend
+        if (last.last() >= entry.size()) {
             throw new ServeException(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "RangeNotSatisfiable",
-                    "bytes " + request.first() + "-" + request.last() + " of a " + entry.size() + "-byte file");
+                    "bytes " + last.first() + "-" + last.last() + " of a " + entry.size() + "-byte file");
         }
         return entry;
     }
 
     /**
-     * A byte span of a file as a whole 200 response. Only by revision id: the URL then names
-     * bytes that can never change, so every cache may keep them forever and N replicas asking
-     * for the same missing span cost the origin one transfer.
+     * Byte spans of a file, one after another, as a whole 200 response. Only by revision id: the
+     * URL then names bytes that can never change, so every cache may keep them forever and N
+     * replicas asking for the same missing spans cost the origin one transfer. One span goes out
+     * from the file (sendfile); several, at most {@link #MAX_MULTI_SPAN_BYTES} together, are read
+     * here, on the service's thread.
      */
-    private Reply bytes(HttpMethod method, Revision revision, ArtifactRequest request)
+    private Reply bytes(ByteBufAllocator alloc, HttpMethod method, Revision revision, ArtifactRequest request)
             throws ServeException, IOException {
         Manifest.Entry entry = spanEntry(revision, request);
-        long length = request.last() - request.first() + 1;
+        long length = totalLength(request);
+        boolean several = request.spans().size() > 1;
+        if (several && length > MAX_MULTI_SPAN_BYTES) {
+            throw ServeException.badRequest(request.spans().size() + " byte spans of " + length
+                    + " bytes together (expected: at most " + MAX_MULTI_SPAN_BYTES + ", or one span)");
+        }
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM)
                 .set(HttpHeaderNames.CONTENT_LENGTH, length)
-                .set(HttpHeaderNames.ETAG, "\"" + entry.sha256() + ":" + request.first() + "-" + request.last() + "\"")
+                .set(HttpHeaderNames.ETAG, "\"" + entry.sha256() + ":" + ByteSpan.format(request.spans()) + "\"")
                 .set(HttpHeaderNames.CACHE_CONTROL, IMMUTABLE); // the URL names the revision: no X-Repo-Commit
         if (method.equals(HttpMethod.HEAD)) {
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
@@ -316,7 +346,21 @@ final class ArtifactResponder {
             channel.close();
             throw new IOException(entry.path() + ": " + channel.size() + " bytes on disk (manifest says " + entry.size() + ")");
         }
-        return new Reply.File(head, channel, request.first(), length);
+        if (!several) {
+            return new Reply.File(head, channel, request.spans().getFirst().first(), length);
+        }
+        byte[] body = new byte[(int) length];
+        try (channel) {
+            ByteBuffer into = ByteBuffer.wrap(body);
+            for (ByteSpan span : request.spans()) {
+                into.limit(into.position() + (int) span.length());
+                readFully(channel, span.first(), into, entry);
+            }
+        }
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                alloc.buffer(body.length).writeBytes(body));
+        r.headers().set(head.headers());
+        return new Reply.Full(r);
     }
 
     private static void fileHeaders(HttpHeaders h, Manifest.Entry entry, String revisionId, String etag, String cacheControl) {

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import yunjing.sync.agent.DeltaAgent;
 import yunjing.sync.chunk.BlockDigests;
+import yunjing.sync.chunk.ByteSpan;
 import yunjing.sync.agent.HttpChunkSource;
 import yunjing.sync.agent.HttpManifestSource;
 import yunjing.sync.sign.Ed25519Keys;
@@ -256,6 +257,39 @@ class ArtifactServiceTest {
     }
 
     @Test
+    void byteSpanLists_concatenateTheSpans_andBadListsAre400() throws Exception {
+        String base = "api/sync/" + REPO + "/bytes/" + revision.id() + "/";
+        HttpResponse<byte[]> r = get(base + "10-19,1000-1004,2000000-2000099/model.safetensors");
+        assertEquals(200, r.statusCode());
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        expected.write(model, 10, 10);
+        expected.write(model, 1000, 5);
+        expected.write(model, 2_000_000, 100);
+        assertArrayEquals(expected.toByteArray(), r.body());
+        assertTrue(r.headers().firstValue("Cache-Control").orElseThrow().contains("immutable"));
+        assertError(get(base + "10-19,15-30/model.safetensors"), 400, "BadRequest"); // overlapping
+        assertError(get(base + "100-199,10-19/model.safetensors"), 400, "BadRequest"); // descending
+        assertError(get(base + "10-19,/model.safetensors"), 400, "BadRequest");
+        StringBuilder tooMany = new StringBuilder();
+        for (int i = 0; i <= ByteSpan.MAX_PER_REQUEST; i++) {
+            tooMany.append(i == 0 ? "" : ",").append(i * 10).append('-').append(i * 10 + 1);
+        }
+        assertError(get(base + tooMany + "/model.safetensors"), 400, "BadRequest");
+        assertError(get(base + "0-0,9000000-9000001/model.safetensors"), 416, "RangeNotSatisfiable");
+    }
+
+    @Test
+    void blockDigests_ofASpanList_areEachSpansDigestsInOrder() throws Exception {
+        HttpResponse<byte[]> r = get("api/sync/" + REPO + "/blocks/" + revision.id() + "/100-2147,5000-5999/model.safetensors");
+        assertEquals(200, r.statusCode());
+        int first = BlockDigests.blocks(2048) * BlockDigests.DIGEST_BYTES;
+        byte[] expected = new byte[first + BlockDigests.DIGEST_BYTES];
+        BlockDigests.digest(model, 100, 2048, expected, 0);
+        BlockDigests.digest(model, 5000, 1000, expected, first);
+        assertArrayEquals(expected, r.body());
+    }
+
+    @Test
     void blockDigests_matchTheBytesTheyDescribe() throws Exception {
         HttpResponse<byte[]> r = get("api/sync/" + REPO + "/blocks/" + revision.id() + "/100-10099/model.safetensors");
         assertEquals(200, r.statusCode());
@@ -289,6 +323,35 @@ class ArtifactServiceTest {
         // Whole chunks would cost 3 x 16..256 KiB; changed blocks cost about 3 x 4 KiB plus the digests.
         assertTrue(result.stats().bytesFetched() < 48 * 1024, "fetched " + result.stats());
         assertEquals(0, result.stats().verifyFailures());
+        // A batch of runs costs two requests (digests, differing blocks), and there are at most as many batches as workers.
+        assertTrue(result.stats().requests() <= 2 * 3, "requests " + result.stats());
+    }
+
+    @Test
+    void deltaAgent_patchesManyScatteredEdits_inTwoRequestsPerBatch() throws Exception {
+        ArtifactStore replica = new ArtifactStore(tmp.resolve("replica-many"));
+        DeltaAgent agent = DeltaAgent.builder(replica, new ManifestVerifier(KEYS.getPublic(), Clock.systemUTC()),
+                HttpChunkSource.cacheable(client, server.uri(), Duration.ofSeconds(10))).concurrency(2).build();
+        HttpManifestSource manifests = new HttpManifestSource(client, server.uri(), Duration.ofSeconds(10));
+        agent.sync(REPO, "main", manifests.fetch(REPO, "main"));
+
+        byte[] edited = model.clone();
+        for (int k = 0; k < 40; k++) {
+            for (int i = 0; i < 50; i++) {
+                edited[k * 78_000 + 500 + i] ^= 0x33; // 40 edits of 50 bytes, one per ~76 KiB: most chunks change
+            }
+        }
+        Path src = Files.createDirectories(tmp.resolve("src3"));
+        Files.write(src.resolve("model.safetensors"), edited);
+        Files.createDirectories(src.resolve("sub dir"));
+        Files.writeString(src.resolve("sub dir/config.json"), "{\"a\":1}");
+        store.publish(REPO, "main", src);
+        DeltaAgent.Result result = agent.sync(REPO, "main", manifests.fetch(REPO, "main"));
+        assertArrayEquals(edited, Files.readAllBytes(result.revision().directory().resolve("model.safetensors")));
+        assertEquals(0, result.stats().verifyFailures());
+        // Two workers, so about two batches; one request per run would be 2 x (runs) requests.
+        assertTrue(result.stats().requests() <= 2 * 3, "requests " + result.stats());
+        assertTrue(result.stats().bytesFetched() < 40 * 4096, "fetched " + result.stats());
     }
 
     private static void assertError(HttpResponse<byte[]> r, int status, String code) throws IOException {
