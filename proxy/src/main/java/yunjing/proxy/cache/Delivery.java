@@ -48,6 +48,8 @@ final class Delivery implements ResponseHandle {
     final EventLoop loop;
     final CacheRequest request;
     private final UpstreamListener listener;
+    /** Where bodies in L2 files go with sendfile; null when the client takes bytes only. */
+    private final FileRegionSink files;
     private final Runnable wakeup;
 
     private boolean started;
@@ -68,18 +70,41 @@ final class Delivery implements ResponseHandle {
     private long rangeStart;
     private long rangeEnd = Long.MAX_VALUE;
     private UpstreamExchange relay;
+    /** The L2 file being sent by sendfile (the entry's, or the current slice's), else null; one reference held. */
+    private DiskBody file;
+    /** Offset in the object of {@link #file}'s first body byte (the slice's start; 0 for a whole entry). */
+    private long fileStart;
+    /** Regions written to the client and not yet done: at most {@link #REGIONS_IN_FLIGHT}. */
+    private int regionsInFlight;
 
-    Delivery(HttpCache cache, EventLoop loop, CacheRequest request, UpstreamListener listener) {
+    Delivery(HttpCache cache, EventLoop loop, CacheRequest request, UpstreamListener listener, FileRegionSink files) {
         this.cache = cache;
         this.loop = loop;
         this.request = request;
         this.listener = listener;
+        this.files = files;
         this.wakeup = () -> loop.execute(this::pump);
     }
 
     /** Serves {@code stored} with {@code status} as this node's Cache-Status entry. Any thread. */
     void serveEntry(CacheEntry stored, String status) {
         loop.execute(() -> startEntry(stored, status));
+    }
+
+    /**
+     * Serves the entry in {@code found}, an L2 file opened for sending, with sendfile; ownership of the
+     * reference passes here. Any thread.
+     */
+    void serveFile(DiskBody found, String status) {
+        loop.execute(() -> {
+            if (aborted || started) {
+                found.release();
+                return;
+            }
+            file = found;
+            fileStart = 0;
+            startEntry(found.head, status);
+        });
     }
 
     /** Answers with an error. Any thread. */
@@ -114,7 +139,7 @@ final class Delivery implements ResponseHandle {
             finishBodyless(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, headers));
             return;
         }
-        long known = stored.knownLength();
+        long known = file != null ? file.length : stored.knownLength();
         if (known >= 0) {
             headers.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(known));
         }
@@ -165,18 +190,27 @@ final class Delivery implements ResponseHandle {
             }
             digestCheck = cache.slicedDigest(stored);
             acquireSlice((int) (rangeStart / cache.slices().sliceBytes()));
+        } else if (file != null) {
+            position = rangeStart;
+            rangeEnd = Math.min(rangeEnd, file.length);
+            pump();
         } else {
             body = stored.body;
             pump();
         }
     }
 
-    /** Finds slice {@code index} of the sliced entry (asking for the next one too), then pumps it. */
+    /**
+     * Finds slice {@code index} of the sliced entry (asking for the next one too), then pumps it. A client
+     * that takes file regions gets a slice found only in L2 by sendfile, unless the object's digest check
+     * needs this slice's bytes next (see {@link SlicedDigest#wants}).
+     */
     private void acquireSlice(int index) {
         body = null;
         slice = index;
         Slices slices = cache.slices();
-        slices.acquire(entry, request, index, loop, new Slices.Callback() {
+        boolean fromFile = files != null && (digestCheck == null || !digestCheck.wants(index));
+        slices.acquire(entry, request, index, loop, fromFile, new Slices.Callback() {
             @Override
             public void ready(CacheEntry found) {
                 if (aborted || done) {
@@ -185,9 +219,20 @@ final class Delivery implements ResponseHandle {
                 body = found.body;
                 next = 0;
                 position = slices.start(index);
-                if (rangeEnd > slices.start(index + 1)) {
-                    slices.prefetch(entry, request, index + 1, loop);
+                prefetchAfter(index);
+                pump();
+            }
+
+            @Override
+            public void readyInFile(DiskBody found) {
+                if (aborted || done) {
+                    found.release();
+                    return;
                 }
+                file = found;
+                fileStart = slices.start(index);
+                position = Math.max(rangeStart, fileStart);
+                prefetchAfter(index);
                 pump();
             }
 
@@ -199,6 +244,13 @@ final class Delivery implements ResponseHandle {
                 }
             }
         });
+    }
+
+    private void prefetchAfter(int index) {
+        Slices slices = cache.slices();
+        if (rangeEnd > slices.start(index + 1)) {
+            slices.prefetch(entry, request, index + 1, loop, files == null);
+        }
     }
 
     private static long declaredLength(HttpHeaders headers) {
@@ -224,6 +276,7 @@ final class Delivery implements ResponseHandle {
 
     private void finishBodyless(HttpResponse head) {
         done = true;
+        releaseFile();
         listener.onResponseHead(head);
         if (!aborted) {
             listener.onResponseContent(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -238,6 +291,10 @@ final class Delivery implements ResponseHandle {
      * empty frame).
      */
     private void pump() {
+        if (file != null) {
+            pumpFile();
+            return;
+        }
         Gathered gathered = new Gathered();
         while (body != null && !done && !aborted && !paused) {
             byte[] piece = body.poll(next, wakeup);
@@ -305,6 +362,60 @@ final class Delivery implements ResponseHandle {
             }
         }
         send(gathered, false);
+    }
+
+    /**
+     * Sends {@link #file}'s bytes of the range as file regions of up to {@link #REGION_BYTES}, the next when
+     * one is written ({@link #REGIONS_IN_FLIGHT} at most in the channel: a region weighs nothing in the
+     * channel's writability, so the pace comes from the write completions). Then the next slice, or the end.
+     */
+    private void pumpFile() {
+        long end = Math.min(rangeEnd, fileStart + file.length);
+        while (!done && !aborted && !paused && regionsInFlight < REGIONS_IN_FLIGHT && position < end) {
+            long count = Math.min(REGION_BYTES, end - position);
+            if (digestCheck != null && position + count == entry.slicedLength
+                    && digestCheck.verdict() == SlicedDigest.Verdict.MISMATCH) {
+                // As in the memory path: the object's last byte is withheld when its digest failed.
+                done = true;
+                releaseFile();
+                listener.onFailure(new UpstreamException(UpstreamException.Kind.BROKEN,
+                        "the object's slices do not match its SHA-256", null));
+                return;
+            }
+            var region = file.region(position - fileStart, count);
+            position += count;
+            regionsInFlight++;
+            cache.servedBySendfile(count);
+            // Resumed from a task of its own: a write may complete inside onResponseRegion, mid-loop.
+            files.onResponseRegion(region).addListener(written -> {
+                regionsInFlight--;
+                if (written.isSuccess()) {
+                    loop.execute(this::pump);
+                }
+            });
+        }
+        if (done || aborted || position < end) {
+            return;
+        }
+        releaseFile();
+        if (entry.isSliced() && position < rangeEnd) {
+            acquireSlice(slice + 1);
+            return;
+        }
+        done = true;
+        listener.onResponseContent(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    /** Bytes of one file region at most: the sendfile calls' size, and what one region holds of the channel. */
+    static final long REGION_BYTES = 1 << 20;
+    /** Regions handed to the channel and not yet written, at most: one being sent, one ready behind it. */
+    static final int REGIONS_IN_FLIGHT = 2;
+
+    private void releaseFile() {
+        if (file != null) {
+            file.release();
+            file = null;
+        }
     }
 
     /** Bytes of pieces sent as one content at most (a few pieces; what the transport copies in one go). */
@@ -457,6 +568,7 @@ final class Delivery implements ResponseHandle {
     @Override
     public void abort() {
         aborted = true;
+        releaseFile();
         if (relay != null) {
             relay.abort();
         }

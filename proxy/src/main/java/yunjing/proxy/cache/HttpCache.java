@@ -37,7 +37,9 @@ import java.util.function.Predicate;
  *   <li><b>Lookup</b>: primary key ({@link CacheKey}) → the Vary field names last stored for it → the
  *       secondary key → L1 (Caffeine, bounded by weight = bytes). L1 holds complete entries only. On an
  *       L1 miss a GET looks in L2, whose read runs on the disk tier's thread; the entry found moves to L1.
- *       Every entry stored in L1 is also written to L2.</li>
+ *       Every entry stored in L1 is also written to L2. For a plaintext HTTP/1.x client ({@link FileRegionSink})
+ *       an L2 hit of at least {@link #SENDFILE_MIN_FILE_BYTES}, and every slice found only in L2, is sent
+ *       from its file with sendfile instead and not moved to L1 (see {@code sendFromDisk}).</li>
  *   <li><b>Misses</b> go to a {@link Fill} in the in-flight map, one per primary key: the first miss
  *       starts it, later ones join it and read the body as it grows ({@link GrowingBody}).</li>
  *   <li><b>Stale entries</b> are revalidated by a fill with the stored validators; within
@@ -60,6 +62,11 @@ public final class HttpCache implements AutoCloseable {
 
     /** Bytes of entries waiting for the disk tier's thread; past it, writes are skipped (and counted). */
     private static final long MAX_PENDING_DISK_WRITES = 64L << 20;
+    /**
+     * Entry files below this size are read into memory (and L1) even for clients that take file regions:
+     * one write from memory costs less than opening the file on the disk thread, and L1 stays useful.
+     */
+    static final long SENDFILE_MIN_FILE_BYTES = 64 * 1024;
     /** Slice bytes being fetched or waiting for the disk ({@link SliceBudget}); below the disk queue's bound. */
     private static final long MAX_SLICE_BYTES_IN_FLIGHT = 48L << 20;
 
@@ -126,6 +133,7 @@ public final class HttpCache implements AutoCloseable {
                 throw new IOException("cache diskDir " + config.diskDir() + ": " + e.getMessage(), e);
             }
             metrics.cacheBytes("l2", disk::bytes);
+            metrics.sendfileFiles(disk::openFiles);
         } else {
             disk = null;
         }
@@ -139,6 +147,15 @@ public final class HttpCache implements AutoCloseable {
      * @param head the request as it goes upstream; its headers are not modified here
      */
     public ResponseHandle serve(HttpRequest head, EventLoop loop, UpstreamListener listener) {
+        return serve(head, loop, listener, null);
+    }
+
+    /**
+     * As {@link #serve(HttpRequest, EventLoop, UpstreamListener)}, for a client that can take body bytes as
+     * file regions ({@code files}; null: it cannot): bodies that live in L2 files are then sent from them
+     * with {@code sendfile} rather than read into memory.
+     */
+    public ResponseHandle serve(HttpRequest head, EventLoop loop, UpstreamListener listener, FileRegionSink files) {
         if (!CachePolicy.cacheableMethod(head.method()) || hasBody(head)) {
             return null;
         }
@@ -148,25 +165,57 @@ public final class HttpCache implements AutoCloseable {
         }
         CacheRequest request = new CacheRequest(head, primary, CacheControl.parse(head.headers()));
         CacheEntry stored = lookup(request);
-        Delivery delivery = new Delivery(this, loop, request, listener);
+        Delivery delivery = new Delivery(this, loop, request, listener, files);
         if (request.isHead()) {
             // A HEAD is answered from a usable stored GET, else forwarded as is: it cannot fill the cache.
             return stored != null && usable(request, stored, now()) ? decide(request, delivery, stored) : null;
         }
         String diskKey = stored == null && disk != null ? disk.keyFor(request) : null;
         if (diskKey != null) {
-            // L2: read off the event loop (shared with concurrent readers of the key, moved to L1 there),
-            // then decide on it as for an L1 lookup.
-            long purgesBefore = purges.get();
-            diskLookup(diskKey).whenComplete((fromDisk, error) -> loop.execute(() -> {
-                if (fromDisk != null && purges.get() == purgesBefore) {
-                    varyIndex.put(fromDisk.primaryKey, fromDisk.varyNames); // L1 lookups find it from now on
-                }
-                decide(request, delivery, fromDisk);
-            }));
+            if (files != null && disk.fileSize(diskKey) >= SENDFILE_MIN_FILE_BYTES) {
+                sendFromDisk(request, delivery, diskKey);
+            } else {
+                readFromDisk(request, delivery, diskKey);
+            }
             return delivery;
         }
         return decide(request, delivery, stored);
+    }
+
+    /**
+     * L2: read off the event loop (shared with concurrent readers of the key, moved to L1 there), then
+     * decide on it as for an L1 lookup.
+     */
+    private void readFromDisk(CacheRequest request, Delivery delivery, String diskKey) {
+        long purgesBefore = purges.get();
+        diskLookup(diskKey).whenComplete((fromDisk, error) -> delivery.loop.execute(() -> {
+            if (fromDisk != null && purges.get() == purgesBefore) {
+                varyIndex.put(fromDisk.primaryKey, fromDisk.varyNames); // L1 lookups find it from now on
+            }
+            decide(request, delivery, fromDisk);
+        }));
+    }
+
+    /**
+     * L2 for a client that takes file regions: the file is opened (and its checksum verified once per
+     * process, see {@link DiskTier#openBody}) off the event loop, and a usable entry is sent from it with
+     * {@code sendfile}, not moved to L1: for these clients the kernel's page cache is the memory tier, and
+     * L1 stays for small objects and for TLS/h2 clients, whose L2 hits still move there. An entry that
+     * needs more than a hit (stale, revalidation, a request's own conditions) takes the reading path.
+     */
+    private void sendFromDisk(CacheRequest request, Delivery delivery, String diskKey) {
+        disk.openBody(diskKey, maxHeuristicMillis(), negativeTtlMillis()).whenComplete((file, error) ->
+                delivery.loop.execute(() -> {
+                    if (file == null) {
+                        decide(request, delivery, null); // gone, or corrupt and deleted: a miss
+                    } else if (file.head.isSliced() || !usable(request, file.head, now())) {
+                        file.release();
+                        readFromDisk(request, delivery, diskKey);
+                    } else {
+                        count("hit");
+                        delivery.serveFile(file, "hit");
+                    }
+                }));
     }
 
     private boolean usable(CacheRequest request, CacheEntry stored, long now) {
@@ -313,6 +362,26 @@ public final class HttpCache implements AutoCloseable {
             mine.complete(entry);
         });
         return mine;
+    }
+
+    /**
+     * The L2 file of {@code key} opened for sending ({@link DiskTier#openBody}), or null when L2 has no file
+     * for it (none, or only a write queued). The future yields null for a corrupt entry (deleted).
+     */
+    CompletableFuture<DiskBody> diskOpen(String key) {
+        if (disk == null || disk.fileSize(key) < 0) {
+            return null;
+        }
+        return disk.openBody(key, maxHeuristicMillis(), negativeTtlMillis());
+    }
+
+    /** Whether L2 holds {@code key} or has its write queued. */
+    boolean onDisk(String key) {
+        return disk != null && disk.contains(key);
+    }
+
+    void servedBySendfile(long bytes) {
+        metrics.cacheServed("l2-sendfile", bytes);
     }
 
     Slices slices() {
