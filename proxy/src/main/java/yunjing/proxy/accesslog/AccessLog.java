@@ -57,6 +57,10 @@ public final class AccessLog implements AutoCloseable {
     /** Logs open in this process, for {@link #reopenAll()}. */
     private static final Set<AccessLog> OPEN = ConcurrentHashMap.newKeySet();
 
+    /** Put in the queue by {@link #reopen()} to wake the writer at once; never written. */
+    private static final AccessEntry WAKE_UP = new AccessEntry(0, "", "", "", false, "", null, "", 0, 0, 0, -1,
+            null, null, null, null, null, "");
+
     /** Logs nothing. */
     public static final AccessLog OFF = new AccessLog();
 
@@ -126,6 +130,7 @@ public final class AccessLog implements AutoCloseable {
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
         reopens.add(done);
+        queue.offer(WAKE_UP); // when the queue is full the writer is busy and gets to it after this batch
         try {
             done.get(REOPEN_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -199,12 +204,14 @@ public final class AccessLog implements AutoCloseable {
                 queue.drainTo(batch, BATCH - 1);
                 try {
                     for (AccessEntry entry : batch) {
-                        line.write(output.generator, entry);
+                        if (entry != WAKE_UP) {
+                            line.write(output.generator, entry);
+                        }
                     }
                     output.generator.flush();
                     failing = false;
                 } catch (IOException e) {
-                    dropped.addAndGet(batch.size());
+                    dropped.addAndGet(batch.stream().filter(entry -> entry != WAKE_UP).count());
                     if (!failing) {
                         log.log(Level.WARNING, "access log " + this.file + ": write failed, dropping lines until it works again", e);
                     }
@@ -221,7 +228,7 @@ public final class AccessLog implements AutoCloseable {
             closeQuietly(output, out);
             CompletableFuture<Void> waiting;
             while ((waiting = reopens.poll()) != null) {
-                waiting.complete(null); // closed: nothing left to reopen
+                waiting.completeExceptionally(new IOException("access log " + file + ": closed before it was reopened"));
             }
         }
     }
@@ -231,23 +238,24 @@ public final class AccessLog implements AutoCloseable {
      * file (everything written to it was flushed with its batch); if the path cannot be opened, keeps the old.
      */
     private Output reopenIfAsked(JsonFactory json, Output output) {
-        CompletableFuture<Void> asked = reopens.poll();
-        if (asked == null) {
+        // Every request here now is served by this one open; one asked while it runs waits for the next.
+        List<CompletableFuture<Void>> asked = new ArrayList<>();
+        for (CompletableFuture<Void> request; (request = reopens.poll()) != null; ) {
+            asked.add(request);
+        }
+        if (asked.isEmpty()) {
             return output;
         }
         Output reopened;
         try {
             reopened = new Output(json, openForAppend(file));
         } catch (IOException e) {
-            asked.completeExceptionally(new IOException("access log " + file + ": cannot reopen: " + e.getMessage(), e));
+            IOException failure = new IOException("access log " + file + ": cannot reopen: " + e.getMessage(), e);
+            asked.forEach(request -> request.completeExceptionally(failure));
             return output;
         }
         closeQuietly(output, null);
-        asked.complete(null);
-        CompletableFuture<Void> more;
-        while ((more = reopens.poll()) != null) {
-            more.complete(null); // asked at the same time: this reopen serves them too
-        }
+        asked.forEach(request -> request.complete(null));
         return reopened;
     }
 
