@@ -93,6 +93,15 @@ final class DiskTier implements AutoCloseable {
             BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
             return new FileStamp(a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS), a.fileKey());
         }
+
+        /** The stamp, or null (not verified: checked before its first send) when it cannot be read. */
+        static FileStamp ofOrNull(Path file) {
+            try {
+                return of(file);
+            } catch (IOException e) {
+                return null;
+            }
+        }
     }
 
     private final Path dir;
@@ -352,7 +361,7 @@ final class DiskTier implements AutoCloseable {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 // Written from the entry's bytes just now and forced: its checksum is known to hold.
                 Stored previous = index.put(entry.key, new Stored(file, size, new AtomicLong(clock.incrementAndGet()),
-                        entry.primaryKey, entry.digest, new AtomicReference<>(FileStamp.of(file))));
+                        entry.primaryKey, entry.digest, new AtomicReference<>(FileStamp.ofOrNull(file))));
                 varyByPrimary.put(entry.primaryKey, entry.varyNames);
                 bytes.addAndGet(size - (previous == null ? 0 : previous.size()));
                 evictIfNeeded();
