@@ -37,7 +37,10 @@ import yunjing.proxy.upstream.UpstreamListener;
  * never run inline, so the listener is never called back from inside {@code HttpCache.serve}. Body pieces
  * of an entry are heap arrays shared by all readers; the pieces that are there go out wrapped in a new
  * buffer (a composite of several, up to {@link #GATHER_BYTES}) whose ownership passes to the listener.
- * Relayed contents pass from the parent exchange to the listener.
+ * Relayed contents pass from the parent exchange to the listener. A body in an L2 file, for a client with a
+ * {@link FileRegionSink}, goes out as file regions instead ({@link #pumpFile}): the delivery holds one
+ * reference to the {@link DiskBody} and each region in the channel another; {@link #abort} and every end
+ * release the delivery's.
  */
 final class Delivery implements ResponseHandle {
 
