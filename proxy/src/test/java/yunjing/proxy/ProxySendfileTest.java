@@ -43,7 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ranges and a sliced object come byte-identical from the entry files; a corrupted file is never served;
  * a client that leaves mid-send and a purge during a send leave no file open (the node's
  * {@code yunjing.proxy.cache.sendfile.files} gauge and {@code /proc/self/fd}); an h2c client is served
- * from memory as before.
+ * from memory as before. A body stored once by digest for two URLs goes from the body's own file (the
+ * heads' files hold none), whole and ranges.
  */
 @ExtendWith(LeakCheck.class)
 class ProxySendfileTest {
@@ -58,6 +59,11 @@ class ProxySendfileTest {
     private static final String BIG_TARGET = "/cached/zc-big?cc=max-age%3D600&n=" + BIG;
     private static final long LARGE = 40L << 20;
     private static final String LARGE_TARGET = "/large/zc?n=" + LARGE;
+    /** One file under two URLs naming its SHA-256: its body is stored once ({@code DigestBodies}). */
+    private static final int SHARED = 3_000_000;
+    private static final String SHARED_SHA = sha256(TestOrigin.largeBytes(0, SHARED));
+    private static final String BY_BRANCH = "/large/zc-main?n=" + SHARED + "&sha256=" + SHARED_SHA;
+    private static final String BY_COMMIT = "/large/zc-commit?n=" + SHARED + "&sha256=" + SHARED_SHA;
 
     @TempDir
     Path dir;
@@ -195,6 +201,55 @@ class ProxySendfileTest {
     }
 
     @Test
+    void restartedNode_sendsABodySharedByDigestFromTheBodysFile_toBothUrls() throws Exception {
+        restart();
+        assertArrayEquals(TestOrigin.largeBytes(0, SHARED), get(BY_BRANCH).body());
+        assertArrayEquals(TestOrigin.largeBytes(0, SHARED), get(BY_COMMIT).body());
+        int requestsBefore = origin.largeRequests.size();
+        restart();
+        assertEquals(3, node.cacheStats().l2Entries(), "two heads and one body");
+        Path bodyFile = entryFileOf(SHARED);
+        assertEquals(1, entryFiles().stream().filter(f -> f.toFile().length() >= SHARED).count(), "one file holds the body");
+
+        long sent = 0;
+        for (String target : List.of(BY_BRANCH, BY_COMMIT)) {
+            HttpResponse<byte[]> whole = get(target);
+            assertEquals(200, whole.statusCode(), target);
+            assertEquals("gz-unicom; hit", whole.headers().firstValue("cache-status").orElseThrow(), target);
+            assertEquals(String.valueOf(SHARED), whole.headers().firstValue("content-length").orElseThrow());
+            assertArrayEquals(TestOrigin.largeBytes(0, SHARED), whole.body(), target);
+            sent += SHARED;
+            // Across the 1 MiB regions, and the body's last bytes (just before the file's checksum).
+            long[][] ranges = {{1_048_570, 2_097_160}, {SHARED - 1000, SHARED - 1}};
+            for (long[] range : ranges) {
+                HttpResponse<byte[]> part = get(target, "Range", "bytes=" + range[0] + "-" + range[1]);
+                assertEquals(206, part.statusCode(), target);
+                assertEquals("bytes " + range[0] + "-" + range[1] + "/" + SHARED,
+                        part.headers().firstValue("content-range").orElseThrow());
+                assertArrayEquals(TestOrigin.largeBytes(range[0], (int) (range[1] - range[0] + 1)), part.body(),
+                        target + " bytes " + range[0] + "-" + range[1]);
+                sent += range[1] - range[0] + 1;
+            }
+        }
+        assertEquals(sent, served("l2-sendfile"), "every body byte by sendfile");
+        assertEquals(0, served("l2"), "the body was not read into memory");
+        assertEquals(2, node.cacheStats().l1Entries(), "the heads only in L1: " + node.cacheStats());
+        assertEquals(requestsBefore, origin.largeRequests.size(), "nothing fetched again");
+        Nodes.await("no file left open", () -> openFiles() == 0);
+
+        // The body's file was checked once; changed since, it is checked again and not sent.
+        FileTime before = Files.getLastModifiedTime(bodyFile);
+        flipByte(bodyFile, SHARED / 2);
+        Files.setLastModifiedTime(bodyFile, FileTime.fromMillis(before.toMillis() + 2000));
+        HttpResponse<byte[]> refetched = get(BY_COMMIT);
+        assertArrayEquals(TestOrigin.largeBytes(0, SHARED), refetched.body());
+        assertTrue(refetched.headers().firstValue("cache-status").orElseThrow().endsWith("fwd=miss; stored"),
+                refetched.headers().firstValue("cache-status").orElseThrow());
+        assertEquals(sent, served("l2-sendfile"), "the changed body file was not sent");
+        assertEquals(requestsBefore + 1, origin.largeRequests.size());
+    }
+
+    @Test
     void corruptedFile_isDetectedBeforeSending_andRefetched() throws Exception {
         restart();
         get(TARGET);
@@ -293,6 +348,14 @@ class ProxySendfileTest {
         assertEquals(0, served("l2-sendfile"));
         assertArrayEquals(cachedBytes(0, BODY), get(TARGET).body()); // now an L1 hit
         assertEquals(0, served("l2-sendfile"));
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void flipByte(Path entry, int bodyOffsetFromEnd) throws IOException {
