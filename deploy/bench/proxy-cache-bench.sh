@@ -4,12 +4,16 @@
 #   deploy/bench/proxy-cache-bench.sh                 # 10 s per measurement (what docs/benchmarks/ holds)
 #   DURATION=60 WARM=15 H2_REQUESTS=2000000 deploy/bench/proxy-cache-bench.sh   # the full-length run
 #   ACCESS_LOG=1 deploy/bench/proxy-cache-bench.sh    # both peers write a JSON access log line per request
+#   DISK_CACHE=1 deploy/bench/proxy-cache-bench.sh    # yunjing with a disk tier, restarted before measuring
 #
 # Environment: DURATION (s per wrk measurement, default 10), WARM (s of discarded load before each
 # measurement, default 5), H2_REQUESTS (h2load requests per measurement, default 200000),
 # OUT_DIR (default docs/benchmarks under the repository root), ACCESS_LOG (1: nginx logs each request
 # as a JSON line through a 64 KiB buffer, yunjing with --access-log; results go to
-# proxy-cache-hit-access-log.{md,json} instead).
+# proxy-cache-hit-access-log.{md,json} instead), DISK_CACHE (1: yunjing runs with --cache-dir and is
+# restarted after the warm-up, so its memory cache is empty and 1 MiB hits come from its disk tier, sent
+# with sendfile to HTTP/1.1 clients, as nginx proxy_cache serves from its cache files; "-disk" is added to
+# the report's name).
 #
 # What it does, all on 127.0.0.1 with free ports:
 #   origin   nginx serving /1k (1 KiB) and /1m (1 MiB) with Cache-Control: max-age=3600, and
@@ -35,11 +39,16 @@ H2_REQUESTS=${H2_REQUESTS:-200000}
 OUT_DIR=${OUT_DIR:-$root/docs/benchmarks}
 command_line="$(printf '%q ' "$0" "$@")"
 ACCESS_LOG=${ACCESS_LOG:-0}
+DISK_CACHE=${DISK_CACHE:-0}
 command_line="DURATION=$DURATION WARM=$WARM H2_REQUESTS=$H2_REQUESTS ${command_line% }"
 report_name=proxy-cache-hit
 if [ "$ACCESS_LOG" = 1 ]; then
   command_line="ACCESS_LOG=1 $command_line"
   report_name=proxy-cache-hit-access-log
+fi
+if [ "$DISK_CACHE" = 1 ]; then
+  command_line="DISK_CACHE=1 $command_line"
+  report_name=$report_name-disk
 fi
 
 # shellcheck source=deploy/bench/bench-lib.sh
@@ -165,11 +174,18 @@ nginx_pid=$!
 
 # ---- yunjing proxy -------------------------------------------------------------------------------------
 yunjing_port=$(free_port)
-"$root/deploy/bin/yunjing" proxy --listen "127.0.0.1:$yunjing_port" --parent "127.0.0.1:$origin_port" \
-  --parent-readyz "http://127.0.0.1:$origin_port/readyz" --id bench-yunjing ${yunjing_access_log[@]+"${yunjing_access_log[@]}"} \
-  >"$work/yunjing.log" 2>&1 &
-pids+=($!)   # the launcher execs java, so this is the JVM's pid
-yunjing_pid=$!
+yunjing_cache=()
+if [ "$DISK_CACHE" = 1 ]; then
+  yunjing_cache=(--cache-dir "$work/yunjing-cache")
+fi
+start_yunjing() {
+  "$root/deploy/bin/yunjing" proxy --listen "127.0.0.1:$yunjing_port" --parent "127.0.0.1:$origin_port" \
+    --parent-readyz "http://127.0.0.1:$origin_port/readyz" --id bench-yunjing ${yunjing_access_log[@]+"${yunjing_access_log[@]}"} \
+    ${yunjing_cache[@]+"${yunjing_cache[@]}"} >>"$work/yunjing.log" 2>&1 &
+  pids+=($!)   # the launcher execs java, so this is the JVM's pid
+  yunjing_pid=$!
+}
+start_yunjing
 
 wait_http "http://127.0.0.1:$nginx_port/1k"
 wait_http "http://127.0.0.1:$yunjing_port/1k"
@@ -195,6 +211,18 @@ for path in /1k /1m; do
   echo "$y" | grep -qiE 'cache-status:.*; *hit' || die "yunjing $path is not a hit: $y"
   echo "$y2" | grep -qiE 'cache-status:.*; *hit' || die "yunjing h2c $path is not a hit: $y2"
 done
+if [ "$DISK_CACHE" = 1 ]; then
+  # Restarted: the memory cache is empty, the entries are on disk (written before the stop returned).
+  kill -TERM "$yunjing_pid"
+  for _ in $(seq 100); do kill -0 "$yunjing_pid" 2>/dev/null || break; sleep 0.1; done
+  start_yunjing
+  wait_http "http://127.0.0.1:$yunjing_port/1k"
+  for path in /1k /1m; do
+    y=$(hit_header "http://127.0.0.1:$yunjing_port$path")
+    log "yunjing after restart $path: $y"
+    echo "$y" | grep -qiE 'cache-status:.*; *hit' || die "yunjing $path is not a hit from disk: $y"
+  done
+fi
 
 # ---- measure -------------------------------------------------------------------------------------------
 results="$work/results.tsv"   # scenario peer req_s mb_s ok_responses bad_responses origin_requests seconds cpu_s
@@ -300,10 +328,11 @@ facts_kernel=$(uname -r)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 python3 - "$results" "$OUT_DIR" "$cores" "$facts_nginx" "$facts_java" "$facts_date" "$command_line" \
   "$facts_cpu" "$facts_wrk" "$facts_h2load" "$facts_kernel" "$DURATION" "$WARM" "$H2_REQUESTS" \
-  "$(head -1 "$work/yunjing.log")" "$report_name" "$ACCESS_LOG" "$log_lines" "$load_before" "$load_after" <<'PY'
+  "$(head -1 "$work/yunjing.log")" "$report_name" "$ACCESS_LOG" "$log_lines" "$load_before" "$load_after" \
+  "$DISK_CACHE" <<'PY'
 import json, sys
 (results, out_dir, cores, nginx, java, date, command, cpu, wrk, h2load, kernel, duration, warm, h2n,
- yunjing_line, report, access_log, log_lines, load_before, load_after) = sys.argv[1:]
+ yunjing_line, report, access_log, log_lines, load_before, load_after, disk_cache) = sys.argv[1:]
 rows = {}
 for line in open(results):
     scenario, peer, rps, mb, ok, bad, origin, seconds, cpu_s = line.rstrip("\n").split("\t")
@@ -333,11 +362,15 @@ doc = {"benchmark": "proxy cache hits: yunjing proxy vs nginx proxy_cache", "dat
 if access_log == "1":
     doc["access_log"] = "both peers log every request as a JSON line (nginx: log_format escape=json, buffer=64k)"
     doc["access_log_lines_whole_run"] = log_lines
+if disk_cache == "1":
+    doc["disk_cache"] = ("yunjing with --cache-dir, restarted after the warm-up: 1 MiB HTTP/1.1 hits are sent from "
+                         "its disk tier with sendfile, 1 KiB and h2c hits read from disk once and then from memory")
 with open(out_dir + "/" + report + ".json", "w") as f:
     json.dump(doc, f, indent=2)
     f.write("\n")
 
-title = "# Proxy cache hits: yunjing vs nginx proxy_cache" + (", both writing JSON access logs" if access_log == "1" else "")
+title = ("# Proxy cache hits: yunjing vs nginx proxy_cache" + (", both writing JSON access logs" if access_log == "1" else "")
+         + (", yunjing from its disk tier" if disk_cache == "1" else ""))
 lines = [title, "",
          "Generated by `deploy/bench/proxy-cache-bench.sh` on %s (UTC); raw numbers in "
          "[%s.json](%s.json)." % (date, report, report), "",

@@ -314,6 +314,20 @@ public final class ProxyServer implements AutoCloseable {
         return accessLog.dropped();
     }
 
+    /**
+     * Reopens the access log file by its path, for log rotation by rename (see {@code AccessLog#reopen}):
+     * returns once new lines go to the new file; false without an access log. Any thread; blocks briefly.
+     *
+     * @throws IOException naming the file when it cannot be opened (lines keep going to the old one)
+     */
+    public boolean reopenAccessLog() throws IOException {
+        if (!accessLog.enabled()) {
+            return false;
+        }
+        accessLog.reopen();
+        return true;
+    }
+
     @Override
     public String toString() {
         return "ProxyServer[" + config.nodeId() + " (" + config.tier() + ") http=" + httpAddress()

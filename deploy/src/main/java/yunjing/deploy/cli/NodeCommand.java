@@ -11,6 +11,7 @@ import yunjing.deploy.run.MirrorNetwork;
 import yunjing.deploy.run.PortMode;
 import yunjing.deploy.run.RunOptions;
 import yunjing.deploy.run.RunningRole;
+import yunjing.proxy.accesslog.AccessLogSignal;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -53,6 +54,7 @@ final class NodeCommand implements Runnable {
         } catch (LaunchException e) {
             throw CliException.usage(e.getMessage(), e);
         }
+        AccessLogSignal.install(); // kill -USR1 <pid> reopens the access logs (logrotate's postrotate)
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             network.close();

@@ -10,6 +10,7 @@ import yunjing.deploy.run.MirrorNetwork;
 import yunjing.deploy.run.PortMode;
 import yunjing.deploy.run.RunOptions;
 import yunjing.deploy.topology.Topology;
+import yunjing.proxy.accesslog.AccessLogSignal;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -56,6 +57,7 @@ final class UpCommand implements Runnable {
         } catch (LaunchException e) {
             throw CliException.usage(e.getMessage(), e);
         }
+        AccessLogSignal.install(); // kill -USR1 <pid> reopens the access logs (logrotate's postrotate)
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             out.println("yunjing: stopping…");

@@ -75,6 +75,8 @@ final class RoleLauncher {
     static final long MODEL_POLL_MILLIS = 2000;
     /** The admin path where a central node leases API budget slices to edges. */
     static final String LEASE_PATH = "/lease";
+    /** Reopens a proxy's access log after logrotate renamed it (as SIGUSR1 does for the whole process). */
+    static final String ACCESS_LOG_REOPEN_PATH = "/access-log/reopen";
     /** Connect timeout to parents; failover to the next parent follows it. */
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
@@ -163,6 +165,7 @@ final class RoleLauncher {
                 https = proxy.httpsAddress();
                 readiness = () -> Readiness.of(proxy.isReady(), "parents " + describe(proxy.parentHealth()));
                 cacheOperations = new ProxyCacheOperations(proxy);
+                operations.put(ACCESS_LOG_REOPEN_PATH, body -> reopenAccessLog(node.id(), proxy));
                 if (topology.sync().replicas().contains(node.id())) {
                     // One client per agent, HTTP/1.1: chunk requests go to the parent's cache like any GET.
                     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -369,6 +372,14 @@ final class RoleLauncher {
     }
 
     /** The node's access log file: the topology's {@code access_log} (relative to the state dir), else the default. */
+    private static String reopenAccessLog(String nodeId, ProxyServer proxy) {
+        try {
+            return "{\"node\":\"" + nodeId + "\",\"reopened\":" + proxy.reopenAccessLog() + "}\n";
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
     private Path accessLog(Node node) {
         if (!options.accessLogs() || Node.ACCESS_LOG_OFF.equals(node.accessLog())) {
             return null;

@@ -297,6 +297,34 @@ class LocalNetworkTest {
     }
 
     @Test
+    void accessLogReopen_afterARename_newLinesGoToANewFile() throws Exception {
+        RunningRole edge = role("gz-unicom");
+        Path log = state.resolve("logs/gz-unicom.access.jsonl");
+        Path rotated = state.resolve("logs/gz-unicom.access.jsonl.1");
+        requestAndAwaitLine(edge, log, "rotation=before");
+        Files.move(log, rotated);
+        assertEquals(401, post(edge, "/access-log/reopen", null).statusCode(), "reopen needs the admin token");
+        HttpResponse<String> reopened = post(edge, "/access-log/reopen", adminToken());
+        assertEquals(200, reopened.statusCode(), reopened.body());
+        assertEquals("{\"node\":\"gz-unicom\",\"reopened\":true}", reopened.body().strip());
+        requestAndAwaitLine(edge, log, "rotation=after");
+        assertTrue(Files.readString(rotated).contains("rotation=before"));
+        assertFalse(Files.readString(log).contains("rotation=before"));
+        assertFalse(Files.readString(rotated).contains("rotation=after"));
+    }
+
+    /** Sends a request through {@code edge} whose target holds {@code marker}, and waits for its line in {@code log}. */
+    private static void requestAndAwaitLine(RunningRole edge, Path log, String marker) throws Exception {
+        http.send(HttpRequest.newBuilder(URI.create("http://" + Endpoints.hostPort(edge.http()) + "/v1/models?" + marker))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!(Files.exists(log) && Files.readString(log).contains(marker))) {
+            assertTrue(System.nanoTime() < deadline, "no access log line for " + marker + " in " + log);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
     void edge_refusesMissingOrUnknownKeysBeforeTheLongHaul() throws Exception {
         URI models = URI.create("http://" + Endpoints.hostPort(role("sh-telecom").http()) + "/v1/models");
         HttpResponse<String> missing = http.send(HttpRequest.newBuilder(models).build(), HttpResponse.BodyHandlers.ofString());

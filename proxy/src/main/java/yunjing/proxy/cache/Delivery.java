@@ -37,7 +37,10 @@ import yunjing.proxy.upstream.UpstreamListener;
  * never run inline, so the listener is never called back from inside {@code HttpCache.serve}. Body pieces
  * of an entry are heap arrays shared by all readers; the pieces that are there go out wrapped in a new
  * buffer (a composite of several, up to {@link #GATHER_BYTES}) whose ownership passes to the listener.
- * Relayed contents pass from the parent exchange to the listener.
+ * Relayed contents pass from the parent exchange to the listener. A body in an L2 file, for a client with a
+ * {@link FileRegionSink}, goes out as file regions instead ({@link #pumpFile}): the delivery holds one
+ * reference to the {@link DiskBody} and each region in the channel another; {@link #abort} and every end
+ * release the delivery's.
  */
 final class Delivery implements ResponseHandle {
 
@@ -48,6 +51,8 @@ final class Delivery implements ResponseHandle {
     final EventLoop loop;
     final CacheRequest request;
     private final UpstreamListener listener;
+    /** Where bodies in L2 files go with sendfile; null when the client takes bytes only. */
+    private final FileRegionSink files;
     private final Runnable wakeup;
 
     private boolean started;
@@ -68,12 +73,19 @@ final class Delivery implements ResponseHandle {
     private long rangeStart;
     private long rangeEnd = Long.MAX_VALUE;
     private UpstreamExchange relay;
+    /** The L2 file being sent by sendfile (the entry's, or the current slice's), else null; one reference held. */
+    private DiskBody file;
+    /** Offset in the object of {@link #file}'s first body byte (the slice's start; 0 for a whole entry). */
+    private long fileStart;
+    /** Regions written to the client and not yet done: at most {@link #REGIONS_IN_FLIGHT}. */
+    private int regionsInFlight;
 
-    Delivery(HttpCache cache, EventLoop loop, CacheRequest request, UpstreamListener listener) {
+    Delivery(HttpCache cache, EventLoop loop, CacheRequest request, UpstreamListener listener, FileRegionSink files) {
         this.cache = cache;
         this.loop = loop;
         this.request = request;
         this.listener = listener;
+        this.files = files;
         this.wakeup = () -> loop.execute(this::pump);
     }
 
@@ -88,6 +100,28 @@ final class Delivery implements ResponseHandle {
      */
     void serveEntryNow(CacheEntry stored, String status) {
         startEntry(stored, status);
+    }
+
+    /**
+     * Serves {@code head} with its body in {@code found}, an L2 file opened for sending, by sendfile; ownership
+     * of the reference passes here. {@code head} is the file's own head, or for a body stored by digest
+     * ({@link DigestBodies}) the URL's head, {@code found} being the body's file. Any thread.
+     */
+    void serveFile(CacheEntry head, DiskBody found, String status) {
+        loop.execute(() -> {
+            if (aborted || started) {
+                found.release();
+                return;
+            }
+            file = found;
+            fileStart = 0;
+            startEntry(head, status);
+        });
+    }
+
+    /** Whether the client takes body bytes as file regions ({@link FileRegionSink}). */
+    boolean takesFileRegions() {
+        return files != null;
     }
 
     /** Answers with an error. Any thread. */
@@ -122,7 +156,7 @@ final class Delivery implements ResponseHandle {
             finishBodyless(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, headers));
             return;
         }
-        long known = stored.knownLength();
+        long known = file != null ? file.length : stored.knownLength();
         if (known >= 0) {
             headers.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(known));
         }
@@ -173,18 +207,27 @@ final class Delivery implements ResponseHandle {
             }
             digestCheck = cache.slicedDigest(stored);
             acquireSlice((int) (rangeStart / cache.slices().sliceBytes()));
+        } else if (file != null) {
+            position = rangeStart;
+            rangeEnd = Math.min(rangeEnd, file.length);
+            pump();
         } else {
             body = stored.body;
             pump();
         }
     }
 
-    /** Finds slice {@code index} of the sliced entry (asking for the next one too), then pumps it. */
+    /**
+     * Finds slice {@code index} of the sliced entry (asking for the next one too), then pumps it. A client
+     * that takes file regions gets a slice found only in L2 by sendfile, unless the object's digest check
+     * needs this slice's bytes next (see {@link SlicedDigest#wants}).
+     */
     private void acquireSlice(int index) {
         body = null;
         slice = index;
         Slices slices = cache.slices();
-        slices.acquire(entry, request, index, loop, new Slices.Callback() {
+        boolean fromFile = files != null && (digestCheck == null || !digestCheck.wants(index));
+        slices.acquire(entry, request, index, loop, fromFile, new Slices.Callback() {
             @Override
             public void ready(CacheEntry found) {
                 if (aborted || done) {
@@ -193,9 +236,20 @@ final class Delivery implements ResponseHandle {
                 body = found.body;
                 next = 0;
                 position = slices.start(index);
-                if (rangeEnd > slices.start(index + 1)) {
-                    slices.prefetch(entry, request, index + 1, loop);
+                prefetchAfter(index);
+                pump();
+            }
+
+            @Override
+            public void readyInFile(DiskBody found) {
+                if (aborted || done) {
+                    found.release();
+                    return;
                 }
+                file = found;
+                fileStart = slices.start(index);
+                position = Math.max(rangeStart, fileStart);
+                prefetchAfter(index);
                 pump();
             }
 
@@ -207,6 +261,13 @@ final class Delivery implements ResponseHandle {
                 }
             }
         });
+    }
+
+    private void prefetchAfter(int index) {
+        Slices slices = cache.slices();
+        if (rangeEnd > slices.start(index + 1)) {
+            slices.prefetch(entry, request, index + 1, loop, files == null);
+        }
     }
 
     private static long declaredLength(HttpHeaders headers) {
@@ -232,6 +293,7 @@ final class Delivery implements ResponseHandle {
 
     private void finishBodyless(HttpResponse head) {
         done = true;
+        releaseFile();
         listener.onResponseHead(head);
         if (!aborted) {
             listener.onResponseContent(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -246,6 +308,10 @@ final class Delivery implements ResponseHandle {
      * empty frame).
      */
     private void pump() {
+        if (file != null) {
+            pumpFile();
+            return;
+        }
         Gathered gathered = new Gathered();
         while (body != null && !done && !aborted && !paused) {
             byte[] piece = body.poll(next, wakeup);
@@ -313,6 +379,60 @@ final class Delivery implements ResponseHandle {
             }
         }
         send(gathered, false);
+    }
+
+    /**
+     * Sends {@link #file}'s bytes of the range as file regions of up to {@link #REGION_BYTES}, the next when
+     * one is written ({@link #REGIONS_IN_FLIGHT} at most in the channel: a region weighs nothing in the
+     * channel's writability, so the pace comes from the write completions). Then the next slice, or the end.
+     */
+    private void pumpFile() {
+        long end = Math.min(rangeEnd, fileStart + file.length);
+        while (!done && !aborted && !paused && regionsInFlight < REGIONS_IN_FLIGHT && position < end) {
+            long count = Math.min(REGION_BYTES, end - position);
+            if (digestCheck != null && position + count == entry.slicedLength
+                    && digestCheck.verdict() == SlicedDigest.Verdict.MISMATCH) {
+                // As in the memory path: the object's last byte is withheld when its digest failed.
+                done = true;
+                releaseFile();
+                listener.onFailure(new UpstreamException(UpstreamException.Kind.BROKEN,
+                        "the object's slices do not match its SHA-256", null));
+                return;
+            }
+            var region = file.region(position - fileStart, count);
+            position += count;
+            regionsInFlight++;
+            cache.servedBySendfile(count);
+            // Resumed from a task of its own: a write may complete inside onResponseRegion, mid-loop.
+            files.onResponseRegion(region).addListener(written -> {
+                regionsInFlight--;
+                if (written.isSuccess()) {
+                    loop.execute(this::pump);
+                }
+            });
+        }
+        if (done || aborted || position < end) {
+            return;
+        }
+        releaseFile();
+        if (entry.isSliced() && position < rangeEnd) {
+            acquireSlice(slice + 1);
+            return;
+        }
+        done = true;
+        listener.onResponseContent(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    /** Bytes of one file region at most: the sendfile calls' size, and what one region holds of the channel. */
+    static final long REGION_BYTES = 1 << 20;
+    /** Regions handed to the channel and not yet written, at most: one being sent, one ready behind it. */
+    static final int REGIONS_IN_FLIGHT = 2;
+
+    private void releaseFile() {
+        if (file != null) {
+            file.release();
+            file = null;
+        }
     }
 
     /** Bytes of pieces sent as one content at most (a few pieces; what the transport copies in one go). */
@@ -465,6 +585,7 @@ final class Delivery implements ResponseHandle {
     @Override
     public void abort() {
         aborted = true;
+        releaseFile();
         if (relay != null) {
             relay.abort();
         }

@@ -21,7 +21,8 @@ import java.util.function.Function;
  * key (status, fields, times, Vary; {@link CacheEntry#sharedBody} set, empty body) and a <em>body entry</em>
  * under {@link #key} (primary key {@link Digests#slicePrimary}, the one the digest's slices use, so a purge by
  * digest drops it with them). A second URL naming the digest stores its head only. The L1 weigher and the L2
- * size count the body once; the head counts its fields.
+ * size count the body once; the head counts its fields. A client that takes file regions gets a body found
+ * only in L2 sent from the body entry's file by sendfile, under the URL's head ({@code HttpCache.decideHead}).
  *
  * <h2>Lifecycle</h2>
  * Heads and bodies are evicted on their own (least recently used; a hit on a head touches its body). A head

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -32,7 +33,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 import java.util.logging.Level;
@@ -56,10 +59,19 @@ import java.util.zip.CRC32C;
  * Rebuilt at start by reading the head of every entry file (the checksum is verified when an entry is
  * read). Eviction removes the least recently used entries until the total is within the bound.
  *
+ * <h2>Sending without reading</h2>
+ * {@link #openBody} opens a file for {@code sendfile} ({@link DiskBody}), which cannot check the bytes as
+ * they go. So the checksum is verified before a file's first such send in this process (a file this
+ * process wrote counts as verified), and the file's stamp (size, mtime, inode) is remembered in the index;
+ * a file whose stamp changed since is verified again before it is sent. A failed check deletes it, and the
+ * caller treats it as a miss. What this does not catch: a change that keeps size and mtime (bits rotting
+ * under an unchanged mtime after the check) — the price of not reading every byte per send.
+ *
  * <h2>Threads</h2>
  * All file I/O runs on one daemon thread of this tier, never on an event loop; results come back as
  * futures completed on that thread. The index maps are concurrent so lookups run on the event loops.
- * Bodies are held in memory while read (entries are at most {@code l1MaxObjectBytes}: larger objects are
+ * Files opened for sending stay open until the last send releases them ({@link DiskBody}); a purge or
+ * eviction meanwhile only unlinks them. Bodies are held in memory while read (entries are at most {@code l1MaxObjectBytes}: larger objects are
  * stored as slices, see {@link Slices}) and written piece by piece from the entry's body.
  */
 final class DiskTier implements AutoCloseable {
@@ -71,7 +83,29 @@ final class DiskTier implements AutoCloseable {
     private static final String SUFFIX = ".entry";
     private static final int PIECE = 64 * 1024;
 
-    private record Stored(Path file, long size, AtomicLong lastUsed, String primary, String digest) {
+    /**
+     * An indexed entry file. {@code verified}: the file's stamp when its checksum last passed in this
+     * process (or when this process wrote it), else null; a send without reading needs it to match.
+     */
+    private record Stored(Path file, long size, AtomicLong lastUsed, String primary, String digest,
+            AtomicReference<FileStamp> verified) {
+    }
+
+    /** What tells that a file changed since its checksum was verified: its size, mtime and inode. */
+    private record FileStamp(long size, long modifiedNanos, Object fileKey) {
+        static FileStamp of(Path file) throws IOException {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return new FileStamp(a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS), a.fileKey());
+        }
+
+        /** The stamp, or null (not verified: checked before its first send) when it cannot be read. */
+        static FileStamp ofOrNull(Path file) {
+            try {
+                return of(file);
+            } catch (IOException e) {
+                return null;
+            }
+        }
     }
 
     private final Path dir;
@@ -87,6 +121,9 @@ final class DiskTier implements AutoCloseable {
     private final long maxPendingBytes;
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong clock = new AtomicLong();
+    private final AtomicInteger openFiles = new AtomicInteger();
+    /** The I/O thread's buffer for checksum reads of files opened for sending. */
+    private final ByteBuffer verifyBuffer = ByteBuffer.allocateDirect(256 * 1024);
 
     /** Opens the tier and rebuilds its index; blocks (call it from the starting thread, not an event loop). */
     DiskTier(Path dir, long maxBytes, long maxPendingBytes, String nodeId, LongConsumer evicted) throws IOException {
@@ -139,7 +176,8 @@ final class DiskTier implements AutoCloseable {
             List<String> vary = readStrings(h);
             String digest = Digests.sha256(readFields(h));
             long size = Files.size(file);
-            index.put(key, new Stored(file, size, new AtomicLong(clock.incrementAndGet()), primary, digest));
+            index.put(key, new Stored(file, size, new AtomicLong(clock.incrementAndGet()), primary, digest,
+                    new AtomicReference<>())); // not verified: a file from before this process
             varyByPrimary.put(primary, vary);
             bytes.addAndGet(size);
         } catch (IOException | RuntimeException e) {
@@ -188,10 +226,13 @@ final class DiskTier implements AutoCloseable {
                 return null;
             }
             try {
+                // Stamped before reading: a change during the read gives the file another stamp.
+                FileStamp stamp = FileStamp.of(stored.file());
                 CacheEntry entry = decode(Files.readAllBytes(stored.file()), maxHeuristicMillis, negativeTtlMillis);
                 if (!entry.key.equals(key)) {
                     throw new IOException("entry holds another key");
                 }
+                stored.verified().set(stamp);
                 stored.lastUsed().set(clock.incrementAndGet());
                 return entry;
             } catch (IOException | RuntimeException e) {
@@ -200,6 +241,117 @@ final class DiskTier implements AutoCloseable {
                 return null;
             }
         }, io);
+    }
+
+    /**
+     * Opens an entry's file to send its body without reading it ({@link DiskBody}): the head is decoded, and
+     * the whole file's checksum is verified first unless it was verified (or written) by this process and
+     * its size, mtime and inode have not changed since. A file that fails is deleted; the future then
+     * yields null, as it does when the entry is gone or still being written. The caller owns the result.
+     * A head whose body is stored by digest ({@link CacheEntry#sharedBody}) opens with no body bytes: its
+     * body is sent from the file of the digest's body entry, opened under {@link DigestBodies#key}.
+     */
+    CompletableFuture<DiskBody> openBody(String key, long maxHeuristicMillis, long negativeTtlMillis) {
+        try {
+            return CompletableFuture.supplyAsync(() -> openOnIoThread(key, maxHeuristicMillis, negativeTtlMillis), io);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(null); // closing: a miss
+        }
+    }
+
+    private DiskBody openOnIoThread(String key, long maxHeuristicMillis, long negativeTtlMillis) {
+        Stored stored = index.get(key);
+        if (stored == null || pending.containsKey(key)) {
+            return null;
+        }
+        FileChannel channel = null;
+        try {
+            FileStamp stamp = FileStamp.of(stored.file());
+            channel = FileChannel.open(stored.file(), StandardOpenOption.READ);
+            long size = channel.size();
+            if (!stamp.equals(stored.verified().get())) {
+                verifyChecksum(channel, size);
+                stored.verified().set(stamp);
+            }
+            ByteBuffer start = readFully(channel, 0, 8);
+            if (start.getInt() != MAGIC) {
+                throw new IOException("bad magic");
+            }
+            int headLength = start.getInt();
+            if (headLength < 0 || headLength > size - 20) {
+                throw new IOException("bad head length " + headLength);
+            }
+            ByteBuffer headBytes = readFully(channel, 8, headLength + 8);
+            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(headBytes.array()));
+            Head head = Head.read(in);
+            long length = ByteBuffer.wrap(headBytes.array(), headLength, 8).getLong();
+            long bodyOffset = 8L + headLength + 8;
+            if (length < 0 || bodyOffset + length + 4 != size) {
+                throw new IOException("body length " + length + " does not match the file");
+            }
+            if (!head.key().equals(key)) {
+                throw new IOException("entry holds another key");
+            }
+            stored.lastUsed().set(clock.incrementAndGet());
+            CacheEntry entry = head.entry(GrowingBody.completed(List.of()), length, maxHeuristicMillis, negativeTtlMillis);
+            DiskBody body = new DiskBody(entry, channel, bodyOffset, length, openFiles);
+            channel = null; // the DiskBody owns it
+            return body;
+        } catch (IOException | RuntimeException e) {
+            log.log(Level.WARNING, "dropping corrupt cache entry " + stored.file() + ": " + e);
+            drop(key, stored);
+            return null;
+        } finally {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    log.log(Level.FINE, "closing " + stored.file(), e);
+                }
+            }
+        }
+    }
+
+    /** Checks the CRC32C that ends the file against everything before it. On the I/O thread. */
+    private void verifyChecksum(FileChannel channel, long size) throws IOException {
+        if (size < 20) {
+            throw new IOException("truncated");
+        }
+        CRC32C crc = new CRC32C();
+        long end = size - 4;
+        for (long position = 0; position < end; ) {
+            verifyBuffer.clear().limit((int) Math.min(verifyBuffer.capacity(), end - position));
+            int n = channel.read(verifyBuffer, position);
+            if (n < 0) {
+                throw new IOException("truncated");
+            }
+            crc.update(verifyBuffer.flip());
+            position += n;
+        }
+        if ((int) crc.getValue() != readFully(channel, end, 4).getInt()) {
+            throw new IOException("checksum mismatch");
+        }
+    }
+
+    private static ByteBuffer readFully(FileChannel channel, long position, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer, position + buffer.position()) < 0) {
+                throw new IOException("truncated");
+            }
+        }
+        return buffer.flip();
+    }
+
+    /** Whether {@code key} has an entry file (not only a write queued), and its size; -1 when none. */
+    long fileSize(String key) {
+        Stored stored = index.get(key);
+        return stored == null || pending.containsKey(key) ? -1 : stored.size();
+    }
+
+    /** Entry files held open for sending ({@link DiskBody}s not yet released). */
+    int openFiles() {
+        return openFiles.get();
     }
 
     /**
@@ -230,8 +382,9 @@ final class DiskTier implements AutoCloseable {
                     channel.force(true); // on the device before it gets its name
                 }
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                // Written from the entry's bytes just now and forced: its checksum is known to hold.
                 Stored previous = index.put(entry.key, new Stored(file, size, new AtomicLong(clock.incrementAndGet()),
-                        entry.primaryKey, entry.digest));
+                        entry.primaryKey, entry.digest, new AtomicReference<>(FileStamp.ofOrNull(file))));
                 varyByPrimary.put(entry.primaryKey, entry.varyNames);
                 bytes.addAndGet(size - (previous == null ? 0 : previous.size()));
                 evictIfNeeded();
@@ -431,15 +584,7 @@ final class DiskTier implements AutoCloseable {
             throw new IOException("bad magic");
         }
         in.readInt(); // head length
-        String key = readString(in);
-        String primary = readString(in);
-        int status = in.readInt();
-        long requestTime = in.readLong();
-        long responseTime = in.readLong();
-        List<String> vary = readStrings(in);
-        HttpHeaders headers = readFields(in);
-        long slicedLength = in.readLong();
-        String sharedBody = readString(in);
+        Head head = Head.read(in);
         long length = in.readLong();
         if (length != in.available()) {
             throw new IOException("body length " + length + " does not match the file");
@@ -451,17 +596,45 @@ final class DiskTier implements AutoCloseable {
             pieces.add(piece);
             read += piece.length;
         }
-        CacheControl cc = CacheControl.parse(headers);
-        long lifetime = CachePolicy.freshnessLifetime(status, headers, cc, responseTime, maxHeuristicMillis, negativeTtlMillis);
-        CacheEntry entry = new CacheEntry(primary, key, HttpResponseStatus.valueOf(status), headers, vary, requestTime,
-                responseTime, lifetime, GrowingBody.completed(pieces), slicedLength);
-        if (sharedBody.isEmpty()) {
-            return entry;
+        return head.entry(GrowingBody.completed(pieces), length, maxHeuristicMillis, negativeTtlMillis);
+    }
+
+    /**
+     * The fields of an entry's head, as stored. {@code sharedBody}: the digest its body is stored under
+     * ({@link DigestBodies}), or "" when the file holds the body.
+     */
+    private record Head(String key, String primary, int status, long requestTime, long responseTime, List<String> vary,
+            HttpHeaders headers, long slicedLength, String sharedBody) {
+
+        static Head read(DataInputStream in) throws IOException {
+            String key = readString(in);
+            String primary = readString(in);
+            int status = in.readInt();
+            long requestTime = in.readLong();
+            long responseTime = in.readLong();
+            List<String> vary = readStrings(in);
+            HttpHeaders headers = readFields(in);
+            long slicedLength = in.readLong();
+            String sharedBody = readString(in);
+            return new Head(key, primary, status, requestTime, responseTime, vary, headers, slicedLength, sharedBody);
         }
-        if (length != 0) {
-            throw new IOException("a head whose body is stored by digest holds " + length + " body bytes");
+
+        /** The entry with {@code body} ({@code length} bytes in the file): a head only when its body is shared. */
+        CacheEntry entry(GrowingBody body, long length, long maxHeuristicMillis, long negativeTtlMillis)
+                throws IOException {
+            CacheControl cc = CacheControl.parse(headers);
+            long lifetime = CachePolicy.freshnessLifetime(status, headers, cc, responseTime, maxHeuristicMillis,
+                    negativeTtlMillis);
+            CacheEntry entry = new CacheEntry(primary, key, HttpResponseStatus.valueOf(status), headers, vary,
+                    requestTime, responseTime, lifetime, body, slicedLength);
+            if (sharedBody.isEmpty()) {
+                return entry;
+            }
+            if (length != 0) {
+                throw new IOException("a head whose body is stored by digest holds " + length + " body bytes");
+            }
+            return entry.headOnly(sharedBody);
         }
-        return entry.headOnly(sharedBody);
     }
 
     private static void writeString(DataOutputStream out, String s) throws IOException {

@@ -37,7 +37,9 @@ import java.util.function.Predicate;
  *   <li><b>Lookup</b>: primary key ({@link CacheKey}) → the Vary field names last stored for it → the
  *       secondary key → L1 (Caffeine, bounded by weight = bytes). L1 holds complete entries only. On an
  *       L1 miss a GET looks in L2, whose read runs on the disk tier's thread; the entry found moves to L1.
- *       Every entry stored in L1 is also written to L2.</li>
+ *       Every entry stored in L1 is also written to L2. For a plaintext HTTP/1.x client ({@link FileRegionSink})
+ *       an L2 hit of at least {@link #SENDFILE_MIN_FILE_BYTES}, and every slice found only in L2, is sent
+ *       from its file with sendfile instead and not moved to L1 (see {@code sendFromDisk}).</li>
  *   <li><b>Misses</b> go to a {@link Fill} in the in-flight map, one per primary key: the first miss
  *       starts it, later ones join it and read the body as it grows ({@link GrowingBody}).</li>
  *   <li><b>Stale entries</b> are revalidated by a fill with the stored validators; within
@@ -49,7 +51,9 @@ import java.util.function.Predicate;
  *       ranges) are stored as {@link Slices}: the head at once, the bytes slice by slice as readers need
  *       them, each slice fetched once with a Range and shared.</li>
  *   <li><b>Digests</b>: a whole body checked against the SHA-256 its head names is stored once per digest
- *       ({@link DigestBodies}); L1 and L2 hold a head under the URL's key, joined to the body on lookup.</li>
+ *       ({@link DigestBodies}); L1 and L2 hold a head under the URL's key, joined to the body on lookup. A
+ *       client that takes file regions gets a body found only in L2 sent from the body's file (see
+ *       {@code decideHead}).</li>
  *   <li><b>Bypass</b>: methods other than GET/HEAD, requests with a body, targets that cannot be normalised, and HEAD misses go the plain forwarding
  *       path ({@code fwd=bypass}).</li>
  * </ul>
@@ -62,6 +66,11 @@ public final class HttpCache implements AutoCloseable {
 
     /** Bytes of entries waiting for the disk tier's thread; past it, writes are skipped (and counted). */
     private static final long MAX_PENDING_DISK_WRITES = 64L << 20;
+    /**
+     * Entry files below this size are read into memory (and L1) even for clients that take file regions:
+     * one write from memory costs less than opening the file on the disk thread, and L1 stays useful.
+     */
+    static final long SENDFILE_MIN_FILE_BYTES = 64 * 1024;
     /** Slice bytes being fetched or waiting for the disk ({@link SliceBudget}); below the disk queue's bound. */
     private static final long MAX_SLICE_BYTES_IN_FLIGHT = 48L << 20;
 
@@ -129,6 +138,7 @@ public final class HttpCache implements AutoCloseable {
                 throw new IOException("cache diskDir " + config.diskDir() + ": " + e.getMessage(), e);
             }
             metrics.cacheBytes("l2", disk::bytes);
+            metrics.sendfileFiles(disk::openFiles);
         } else {
             disk = null;
         }
@@ -143,12 +153,21 @@ public final class HttpCache implements AutoCloseable {
      * @param head the request as it goes upstream; its headers are not modified here
      */
     public ResponseHandle serve(HttpRequest head, EventLoop loop, UpstreamListener listener) {
+        return serve(head, loop, listener, null);
+    }
+
+    /**
+     * As {@link #serve(HttpRequest, EventLoop, UpstreamListener)}, for a client that can take body bytes as
+     * file regions ({@code files}; null: it cannot): bodies that live in L2 files are then sent from them
+     * with {@code sendfile} rather than read into memory.
+     */
+    public ResponseHandle serve(HttpRequest head, EventLoop loop, UpstreamListener listener, FileRegionSink files) {
         CacheRequest request = cacheRequest(head);
         if (request == null) {
             return null;
         }
         CacheEntry stored = lookup(request);
-        Delivery delivery = new Delivery(this, loop, request, listener);
+        Delivery delivery = new Delivery(this, loop, request, listener, files);
         CacheEntry whole = stored == null ? null : bodies.joinInMemory(stored);
         if (request.isHead()) {
             // A HEAD is answered from a usable stored GET in L1, else forwarded as is: it cannot fill the cache.
@@ -157,42 +176,107 @@ public final class HttpCache implements AutoCloseable {
         if (whole != null) {
             return decide(request, delivery, whole); // L1: decided at once
         }
-        CompletableFuture<CacheEntry> found = findWhole(request, stored);
-        if (found == null) {
+        if (stored != null) {
+            return decideHead(request, delivery, stored); // an L1 head whose body is not in L1
+        }
+        String diskKey = disk != null ? disk.keyFor(request) : null;
+        if (diskKey == null) {
             return decide(request, delivery, null);
         }
-        // From L2 the read runs off the event loop (shared with concurrent readers of the key, moved to L1
-        // there); then it is decided on as for an L1 lookup.
-        boolean fromDisk = stored == null;
-        long purgesBefore = purges.get();
-        if (found.isDone()) {
-            return decideFound(request, delivery, found.getNow(null), fromDisk, purgesBefore);
+        if (files != null && disk.fileSize(diskKey) >= SENDFILE_MIN_FILE_BYTES) {
+            sendFromDisk(request, delivery, diskKey);
+        } else {
+            readFromDisk(request, delivery, diskKey);
         }
-        found.whenComplete((entry, error) -> loop.execute(() ->
-                decideFound(request, delivery, error == null ? entry : null, fromDisk, purgesBefore)));
         return delivery;
     }
 
-    private ResponseHandle decideFound(CacheRequest request, Delivery delivery, CacheEntry found, boolean fromDisk,
-            long purgesBefore) {
-        if (fromDisk && found != null && purges.get() == purgesBefore) {
-            varyIndex.put(found.primaryKey, found.varyNames); // L1 lookups find it from now on
+    /**
+     * L2: read off the event loop (shared with concurrent readers of the key, moved to L1 there), then
+     * decided on as for an L1 lookup; a head ({@link DigestBodies}) is first joined to its body.
+     */
+    private void readFromDisk(CacheRequest request, Delivery delivery, String diskKey) {
+        long purgesBefore = purges.get();
+        CompletableFuture<CacheEntry> read = diskLookup(diskKey);
+        if (read == null) {
+            decide(request, delivery, null); // dropped since the key was looked up
+            return;
         }
-        return decide(request, delivery, found);
+        read.whenComplete((entry, error) -> delivery.loop.execute(() -> {
+            CacheEntry found = error == null ? entry : null;
+            if (found != null && purges.get() == purgesBefore) {
+                varyIndex.put(found.primaryKey, found.varyNames); // L1 lookups find it from now on
+            }
+            if (found != null && found.sharedBody != null) {
+                decideHead(request, delivery, found);
+            } else {
+                decide(request, delivery, found);
+            }
+        }));
     }
 
     /**
-     * The whole entry for a GET that L1 cannot answer alone: the L1 head {@code inMemory} joined to its body
-     * read from L2 ({@link DigestBodies}), else the entry L2 holds (a head joined to its body from L1 or L2);
-     * null when neither tier has one.
+     * A head ({@link CacheEntry#sharedBody}) found in L1 or L2: joined to its body from L1 when it is there.
+     * Else a usable head for a client that takes file regions is sent with its body's L2 file by sendfile
+     * (the body's own file, checked as {@link DiskTier#openBody} does; the head's file holds no body), and
+     * otherwise joined to the body read from L2, then decided on. A head whose body is stored nowhere is a
+     * miss. On the request's loop.
      */
-    private CompletableFuture<CacheEntry> findWhole(CacheRequest request, CacheEntry inMemory) {
-        if (inMemory != null) {
-            return bodies.join(inMemory);
+    private ResponseHandle decideHead(CacheRequest request, Delivery delivery, CacheEntry head) {
+        CacheEntry whole = bodies.joinInMemory(head);
+        if (whole != null) {
+            return decide(request, delivery, whole);
         }
-        String diskKey = disk != null ? disk.keyFor(request) : null;
-        CompletableFuture<CacheEntry> onDisk = diskKey == null ? null : diskLookup(diskKey);
-        return onDisk == null ? null : onDisk.thenCompose(bodies::join);
+        String bodyKey = DigestBodies.key(head.sharedBody);
+        if (delivery.takesFileRegions() && disk != null && disk.fileSize(bodyKey) >= SENDFILE_MIN_FILE_BYTES
+                && usable(request, head, now())) {
+            disk.openBody(bodyKey, maxHeuristicMillis(), negativeTtlMillis()).whenComplete((body, error) ->
+                    delivery.loop.execute(() -> {
+                        if (body == null) {
+                            joinAndDecide(request, delivery, head); // gone, or corrupt and deleted: a miss
+                        } else {
+                            count("hit");
+                            delivery.serveFile(head, body, "hit");
+                        }
+                    }));
+            return delivery;
+        }
+        return joinAndDecide(request, delivery, head);
+    }
+
+    /** Decides on {@code head} joined to its body read from L2 (null when the body is gone: a miss). */
+    private ResponseHandle joinAndDecide(CacheRequest request, Delivery delivery, CacheEntry head) {
+        CompletableFuture<CacheEntry> joined = bodies.join(head);
+        if (joined.isDone() && !joined.isCompletedExceptionally()) {
+            return decide(request, delivery, joined.getNow(null));
+        }
+        joined.whenComplete((entry, error) -> delivery.loop.execute(() ->
+                decide(request, delivery, error == null ? entry : null)));
+        return delivery;
+    }
+
+    /**
+     * L2 for a client that takes file regions: the file is opened (and its checksum verified once per
+     * process, see {@link DiskTier#openBody}) off the event loop, and a usable entry is sent from it with
+     * {@code sendfile}, not moved to L1: for these clients the kernel's page cache is the memory tier, and
+     * L1 stays for small objects and for TLS/h2 clients, whose L2 hits still move there. An entry that
+     * needs more than a hit (stale, revalidation, a request's own conditions), and a head whose body is
+     * stored by digest (its file holds no body), take the reading path.
+     */
+    private void sendFromDisk(CacheRequest request, Delivery delivery, String diskKey) {
+        disk.openBody(diskKey, maxHeuristicMillis(), negativeTtlMillis()).whenComplete((file, error) ->
+                delivery.loop.execute(() -> {
+                    if (file == null) {
+                        decide(request, delivery, null); // gone, or corrupt and deleted: a miss
+                    } else if (file.head.isSliced() || file.head.sharedBody != null
+                            || !usable(request, file.head, now())) {
+                        file.release();
+                        readFromDisk(request, delivery, diskKey);
+                    } else {
+                        count("hit");
+                        delivery.serveFile(file.head, file, "hit");
+                    }
+                }));
     }
 
     /**
@@ -215,7 +299,7 @@ public final class HttpCache implements AutoCloseable {
             return false;
         }
         count("hit");
-        new Delivery(this, loop, request, listener).serveEntryNow(stored, "hit");
+        new Delivery(this, loop, request, listener, null).serveEntryNow(stored, "hit");
         return true;
     }
 
@@ -391,6 +475,26 @@ public final class HttpCache implements AutoCloseable {
             mine.complete(entry);
         });
         return mine;
+    }
+
+    /**
+     * The L2 file of {@code key} opened for sending ({@link DiskTier#openBody}), or null when L2 has no file
+     * for it (none, or only a write queued). The future yields null for a corrupt entry (deleted).
+     */
+    CompletableFuture<DiskBody> diskOpen(String key) {
+        if (disk == null || disk.fileSize(key) < 0) {
+            return null;
+        }
+        return disk.openBody(key, maxHeuristicMillis(), negativeTtlMillis());
+    }
+
+    /** Whether L2 holds {@code key} or has its write queued. */
+    boolean onDisk(String key) {
+        return disk != null && disk.contains(key);
+    }
+
+    void servedBySendfile(long bytes) {
+        metrics.cacheServed("l2-sendfile", bytes);
     }
 
     Slices slices() {

@@ -37,6 +37,18 @@ final class SlicedDigest {
     }
 
     /**
+     * Whether slice {@code index} is the next one to hash and no verdict is in: its reader must read it
+     * into memory and {@link #offer} it (a reader sending slices from files cannot hash them).
+     */
+    synchronized boolean wants(int index) {
+        return verdict == Verdict.UNKNOWN && index == next;
+    }
+
+    synchronized Verdict verdict() {
+        return verdict;
+    }
+
+    /**
      * Offers slice {@code index}, whose body is complete; hashes it when it is the next one. Returns the
      * verdict once every slice has been hashed, else {@link Verdict#UNKNOWN}.
      */

@@ -36,6 +36,11 @@ final class Slices {
     interface Callback {
         void ready(CacheEntry slice);
 
+        /** The slice is in an L2 file, opened for sending ({@code fromFile} readers only); the callee owns it. */
+        default void readyInFile(DiskBody slice) {
+            slice.release();
+        }
+
         void failed(UpstreamException cause);
     }
 
@@ -112,6 +117,15 @@ final class Slices {
      * @param request a request for the object (its Host, target and Vary fields go to the parent)
      */
     void acquire(CacheEntry object, CacheRequest request, int index, EventLoop loop, Callback done) {
+        acquire(object, request, index, loop, false, done);
+    }
+
+    /**
+     * As {@link #acquire(CacheEntry, CacheRequest, int, EventLoop, Callback)}; with {@code fromFile}, a slice
+     * found only in L2 is not read into memory but opened for sending and handed to
+     * {@link Callback#readyInFile}.
+     */
+    void acquire(CacheEntry object, CacheRequest request, int index, EventLoop loop, boolean fromFile, Callback done) {
         String key = key(object, index);
         CacheEntry inMemory = cache.memoryLookup(key);
         if (inMemory != null) {
@@ -121,6 +135,20 @@ final class Slices {
         SliceFill running = filling.get(key);
         if (running != null) {
             loop.execute(() -> done.ready(running.slice));
+            return;
+        }
+        var file = fromFile ? cache.diskOpen(key) : null;
+        if (file != null) {
+            file.whenComplete((opened, error) -> {
+                if (opened != null && opened.length == length(object, index) && !opened.head.isSliced()) {
+                    loop.execute(() -> done.readyInFile(opened));
+                } else {
+                    if (opened != null) {
+                        opened.release();
+                    }
+                    fetch(object, request, index, key, loop, done); // gone, corrupt or wrong: fetch it again
+                }
+            });
             return;
         }
         var onDisk = cache.diskLookup(key);
@@ -137,9 +165,12 @@ final class Slices {
         fetch(object, request, index, key, loop, done);
     }
 
-    /** Starts loading slice {@code index} ahead of a reader, so the next slice's round trip overlaps this one. */
-    void prefetch(CacheEntry object, CacheRequest request, int index, EventLoop loop) {
-        if (index < count(object)) {
+    /**
+     * Starts loading slice {@code index} ahead of a reader, so the next slice's round trip overlaps this one.
+     * Without {@code readDisk} (a reader sending from files) a slice in L2 is left there: the reader opens it.
+     */
+    void prefetch(CacheEntry object, CacheRequest request, int index, EventLoop loop, boolean readDisk) {
+        if (index < count(object) && (readDisk || !cache.onDisk(key(object, index)))) {
             acquire(object, request, index, loop, IGNORE);
         }
     }

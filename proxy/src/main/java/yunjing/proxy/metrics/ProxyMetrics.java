@@ -29,7 +29,10 @@ import java.util.function.ToIntFunction;
  *       revalidated, collapsed, bypass) — cache decisions; revalidated counts the 304s that refreshed an
  *       entry (their requests were counted as stale first)</li>
  *   <li>{@code yunjing.proxy.cache.served.bytes} (counter; tags {@code node}, {@code tier}) — body bytes
- *       served from a cache tier</li>
+ *       served from a cache tier: {@code l1} (from memory), {@code l2} (read from disk into memory),
+ *       {@code l2-sendfile} (sent from the entry file by {@code sendfile}, never in the heap)</li>
+ *   <li>{@code yunjing.proxy.cache.sendfile.files} (gauge; tag {@code node}) — L2 files held open by sends
+ *       in progress</li>
  *   <li>{@code yunjing.proxy.cache.stored.bytes} (gauge; tags {@code node}, {@code tier}) — weighted size</li>
  *   <li>{@code yunjing.proxy.cache.evictions} (counter; tags {@code node}, {@code tier})</li>
  *   <li>{@code yunjing.proxy.api.rejected} (counter; tags {@code node}, {@code reason}: missing_key,
@@ -182,6 +185,13 @@ public final class ProxyMetrics implements AutoCloseable {
         gauges.add(Gauge.builder("yunjing.proxy.cache.stored.bytes", bytes)
                 .description("Bytes held by a cache tier")
                 .tags("node", nodeId, "tier", tier)
+                .register(registry));
+    }
+
+    public void sendfileFiles(Supplier<Number> open) {
+        gauges.add(Gauge.builder("yunjing.proxy.cache.sendfile.files", open)
+                .description("L2 files held open by sends in progress")
+                .tags("node", nodeId)
                 .register(registry));
     }
 

@@ -2,7 +2,9 @@ package yunjing.proxy.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.FileRegion;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -24,6 +26,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import yunjing.proxy.ApiAccess;
+import yunjing.proxy.cache.FileRegionSink;
 import yunjing.proxy.cache.ResponseHandle;
 import yunjing.proxy.cache.UnsafeInvalidation;
 import yunjing.proxy.http.ErrorResponses;
@@ -38,6 +41,7 @@ import yunjing.proxy.upstream.UpstreamException;
 import yunjing.proxy.upstream.UpstreamExchange;
 import yunjing.proxy.upstream.UpstreamListener;
 
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -195,7 +199,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** One request and its response. Confined to the event loop. */
-    private final class Exchange implements UpstreamListener {
+    private final class Exchange implements UpstreamListener, FileRegionSink {
 
         private final String requestId;
         private final HttpVersion clientVersion;
@@ -276,13 +280,31 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
 
         private void send(HttpRequest head) {
-            cached = forwarding.cache().serve(head, ctx.channel().eventLoop(), this);
+            cached = forwarding.cache().serve(head, ctx.channel().eventLoop(), this, takesFileRegions() ? this : null);
             if (cached == null) {
                 forwarding.metrics().cacheResult("bypass");
                 bypassHost = head.headers().get(HttpHeaderNames.HOST);
                 bypassTarget = head.uri();
                 upstream = forwarding.upstream().send(head, ctx.channel().eventLoop(), this);
             }
+        }
+
+        /**
+         * Whether cached bodies in L2 files may go out by sendfile: a plaintext HTTP/1.x connection (TLS
+         * encrypts and h2 frames every byte) and no API call (which reads the response's contents).
+         */
+        private boolean takesFileRegions() {
+            return !http2 && call == null && ctx.pipeline().get(SslHandler.class) == null;
+        }
+
+        @Override
+        public ChannelFuture onResponseRegion(FileRegion region) {
+            if (ended) {
+                region.release();
+                return ctx.newFailedFuture(new ClosedChannelException());
+            }
+            record.body(region.count());
+            return ctx.writeAndFlush(region);
         }
 
         /** Adds to the aggregated chat body; at its end validates it and starts the upstream exchange. */
