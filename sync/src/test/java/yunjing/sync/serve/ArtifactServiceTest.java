@@ -313,13 +313,7 @@ class ArtifactServiceTest {
                 edited[at + i] ^= 0x5a;
             }
         }
-        Path src = Files.createDirectories(tmp.resolve("src2"));
-        Files.write(src.resolve("model.safetensors"), edited);
-        Files.createDirectories(src.resolve("sub dir"));
-        Files.writeString(src.resolve("sub dir/config.json"), "{\"a\":1}");
-        store.publish(REPO, "main", src);
-        DeltaAgent.Result result = agent.sync(REPO, "main", manifests.fetch(REPO, "main"));
-        assertArrayEquals(edited, Files.readAllBytes(result.revision().directory().resolve("model.safetensors")));
+        DeltaAgent.Result result = publishAndSync(agent, manifests, "src2", edited);
         // Whole chunks would cost 3 x 16..256 KiB; changed blocks cost about 3 x 4 KiB plus the digests.
         assertTrue(result.stats().bytesFetched() < 48 * 1024, "fetched " + result.stats());
         assertEquals(0, result.stats().verifyFailures());
@@ -341,13 +335,7 @@ class ArtifactServiceTest {
                 edited[k * 78_000 + 500 + i] ^= 0x33; // 40 edits of 50 bytes, one per ~76 KiB: most chunks change
             }
         }
-        Path src = Files.createDirectories(tmp.resolve("src3"));
-        Files.write(src.resolve("model.safetensors"), edited);
-        Files.createDirectories(src.resolve("sub dir"));
-        Files.writeString(src.resolve("sub dir/config.json"), "{\"a\":1}");
-        store.publish(REPO, "main", src);
-        DeltaAgent.Result result = agent.sync(REPO, "main", manifests.fetch(REPO, "main"));
-        assertArrayEquals(edited, Files.readAllBytes(result.revision().directory().resolve("model.safetensors")));
+        DeltaAgent.Result result = publishAndSync(agent, manifests, "src3", edited);
         assertEquals(0, result.stats().verifyFailures());
         // Two workers, so about two batches; one request per run would be 2 x (runs) requests.
         assertTrue(result.stats().requests() <= 2 * 3, "requests " + result.stats());
@@ -375,5 +363,18 @@ class ArtifactServiceTest {
 
     static String sha256(byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    /** Publishes {@code edited} as the new main (with the sub dir's config) and syncs it; checks the bytes. */
+    private DeltaAgent.Result publishAndSync(DeltaAgent agent, HttpManifestSource manifests, String dir, byte[] edited)
+            throws Exception {
+        Path src = Files.createDirectories(tmp.resolve(dir));
+        Files.write(src.resolve("model.safetensors"), edited);
+        Files.createDirectories(src.resolve("sub dir"));
+        Files.writeString(src.resolve("sub dir/config.json"), "{\"a\":1}");
+        store.publish(REPO, "main", src);
+        DeltaAgent.Result result = agent.sync(REPO, "main", manifests.fetch(REPO, "main"));
+        assertArrayEquals(edited, Files.readAllBytes(result.revision().directory().resolve("model.safetensors")));
+        return result;
     }
 }
