@@ -282,6 +282,52 @@ class ProxyCacheTest {
         assertEquals(1, origin.fetchCount(target));
     }
 
+    private HttpResponse<byte[]> head(String target, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.httpAddress().getPort() + target))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody());
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return NET.client().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    @Test
+    void headMiss_fillsTheCacheWithAGet_andAnswersTheHeadAlone() throws Exception {
+        String target = target("head-miss", cc("max-age=60") + "&n=1000");
+        HttpResponse<byte[]> head = head(target);
+        assertEquals(200, head.statusCode());
+        assertEquals(0, head.body().length);
+        assertEquals("1000", head.headers().firstValue("content-length").orElseThrow());
+        assertTrue(cacheStatus(head).endsWith("gz-unicom; fwd=miss; stored"), cacheStatus(head));
+        assertEquals(List.of("GET " + target), origin.cachedRequests.stream().filter(r -> r.endsWith(target)).toList(),
+                "the HEAD went upstream as a GET");
+        assertEquals("gz-unicom; hit", cacheStatus(head(target)));
+        HttpResponse<byte[]> get = NET.client().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + edge.httpAddress().getPort() + target)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertArrayEquals(expected(1000), get.body());
+        assertEquals("gz-unicom; hit", cacheStatus(get));
+        assertEquals(1, origin.fetchCount(target));
+    }
+
+    @Test
+    void headOfAStaleEntry_revalidates_andANonStorableAnswerIsFetchedAgainWithTheHead() throws Exception {
+        String target = target("head-stale", cc("max-age=0") + "&etag=%22h1%22&n=100");
+        get(target);
+        HttpResponse<byte[]> head = head(target);
+        assertEquals(200, head.statusCode());
+        assertEquals(0, head.body().length);
+        assertEquals(1, origin.notModified.get(), "revalidated with If-None-Match: a 304");
+
+        String noStore = target("head-nostore", cc("no-store") + "&n=100");
+        HttpResponse<byte[]> uncached = head(noStore);
+        assertEquals(200, uncached.statusCode());
+        assertEquals(0, uncached.body().length);
+        assertEquals(List.of("GET " + noStore, "HEAD " + noStore),
+                origin.cachedRequests.stream().filter(r -> r.endsWith(noStore)).toList(),
+                "the GET's answer could not be stored: the client's own HEAD went upstream");
+    }
+
     @Test
     void objectLargerThanTheInMemoryLimit_streamsThroughUncached() throws Exception {
         edge.close();

@@ -220,7 +220,9 @@ final class Fill implements UpstreamListener {
         List<Delivery> all = finish(ownerForwardsItself ? Phase.DONE : Phase.RELAYING);
         boolean relayed = false;
         for (Delivery w : all) {
-            if (tooLargeToStore && w.wantsRange()) {
+            if ((tooLargeToStore && w.wantsRange()) || w.isHeadRequest()) {
+                // Its own request: a Range of an object too large to store, or a HEAD, which must not be
+                // answered with this GET's body.
                 w.loop.execute(w::forwardAsIs);
             } else if (w == owner) {
                 relayed = true;

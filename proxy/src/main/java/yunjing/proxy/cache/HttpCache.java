@@ -54,8 +54,10 @@ import java.util.function.Predicate;
  *       ({@link DigestBodies}); L1 and L2 hold a head under the URL's key, joined to the body on lookup. A
  *       client that takes file regions gets a body found only in L2 sent from the body's file (see
  *       {@code decideHead}).</li>
- *   <li><b>Bypass</b>: methods other than GET/HEAD, requests with a body, targets that cannot be normalised, and HEAD misses go the plain forwarding
- *       path ({@code fwd=bypass}).</li>
+ *   <li><b>HEAD</b> is decided as a GET: a miss fills with a GET, the client getting the head alone; a
+ *       response that cannot be stored is fetched again with the client's own HEAD.</li>
+ *   <li><b>Bypass</b>: methods other than GET/HEAD, requests with a body and targets that cannot be
+ *       normalised go the plain forwarding path ({@code fwd=bypass}).</li>
  * </ul>
  * Thread-safe: called from every event loop. Caffeine's maintenance runs on the calling thread so that
  * evictions are deterministic; it never blocks on I/O.
@@ -167,12 +169,12 @@ public final class HttpCache implements AutoCloseable {
             return null;
         }
         CacheEntry stored = lookup(request);
-        Delivery delivery = new Delivery(this, loop, request, listener, files);
+        // A HEAD gets no body, so no file regions either.
+        Delivery delivery = new Delivery(this, loop, request, listener, request.isHead() ? null : files);
         CacheEntry whole = stored == null ? null : bodies.joinInMemory(stored);
-        if (request.isHead()) {
-            // A HEAD is answered from a usable stored GET in L1, else forwarded as is: it cannot fill the cache.
-            return whole != null && usable(request, whole, now()) ? decide(request, delivery, whole) : null;
-        }
+        // A HEAD is decided as a GET would be: a miss fills the cache with a GET (nginx's proxy_cache_convert_head)
+        // and a stale entry is revalidated, the client getting the head alone. Hub clients HEAD every file
+        // before they GET it, so this keeps those round trips off the parents too.
         if (whole != null) {
             return decide(request, delivery, whole); // L1: decided at once
         }

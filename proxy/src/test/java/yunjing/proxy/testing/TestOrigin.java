@@ -61,6 +61,8 @@ public final class TestOrigin implements AutoCloseable {
 
     /** Requests to /cached by target (path and query). */
     public final Map<String, AtomicInteger> fetches = new java.util.concurrent.ConcurrentHashMap<>();
+    /** "METHOD target" of every request to /cached, in order. */
+    public final List<String> cachedRequests = new CopyOnWriteArrayList<>();
     /** 304s sent by /cached. */
     public final AtomicInteger notModified = new AtomicInteger();
     /** What a /cached?hold=1 response waits for after half its body. */
@@ -196,6 +198,7 @@ public final class TestOrigin implements AutoCloseable {
         String target = exchange.getRequestURI().getRawPath()
                 + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery());
         fetches.computeIfAbsent(target, t -> new AtomicInteger()).incrementAndGet();
+        cachedRequests.add(exchange.getRequestMethod() + " " + target);
         exchange.getRequestBody().close();
         Map<String, String> q = new TreeMap<>();
         String query = exchange.getRequestURI().getRawQuery();
