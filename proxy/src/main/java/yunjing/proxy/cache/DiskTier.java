@@ -1,12 +1,6 @@
 package yunjing.proxy.cache;
 
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpResponseStatus;
-
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -40,17 +34,15 @@ import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.zip.CRC32C;
 
 /**
  * L2: complete entries on disk, bounded in bytes, surviving restarts.
  *
  * <h2>Files</h2>
- * One file per entry, named by the SHA-256 of its key: magic {@code YJC3}, the head (key, primary key,
- * status, request and response times, Vary names, header fields, the sliced length or -1, the digest its
- * body is stored under or "" — {@link DigestBodies}: such a head's body length is 0, its body being the
- * file of the digest's body entry), the body length and bytes, then a CRC32C of everything before it.
- * Files of other formats (an older {@code YJC2} included) are dropped at start. An entry is written to a temporary file, forced to the
+ * One file per entry, named by the SHA-256 of its key, in the format of {@link EntryFile} (a head, the body,
+ * a CRC32C); a head whose body is stored by digest ({@link DigestBodies}) has no body bytes, its body being
+ * the file of the digest's body entry. Files of other formats (an older {@code YJC2} included) are dropped
+ * at start. An entry is written to a temporary file, forced to the
  * device and renamed over the final name, so a crash leaves either the old entry, the new one, or a
  * temporary file that the next start deletes — never a half entry under an entry's name. A file whose
  * magic, structure or checksum is wrong is deleted when read and never served.
@@ -77,11 +69,7 @@ import java.util.zip.CRC32C;
 final class DiskTier implements AutoCloseable {
 
     private static final Logger log = Logger.getLogger(DiskTier.class.getName());
-    private static final int MAGIC = 0x594A4333; // "YJC3"
-    /** The format before bodies were stored once by digest: its files are dropped at start. */
-    private static final int OLD_MAGIC = 0x594A4332; // "YJC2"
     private static final String SUFFIX = ".entry";
-    private static final int PIECE = 64 * 1024;
 
     /**
      * An indexed entry file. {@code verified}: the file's stamp when its checksum last passed in this
@@ -158,23 +146,18 @@ final class DiskTier implements AutoCloseable {
     private boolean indexFile(Path file) {
         try (InputStream in = Files.newInputStream(file); DataInputStream data = new DataInputStream(in)) {
             int magic = data.readInt();
-            if (magic == OLD_MAGIC) {
+            if (magic == EntryFile.OLD_MAGIC) {
                 deleteQuietly(file);
                 return false;
             }
-            if (magic != MAGIC) {
+            if (magic != EntryFile.MAGIC) {
                 throw new IOException("bad magic");
             }
-            byte[] head = new byte[data.readInt()];
-            data.readFully(head);
-            DataInputStream h = new DataInputStream(new java.io.ByteArrayInputStream(head));
-            String key = readString(h);
-            String primary = readString(h);
-            h.readInt();
-            h.readLong();
-            h.readLong();
-            List<String> vary = readStrings(h);
-            String digest = Digests.sha256(readFields(h));
+            EntryFile.Head head = EntryFile.readHead(data);
+            String key = head.key();
+            String primary = head.primary();
+            List<String> vary = head.vary();
+            String digest = Digests.sha256(head.headers());
             long size = Files.size(file);
             index.put(key, new Stored(file, size, new AtomicLong(clock.incrementAndGet()), primary, digest,
                     new AtomicReference<>())); // not verified: a file from before this process
@@ -228,7 +211,7 @@ final class DiskTier implements AutoCloseable {
             try {
                 // Stamped before reading: a change during the read gives the file another stamp.
                 FileStamp stamp = FileStamp.of(stored.file());
-                CacheEntry entry = decode(Files.readAllBytes(stored.file()), maxHeuristicMillis, negativeTtlMillis);
+                CacheEntry entry = EntryFile.decode(Files.readAllBytes(stored.file()), maxHeuristicMillis, negativeTtlMillis);
                 if (!entry.key.equals(key)) {
                     throw new IOException("entry holds another key");
                 }
@@ -270,31 +253,17 @@ final class DiskTier implements AutoCloseable {
             channel = FileChannel.open(stored.file(), StandardOpenOption.READ);
             long size = channel.size();
             if (!stamp.equals(stored.verified().get())) {
-                verifyChecksum(channel, size);
+                EntryFile.verifyChecksum(channel, size, verifyBuffer);
                 stored.verified().set(stamp);
             }
-            ByteBuffer start = readFully(channel, 0, 8);
-            if (start.getInt() != MAGIC) {
-                throw new IOException("bad magic");
-            }
-            int headLength = start.getInt();
-            if (headLength < 0 || headLength > size - 20) {
-                throw new IOException("bad head length " + headLength);
-            }
-            ByteBuffer headBytes = readFully(channel, 8, headLength + 8);
-            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(headBytes.array()));
-            Head head = Head.read(in);
-            long length = ByteBuffer.wrap(headBytes.array(), headLength, 8).getLong();
-            long bodyOffset = 8L + headLength + 8;
-            if (length < 0 || bodyOffset + length + 4 != size) {
-                throw new IOException("body length " + length + " does not match the file");
-            }
-            if (!head.key().equals(key)) {
+            EntryFile.Layout file = EntryFile.layout(channel, size);
+            if (!file.head().key().equals(key)) {
                 throw new IOException("entry holds another key");
             }
             stored.lastUsed().set(clock.incrementAndGet());
-            CacheEntry entry = head.entry(GrowingBody.completed(List.of()), length, maxHeuristicMillis, negativeTtlMillis);
-            DiskBody body = new DiskBody(entry, channel, bodyOffset, length, openFiles);
+            CacheEntry entry = file.head().entry(GrowingBody.completed(List.of()), file.bodyLength(), maxHeuristicMillis,
+                    negativeTtlMillis);
+            DiskBody body = new DiskBody(entry, channel, file.bodyOffset(), file.bodyLength(), openFiles);
             channel = null; // the DiskBody owns it
             return body;
         } catch (IOException | RuntimeException e) {
@@ -310,37 +279,6 @@ final class DiskTier implements AutoCloseable {
                 }
             }
         }
-    }
-
-    /** Checks the CRC32C that ends the file against everything before it. On the I/O thread. */
-    private void verifyChecksum(FileChannel channel, long size) throws IOException {
-        if (size < 20) {
-            throw new IOException("truncated");
-        }
-        CRC32C crc = new CRC32C();
-        long end = size - 4;
-        for (long position = 0; position < end; ) {
-            verifyBuffer.clear().limit((int) Math.min(verifyBuffer.capacity(), end - position));
-            int n = channel.read(verifyBuffer, position);
-            if (n < 0) {
-                throw new IOException("truncated");
-            }
-            crc.update(verifyBuffer.flip());
-            position += n;
-        }
-        if ((int) crc.getValue() != readFully(channel, end, 4).getInt()) {
-            throw new IOException("checksum mismatch");
-        }
-    }
-
-    private static ByteBuffer readFully(FileChannel channel, long position, int length) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(length);
-        while (buffer.hasRemaining()) {
-            if (channel.read(buffer, position + buffer.position()) < 0) {
-                throw new IOException("truncated");
-            }
-        }
-        return buffer.flip();
     }
 
     /** Whether {@code key} has an entry file (not only a write queued), and its size; -1 when none. */
@@ -378,7 +316,7 @@ final class DiskTier implements AutoCloseable {
                 long size;
                 try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE,
                         StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                    size = encode(entry, channel);
+                    size = EntryFile.encode(entry, channel);
                     channel.force(true); // on the device before it gets its name
                 }
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -522,159 +460,6 @@ final class DiskTier implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Writes the entry's file format to {@code out}; returns the bytes written. */
-    static long encode(CacheEntry entry, java.nio.channels.WritableByteChannel out) throws IOException {
-        ByteArrayOutputStream headBytes = new ByteArrayOutputStream();
-        DataOutputStream head = new DataOutputStream(headBytes);
-        writeString(head, entry.key);
-        writeString(head, entry.primaryKey);
-        head.writeInt(entry.status.code());
-        head.writeLong(entry.requestTime);
-        head.writeLong(entry.responseTime);
-        head.writeInt(entry.varyNames.size());
-        for (String name : entry.varyNames) {
-            writeString(head, name);
-        }
-        List<Map.Entry<String, String>> fields = entry.headers.entries();
-        head.writeInt(fields.size());
-        for (Map.Entry<String, String> field : fields) {
-            writeString(head, field.getKey());
-            writeString(head, field.getValue());
-        }
-        head.writeLong(entry.slicedLength);
-        writeString(head, entry.sharedBody == null ? "" : entry.sharedBody);
-        head.flush();
-        CRC32C crc = new CRC32C();
-        ByteBuffer start = ByteBuffer.allocate(8 + headBytes.size() + 8);
-        start.putInt(MAGIC).putInt(headBytes.size()).put(headBytes.toByteArray()).putLong(entry.body.length()).flip();
-        long written = writeAll(out, start, crc);
-        for (byte[] piece : entry.body.pieces()) {
-            written += writeAll(out, ByteBuffer.wrap(piece), crc);
-        }
-        ByteBuffer trailer = ByteBuffer.allocate(4).putInt((int) crc.getValue()).flip();
-        return written + writeAll(out, trailer, null);
-    }
-
-    private static long writeAll(java.nio.channels.WritableByteChannel out, ByteBuffer buffer, CRC32C crc)
-            throws IOException {
-        if (crc != null) {
-            crc.update(buffer.duplicate());
-        }
-        long n = buffer.remaining();
-        while (buffer.hasRemaining()) {
-            out.write(buffer);
-        }
-        return n;
-    }
-
-    static CacheEntry decode(byte[] file, long maxHeuristicMillis, long negativeTtlMillis) throws IOException {
-        if (file.length < 20) {
-            throw new IOException("truncated");
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(file, 0, file.length - 4);
-        int expected = ByteBuffer.wrap(file, file.length - 4, 4).getInt();
-        if ((int) crc.getValue() != expected) {
-            throw new IOException("checksum mismatch");
-        }
-        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(file, 0, file.length - 4));
-        if (in.readInt() != MAGIC) {
-            throw new IOException("bad magic");
-        }
-        in.readInt(); // head length
-        Head head = Head.read(in);
-        long length = in.readLong();
-        if (length != in.available()) {
-            throw new IOException("body length " + length + " does not match the file");
-        }
-        List<byte[]> pieces = new ArrayList<>();
-        for (long read = 0; read < length; ) {
-            byte[] piece = new byte[(int) Math.min(PIECE, length - read)];
-            in.readFully(piece);
-            pieces.add(piece);
-            read += piece.length;
-        }
-        return head.entry(GrowingBody.completed(pieces), length, maxHeuristicMillis, negativeTtlMillis);
-    }
-
-    /**
-     * The fields of an entry's head, as stored. {@code sharedBody}: the digest its body is stored under
-     * ({@link DigestBodies}), or "" when the file holds the body.
-     */
-    private record Head(String key, String primary, int status, long requestTime, long responseTime, List<String> vary,
-            HttpHeaders headers, long slicedLength, String sharedBody) {
-
-        static Head read(DataInputStream in) throws IOException {
-            String key = readString(in);
-            String primary = readString(in);
-            int status = in.readInt();
-            long requestTime = in.readLong();
-            long responseTime = in.readLong();
-            List<String> vary = readStrings(in);
-            HttpHeaders headers = readFields(in);
-            long slicedLength = in.readLong();
-            String sharedBody = readString(in);
-            return new Head(key, primary, status, requestTime, responseTime, vary, headers, slicedLength, sharedBody);
-        }
-
-        /** The entry with {@code body} ({@code length} bytes in the file): a head only when its body is shared. */
-        CacheEntry entry(GrowingBody body, long length, long maxHeuristicMillis, long negativeTtlMillis)
-                throws IOException {
-            CacheControl cc = CacheControl.parse(headers);
-            long lifetime = CachePolicy.freshnessLifetime(status, headers, cc, responseTime, maxHeuristicMillis,
-                    negativeTtlMillis);
-            CacheEntry entry = new CacheEntry(primary, key, HttpResponseStatus.valueOf(status), headers, vary,
-                    requestTime, responseTime, lifetime, body, slicedLength);
-            if (sharedBody.isEmpty()) {
-                return entry;
-            }
-            if (length != 0) {
-                throw new IOException("a head whose body is stored by digest holds " + length + " body bytes");
-            }
-            return entry.headOnly(sharedBody);
-        }
-    }
-
-    private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(bytes.length);
-        out.write(bytes);
-    }
-
-    private static String readString(DataInputStream in) throws IOException {
-        int length = in.readInt();
-        if (length < 0 || length > 1 << 20) {
-            throw new IOException("bad string length " + length);
-        }
-        byte[] bytes = new byte[length];
-        in.readFully(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private static HttpHeaders readFields(DataInputStream in) throws IOException {
-        int fields = in.readInt();
-        if (fields < 0 || fields > 10_000) {
-            throw new IOException("bad field count " + fields);
-        }
-        HttpHeaders headers = new DefaultHttpHeaders();
-        for (int i = 0; i < fields; i++) {
-            headers.add(readString(in), readString(in));
-        }
-        return headers;
-    }
-
-    private static List<String> readStrings(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > 1024) {
-            throw new IOException("bad count " + n);
-        }
-        List<String> strings = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            strings.add(readString(in));
-        }
-        return List.copyOf(strings);
     }
 
     /** Finishes pending writes (bounded wait), then stops the I/O thread. */

@@ -16,17 +16,11 @@ import yunjing.proxy.upstream.UpstreamException;
 import yunjing.proxy.upstream.UpstreamListener;
 
 import java.io.IOException;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
-import java.util.function.Predicate;
 
 /**
  * The node's HTTP cache (RFC 9111, shared cache): L1 in memory, L2 on disk ({@link DiskTier}), request
@@ -93,8 +87,8 @@ public final class HttpCache implements AutoCloseable {
     private final SliceBudget sliceBudget = new SliceBudget(MAX_SLICE_BYTES_IN_FLIGHT);
     /** L2 reads of slices in progress, so concurrent readers of one slice share one read. */
     private final ConcurrentHashMap<String, CompletableFuture<CacheEntry>> diskReads = new ConcurrentHashMap<>();
-    /** Bumped by every purge: an L2 read that started before one is not moved into L1. */
-    private final AtomicLong purges = new AtomicLong();
+    /** Removals by key, prefix and digest; its generation tells an L2 read that a purge ran meanwhile. */
+    private final CachePurges purges;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private final LongAdder stale = new LongAdder();
@@ -145,6 +139,7 @@ public final class HttpCache implements AutoCloseable {
             disk = null;
         }
         this.bodies = new DigestBodies(l1, disk, this::diskLookup);
+        this.purges = new CachePurges(l1, varyIndex, slices, fills, disk, bodies);
     }
 
     /**
@@ -198,7 +193,7 @@ public final class HttpCache implements AutoCloseable {
      * decided on as for an L1 lookup; a head ({@link DigestBodies}) is first joined to its body.
      */
     private void readFromDisk(CacheRequest request, Delivery delivery, String diskKey) {
-        long purgesBefore = purges.get();
+        long purgesBefore = purges.generation();
         CompletableFuture<CacheEntry> read = diskLookup(diskKey);
         if (read == null) {
             decide(request, delivery, null); // dropped since the key was looked up
@@ -206,7 +201,7 @@ public final class HttpCache implements AutoCloseable {
         }
         read.whenComplete((entry, error) -> delivery.loop.execute(() -> {
             CacheEntry found = error == null ? entry : null;
-            if (found != null && purges.get() == purgesBefore) {
+            if (found != null && purges.generation() == purgesBefore) {
                 varyIndex.put(found.primaryKey, found.varyNames); // L1 lookups find it from now on
             }
             if (found != null && found.sharedBody != null) {
@@ -465,12 +460,12 @@ public final class HttpCache implements AutoCloseable {
         if (shared != null) {
             return shared;
         }
-        long purgesBefore = purges.get();
+        long purgesBefore = purges.generation();
         disk.read(key, maxHeuristicMillis(), negativeTtlMillis()).whenComplete((entry, error) -> {
             diskReads.remove(key, mine);
             if (entry != null) {
                 metrics.cacheServed("l2", entry.body.length());
-                if (purges.get() == purgesBefore) {
+                if (purges.generation() == purgesBefore) {
                     l1.put(entry.key, entry);
                 }
             }
@@ -521,7 +516,7 @@ public final class HttpCache implements AutoCloseable {
             count("digest-mismatch");
             log.warning(() -> "slices of " + object.primaryKey + " do not give its sha256 " + object.digest
                     + "; dropped");
-            purgeDigest(object.digest);
+            purges.purgeDigest(object.digest);
         }
     }
 
@@ -588,94 +583,28 @@ public final class HttpCache implements AutoCloseable {
     }
 
     /**
-     * Removes every stored variant (all Vary secondary keys) whose primary key {@code purged} accepts, from
-     * L1 and L2, and keeps fills in flight for those keys from storing what they fetch. Clients already
-     * reading such an entry finish reading it. Any thread; O(entries) — meant for the admin API.
-     *
-     * @return how many entries were removed (an entry held in both tiers counts once)
-     */
-    int purge(Predicate<String> purged) {
-        return purge(purged, digest -> false);
-    }
-
-    private int purge(Predicate<String> purged, Predicate<String> digests) {
-        purges.incrementAndGet();
-        Predicate<CacheEntry> matches = entry -> purged.test(entry.primaryKey)
-                || (entry.digest != null && digests.test(entry.digest));
-        Set<String> removed = new HashSet<>();
-        Set<String> released = new HashSet<>(); // digests of bodies that purged heads referred to
-        for (Map.Entry<String, CacheEntry> e : l1.asMap().entrySet()) {
-            if (matches.test(e.getValue()) && l1.asMap().remove(e.getKey(), e.getValue())) {
-                removed.add(e.getKey());
-                if (e.getValue().sharedBody != null) {
-                    released.add(e.getValue().sharedBody);
-                }
-            }
-        }
-        varyIndex.asMap().keySet().removeIf(purged);
-        slices.purge(purged);
-        for (Map.Entry<String, Fill> e : fills.entrySet()) {
-            if (purged.test(e.getKey()) && fills.remove(e.getKey(), e.getValue())) {
-                e.getValue().purged(); // its readers finish; nothing is stored, later misses start a new fill
-            }
-        }
-        if (disk != null) {
-            released.addAll(disk.digestsNamed(purged));
-            removed.addAll(disk.purge(purged, digests));
-        }
-        bodies.dropUnreferenced(released);
-        return removed.size();
-    }
-
-    /**
-     * Purges every stored response whose head names this SHA-256 ({@code X-Linked-Etag}, {@code Repr-Digest}
-     * or a sha256 ETag), under whatever URL, and the slices stored under the digest.
+     * Purges every stored response whose head names this SHA-256, under whatever URL, and the slices stored
+     * under the digest ({@link CachePurges#purgeDigest}).
      *
      * @param sha256 64 hex digits
      */
     public int purgeDigest(String sha256) {
-        String digest = sha256.strip().toLowerCase(Locale.ROOT);
-        return purge(Digests.slicePrimary(digest)::equals, digest::equals);
+        return purges.purgeDigest(sha256);
     }
 
-    /** Purges one primary key: {@code host[:port]} + normalised path + query, or null for none. */
+    /** Purges one primary key: {@code host[:port]} + normalised path + query ({@link CachePurges#purgeKey}). */
     public int purgeKey(String host, String target) {
-        String primary = CacheKey.primary(host, target);
-        return primary == null ? 0 : purge(primary::equals);
+        return purges.purgeKey(host, target);
     }
 
-    /**
-     * After an unsafe request ({@link UnsafeInvalidation#isUnsafe}) got a 2xx or 3xx: drops what is
-     * stored for its target, and for its {@code Location} and {@code Content-Location} on the same
-     * host (RFC 9111 §4.4), fills in flight included. Cheap when nothing is stored under those keys
-     * (the usual case: the scan of {@link #purge} runs only for a key that holds something). Any thread.
-     *
-     * @return how many entries were removed
-     */
+    /** After a successful unsafe request: RFC 9111 §4.4 ({@link CachePurges#invalidateAfterUnsafe}). Any thread. */
     public int invalidateAfterUnsafe(String host, String target, HttpHeaders response) {
-        if (host == null) {
-            return 0;
-        }
-        int removed = 0;
-        for (String t : UnsafeInvalidation.targets(host, target, response)) {
-            String primary = CacheKey.primary(host, t);
-            if (primary != null && holds(primary)) {
-                removed += purge(primary::equals);
-            }
-        }
-        return removed;
+        return purges.invalidateAfterUnsafe(host, target, response);
     }
 
-    /** Whether anything may be stored or filling under this primary key (false means surely nothing). */
-    private boolean holds(String primary) {
-        return varyIndex.getIfPresent(primary) != null || fills.containsKey(primary)
-                || (disk != null && disk.holds(primary));
-    }
-
-    /** Purges every primary key that starts with {@code host[:port]/pathPrefix} (host compared lower-cased). */
+    /** Purges every primary key that starts with {@code host[:port]/pathPrefix} ({@link CachePurges#purgePrefix}). */
     public int purgePrefix(String host, String pathPrefix) {
-        String prefix = host.strip().toLowerCase(Locale.ROOT) + pathPrefix;
-        return purge(key -> key.startsWith(prefix));
+        return purges.purgePrefix(host, pathPrefix);
     }
 
     /** A snapshot of the counters and tier sizes. Any thread. */
