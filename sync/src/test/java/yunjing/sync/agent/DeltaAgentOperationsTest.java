@@ -1,14 +1,8 @@
 package yunjing.sync.agent;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import yunjing.sync.sign.Ed25519Keys;
 import yunjing.sync.sign.ManifestRejectedException;
-import yunjing.sync.sign.ManifestSigner;
-import yunjing.sync.sign.ManifestVerifier;
 import yunjing.sync.store.ArtifactStore;
 import yunjing.sync.store.Manifest;
 import yunjing.sync.store.Revision;
@@ -16,13 +10,10 @@ import yunjing.sync.store.Revision;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.ByteBuffer;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.security.KeyPair;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -35,34 +26,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The agent's operational side: concurrent fetches, bandwidth limit, trusted reuse, metrics and progress. */
-class DeltaAgentOperationsTest {
+class DeltaAgentOperationsTest extends AbstractSignedOriginTest {
 
     private static final String REPO = "yunjing/ops";
-    private static final int MODEL_SIZE = 6 << 20;
-    private static final KeyPair KEYS = Ed25519Keys.generate();
 
-    @TempDir
-    Path tmp;
-
-    private final HttpClient client = HttpClient.newHttpClient();
-    private final ManifestSigner signer = new ManifestSigner(KEYS.getPrivate(), KEYS.getPublic());
-    private final ManifestVerifier verifier = new ManifestVerifier(KEYS.getPublic(), Clock.systemUTC());
-    private ArtifactStore origin;
-    private OriginServer server;
-    private byte[] modelA;
-
-    @BeforeEach
-    void startOrigin() throws IOException {
-        origin = ArtifactStore.builder(tmp.resolve("origin")).signer(signer).build();
-        server = new OriginServer(origin.root());
-        modelA = new byte[MODEL_SIZE];
-        new Random(21).nextBytes(modelA);
-    }
-
-    @AfterEach
-    void stopOrigin() {
-        server.close();
-        client.close();
+    DeltaAgentOperationsTest() {
+        super(21);
     }
 
     private byte[] publish(byte[] model) throws IOException {

@@ -1,27 +1,17 @@
 package yunjing.sync.agent;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import yunjing.sync.chunk.Chunk;
-import yunjing.sync.sign.Ed25519Keys;
 import yunjing.sync.sign.ManifestRejectedException;
-import yunjing.sync.sign.ManifestSigner;
-import yunjing.sync.sign.ManifestVerifier;
 import yunjing.sync.store.ArtifactStore;
 import yunjing.sync.store.Manifest;
 import yunjing.sync.store.Revision;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -35,34 +25,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The agent against a real origin store served over loopback HTTP with Range support. */
-class DeltaAgentTest {
+class DeltaAgentTest extends AbstractSignedOriginTest {
 
     private static final String REPO = "yunjing/tiny";
-    private static final int MODEL_SIZE = 6 << 20;
-    private static final KeyPair KEYS = Ed25519Keys.generate();
 
-    @TempDir
-    Path tmp;
-
-    private final HttpClient client = HttpClient.newHttpClient();
-    private final ManifestSigner signer = new ManifestSigner(KEYS.getPrivate(), KEYS.getPublic());
-    private final ManifestVerifier verifier = new ManifestVerifier(KEYS.getPublic(), Clock.systemUTC());
-    private ArtifactStore origin;
-    private OriginServer server;
-    private byte[] modelA;
-
-    @BeforeEach
-    void startOrigin() throws IOException {
-        origin = ArtifactStore.builder(tmp.resolve("origin")).signer(signer).build();
-        server = new OriginServer(origin.root());
-        modelA = new byte[MODEL_SIZE];
-        new Random(11).nextBytes(modelA);
-    }
-
-    @AfterEach
-    void stopOrigin() {
-        server.close();
-        client.close();
+    DeltaAgentTest() {
+        super(11);
     }
 
     /** Publishes {@code model} (plus a config) and returns the signed manifest as served. */
