@@ -107,8 +107,10 @@ final class RolloutCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        /** The operation's name in {@code /rollout/<name>}. */
-        abstract String name();
+        /** The operation's name in {@code /rollout/<name>}: the subcommand's own, unless it says otherwise. */
+        String name() {
+            return spec.name();
+        }
 
         abstract ObjectNode body();
 
@@ -138,11 +140,6 @@ final class RolloutCommand implements Runnable {
         String repo;
 
         @Override
-        String name() {
-            return "status";
-        }
-
-        @Override
         ObjectNode body() {
             return RolloutCommand.body(repo, null);
         }
@@ -157,11 +154,6 @@ final class RolloutCommand implements Runnable {
         String revision;
 
         @Override
-        String name() {
-            return "start";
-        }
-
-        @Override
         ObjectNode body() {
             return RolloutCommand.body(repo, revision);
         }
@@ -170,20 +162,12 @@ final class RolloutCommand implements Runnable {
     @Command(name = "promote", mixinStandardHelpOptions = true,
             description = "Every replica takes the canary revision (REV, when given, must be it).")
     static final class Promote extends OnRepository {
-        @Override
-        String name() {
-            return "promote";
-        }
     }
 
     @Command(name = "rollback", mixinStandardHelpOptions = true,
             description = "Every replica (pins aside) goes back to REV, by default the stable revision during a rollout, "
                     + "else the previous stable one.")
     static final class Rollback extends OnRepository {
-        @Override
-        String name() {
-            return "rollback";
-        }
     }
 
     /** An operation on NODE's pin of REPO. */
@@ -200,11 +184,6 @@ final class RolloutCommand implements Runnable {
         String revision;
 
         @Override
-        String name() {
-            return "pin";
-        }
-
-        @Override
         ObjectNode body() {
             return RolloutCommand.body(repo, revision).put("node", node);
         }
@@ -214,7 +193,7 @@ final class RolloutCommand implements Runnable {
     static final class Unpin extends OnPin {
         @Override
         String name() {
-            return "pin";
+            return "pin"; // a pin to no revision removes it
         }
 
         @Override
