@@ -10,7 +10,6 @@ import yunjing.dns.locate.Location;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -214,16 +213,9 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
             return null;
         }
         // Hysteresis per block once the block has measurements of its own, else per area.
-        DnsTarget first = preference.choose((anyOfBlock ? prefix : area) + "|" + key, measured,
-                Arrays.copyOf(millis, measured.size()));
-        List<DnsTarget> rest = new ArrayList<>(group);
-        rest.remove(first);
-        List<DnsTarget> ranked = new ArrayList<>(maxAnswers);
-        ranked.add(first);
-        // A rotation of its own per first choice: the fallback set differs from the whole group's.
-        GroupKey restKey = new GroupKey(key.v4(), key.rule() + "+rtt:" + first.id(), key.carrier(), key.area());
-        ranked.addAll(rotation(restKey).pick(rest, maxAnswers - 1));
-        return ranked;
+        return preference.rank((anyOfBlock ? prefix : area) + "|" + key, group, measured, millis,
+                first -> rotation(new GroupKey(key.v4(), key.rule() + "+rtt:" + first.id(), key.carrier(), key.area())),
+                maxAnswers);
     }
 
     /**

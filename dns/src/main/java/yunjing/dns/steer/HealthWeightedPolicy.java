@@ -113,15 +113,9 @@ public final class HealthWeightedPolicy implements SteeringPolicy {
         if (measured.isEmpty()) {
             return null;
         }
-        DnsTarget first = preference.choose(block + (v4 ? "|4" : "|6"), measured,
-                java.util.Arrays.copyOf(millis, measured.size()));
-        List<DnsTarget> rest = new ArrayList<>(up);
-        rest.remove(first);
-        List<DnsTarget> ranked = new ArrayList<>(maxAnswers);
-        ranked.add(first);
-        ranked.addAll(restRotations.computeIfAbsent(first.id() + (v4 ? "|4" : "|6"), k -> new WeightedRotation())
-                .pick(rest, maxAnswers - 1));
-        return ranked;
+        String family = v4 ? "|4" : "|6";
+        return preference.rank(block + family, up, measured, millis,
+                first -> restRotations.computeIfAbsent(first.id() + family, k -> new WeightedRotation()), maxAnswers);
     }
 
     private static List<InetAddress> addresses(List<DnsTarget> targets) {

@@ -2,9 +2,12 @@ package yunjing.dns.steer;
 
 import yunjing.dns.DnsTarget;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Which target of a group a set of clients is sent to first, by measured RTT, with hysteresis: the
@@ -53,6 +56,24 @@ final class RttPreference {
             current.put(key, id);
         }
         return measured.get(chosen);
+    }
+
+    /**
+     * {@code group} answered with the target {@link #choose} picks among {@code measured} first, then the
+     * others in the order {@code restRotation} gives for that first one (its own rotation: the fallback set
+     * differs from the whole group's), at most {@code max}.
+     *
+     * @param rtt the RTTs of {@code measured}, index for index (longer arrays: the rest is ignored)
+     */
+    List<DnsTarget> rank(String key, List<DnsTarget> group, List<DnsTarget> measured, double[] rtt,
+            Function<DnsTarget, WeightedRotation> restRotation, int max) {
+        DnsTarget first = choose(key, measured, Arrays.copyOf(rtt, measured.size()));
+        List<DnsTarget> rest = new ArrayList<>(group);
+        rest.remove(first);
+        List<DnsTarget> ranked = new ArrayList<>(max);
+        ranked.add(first);
+        ranked.addAll(restRotation.apply(first).pick(rest, max - 1));
+        return ranked;
     }
 
     /** Whether a challenger's RTT is enough better than the holder's to take over. */
