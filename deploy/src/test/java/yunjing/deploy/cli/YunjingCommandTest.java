@@ -88,6 +88,24 @@ class YunjingCommandTest {
     }
 
     @Test
+    void everySubcommand_isFoundByName_whenOnlyItsTreeIsBuilt() {
+        // A command line naming a subcommand gets only that subcommand's tree (a faster start);
+        // every name --help lists must still resolve, and help of any command still works.
+        Result help = run("--help");
+        java.util.List<String> names = help.out().lines().dropWhile(line -> !line.startsWith("Commands:")).skip(1)
+                .filter(line -> line.matches("  [a-z]+ .*")).map(line -> line.strip().split(" ")[0]).toList();
+        assertTrue(names.size() >= 14 && names.contains("sync") && names.contains("help"), help.out());
+        for (String name : names) {
+            Result r = run(name, "--help");
+            assertEquals(0, r.code(), name + ": " + r.err());
+            assertTrue(r.out().contains("Usage: yunjing " + name), r.out());
+        }
+        Result sync = run("help", "sync");
+        assertEquals(0, sync.code(), sync.err());
+        assertTrue(sync.out().contains("pull"), sync.out());
+    }
+
+    @Test
     void unknownOption_exits2WithAHint() {
         Result r = run("up", "--bogus");
         assertEquals(2, r.code());
