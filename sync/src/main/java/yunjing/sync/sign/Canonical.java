@@ -25,10 +25,12 @@ final class Canonical {
     }
 
     static byte[] bytes(JsonNode manifest) {
-        ObjectNode copy = ((ObjectNode) manifest).deepCopy();
-        copy.remove(SIGNATURE);
+        // sorted() builds new objects and arrays and shares only the leaves, so the signature
+        // field can be left out of its copy of the root instead of copying the whole tree first.
+        ObjectNode unsigned = (ObjectNode) sorted(manifest);
+        unsigned.remove(SIGNATURE);
         try {
-            return JSON.writeValueAsBytes(sorted(copy));
+            return JSON.writeValueAsBytes(unsigned);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree always serializes", e);
         }

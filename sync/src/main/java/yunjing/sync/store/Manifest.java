@@ -150,7 +150,7 @@ public record Manifest(String repo, String revision, long version, Instant publi
                 throw new IOException("path '" + path + "': size " + f.path("size") + " (expected: >= 0)");
             }
             String sha = f.path("sha256").asText("");
-            if (!sha.matches("[0-9a-f]{64}")) {
+            if (!Chunk.isSha256Hex(sha)) {
                 throw new IOException("path '" + path + "': sha256 '" + sha + "' (expected: 64 lower-case hex digits)");
             }
             entries.add(new Entry(path, size, sha, chunks(path, size, f.path("chunks"))));
@@ -197,7 +197,7 @@ public record Manifest(String repo, String revision, long version, Instant publi
                 throw new IOException("path '" + path + "': chunk size " + c.path("size") + " (expected: 1.." + FastCdc.MAX_SIZE + ")");
             }
             String sha = c.path("sha256").asText("");
-            if (!sha.matches("[0-9a-f]{64}")) {
+            if (!Chunk.isSha256Hex(sha)) {
                 throw new IOException("path '" + path + "': chunk sha256 '" + sha + "' (expected: 64 lower-case hex digits)");
             }
             chunks.add(new Chunk(offset, (int) length, sha));

@@ -125,4 +125,17 @@ class ManifestVerifierTest {
         ObjectNode other = manifest(1, "a").toTree().put("revision", "0".repeat(40));
         assertTrue(refusal(signer.sign(other), null).contains("does not match its files"));
     }
+
+    @Test
+    void malformedDigests_areRefusedEvenWhenSigned() throws Exception {
+        for (String bad : List.of("A".repeat(64), "a".repeat(63), "g" + "a".repeat(63), "")) {
+            ObjectNode file = manifest(1, "a").toTree();
+            ((ObjectNode) ((ArrayNode) file.get("files")).get(0)).put("sha256", bad);
+            assertTrue(refusal(signer.sign(file), null).contains("sha256 '" + bad + "' (expected: 64 lower-case hex digits)"), bad);
+
+            ObjectNode chunk = manifest(1, "a").toTree();
+            ((ObjectNode) ((ArrayNode) ((ArrayNode) chunk.get("files")).get(0).get("chunks")).get(0)).put("sha256", bad);
+            assertTrue(refusal(signer.sign(chunk), null).contains("chunk sha256 '" + bad + "'"), bad);
+        }
+    }
 }
