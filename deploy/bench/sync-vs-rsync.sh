@@ -6,7 +6,8 @@
 #   SIZE_MIB=64 CHANGES=64 deploy/bench/sync-vs-rsync.sh   # a quicker run
 #
 # Environment: SIZE_MIB (default 256), CHANGES (default 256), CHANGE_KIB (default 10), AGENTS
-# (default 4), SEED (default 1), OUT_DIR (default docs/benchmarks under the repository root).
+# (default 4), SEED (default 1), ROUNDS (single transfers, each tool in turn; medians reported;
+# default 3), OUT_DIR (default docs/benchmarks under the repository root).
 #
 # What it does, all on 127.0.0.1 with free ports:
 #   data     OLD: SIZE_MIB seeded random bytes; NEW: OLD with CHANGES regions of CHANGE_KIB
@@ -19,6 +20,9 @@
 #   yunjing  `yunjing sync serve` (an origin store with OLD then NEW published, signed) behind a
 #            relay; an agent store holding OLD's revision runs `yunjing sync pull` (verify the
 #            signed manifest, reuse local chunks, fetch missing chunk spans, verify, activate).
+#   resident a `yunjing sync follow` agent (as every node runs one: a JVM that stays up, polling the
+#            manifest every 0.1 s) that pulled OLD when it started takes NEW as soon as the
+#            origin's ref moves: the time from that move (the ref file's mtime) to activation.
 #   fan-out  AGENTS agent stores holding OLD pull NEW at once through one `yunjing proxy` (the
 #            regional cache) whose parent is the origin's relay: origin egress vs one agent's
 #            transfer. rsync's daemon serving AGENTS clients at once is measured the same way.
@@ -33,8 +37,9 @@ CHANGES=${CHANGES:-256}
 CHANGE_KIB=${CHANGE_KIB:-10}
 AGENTS=${AGENTS:-4}
 SEED=${SEED:-1}
+ROUNDS=${ROUNDS:-3}
 OUT_DIR=${OUT_DIR:-$root/docs/benchmarks}
-command_line="SIZE_MIB=$SIZE_MIB CHANGES=$CHANGES CHANGE_KIB=$CHANGE_KIB AGENTS=$AGENTS SEED=$SEED deploy/bench/sync-vs-rsync.sh"
+command_line="SIZE_MIB=$SIZE_MIB CHANGES=$CHANGES CHANGE_KIB=$CHANGE_KIB AGENTS=$AGENTS SEED=$SEED ROUNDS=$ROUNDS deploy/bench/sync-vs-rsync.sh"
 yunjing="$root/deploy/bin/yunjing"
 REPO=bench/model
 
@@ -81,9 +86,35 @@ relay "$p_origin_relay" "$p_origin" "$work/origin-relay.counts"
 pull() {  # STORE FROM_PORT: prints the agent's JSON line
   "$yunjing" sync pull --from "http://127.0.0.1:$2/" --store "$1" --public-key "$work/keys/manifest-key.pub.pem" --repo "$REPO"
 }
+# The origin is a long-running server: warm its delta paths (block digests, span lists) with a small
+# repository of its own before anything is measured, so no measured pull pays its JIT warm-up.
+log "origin warm-up: a delta pull of a small repository (not measured)"
+mkdir -p "$work/warm-old" "$work/warm-new"
+python3 "$here/make-data.py" "$work/warm-old/w.bin" "$work/warm-new/w.bin" 16 16 "$CHANGE_KIB" "$SEED" >/dev/null
+for v in old new; do
+  "$yunjing" sync publish --store "$work/origin" --key "$work/keys/manifest-key.pem" \
+    --public-key "$work/keys/manifest-key.pub.pem" --repo bench/warmup "$work/warm-$v" >/dev/null
+  "$yunjing" sync pull --from "http://127.0.0.1:$p_origin/" --store "$work/warm-agent" \
+    --public-key "$work/keys/manifest-key.pub.pem" --repo bench/warmup --progress none >/dev/null 2>&1
+done
+
 log "agents: initial pull of OLD (direct, not measured)"
 pull "$work/agent0" "$p_origin" >/dev/null
 for i in $(seq 1 "$AGENTS"); do cp -a "$work/agent0" "$work/agent$i"; done
+
+log "resident agent: starts, pulls OLD (not measured)"
+"$yunjing" sync follow --from "http://127.0.0.1:$p_origin_relay/" --store "$work/resident" --interval 0.1 \
+  --public-key "$work/keys/manifest-key.pub.pem" --repo "$REPO" > "$work/follow.out" 2> "$work/follow.err" & follow_pid=$!
+pids+=($follow_pid)
+follow_line() {  # N: waits for the follower's Nth JSON line and prints it
+  for _ in $(seq 1200); do
+    [ "$(wc -l < "$work/follow.out")" -ge "$1" ] && { sed -n "${1}p" "$work/follow.out"; return 0; }
+    kill -0 "$follow_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  log "the resident agent printed no line $1:"; cat "$work/follow.err" >&2; return 1
+}
+follow_line 1 >/dev/null
 
 # ---- rsync daemon: NEW, a relay in front; clients hold OLD ----------------------------------------
 p_rsync=$(free_port); p_rsync_relay=$(free_port)
@@ -99,37 +130,58 @@ wait_port "$p_rsync"
 relay "$p_rsync_relay" "$p_rsync" "$work/rsync-relay.counts"
 for i in $(seq 0 "$AGENTS") f; do mkdir -p "$work/rsync$i"; cp "$work/old/model.bin" "$work/rsync$i/model.bin"; done
 
-# ---- single transfer: rsync, then yunjing ---------------------------------------------------------
-sync; log "rsync: one client"
-read -r r_before r_up_before _ < "$work/rsync-relay.counts"
-t0=$(now)
-rsync --stats --no-whole-file "rsync://127.0.0.1:$p_rsync_relay/bench/model.bin" "$work/rsync0/model.bin" > "$work/rsync0.stats"
-t1=$(now)
-read -r r_down r_up _ <<< "$(counts "$work/rsync-relay.counts")"
-cmp "$work/rsync0/model.bin" "$work/new/model.bin"
-rsync_single="{\"seconds\":$(secs "$t0" "$t1"),\"down\":$((r_down - r_before)),\"up\":$((r_up - r_up_before)),"
-rsync_single+="\"rsyncTotalRead\":$(grep -oP 'Total bytes received: \K[0-9,]+' "$work/rsync0.stats" | tr -d ,)}"
-
-# The agent fsyncs what it writes before activating; rsync does not unless asked (--fsync).
-sync; log "rsync --fsync: one client"
-read -r rs_before rs_up_before _ < "$work/rsync-relay.counts"
-t0=$(now)
-rsync --fsync --no-whole-file "rsync://127.0.0.1:$p_rsync_relay/bench/model.bin" "$work/rsyncf/model.bin"
-t1=$(now)
-read -r rs_down rs_up _ <<< "$(counts "$work/rsync-relay.counts")"
-cmp "$work/rsyncf/model.bin" "$work/new/model.bin"
-rsync_fsync="{\"seconds\":$(secs "$t0" "$t1"),\"down\":$((rs_down - rs_before)),\"up\":$((rs_up - rs_up_before))}"
-
-log "yunjing: publish NEW at the origin (not part of the transfer)"
+# ---- publish NEW: the resident agent takes it at once ----------------------------------------------
+log "yunjing: publish NEW at the origin (not part of the transfer); the resident agent takes it"
 tp0=$(now); publish "$work/new"; tp1=$(now)
-sync; log "yunjing: one agent"
-read -r y_before y_up_before _ < "$work/origin-relay.counts"
-t0=$(now)
-agent_json=$(pull "$work/agent0" "$p_origin_relay")
-t1=$(now)
-read -r y_down y_up _ <<< "$(counts "$work/origin-relay.counts")"
-cmp "$work/agent0/repos/$REPO/revisions/$(cat "$work/agent0/repos/$REPO/refs/main")/model.bin" "$work/new/model.bin"
-yunjing_single="{\"seconds\":$(secs "$t0" "$t1"),\"down\":$((y_down - y_before)),\"up\":$((y_up - y_up_before)),\"agent\":$agent_json}"
+resident_json=$(follow_line 2)
+ref_moved=$(stat -c %.Y "$work/origin/repos/$REPO/refs/main")
+activated_at=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["activatedAt"] / 1000)' "$resident_json")
+kill "$follow_pid"; wait "$follow_pid" 2>/dev/null || true
+cmp "$work/resident/repos/$REPO/revisions/$(cat "$work/resident/repos/$REPO/refs/main")/model.bin" "$work/new/model.bin"
+yunjing_resident="{\"seconds\":$(secs "$ref_moved" "$activated_at"),\"agent\":$resident_json}"
+
+# ---- single transfer, ROUNDS times: rsync, rsync --fsync, yunjing; each from the old version -----------
+# The agent fsyncs what it writes before activating; rsync does not unless asked (--fsync).
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+cp -a "$work/agent0" "$work/agent-old"
+rsync_secs=(); rsyncf_secs=(); yunjing_secs=()
+for round in $(seq "$ROUNDS"); do
+  cp "$work/old/model.bin" "$work/rsync0/model.bin"; cp "$work/old/model.bin" "$work/rsyncf/model.bin"
+  rm -rf "$work/agent0"; cp -a "$work/agent-old" "$work/agent0"
+
+  sync; log "round $round: rsync, one client"
+  read -r r_before r_up_before _ < "$work/rsync-relay.counts"
+  t0=$(now)
+  rsync --stats --no-whole-file "rsync://127.0.0.1:$p_rsync_relay/bench/model.bin" "$work/rsync0/model.bin" > "$work/rsync0.stats"
+  t1=$(now)
+  read -r r_down r_up _ <<< "$(counts "$work/rsync-relay.counts")"
+  cmp "$work/rsync0/model.bin" "$work/new/model.bin"
+  rsync_secs+=("$(secs "$t0" "$t1")")
+
+  sync; log "round $round: rsync --fsync, one client"
+  t0=$(now)
+  rsync --fsync --no-whole-file "rsync://127.0.0.1:$p_rsync_relay/bench/model.bin" "$work/rsyncf/model.bin"
+  t1=$(now)
+  cmp "$work/rsyncf/model.bin" "$work/new/model.bin"
+  rsyncf_secs+=("$(secs "$t0" "$t1")")
+
+  sync; log "round $round: yunjing, one agent"
+  read -r y_before y_up_before _ < "$work/origin-relay.counts"
+  t0=$(now)
+  agent_json=$(pull "$work/agent0" "$p_origin_relay")
+  t1=$(now)
+  read -r y_down y_up _ <<< "$(counts "$work/origin-relay.counts")"
+  cmp "$work/agent0/repos/$REPO/revisions/$(cat "$work/agent0/repos/$REPO/refs/main")/model.bin" "$work/new/model.bin"
+  yunjing_secs+=("$(secs "$t0" "$t1")")
+done
+rounds_json() { local IFS=,; printf '[%s]' "$*"; }
+# Bytes are the same every round (checked by the relay counts of the last one).
+rsync_single="{\"seconds\":$(median "${rsync_secs[@]}"),\"rounds\":$(rounds_json "${rsync_secs[@]}"),"
+rsync_single+="\"down\":$((r_down - r_before)),\"up\":$((r_up - r_up_before)),"
+rsync_single+="\"rsyncTotalRead\":$(grep -oP 'Total bytes received: \K[0-9,]+' "$work/rsync0.stats" | tr -d ,)}"
+rsync_fsync="{\"seconds\":$(median "${rsyncf_secs[@]}"),\"rounds\":$(rounds_json "${rsyncf_secs[@]}")}"
+yunjing_single="{\"seconds\":$(median "${yunjing_secs[@]}"),\"rounds\":$(rounds_json "${yunjing_secs[@]}"),"
+yunjing_single+="\"down\":$((y_down - y_before)),\"up\":$((y_up - y_up_before)),\"agent\":$agent_json}"
 
 # ---- fan-out: AGENTS at once, yunjing through one regional cache; rsync straight to the daemon --------
 p_regional=$(free_port)
@@ -167,7 +219,7 @@ python3 "$here/report.py" "$OUT_DIR" <<JSON
 {"generated":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","command":"$command_line","machine":"$machine","loadStart":"$load_start","loadEnd":"$(cut -d' ' -f1-3 /proc/loadavg)","versions":$(printf '%s' "$versions" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'),
  "data":{"sizeMiB":$SIZE_MIB,"changes":$CHANGES,"changeKiB":$CHANGE_KIB,"agents":$AGENTS,"seed":$SEED},
  "publishSeconds":$(secs "$tp0" "$tp1"),
- "single":{"rsync":$rsync_single,"rsyncFsync":$rsync_fsync,"yunjing":$yunjing_single},
+ "single":{"rsync":$rsync_single,"rsyncFsync":$rsync_fsync,"yunjing":$yunjing_single,"resident":$yunjing_resident},
  "fanout":{"rsync":$rsync_fan,"yunjing":$yunjing_fan}}
 JSON
 log "wrote $OUT_DIR/sync-vs-rsync.md and .json"

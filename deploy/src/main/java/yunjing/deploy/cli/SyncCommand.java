@@ -1,6 +1,7 @@
 package yunjing.deploy.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -9,42 +10,37 @@ import yunjing.common.net.EventLoops;
 import yunjing.deploy.run.ArtifactServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import yunjing.sync.agent.ClockSkewGuard;
 import yunjing.sync.agent.DeltaAgent;
-import yunjing.sync.agent.HttpChunkSource;
 import yunjing.sync.agent.HttpManifestSource;
-import yunjing.sync.agent.RateLimiter;
-import yunjing.sync.agent.SyncMetrics;
-import yunjing.sync.agent.SyncStats;
+import yunjing.sync.agent.ManifestFollower;
 import yunjing.sync.sign.Ed25519Keys;
 import yunjing.sync.sign.ManifestRejectedException;
 import yunjing.sync.sign.ManifestSigner;
-import yunjing.sync.sign.ManifestVerifier;
 import yunjing.sync.store.ArtifactStore;
 import yunjing.sync.store.Revision;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
- * {@code yunjing sync keygen|publish|serve|pull}: the sync pieces on their own, outside a
- * topology: a signing key, a signed publish into a store, a standalone artifact server, and one
- * delta pull of a replica from a parent URL. Used by {@code deploy/bench/sync-vs-rsync.sh}.
+ * {@code yunjing sync keygen|publish|serve|pull|follow}: the sync pieces on their own, outside a
+ * topology: a signing key, a signed publish into a store, a standalone artifact server, one
+ * delta pull of a replica from a parent URL, and a resident agent following a parent. Used by {@code deploy/bench/sync-vs-rsync.sh}.
  */
 @Command(name = "sync", mixinStandardHelpOptions = true,
         description = "Artifact sync on its own: signing keys, signed publish, a standalone artifact server, delta pull.",
         subcommands = {SyncCommand.Keygen.class, SyncCommand.Publish.class, SyncCommand.Serve.class, SyncCommand.Pull.class,
-                SyncStatusCommand.class})
+                SyncCommand.Follow.class, SyncStatusCommand.class})
 final class SyncCommand implements Runnable {
 
     @Spec
@@ -52,7 +48,7 @@ final class SyncCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: keygen, publish, serve, pull or status");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: keygen, publish, serve, pull, follow or status");
     }
 
     @Command(name = "keygen", mixinStandardHelpOptions = true,
@@ -152,31 +148,8 @@ final class SyncCommand implements Runnable {
                     + "missing chunks. Prints one JSON line with what it cost on stdout; progress (a bar in a terminal, "
                     + "log lines otherwise) and the agent's metrics on stderr.")
     static final class Pull implements Runnable {
-        @Option(names = "--from", required = true, paramLabel = "URL", description = "Parent root URL, e.g. http://127.0.0.1:8080/.")
-        URI from;
-        @Option(names = "--store", required = true, paramLabel = "DIR")
-        Path store;
-        @Option(names = "--public-key", required = true, paramLabel = "PEM|BASE64")
-        String publicKey;
-        @Option(names = "--repo", required = true)
-        String repo;
-        @Option(names = "--ref", defaultValue = "main")
-        String ref;
-        @Option(names = "--ranges", defaultValue = "spans",
-                description = "How missing bytes are asked for: 'spans' (cacheable per-span URLs, default) or 'range' (Range headers).")
-        String ranges;
-        @Option(names = "--concurrency", defaultValue = "" + DeltaAgent.DEFAULT_CONCURRENCY, paramLabel = "N",
-                description = "Requests in flight at once (1 to 64, default ${DEFAULT-VALUE}).")
-        int concurrency;
-        @Option(names = "--limit-rate", paramLabel = "RATE",
-                description = "Most bytes per second read from the parent, all requests together: e.g. 500K, 10M, 1G (powers of 1024).")
-        String limitRate;
-        @Option(names = "--ntp-server", paramLabel = "HOST[:PORT]",
-                description = "Check the clock against this NTP server before judging the manifest's expiry.")
-        String ntpServer;
-        @Option(names = "--max-clock-skew", defaultValue = "10", paramLabel = "SECONDS",
-                description = "With --ntp-server: a larger skew is warned about, and a manifest expiring within it is refused (default ${DEFAULT-VALUE}).")
-        long maxClockSkewSeconds;
+        @Mixin
+        SyncAgentOptions options;
         @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|log|none",
                 description = "Progress on stderr: a redrawn bar in a terminal and log lines otherwise (auto, default), or as named.")
         String progress;
@@ -186,42 +159,15 @@ final class SyncCommand implements Runnable {
 
         @Override
         public void run() {
-            if (!ranges.equals("spans") && !ranges.equals("range")) {
-                throw CliException.usage("--ranges: " + ranges + " (expected: spans or range)", null);
-            }
             if (!List.of("auto", "bar", "log", "none").contains(progress)) {
                 throw CliException.usage("--progress: " + progress + " (expected: auto, bar, log or none)", null);
             }
-            if (maxClockSkewSeconds < 0) {
-                throw CliException.usage("--max-clock-skew: " + maxClockSkewSeconds + " (expected: >= 0)", null);
-            }
-            if (concurrency < 1 || concurrency > 64) {
-                throw CliException.usage("--concurrency: " + concurrency + " (expected: 1 to 64)", null);
-            }
-            long bytesPerSecond;
-            try {
-                bytesPerSecond = limitRate == null ? 0 : RateLimiter.parse(limitRate);
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage("--limit-rate: " + e.getMessage(), e);
-            }
+            options.validate();
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(5)).build()) {
-                Path keyFile = Path.of(publicKey);
-                var key = Files.isRegularFile(keyFile) ? Ed25519Keys.readPublic(keyFile) : Ed25519Keys.parsePublic(publicKey, "--public-key");
-                Duration timeout = Duration.ofSeconds(60);
-                HttpChunkSource source = ranges.equals("spans") ? HttpChunkSource.cacheable(client, from, timeout)
-                        : new HttpChunkSource(client, from, timeout);
-                DeltaAgent.Builder agent = DeltaAgent.builder(new ArtifactStore(store), new ManifestVerifier(key, Clock.systemUTC()), source)
-                        .metrics(new SyncMetrics(registry));
-                agent.concurrency(concurrency).limitRate(bytesPerSecond);
-                try {
-                    if (ntpServer != null) {
-                        agent.clockSkewGuard(new ClockSkewGuard(ntpServer, Duration.ofSeconds(maxClockSkewSeconds)));
-                    }
-                } catch (IllegalArgumentException e) {
-                    throw CliException.usage("pull: " + e.getMessage(), e);
-                }
+            String repo = options.repo;
+            String ref = options.ref;
+            try (HttpClient client = SyncAgentOptions.client()) {
+                DeltaAgent.Builder agent = options.agent(client, registry);
                 boolean terminal = switch (progress) {
                     case "bar" -> true;
                     case "log" -> false;
@@ -232,31 +178,97 @@ final class SyncCommand implements Runnable {
                             Duration.ofMillis(terminal ? 200 : 1000));
                 }
                 long t0 = System.nanoTime();
-                byte[] manifest = new HttpManifestSource(client, from, timeout).fetch(repo, ref);
+                byte[] manifest = options.manifests(client).fetch(repo, ref);
                 DeltaAgent.Result result = agent.build().sync(repo, ref, manifest);
                 long millis = (System.nanoTime() - t0) / 1_000_000;
-                SyncStats s = result.stats();
-                spec.commandLine().getOut().printf("{\"revision\":\"%s\",\"version\":%d,\"manifestBytes\":%d,\"bytesFetched\":%d,"
-                                + "\"bytesReused\":%d,\"chunksFetched\":%d,\"chunksReused\":%d,\"requests\":%d,\"verifyFailures\":%d,"
-                                + "\"concurrency\":%d,\"millis\":%d}%n", result.revision().id(), result.revision().manifest().version(),
-                        manifest.length, s.bytesFetched(), s.bytesReused(), s.chunksFetched(), s.chunksReused(), s.requests(),
-                        s.verifyFailures(), concurrency, millis);
+                spec.commandLine().getOut().println(options.report(result, millis, ",\"manifestBytes\":" + manifest.length));
             } catch (IOException | ManifestRejectedException e) {
-                throw CliException.usage("pull " + repo + "@" + ref + " from " + from + ": " + e.getMessage(), e);
+                throw CliException.usage("pull " + repo + "@" + ref + " from " + options.from + ": " + e.getMessage(), e);
             } finally {
-                printMetrics(registry);
+                printMetrics(spec, registry);
             }
         }
+    }
 
-        /** The agent's meters as a node's /metrics would show them, on stderr. */
-        private void printMetrics(PrometheusMeterRegistry registry) {
-            PrintWriter err = spec.commandLine().getErr();
-            for (String line : registry.scrape().split("\n")) {
-                if (line.startsWith("yunjing_sync_")) {
-                    err.println("yunjing sync: metric " + line);
-                }
+    @Command(name = "follow", mixinStandardHelpOptions = true,
+            description = "Keep --store's --repo@--ref on the revision the parent names, as a node's agent does: poll the "
+                    + "signed manifest every --interval (a 304 when unchanged) and sync each new one. Prints one JSON line "
+                    + "per activated revision on stdout (as pull does, plus activatedAt and lagMillis: from the manifest's "
+                    + "publication to activation), failures on stderr; runs until SIGTERM/Ctrl-C.")
+    static final class Follow implements java.util.concurrent.Callable<Integer> {
+        @Mixin
+        SyncAgentOptions options;
+        @Option(names = "--interval", defaultValue = "5", paramLabel = "SECONDS",
+                description = "Seconds between polls (default ${DEFAULT-VALUE}; fractions allowed, at least 0.01).")
+        double intervalSeconds;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            if (!(intervalSeconds >= 0.01)) {
+                throw CliException.usage("--interval: " + intervalSeconds + " (expected: 0.01 seconds or more)", null);
             }
-            err.flush();
+            options.validate();
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            PrintWriter out = spec.commandLine().getOut();
+            try (HttpClient client = SyncAgentOptions.client()) {
+                DeltaAgent agent = options.agent(client, registry).build();
+                HttpManifestSource manifests = options.manifests(client);
+                long[] pollStarted = new long[1]; // the poll that found the manifest: the sync's "millis" count from it
+                ManifestFollower follower = new ManifestFollower(agent, manifests, options.repo, options.ref, result -> {
+                    if (!result.activated()) {
+                        return; // already on the revision the parent names
+                    }
+                    Instant now = Instant.now();
+                    Instant published = result.revision().manifest().published();
+                    out.println(options.report(result, (System.nanoTime() - pollStarted[0]) / 1_000_000,
+                            ",\"activatedAt\":" + now.toEpochMilli()
+                                    + (published == null ? "" : ",\"lagMillis\":" + Duration.between(published, now).toMillis())));
+                    out.flush();
+                });
+                CountDownLatch stopped = new CountDownLatch(1);
+                Thread hook = new Thread(stopped::countDown, "yunjing-sync-follow-shutdown");
+                Runtime.getRuntime().addShutdownHook(hook);
+                long intervalNanos = (long) (intervalSeconds * 1e9);
+                try {
+                    while (!stopped.await(0, TimeUnit.NANOSECONDS)) {
+                        long started = System.nanoTime();
+                        pollStarted[0] = started;
+                        try {
+                            follower.pollOnce();
+                        } catch (IOException | ManifestRejectedException e) {
+                            spec.commandLine().getErr().println("yunjing sync: follow " + options.repo + "@" + options.ref + ": "
+                                    + e.getMessage());
+                            spec.commandLine().getErr().flush();
+                        }
+                        stopped.await(Math.max(0, intervalNanos - (System.nanoTime() - started)), TimeUnit.NANOSECONDS);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // stopped from within the process (tests): as SIGTERM
+                } finally {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // The hook is running: nothing to remove.
+                    }
+                }
+                return 0;
+            } finally {
+                printMetrics(spec, registry);
+            }
         }
+    }
+
+    /** The agent's meters as a node's /metrics would show them, on stderr. */
+    private static void printMetrics(CommandSpec spec, PrometheusMeterRegistry registry) {
+        PrintWriter err = spec.commandLine().getErr();
+        for (String line : registry.scrape().split("\n")) {
+            if (line.startsWith("yunjing_sync_")) {
+                err.println("yunjing sync: metric " + line);
+            }
+        }
+        err.flush();
     }
 }

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code yunjing sync keygen|publish|pull} against an in-process {@link ArtifactServer} on port 0. */
+/** {@code yunjing sync keygen|publish|pull|follow} against an in-process {@link ArtifactServer} on port 0. */
 class SyncCommandTest {
 
     @TempDir
@@ -98,9 +98,10 @@ class SyncCommandTest {
     void pull_withABadRateConcurrencyOrProgress_isAUsageErrorWithExitCode2() {
         String[] base = {"sync", "pull", "--from", "http://127.0.0.1:9/", "--store", tmp.resolve("replica").toString(),
                 "--public-key", "AAAA", "--repo", "acme/m"};
-        String[][] cases = {{"--limit-rate", "fast"}, {"--concurrency", "0"}, {"--progress", "fancy"}, {"--max-clock-skew", "-1"}};
+        String[][] cases = {{"--limit-rate", "fast"}, {"--concurrency", "0"}, {"--progress", "fancy"}, {"--max-clock-skew", "-1"},
+                {"--ranges", "all"}};
         String[] expected = {"expected: bytes per second", "--concurrency: 0 (expected: 1 to 64)", "--progress: fancy",
-                "--max-clock-skew: -1"};
+                "--max-clock-skew: -1", "--ranges: all"};
         for (int i = 0; i < cases.length; i++) {
             String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(base), java.util.Arrays.stream(cases[i]))
                     .toArray(String[]::new);
@@ -109,5 +110,78 @@ class SyncCommandTest {
             assertTrue(r[2].contains(expected[i]), r[2]);
             assertTrue(Files.notExists(tmp.resolve("replica/repos")), "nothing written");
         }
+        String[] follow = base.clone();
+        follow[1] = "follow";
+        String[] r = run(java.util.stream.Stream.concat(java.util.Arrays.stream(follow), java.util.stream.Stream.of("--interval", "0"))
+                .toArray(String[]::new));
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("--interval: 0.0 (expected: 0.01 seconds or more)"), r[2]);
+        follow = java.util.stream.Stream.concat(java.util.Arrays.stream(follow), java.util.stream.Stream.of("--concurrency", "65"))
+                .toArray(String[]::new);
+        assertTrue(run(follow)[2].contains("--concurrency: 65"));
+    }
+
+    @Test
+    void follow_activatesEachNewRevision_printsALineForIt_andStopsWhenInterrupted() throws Exception {
+        Path keys = tmp.resolve("keys");
+        assertEquals("0", run("sync", "keygen", "--out", keys.toString())[0]);
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        byte[] weights = new byte[1 << 20];
+        new Random(11).nextBytes(weights);
+        Files.write(src.resolve("model.bin"), weights);
+        Path origin = tmp.resolve("origin");
+        String[] publish = {"sync", "publish", "--store", origin.toString(), "--key", keys.resolve("manifest-key.pem").toString(),
+                "--public-key", keys.resolve("manifest-key.pub.pem").toString(), "--repo", "acme/m", src.toString()};
+        assertEquals("0", run(publish)[0]);
+
+        EventLoops loops = EventLoops.create(1, "sync-cli-test");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int[] code = {-1};
+        Thread follower = null;
+        try (ArtifactServer server = ArtifactServer.start(new ArtifactStore(origin), new InetSocketAddress("127.0.0.1", 0), loops)) {
+            String[] follow = {"sync", "follow", "--from", "http://127.0.0.1:" + server.address().getPort() + "/",
+                    "--store", tmp.resolve("replica").toString(), "--public-key", keys.resolve("manifest-key.pub.pem").toString(),
+                    "--repo", "acme/m", "--interval", "0.05"};
+            follower = Thread.ofPlatform().name("follow-under-test").start(
+                    () -> code[0] = YunjingCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), follow));
+            JsonNode first = new ObjectMapper().readTree(awaitLine(out, 1, err));
+            assertEquals(1, first.get("version").asLong());
+            assertEquals(weights.length, first.get("bytesFetched").asLong());
+
+            weights[5000] ^= 1;
+            Files.write(src.resolve("model.bin"), weights);
+            assertEquals("0", run(publish)[0]);
+            JsonNode second = new ObjectMapper().readTree(awaitLine(out, 2, err));
+            assertEquals(2, second.get("version").asLong());
+            assertTrue(second.get("bytesFetched").asLong() < weights.length / 4, second.toString());
+            assertTrue(second.get("lagMillis").asLong() >= 0 && second.get("activatedAt").asLong() > 0, second.toString());
+            Path active = tmp.resolve("replica/repos/acme/m/revisions").resolve(second.get("revision").asText());
+            assertArrayEquals(weights, Files.readAllBytes(active.resolve("model.bin")));
+
+            Thread.sleep(200); // polls that find nothing new print nothing
+            assertEquals(2, out.toString().lines().count(), out.toString());
+        } finally {
+            if (follower != null) {
+                follower.interrupt();
+                follower.join(10_000);
+            }
+            loops.close();
+        }
+        assertEquals(0, code[0], err.toString());
+        assertTrue(err.toString().contains("yunjing_sync_syncs_total"), "metrics on stop: " + err);
+    }
+
+    /** The {@code n}th line of {@code out}, waiting up to 20 s for it. */
+    private static String awaitLine(StringWriter out, int n, StringWriter err) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            java.util.List<String> lines = out.toString().lines().toList();
+            if (lines.size() >= n) {
+                return lines.get(n - 1);
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no line " + n + " from follow; stdout: " + out + " stderr: " + err);
     }
 }

@@ -102,7 +102,7 @@ class YunjingCommandTest {
         }
         Result sync = run("help", "sync");
         assertEquals(0, sync.code(), sync.err());
-        assertTrue(sync.out().contains("pull"), sync.out());
+        assertTrue(sync.out().contains("follow") && sync.out().contains("pull"), sync.out());
     }
 
     @Test
