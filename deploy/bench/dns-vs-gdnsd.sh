@@ -5,7 +5,8 @@
 #   DURATION=60 WARM=15 deploy/bench/dns-vs-gdnsd.sh   # the full-length run
 #
 # Environment: DURATION (s per measurement, default 15), WARM (s of discarded load before each, default 10),
-# ROUNDS (alternating gdnsd/yunjing measurement rounds, default 2),
+# ROUNDS (alternating gdnsd/yunjing measurement rounds, default 2), UDP_THREADS (UDP sockets and threads of
+# each server: gdnsd's udp_threads, yunjing's dns.udp_threads; default 1, leaving the second core to dnsperf),
 # OUTSTANDING (dnsperf -q, queries in flight, default 100), QUERIES (distinct queries in the file,
 # default 100000), YUNJING_GEO_DIR (GeoLite2-City.mmdb and asn.csv from `yunjing geo fetch`, default
 # ~/.cache/yunjing/geo), OUT_DIR (default docs/benchmarks under the repository root).
@@ -18,12 +19,14 @@
 #   gdnsd    gdnsd 3 with the geoip plugin: GeoLite2 City for provinces (map AS→CN→SH/GD/BJ) and a `nets`
 #            file for carriers (deploy/bench/dns-gdnsd-nets.py: the carrier ASNs' ranges from asn.csv →
 #            that carrier's edge, since gdnsd reads no ASN database); the same static names.
+#   ceiling  deploy/bench/dns-noop-responder.c: UDP_THREADS threads answering every datagram with itself
+#            (QR set) and doing nothing else, recvmmsg/sendmmsg as gdnsd: what dnsperf can reach here at all;
 #   queries  deploy/bench/dns-queries.py: QUERIES wire-format queries, mostly api.mirror.test A with ECS
 #            for addresses in Chinese carrier networks, some non-carrier ECS, 10 % static names.
 # In each of ROUNDS rounds, each server gets WARM s of load (discarded; JIT warm-up), then DURATION s
-# measured, gdnsd then yunjing, both running the whole time; the result sums the rounds: dnsperf -B -c 4 -T 1 -q $OUTSTANDING. A spot check first asserts both give
+# measured, the ceiling, gdnsd then yunjing, all running the whole time; the result sums the rounds: dnsperf -B -c 4 -T 1 -q $OUTSTANDING. A spot check first asserts both give
 # the same edge for a Telecom/Shanghai, a Unicom/Guangdong and a Mobile address.
-# Writes $OUT_DIR/dns-vs-gdnsd.md and .json. Installs dnsperf, gdnsd, dnsutils (dig) and python3 with
+# Writes $OUT_DIR/dns-vs-gdnsd.md and .json. Installs dnsperf, gdnsd, dnsutils (dig), gcc and python3 with
 # apt-get when missing (needs root). Stops everything it started on exit.
 set -euo pipefail
 
@@ -34,9 +37,10 @@ WARM=${WARM:-10}
 OUTSTANDING=${OUTSTANDING:-100}
 QUERIES=${QUERIES:-100000}
 ROUNDS=${ROUNDS:-2}
+UDP_THREADS=${UDP_THREADS:-1}
 GEO=${YUNJING_GEO_DIR:-$HOME/.cache/yunjing/geo}
 OUT_DIR=${OUT_DIR:-$root/docs/benchmarks}
-command_line="DURATION=$DURATION WARM=$WARM ROUNDS=$ROUNDS OUTSTANDING=$OUTSTANDING QUERIES=$QUERIES deploy/bench/dns-vs-gdnsd.sh"
+command_line="DURATION=$DURATION WARM=$WARM ROUNDS=$ROUNDS UDP_THREADS=$UDP_THREADS OUTSTANDING=$OUTSTANDING QUERIES=$QUERIES deploy/bench/dns-vs-gdnsd.sh"
 
 # shellcheck source=deploy/bench/bench-lib.sh
 . "$root/deploy/bench/bench-lib.sh"
@@ -50,6 +54,7 @@ command -v dnsperf >/dev/null 2>&1 || need_install+=(dnsperf)
 command -v gdnsd >/dev/null 2>&1 || [ -x /usr/sbin/gdnsd ] || need_install+=(gdnsd)
 command -v dig >/dev/null 2>&1 || need_install+=(dnsutils)
 command -v python3 >/dev/null 2>&1 || need_install+=(python3)
+command -v cc >/dev/null 2>&1 || need_install+=(gcc)
 install_missing ${need_install[@]+"${need_install[@]}"}
 GDNSD=$(command -v gdnsd || echo /usr/sbin/gdnsd)
 
@@ -106,8 +111,10 @@ yj_admin=$(free_port)
 sed -e "s/^  listen: 127.0.0.1:5353 .*/  listen: 127.0.0.1:$yj_port/" \
     -e "s/^  admin: 127.0.0.1:9053 .*/  admin: 127.0.0.1:$yj_admin/" \
     -e "s/ports: { http: 8080, https: 8443, admin: 9090 }/ports: { http: 8080, https: 8443, admin: $readyz_port }/" \
+    -e "s/^  max_answers: \(.*\)/  max_answers: \1\n  udp_threads: $UDP_THREADS/" \
     "$root/deploy/topology/local.yaml" >"$work/topology.yaml"
 grep -q "listen: 127.0.0.1:$yj_port" "$work/topology.yaml" || die "could not rewrite the DNS port in local.yaml"
+grep -q "udp_threads: $UDP_THREADS" "$work/topology.yaml" || die "could not set udp_threads in local.yaml"
 log "building/starting yunjing dns on 127.0.0.1:$yj_port"
 "$root/deploy/bin/yunjing" node --id dns --topology "$work/topology.yaml" --state-dir "$work/state" \
   --geo-dir "$GEO" >"$work/yunjing.log" 2>&1 & pids+=($!)
@@ -121,6 +128,7 @@ python3 "$bench/dns-gdnsd-nets.py" "$GEO/asn.csv" "$work/gdnsd/geoip/carrier-net
 cat >"$work/gdnsd/config" <<EOF
 options => {
   listen => [ 127.0.0.1:$gd_port ]
+  udp_threads => $UDP_THREADS
   run_dir => $work/gdnsd-run
   state_dir => $work/gdnsd-state
 }
@@ -182,9 +190,15 @@ measure() {  # NAME PORT ROUND
   run_dnsperf "$2" "$DURATION" "$work/$1.$3.out"
   grep -E "Queries (per second|lost)" "$work/$1.$3.out" >&2
 }
+# ---- the ceiling: a responder that does no DNS work -------------------------------------------------
+noop_port=$(free_port)
+cc -O2 -pthread -o "$work/noop" "$bench/dns-noop-responder.c"
+"$work/noop" "$noop_port" "$UDP_THREADS" & pids+=($!)
+
 # Alternate the servers over ROUNDS rounds, so a change in the machine's other load hits both alike.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$ROUNDS"); do
+  measure noop "$noop_port" "$round"
   measure gdnsd "$gd_port" "$round"
   measure yunjing "$yj_port" "$round"
 done
@@ -213,7 +227,7 @@ def parse(name):
             "latency_avg_ms": sum(r["avg"] * r["completed"] for r in rounds) / completed * 1000,
             "latency_min_ms": min(r["min"] for r in rounds) * 1000, "latency_max_ms": max(r["max"] for r in rounds) * 1000,
             "response_codes": " | ".join(r["codes"] for r in rounds)}
-g, y = parse("gdnsd"), parse("yunjing")
+g, y, n = parse("gdnsd"), parse("yunjing"), parse("noop")
 ratio = y["qps"] / g["qps"]
 round_ratios = [round(b / a, 2) for a, b in zip(g["rounds_qps"], y["rounds_qps"])]
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -224,7 +238,8 @@ dnsperf_version = next((l for l in (dnsperf.stdout + dnsperf.stderr).splitlines(
 result = {"generated": now, "command": command, "query_mix": mix, "nproc": os.cpu_count(), "cpu": cpu,
           "kernel": platform.release(), "gdnsd": gdnsd_version, "dnsperf": dnsperf_version,
           "java": java[0] if java else "?", "yunjing": banner, "loadavg_before": load_before, "loadavg_after": load_after, "gdnsd_result": g, "yunjing_result": y,
-          "ratio_qps_yunjing_over_gdnsd": round(ratio, 3), "ratio_per_round": round_ratios}
+          "ratio_qps_yunjing_over_gdnsd": round(ratio, 3), "ratio_per_round": round_ratios,
+          "ceiling_result": n, "gdnsd_over_ceiling": round(g["qps"] / n["qps"], 3), "yunjing_over_ceiling": round(y["qps"] / n["qps"], 3)}
 os.makedirs(out_dir, exist_ok=True)
 with open(os.path.join(out_dir, "dns-vs-gdnsd.json"), "w") as f:
     json.dump(result, f, indent=2)
@@ -241,8 +256,15 @@ Command: `{command}`
 |---|---:|---|---:|---:|---:|---:|---:|---|
 | gdnsd (geoip plugin) | {g['qps']:.0f} | {g['rounds_qps']} | {g['queries_sent']} | {g['queries_completed']} | {g['queries_lost']} | {g['latency_avg_ms']:.3f} | {g['latency_min_ms']:.3f} / {g['latency_max_ms']:.3f} | {g['response_codes']} |
 | yunjing dns | {y['qps']:.0f} | {y['rounds_qps']} | {y['queries_sent']} | {y['queries_completed']} | {y['queries_lost']} | {y['latency_avg_ms']:.3f} | {y['latency_min_ms']:.3f} / {y['latency_max_ms']:.3f} | {y['response_codes']} |
+| ceiling: a responder doing no DNS work | {n['qps']:.0f} | {n['rounds_qps']} | {n['queries_sent']} | {n['queries_completed']} | {n['queries_lost']} | {n['latency_avg_ms']:.3f} | {n['latency_min_ms']:.3f} / {n['latency_max_ms']:.3f} | (echoes) |
 
 **Ratio yunjing / gdnsd: {ratio:.2f}×** queries per second (per round: {round_ratios}; {verdict} the 1.0× goal; yunjing lost {y['queries_lost']} queries, gdnsd {g['queries_lost']}).
+
+Against the ceiling (`deploy/bench/dns-noop-responder.c`: the same sockets, threads and recvmmsg/sendmmsg
+batches as gdnsd, but every datagram sent back as it came, QR set, with no DNS work): gdnsd reached
+{g['qps'] / n['qps']:.2f}× of it and yunjing {y['qps'] / n['qps']:.2f}×. Load generator and servers share two
+cores, so the ceiling is mostly dnsperf's own speed: a server can only be as fast as the ceiling by costing
+dnsperf nothing.
 
 Query mix ({mix}): `api.mirror.test A` with an EDNS Client Subnet /24 inside a Chinese carrier network
 (Telecom, Unicom, Mobile, CERNET ranges of the ASN CSV), some with non-carrier addresses, and 10 % static
@@ -275,8 +297,10 @@ same edge from both before measuring. The differences, honestly:
   clients steered to "any".
 - **Health.** yunjing probes each edge's `/readyz` every 5 s on its own thread (a stand-in HTTP server
   answers 200); gdnsd has no monitoring configured (every edge is up by definition).
-- **Threads.** gdnsd: its defaults (2 UDP threads with SO_REUSEPORT). yunjing: one UDP socket per core with
-  SO_REUSEPORT on the epoll transport, Netty's default event loops, the launcher's default JVM.
+- **Threads.** Both `UDP_THREADS` UDP sockets with SO_REUSEPORT, each with its own thread (gdnsd's
+  `udp_threads`, yunjing's `dns.udp_threads`); yunjing on the epoll transport with the launcher's default
+  JVM. On this 2-core machine one thread each leaves a core to dnsperf; with two, yunjing's second event
+  loop competes with dnsperf (0.80× against 0.91× with one, 2026-11-22 evening), gdnsd's hardly matters.
 - **ECS scope.** Both echo the option with a scope: gdnsd from its merged network tree, yunjing from the
   locator's constant block (RFC 7871 section 7.2.1). Not compared here: TCP, IPv6 clients.
 

@@ -42,6 +42,9 @@ import java.util.Set;
  *                            instead of dropped, so real clients retry over TCP (default 2; 1 = all slip)
  * @param maxTcpConnections   most TCP connections open at once; excess ones are closed on accept
  *                            (default {@value #DEFAULT_MAX_TCP_CONNECTIONS})
+ * @param udpSockets          UDP sockets sharing the port, each on its own event loop (gdnsd's
+ *                            {@code udp_threads}); 0 = one per core. Read at start: a reload that
+ *                            changes it is logged and applies at the next start
  */
 public record DnsConfig(
         String zone,
@@ -59,7 +62,8 @@ public record DnsConfig(
         Path healthStateFile,
         int rrlResponsesPerSecond,
         int rrlSlip,
-        int maxTcpConnections) {
+        int maxTcpConnections,
+        int udpSockets) {
 
     public static final int DEFAULT_ANSWER_TTL_SECONDS = 30;
     public static final int DEFAULT_MAX_ANSWERS = 2;
@@ -68,6 +72,16 @@ public record DnsConfig(
     public static final int DEFAULT_SUCCESSES_TO_MARK_UP = 2;
     public static final int DEFAULT_RRL_SLIP = 2;
     public static final int DEFAULT_MAX_TCP_CONNECTIONS = 1024;
+
+    /** One UDP socket per core. */
+    public DnsConfig(String zone, InetSocketAddress bind, List<String> serviceNames, List<DnsTarget> targets,
+            List<InetAddress> nameserverAddresses, Path zoneFile, int answerTtlSeconds, int maxAnswers,
+            Duration healthInterval, int failuresToMarkDown, LocatorConfig locator, int successesToMarkUp,
+            Path healthStateFile, int rrlResponsesPerSecond, int rrlSlip, int maxTcpConnections) {
+        this(zone, bind, serviceNames, targets, nameserverAddresses, zoneFile, answerTtlSeconds, maxAnswers, healthInterval,
+                failuresToMarkDown, locator, successesToMarkUp, healthStateFile, rrlResponsesPerSecond, rrlSlip,
+                maxTcpConnections, 0);
+    }
 
     /** Without location data: health and weight steering only. */
     public DnsConfig(String zone, InetSocketAddress bind, List<String> serviceNames, List<DnsTarget> targets,
@@ -131,11 +145,21 @@ public record DnsConfig(
         }
         rrlSlip = orDefault("rrlSlip", rrlSlip, DEFAULT_RRL_SLIP);
         maxTcpConnections = orDefault("maxTcpConnections", maxTcpConnections, DEFAULT_MAX_TCP_CONNECTIONS);
+        if (udpSockets < 0) {
+            throw new IllegalArgumentException("udpSockets: " + udpSockets + " (expected: > 0, or 0 for one per core)");
+        }
         if (healthInterval == null) {
             healthInterval = DEFAULT_HEALTH_INTERVAL;
         } else if (healthInterval.isNegative() || healthInterval.isZero()) {
             throw new IllegalArgumentException("healthInterval: " + healthInterval + " (expected: > 0)");
         }
+    }
+
+    /** This configuration with {@code sockets} UDP sockets (0: one per core). */
+    public DnsConfig withUdpSockets(int sockets) {
+        return new DnsConfig(zone, bind, serviceNames, targets, nameserverAddresses, zoneFile, answerTtlSeconds, maxAnswers,
+                healthInterval, failuresToMarkDown, locator, successesToMarkUp, healthStateFile, rrlResponsesPerSecond,
+                rrlSlip, maxTcpConnections, sockets);
     }
 
     private static String absolute(String name) {

@@ -131,7 +131,7 @@ public final class DnsServer implements AutoCloseable {
     private static DnsListeners bind(DnsConfig config, EventLoops loops, AtomicReference<Generation> current,
             MeterRegistry metrics) throws IOException, InterruptedException {
         return DnsListeners.bind(config.bind(), loops, () -> current.get().responder(), metrics,
-                DnsListeners.TCP_IDLE_TIMEOUT, protection(config));
+                DnsListeners.TCP_IDLE_TIMEOUT, protection(config), config.udpSockets());
     }
 
     private static Protection protection(DnsConfig config) {
@@ -256,6 +256,10 @@ public final class DnsServer implements AutoCloseable {
                     throw e;
                 }
             }
+            if (was.udpSockets() != config.udpSockets() && moved == null) {
+                LOG.log(System.Logger.Level.WARNING, "dns reload: udp sockets " + config.udpSockets() + " (was "
+                        + was.udpSockets() + ") applies at the next start or listen address change");
+            }
             Generation built;
             try {
                 built = build(config, rtt, old, metrics);
@@ -347,6 +351,11 @@ public final class DnsServer implements AutoCloseable {
 
     public InetSocketAddress udpAddress() {
         return listeners.udpAddress();
+    }
+
+    /** How many UDP sockets share the port (see {@link DnsConfig#udpSockets}). */
+    public int udpSockets() {
+        return listeners.udpSockets();
     }
 
     public InetSocketAddress tcpAddress() {

@@ -158,6 +158,29 @@ class DnsReloadTest {
     }
 
     @Test
+    void udpSockets_asConfigured_allAnswer_andAReloadLeavesThemUntilTheNextStart() throws Exception {
+        Path v1 = zone("u.zone", "v1");
+        DnsServer one = dns.start(config(v1, null, dns.config().targets()).withUdpSockets(1));
+        assertEquals(1, one.udpSockets());
+        assertEquals("v1", txt(DnsServerExtension.resolver(one, false)));
+        one.reload(config(v1, null, dns.config().targets()).withUdpSockets(2));
+        assertEquals(1, one.udpSockets(), "applies at the next start");
+        assertEquals("v1", txt(DnsServerExtension.resolver(one, false)));
+        one.close();
+
+        DnsServer two = dns.start(config(v1, null, dns.config().targets()).withUdpSockets(2));
+        // Two sockets with SO_REUSEPORT on epoll (the kernel spreads clients over them), one elsewhere;
+        // more than the event loops (2 here) are never bound.
+        int expected = "epoll".equals(dns.loops().transport()) ? 2 : 1;
+        assertEquals(expected, two.udpSockets());
+        for (int i = 0; i < 20; i++) { // different source ports: both sockets get some
+            assertEquals("v1", txt(DnsServerExtension.resolver(two, false)));
+        }
+        assertEquals(expected, dns.start(config(v1, null, dns.config().targets()).withUdpSockets(8)).udpSockets());
+        assertThrows(IllegalArgumentException.class, () -> dns.config().withUdpSockets(-1));
+    }
+
+    @Test
     void reload_ofTheZoneName_answersTheNewZone_andRefusesTheOld() throws Exception {
         Path v1 = zone("z.zone", "v1");
         DnsServer server = dns.start(config(v1, null, dns.config().targets()));

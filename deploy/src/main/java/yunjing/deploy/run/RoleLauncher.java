@@ -264,7 +264,8 @@ final class RoleLauncher {
         List<String> services = topology.services().keySet().stream().map(topology::serviceFqdn).toList();
         return new DnsConfig(topology.zone(), endpoints.bind(topology.dns().listen()), services, targets,
                 List.of(topology.dns().listen().getAddress()), null, topology.dns().ttlSeconds(),
-                topology.dns().maxAnswers(), options.healthInterval(), 3, locatorConfig());
+                topology.dns().maxAnswers(), options.healthInterval(), 3, locatorConfig())
+                .withUdpSockets(topology.dns().udpThreads());
     }
 
     /** The files a running DNS configuration came from, for the reloader to watch. */

@@ -146,10 +146,11 @@ public final class TopologyLoader {
     }
 
     private static DnsSettings dns(YamlMap dns) throws TopologyException {
-        dns.allowOnly(Set.of("listen", "admin", "ttl", "max_answers", "rtt_probes"));
+        dns.allowOnly(Set.of("listen", "admin", "ttl", "max_answers", "rtt_probes", "udp_threads"));
         return new DnsSettings(socket(dns, "listen"), socket(dns, "admin"),
                 dns.integer("ttl", 30, 1, 86_400), dns.integer("max_answers", 2, 1, 16),
-                dns.has("rtt_probes") ? rttProbes(dns.map("rtt_probes")) : RttProbes.NONE);
+                dns.has("rtt_probes") ? rttProbes(dns.map("rtt_probes")) : RttProbes.NONE,
+                dns.integer("udp_threads", 0, 0, 64));
     }
 
     /** {@code dns.rtt_probes}: {@code interval} (s), {@code timeout_ms}, {@code targets} (address:port). */

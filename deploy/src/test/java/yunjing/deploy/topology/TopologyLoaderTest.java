@@ -103,6 +103,15 @@ class TopologyLoaderTest {
     }
 
     @Test
+    void udpThreads_defaultToOnePerCore_andAreBounded() throws Exception {
+        assertEquals(0, TopologyLoader.loadEmbedded().dns().udpThreads());
+        assertEquals(1, parse(embeddedText().replace("  max_answers: 2", "  max_answers: 2\n  udp_threads: 1")).dns().udpThreads());
+        String many = embeddedText().replace("  max_answers: 2", "  max_answers: 2\n  udp_threads: 65");
+        assertTrue(errorOf(many).startsWith("local.yaml:" + lineOf(many, "udp_threads")), errorOf(many));
+        assertTrue(errorOf(many).contains("'udp_threads': 65 (expected: 0..64)"), errorOf(many));
+    }
+
+    @Test
     void embedded_keysAreHashesOfTheDemoKeys() throws Exception {
         Topology t = TopologyLoader.loadEmbedded();
         String free = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
