@@ -74,7 +74,9 @@ lines = [
     + (f"; against `rsync --fsync`: **{ratio(ys['seconds'], r['single']['rsyncFsync']['seconds'])}×**"
        if "rsyncFsync" in r["single"] else "")
     + (f"; resident agent: **{ratio(res['seconds'], rs['seconds'])}×** "
-       f"({'met' if res['seconds'] <= rs['seconds'] else 'not met'})" if res else "") + ".",
+       f"({'met' if res['seconds'] <= rs['seconds'] else 'not met'})" if res else "")
+    + (f", against `rsync --fsync`: {ratio(res['seconds'], r['single']['rsyncFsync']['seconds'])}×"
+       if res and "rsyncFsync" in r["single"] else "") + ".",
     f"- Fan-out, origin egress ≤ 1.1× one replica's transfer: **{ratio(yf['originDown'], ys['down'])}×** "
     f"({'met' if yf['originDown'] <= 1.1 * ys['down'] else 'not met'}; rsync: {ratio(rf['originDown'], rs['down'])}×).",
     "",
