@@ -110,8 +110,8 @@ final class SyncAgentOptions {
     String report(DeltaAgent.Result result, long millis, String more) {
         SyncStats s = result.stats();
         return String.format("{\"revision\":\"%s\",\"version\":%d,\"bytesFetched\":%d,\"bytesReused\":%d,\"chunksFetched\":%d,"
-                        + "\"chunksReused\":%d,\"requests\":%d,\"verifyFailures\":%d,\"concurrency\":%d,\"millis\":%d%s}",
+                        + "\"chunksReused\":%d,\"filesLinked\":%d,\"requests\":%d,\"verifyFailures\":%d,\"concurrency\":%d,\"millis\":%d%s}",
                 result.revision().id(), result.revision().manifest().version(), s.bytesFetched(), s.bytesReused(), s.chunksFetched(),
-                s.chunksReused(), s.requests(), s.verifyFailures(), concurrency, millis, more);
+                s.chunksReused(), s.filesLinked(), s.requests(), s.verifyFailures(), concurrency, millis, more);
     }
 }

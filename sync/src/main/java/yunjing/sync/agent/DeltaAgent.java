@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,7 +40,9 @@ import java.util.stream.Stream;
  *   <li>Index the chunks available locally: the ref's current revision (its manifest's chunk
  *       lists), the target revision if already present, and every file under the configured
  *       local directories (chunked with the same {@link yunjing.sync.chunk.FastCdc}).</li>
- *   <li>For each file, in {@code tmp/agent-{revision}.parts/}: copy matching local chunks,
+ *   <li>A file the current revision holds byte for byte (same digest, verified and unchanged since)
+ *       is hard-linked into the staged revision ({@link UnchangedFiles}).</li>
+ *   <li>For each other file, in {@code tmp/agent-{revision}.parts/}: copy matching local chunks,
  *       fetch the rest as merged {@code Range}s from the {@link ChunkSource}s, verify every chunk
  *       and the whole-file SHA-256, fsync, then rename into the staged revision
  *       {@code tmp/agent-{revision}/}.</li>
@@ -267,13 +270,23 @@ public final class DeltaAgent {
             ticker.scheduleAtFixedRate(report, 0, progressInterval.toMillis(), TimeUnit.MILLISECONDS);
         }
         Revision activated;
-        try (LocalChunks local = localChunks(repo, current, manifest.revision())) {
+        Set<String> trusted = current == null ? Set.of()
+                : RevisionStamps.unchanged(stampFile(repo, current.id()), current.directory(), current.manifest());
+        UnchangedFiles unchanged = UnchangedFiles.of(current, trusted);
+        try (LocalChunks local = localChunks(repo, current, trusted, manifest.revision())) {
             FileAssembler assembler = new FileAssembler(repo, manifest.revision(), sources, local, maxRangeBytes, maxAttempts,
                     stats, pool, concurrency);
             List<Manifest.Entry> entries = manifest.entries();
             for (int i = 0; i < entries.size(); i++) {
                 Manifest.Entry entry = entries.get(i);
                 Path target = staged.resolve(entry.path());
+                if (unchanged.link(entry, target)) {
+                    stats.filesLinked.increment();
+                    stats.chunksReused.add(entry.chunks().size());
+                    stats.bytesReused.add(entry.size());
+                    stats.bytesDone.add(entry.size());
+                    continue;
+                }
                 if (Files.isRegularFile(target) && Files.size(target) == entry.size() && FileAssembler.sha256(target).equals(entry.sha256())) {
                     stats.bytesDone.add(entry.size());
                     continue;
@@ -345,11 +358,10 @@ public final class DeltaAgent {
         };
     }
 
-    private LocalChunks localChunks(String repo, Revision current, String target) throws IOException {
+    private LocalChunks localChunks(String repo, Revision current, Set<String> currentTrusted, String target) throws IOException {
         LocalChunks local = new LocalChunks();
         if (current != null) {
-            local.addRevision(current.directory(), current.manifest(),
-                    RevisionStamps.unchanged(stampFile(repo, current.id()), current.directory(), current.manifest()));
+            local.addRevision(current.directory(), current.manifest(), currentTrusted);
         }
         try {
             Revision known = store.resolve(repo, target);

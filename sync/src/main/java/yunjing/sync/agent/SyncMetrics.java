@@ -45,6 +45,8 @@ public final class SyncMetrics {
         counter("yunjing.sync.bytes", repoTag.and("kind", "reused"), "Bytes taken from local files", "bytes").increment(s.bytesReused());
         counter("yunjing.sync.chunks", repoTag.and("kind", "fetched"), "Chunks fetched or patched", null).increment(s.chunksFetched());
         counter("yunjing.sync.chunks", repoTag.and("kind", "reused"), "Chunks taken from local files", null).increment(s.chunksReused());
+        counter("yunjing.sync.files.linked", repoTag, "Files hard-linked whole from the previous revision", null)
+                .increment(s.filesLinked());
         counter("yunjing.sync.requests", repoTag, "Range, span and block-digest requests", null).increment(s.requests());
         counter("yunjing.sync.retries", repoTag, "Requests repeated after a truncated, failed or corrupt response", null).increment(s.retries());
         counter("yunjing.sync.verify.failures", repoTag, "Fetched chunks whose SHA-256 did not match the manifest", null)

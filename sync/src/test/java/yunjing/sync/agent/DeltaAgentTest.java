@@ -124,6 +124,35 @@ class DeltaAgentTest extends AbstractSignedOriginTest {
     }
 
     @Test
+    void unchangedFile_isHardLinkedFromThePreviousRevision_unlessTouchedSinceItWasVerified() throws Exception {
+        ArtifactStore replica = replica("replica");
+        DeltaAgent agent = agent(replica).build();
+        Revision first = agent.sync(REPO, "main", publish(modelA, "{\"v\":1}")).revision();
+        byte[] manifestB = publish(modelA, "{\"v\":2}");
+        long before = server.bytesSent.get();
+
+        DeltaAgent.Result second = agent.sync(REPO, "main", manifestB);
+
+        assertEquals(1, second.stats().filesLinked());
+        assertEquals(MODEL_SIZE, second.stats().bytesReused());
+        assertEquals(7, second.stats().bytesFetched(), "only the changed config");
+        assertEquals(7, server.bytesSent.get() - before);
+        Path linked = second.revision().directory().resolve("model.bin");
+        assertTrue(Files.isSameFile(first.directory().resolve("model.bin"), linked), "one inode, no copy");
+        assertSameFiles(origin.resolve(REPO, "main"), replica.resolve(REPO, "main"));
+
+        // Touched since the agent verified it (its mtime moved): not trusted, so rebuilt from its chunks
+        // (read and hashed, nothing fetched) instead of linked.
+        Files.setLastModifiedTime(linked, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(linked).toMillis() - 60_000));
+        DeltaAgent.Result third = agent.sync(REPO, "main", publish(modelA, "{\"v\":3}"));
+        assertEquals(0, third.stats().filesLinked());
+        assertEquals(7, third.stats().bytesFetched());
+        assertFalse(Files.isSameFile(linked, third.revision().directory().resolve("model.bin")));
+        assertSameFiles(origin.resolve(REPO, "main"), replica.resolve(REPO, "main"));
+    }
+
+    @Test
     void localDirectory_suppliesChunksOfFilesTheReplicaNeverHad() throws Exception {
         Path cache = Files.createDirectories(tmp.resolve("download-cache"));
         Files.write(cache.resolve("old-copy.bin"), modelA);
