@@ -40,6 +40,7 @@ import yunjing.proxy.ProxyServer;
 import yunjing.proxy.rtt.RttProber;
 import yunjing.proxy.rtt.RttReporter;
 import yunjing.sync.publish.IncomingPublisher;
+import yunjing.sync.rollout.CanarySoak;
 import yunjing.sync.rollout.ReplicaFollower;
 import yunjing.sync.rollout.RolloutController;
 import yunjing.sync.serve.ArtifactService;
@@ -154,6 +155,14 @@ final class RoleLauncher {
                         Clock.systemUTC());
                 rollout.observePublished();
                 helpers.add(new PollingTimer("rollout-watch", topology.sync().poll().toMillis(), () -> observe(rollout)));
+                if (!topology.sync().autoPromote().isZero()) {
+                    HttpClient probes = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(CONNECT_TIMEOUT).build();
+                    helpers.add(probes);
+                    CanaryGate gate = new CanaryGate(rollout, new CanarySoak(topology.sync().autoPromote(), Clock.systemUTC()),
+                            new HttpNodeProbe(probes, endpoints, adminToken().value()));
+                    helpers.add(new PollingTimer("rollout-canary-gate", topology.sync().poll().toMillis(), gate));
+                }
                 operations.putAll(RolloutEndpoints.of(rollout));
                 http = origin.httpAddress();
                 readiness = () -> Readiness.of(origin.isReady(), !origin.isReady() ? "loading models"

@@ -22,14 +22,16 @@ import java.util.Map;
  * @param privateKey the origin's signing key file (PKCS#8 PEM), or null: the state directory's
  * @param agent      how each replica's agent fetches and checks its clock
  * @param line       line of the section, for messages
+ * @param autoPromote how long every canary must have had a canary revision active and been ready
+ *                   before the control node promotes it by itself; zero: only {@code rollout promote}
  */
 public record SyncSettings(List<String> replicas, List<String> canaries, List<String> repos,
                            Map<String, Map<String, String>> pins, Duration poll, String publicKey, Path privateKey,
-                           Agent agent, int line) {
+                           Agent agent, int line, Duration autoPromote) {
 
     /** No sync section: no agents, and the origin's key lives in the state directory. */
     public static final SyncSettings NONE = new SyncSettings(List.of(), List.of(), List.of(), Map.of(),
-            Duration.ofSeconds(2), null, null, Agent.DEFAULT, 0);
+            Duration.ofSeconds(2), null, null, Agent.DEFAULT, 0, Duration.ZERO);
 
     /**
      * Per-agent operation, as {@code yunjing sync pull} takes it on the command line.
@@ -47,6 +49,9 @@ public record SyncSettings(List<String> replicas, List<String> canaries, List<St
     }
 
     public SyncSettings {
+        if (autoPromote == null || autoPromote.isNegative()) {
+            throw new IllegalArgumentException("autoPromote: " + autoPromote + " (expected: >= 0, 0 for off)");
+        }
         replicas = List.copyOf(replicas);
         canaries = List.copyOf(canaries);
         repos = List.copyOf(repos);

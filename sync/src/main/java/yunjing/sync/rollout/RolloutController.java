@@ -280,4 +280,20 @@ public final class RolloutController {
     public List<String> replicas() {
         return replicas;
     }
+
+    /** The replicas that take a new revision first. */
+    public Set<String> canaries() {
+        return canaries;
+    }
+
+    /** The rollouts with a canary revision in progress, by repository. */
+    public synchronized Map<String, RepoRollout> inProgress() {
+        Map<String, RepoRollout> running = new LinkedHashMap<>();
+        repos.forEach((repo, rollout) -> {
+            if (rollout.canary() != null) {
+                running.put(repo, rollout);
+            }
+        });
+        return running;
+    }
 }
