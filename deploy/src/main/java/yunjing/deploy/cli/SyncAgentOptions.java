@@ -50,6 +50,10 @@ final class SyncAgentOptions {
     @Option(names = "--limit-rate", paramLabel = "RATE",
             description = "Most bytes per second read from the parent, all requests together: e.g. 500K, 10M, 1G (powers of 1024).")
     String limitRate;
+    @Option(names = "--keep-revisions", defaultValue = "0", paramLabel = "N",
+            description = "After activating, keep only the N most recently activated revisions of the repository "
+                    + "(and any a ref names), deleting older ones (default ${DEFAULT-VALUE}: keep all).")
+    int keepRevisions;
     @Option(names = "--ntp-server", paramLabel = "HOST[:PORT]",
             description = "Check the clock against this NTP server before judging the manifest's expiry.")
     String ntpServer;
@@ -67,6 +71,9 @@ final class SyncAgentOptions {
         }
         if (concurrency < 1 || concurrency > 64) {
             throw CliException.usage("--concurrency: " + concurrency + " (expected: 1 to 64)", null);
+        }
+        if (keepRevisions < 0) {
+            throw CliException.usage("--keep-revisions: " + keepRevisions + " (expected: >= 0, 0 for all)", null);
         }
         try {
             if (limitRate != null) {
@@ -95,7 +102,7 @@ final class SyncAgentOptions {
                 : new HttpChunkSource(client, from, TIMEOUT);
         DeltaAgent.Builder agent = DeltaAgent.builder(new ArtifactStore(store), new ManifestVerifier(key, Clock.systemUTC()), source)
                 .metrics(new SyncMetrics(registry));
-        agent.concurrency(concurrency).limitRate(limitRate == null ? 0 : RateLimiter.parse(limitRate));
+        agent.concurrency(concurrency).limitRate(limitRate == null ? 0 : RateLimiter.parse(limitRate)).keepRevisions(keepRevisions);
         if (ntpServer != null) {
             try {
                 agent.clockSkewGuard(new ClockSkewGuard(ntpServer, Duration.ofSeconds(maxClockSkewSeconds)));

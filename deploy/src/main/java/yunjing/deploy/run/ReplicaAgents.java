@@ -56,7 +56,8 @@ final class ReplicaAgents {
         SyncSettings.Agent settings = topology.sync().agent();
         agent.metrics(new SyncMetrics(registry))
                 .concurrency(settings.concurrency())
-                .limitRate(settings.bytesPerSecond());
+                .limitRate(settings.bytesPerSecond())
+                .keepRevisions(settings.keepRevisions());
         if (settings.ntpServer() != null) {
             agent.clockSkewGuard(new ClockSkewGuard(settings.ntpServer(), settings.maxClockSkew()));
         }

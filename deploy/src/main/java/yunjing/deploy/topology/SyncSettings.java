@@ -41,11 +41,16 @@ public record SyncSettings(List<String> replicas, List<String> canaries, List<St
      * @param ntpServer      {@code host[:port]} of an NTP server to check the clock against before a
      *                       manifest's expiry is trusted, or null: no check
      * @param maxClockSkew   the largest offset from that server an agent accepts
+     * @param keepRevisions  revisions of a repository a replica keeps (the newest activated ones, plus
+     *                       any a ref names); 0 = every revision
      */
-    public record Agent(int concurrency, long bytesPerSecond, String ntpServer, Duration maxClockSkew) {
+    public record Agent(int concurrency, long bytesPerSecond, String ntpServer, Duration maxClockSkew, int keepRevisions) {
+
+        /** A replica keeps its active revision and two before it, for quick rollbacks. */
+        public static final int DEFAULT_KEEP_REVISIONS = 3;
 
         public static final Agent DEFAULT = new Agent(yunjing.sync.agent.DeltaAgent.DEFAULT_CONCURRENCY, 0, null,
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), DEFAULT_KEEP_REVISIONS);
     }
 
     public SyncSettings {

@@ -45,7 +45,7 @@ public final class TopologyLoader {
     private static final Set<String> MODEL_FIELDS = Set.of("name", "repo", "ref", "generate", "images");
     private static final Set<String> PLAN_FIELDS = Set.of("concurrent", "requests_per_minute", "requests_per_day",
             "tokens_per_minute", "priority", "answer_cache");
-    private static final Set<String> SYNC_FIELDS = Set.of("replicas", "canary", "repos", "pins", "poll_ms", "auto_promote_s",
+    private static final Set<String> SYNC_FIELDS = Set.of("replicas", "canary", "repos", "pins", "poll_ms", "auto_promote_s", "keep_revisions",
             "public_key", "private_key", "concurrency", "limit_rate", "ntp", "max_clock_skew_s");
     private static final Pattern REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Set<String> KEY_FIELDS = Set.of("id", "plan", "sha256", "tenant");
@@ -274,7 +274,8 @@ public final class TopologyLoader {
             throw s.error("ntp", "sync: ntp: '" + ntp + "' must be HOST, HOST:PORT or an IPv6 address (port 123)");
         }
         return new SyncSettings.Agent(s.integer("concurrency", d.concurrency(), 1, 64), bytesPerSecond, ntp,
-                java.time.Duration.ofSeconds(s.integer("max_clock_skew_s", (int) d.maxClockSkew().toSeconds(), 1, 86_400)));
+                java.time.Duration.ofSeconds(s.integer("max_clock_skew_s", (int) d.maxClockSkew().toSeconds(), 1, 86_400)),
+                s.integer("keep_revisions", d.keepRevisions(), 0, 10_000));
     }
 
     private static Ports ports(YamlMap p, Ports defaults) throws TopologyException {

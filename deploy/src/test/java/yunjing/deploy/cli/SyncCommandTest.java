@@ -99,9 +99,9 @@ class SyncCommandTest {
         String[] base = {"sync", "pull", "--from", "http://127.0.0.1:9/", "--store", tmp.resolve("replica").toString(),
                 "--public-key", "AAAA", "--repo", "acme/m"};
         String[][] cases = {{"--limit-rate", "fast"}, {"--concurrency", "0"}, {"--progress", "fancy"}, {"--max-clock-skew", "-1"},
-                {"--ranges", "all"}};
+                {"--ranges", "all"}, {"--keep-revisions", "-1"}};
         String[] expected = {"expected: bytes per second", "--concurrency: 0 (expected: 1 to 64)", "--progress: fancy",
-                "--max-clock-skew: -1", "--ranges: all"};
+                "--max-clock-skew: -1", "--ranges: all", "--keep-revisions: -1"};
         for (int i = 0; i < cases.length; i++) {
             String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(base), java.util.Arrays.stream(cases[i]))
                     .toArray(String[]::new);

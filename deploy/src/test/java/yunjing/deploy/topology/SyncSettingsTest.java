@@ -47,13 +47,16 @@ class SyncSettingsTest {
         assertEquals("MCowBQYDK2VwAyEAabc", t.sync().publicKey());
         assertEquals(Path.of("/etc/yunjing/keys/manifest-key.pem"), t.sync().privateKey());
         assertEquals(SyncSettings.Agent.DEFAULT, t.sync().agent());
+        assertEquals(3, t.sync().agent().keepRevisions(), "a replica keeps three revisions unless told");
+        assertEquals(Duration.ZERO, t.sync().autoPromote(), "promote by hand unless told");
     }
 
     @Test
     void agentFields_areRead() throws Exception {
         Topology t = parse(withSync("sync:\n  replicas: [bj-central]\n  concurrency: 3\n  limit_rate: 10M\n"
-                + "  ntp: 127.0.0.1:11123\n  max_clock_skew_s: 5\n"));
-        assertEquals(new SyncSettings.Agent(3, 10L << 20, "127.0.0.1:11123", Duration.ofSeconds(5)), t.sync().agent());
+                + "  ntp: 127.0.0.1:11123\n  max_clock_skew_s: 5\n  keep_revisions: 0\n  auto_promote_s: 600\n"));
+        assertEquals(new SyncSettings.Agent(3, 10L << 20, "127.0.0.1:11123", Duration.ofSeconds(5), 0), t.sync().agent());
+        assertEquals(Duration.ofMinutes(10), t.sync().autoPromote());
     }
 
     @Test
@@ -76,6 +79,8 @@ class SyncSettingsTest {
         assertTrue(error("sync:\n  replicas: [bj-central]\n  limit_rate: fast\n").contains("limit_rate"));
         assertTrue(error("sync:\n  replicas: [bj-central]\n  ntp: 'ntp.example/x'\n").contains("ntp"));
         assertTrue(error("sync:\n  replicas: [bj-central]\n  max_clock_skew_s: -1\n").contains("max_clock_skew_s"));
+        assertTrue(error("sync:\n  replicas: [bj-central]\n  keep_revisions: -1\n").contains("keep_revisions"));
+        assertTrue(error("sync:\n  replicas: [bj-central]\n  auto_promote_s: -5\n").contains("auto_promote_s"));
         assertTrue(error("sync:\n  replicas: [bj-central]\n  pins: { sh-regional: { acme/d: main } }\n")
                 .contains("pins: 'sh-regional' is not one of the replicas"));
         assertTrue(error("sync:\n  replicas: [bj-central]\n  pins: { bj-central: { bad: main } }\n")

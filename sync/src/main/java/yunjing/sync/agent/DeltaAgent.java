@@ -76,6 +76,7 @@ public final class DeltaAgent {
     private final List<Path> localDirectories;
     private final long maxRangeBytes;
     private final int maxAttempts;
+    private final int keepRevisions;
     private final Path stateDirectory;
     private final int concurrency;
     private final RateLimiter limiter;
@@ -99,6 +100,7 @@ public final class DeltaAgent {
         this.localDirectories = List.copyOf(b.localDirectories);
         this.maxRangeBytes = b.maxRangeBytes;
         this.maxAttempts = b.maxAttempts;
+        this.keepRevisions = b.keepRevisions;
         this.stateDirectory = b.stateDirectory != null ? b.stateDirectory : store.root().resolve("agent");
     }
 
@@ -115,6 +117,7 @@ public final class DeltaAgent {
         private final List<Path> localDirectories = new ArrayList<>();
         private long maxRangeBytes = 16L << 20;
         private int maxAttempts = 3;
+        private int keepRevisions;
         private Path stateDirectory;
         private int concurrency = DEFAULT_CONCURRENCY;
         private long bytesPerSecond;
@@ -170,6 +173,19 @@ public final class DeltaAgent {
          * Range requests in flight at once (default {@value #DEFAULT_CONCURRENCY}), each on its own
          * keep-alive connection (or HTTP/2 stream). Sources must then be safe for concurrent use.
          */
+        /**
+         * After each activation, keep only the {@code revisions} most recently activated revisions of
+         * the repository (and any a ref names), deleting older ones ({@link RevisionRetention});
+         * 0, the default, keeps every revision.
+         */
+        public Builder keepRevisions(int revisions) {
+            if (revisions < 0) {
+                throw new IllegalArgumentException("keepRevisions: " + revisions + " (expected: >= 0, 0 for all)");
+            }
+            this.keepRevisions = revisions;
+            return this;
+        }
+
         public Builder concurrency(int requests) {
             if (requests < 1 || requests > 64) {
                 throw new IllegalArgumentException("concurrency: " + requests + " (expected: 1 to 64)");
@@ -331,6 +347,12 @@ public final class DeltaAgent {
             LOG.log(System.Logger.Level.WARNING, () -> "sync " + repo + ": no stamps for " + activated.id() + ": " + e.getMessage());
         }
         deleteRecursively(parts);
+        try {
+            RevisionRetention.prune(store, repo, keepRevisions, stampFile(repo, activated.id()).getParent());
+        } catch (IOException | RuntimeException e) {
+            // The new revision is active either way; the next sync tries again.
+            LOG.log(System.Logger.Level.WARNING, () -> "sync " + repo + ": old revisions not pruned: " + e.getMessage());
+        }
         if (metrics != null && manifest.published() != null) {
             metrics.lag(repo, Duration.between(manifest.published(), clock.instant()));
         }

@@ -25,7 +25,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -344,6 +346,73 @@ public final class ArtifactStore {
         }
         names.sort(null);
         return names;
+    }
+
+    /** The revision ids {@code repo}'s refs name, by ref name. */
+    public Map<String, String> refs(String repo) throws IOException {
+        checkRepo(repo);
+        Map<String, String> refs = new java.util.TreeMap<>();
+        Path dir = repoDir(repo).resolve("refs");
+        if (!Files.isDirectory(dir)) {
+            return refs;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, Files::isRegularFile)) {
+            for (Path file : files) {
+                String ref = file.getFileName().toString();
+                if (REF.matcher(ref).matches()) {
+                    refs.put(ref, Files.readString(file, StandardCharsets.US_ASCII).strip());
+                }
+            }
+        }
+        return refs;
+    }
+
+    /** The revisions of {@code repo} present in the store, newest activation first (directory mtime). */
+    public List<String> revisions(String repo) throws IOException {
+        checkRepo(repo);
+        Path dir = revisionsDir(repo);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        Map<String, java.nio.file.attribute.FileTime> activated = new HashMap<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dir, Files::isDirectory)) {
+            for (Path d : dirs) {
+                String id = d.getFileName().toString();
+                if (REVISION.matcher(id).matches()) {
+                    activated.put(id, Files.getLastModifiedTime(d));
+                }
+            }
+        }
+        List<String> ids = new ArrayList<>(activated.keySet());
+        ids.sort(Comparator.comparing(activated::get, Comparator.reverseOrder()));
+        return ids;
+    }
+
+    /**
+     * Removes revision {@code id} of {@code repo}, which no ref may name: renamed out of
+     * {@code revisions/} first (atomic), so it is either whole or gone there, then deleted. Files it
+     * shares with other revisions by hard link stay with them.
+     */
+    public synchronized void deleteRevision(String repo, String id) throws IOException {
+        checkRepo(repo);
+        if (!isRevisionId(id)) {
+            throw new IllegalArgumentException("revision: " + id + " (expected: 40 hex digits)");
+        }
+        Map<String, String> refs = refs(repo);
+        if (refs.containsValue(id)) {
+            throw new IllegalArgumentException(repo + ": revision " + id + " is still named by a ref " + refs);
+        }
+        Path dir = revisionsDir(repo).resolve(id);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        Path trash = tmpDirectory().resolve("deleted-" + id + "-" + UUID.randomUUID());
+        moveAtomically(dir, trash);
+        try {
+            deleteRecursively(trash);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     /** True when {@code repo} has {@code ref}. */

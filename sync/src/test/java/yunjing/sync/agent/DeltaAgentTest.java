@@ -153,6 +153,31 @@ class DeltaAgentTest extends AbstractSignedOriginTest {
     }
 
     @Test
+    void keepRevisions_deletesOlderRevisionsAndTheirStamps_andKeepsWhatTheKeptOnesShare() throws Exception {
+        ArtifactStore replica = replica("replica");
+        DeltaAgent agent = agent(replica).keepRevisions(2).build();
+        Revision r1 = agent.sync(REPO, "main", publish(modelA, "{\"v\":1}")).revision();
+        Revision r2 = agent.sync(REPO, "main", publish(modelA, "{\"v\":2}")).revision();
+        assertEquals(List.of(r2.id(), r1.id()), replica.revisions(REPO), "two kept, newest first");
+        Path stamps = replica.root().resolve("agent").resolve(REPO).resolve("verified");
+        assertTrue(Files.isRegularFile(stamps.resolve(r1.id())));
+
+        Revision r3 = agent.sync(REPO, "main", publish(edited(modelA), "{\"v\":3}")).revision();
+
+        assertEquals(List.of(r3.id(), r2.id()), replica.revisions(REPO));
+        assertFalse(Files.exists(r1.directory()), "the oldest is gone");
+        assertFalse(Files.exists(stamps.resolve(r1.id())), "and its stamp");
+        assertTrue(Files.isRegularFile(stamps.resolve(r2.id())) && Files.isRegularFile(stamps.resolve(r3.id())));
+        // r2's model was a hard link to r1's: deleting r1 left it whole.
+        assertArrayEquals(modelA, Files.readAllBytes(replica.resolve(REPO, r2.id()).directory().resolve("model.bin")));
+        assertSameFiles(origin.resolve(REPO, "main"), replica.resolve(REPO, "main"));
+        assertEquals(0, count(replica.root().resolve("tmp")), "nothing left half-deleted");
+
+        assertThrows(IllegalArgumentException.class, () -> replica.deleteRevision(REPO, r3.id()), "main names it");
+        assertThrows(IllegalArgumentException.class, () -> agent(replica).keepRevisions(-1));
+    }
+
+    @Test
     void localDirectory_suppliesChunksOfFilesTheReplicaNeverHad() throws Exception {
         Path cache = Files.createDirectories(tmp.resolve("download-cache"));
         Files.write(cache.resolve("old-copy.bin"), modelA);
