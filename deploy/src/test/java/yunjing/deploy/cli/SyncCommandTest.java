@@ -32,18 +32,30 @@ class SyncCommandTest {
         return new String[] {String.valueOf(code), out.toString(), err.toString()};
     }
 
-    @Test
-    void keygenPublishPull_replicatesASignedRevision_thenPullsOnlyTheChange() throws Exception {
-        Path keys = tmp.resolve("keys");
+    private static byte[] randomBytes(int size, long seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    /** A key pair in {@code keys}, {@code weights} as {@code src}/model.bin published to {@code origin}; the publish command line. */
+    private static String[] keygenAndPublish(Path keys, Path src, Path origin, byte[] weights) throws Exception {
         assertEquals("0", run("sync", "keygen", "--out", keys.toString())[0]);
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        byte[] weights = new byte[2 << 20];
-        new Random(9).nextBytes(weights);
+        Files.createDirectories(src);
         Files.write(src.resolve("model.bin"), weights);
-        Path origin = tmp.resolve("origin");
         String[] publish = {"sync", "publish", "--store", origin.toString(), "--key", keys.resolve("manifest-key.pem").toString(),
                 "--public-key", keys.resolve("manifest-key.pub.pem").toString(), "--repo", "acme/m", src.toString()};
         assertEquals("0", run(publish)[0]);
+        return publish;
+    }
+
+    @Test
+    void keygenPublishPull_replicatesASignedRevision_thenPullsOnlyTheChange() throws Exception {
+        Path keys = tmp.resolve("keys");
+        Path src = tmp.resolve("src");
+        Path origin = tmp.resolve("origin");
+        byte[] weights = randomBytes(2 << 20, 9);
+        String[] publish = keygenAndPublish(keys, src, origin, weights);
 
         EventLoops loops = EventLoops.create(1, "sync-cli-test");
         try (ArtifactServer server = ArtifactServer.start(new ArtifactStore(origin), new InetSocketAddress("127.0.0.1", 0), loops)) {
@@ -124,15 +136,10 @@ class SyncCommandTest {
     @Test
     void follow_activatesEachNewRevision_printsALineForIt_andStopsWhenInterrupted() throws Exception {
         Path keys = tmp.resolve("keys");
-        assertEquals("0", run("sync", "keygen", "--out", keys.toString())[0]);
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        byte[] weights = new byte[1 << 20];
-        new Random(11).nextBytes(weights);
-        Files.write(src.resolve("model.bin"), weights);
+        Path src = tmp.resolve("src");
         Path origin = tmp.resolve("origin");
-        String[] publish = {"sync", "publish", "--store", origin.toString(), "--key", keys.resolve("manifest-key.pem").toString(),
-                "--public-key", keys.resolve("manifest-key.pub.pem").toString(), "--repo", "acme/m", src.toString()};
-        assertEquals("0", run(publish)[0]);
+        byte[] weights = randomBytes(1 << 20, 11);
+        String[] publish = keygenAndPublish(keys, src, origin, weights);
 
         EventLoops loops = EventLoops.create(1, "sync-cli-test");
         StringWriter out = new StringWriter();

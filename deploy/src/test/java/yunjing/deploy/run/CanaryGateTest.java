@@ -20,8 +20,6 @@ import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -41,29 +39,11 @@ class CanaryGateTest {
     Path tmp;
     ArtifactStore store;
     Path src;
-    final MovingClock clock = new MovingClock();
+    /** The soak's clock, moved by the test. */
+    Instant now = Instant.parse("2026-11-22T12:00:00Z");
     /** What each node reports: its active revision of REPO and its sync state, and whether it is ready. */
     final Map<String, String[]> reports = new HashMap<>();
     final Set<String> ready = new HashSet<>();
-
-    static final class MovingClock extends Clock {
-        Instant now = Instant.parse("2026-11-22T12:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     final CanaryGate.NodeProbe probe = new CanaryGate.NodeProbe() {
         @Override
@@ -96,7 +76,7 @@ class CanaryGateTest {
     }
 
     private void look(CanaryGate gate, Duration after) {
-        clock.now = clock.now.plus(after);
+        now = now.plus(after);
         gate.run();
     }
 
@@ -104,12 +84,12 @@ class CanaryGateTest {
     void canaryThatStaysHealthyForTheSoak_isPromoted_andAnyBadLookStartsTheSoakOver() throws IOException {
         Revision a = publish("a");
         RolloutController rollout = new RolloutController(store, List.of("c1", "c2", "r1"), Set.of("c1", "c2"),
-                tmp.resolve("state/rollout.json"), clock);
+                tmp.resolve("state/rollout.json"), Clock.systemUTC());
         rollout.observePublished();
         Revision b = publish("b");
         rollout.observePublished();
         assertEquals(b.id(), rollout.rollout(REPO).canary());
-        CanaryGate gate = new CanaryGate(rollout, new CanarySoak(SOAK, clock), probe);
+        CanaryGate gate = new CanaryGate(rollout, new CanarySoak(SOAK, () -> now), probe);
 
         reports.put("c1", new String[] {b.id(), "synced"});
         reports.put("c2", new String[] {a.id(), "synced"}); // still on the old revision
@@ -141,11 +121,11 @@ class CanaryGateTest {
     void pinnedCanaries_unreachableNodes_andManualDecisions_areHandled() throws IOException {
         publish("a");
         RolloutController rollout = new RolloutController(store, List.of("c1", "r1"), Set.of("c1"),
-                tmp.resolve("state/rollout.json"), clock);
+                tmp.resolve("state/rollout.json"), Clock.systemUTC());
         rollout.observePublished();
         Revision b = publish("b");
         rollout.observePublished();
-        CanaryGate gate = new CanaryGate(rollout, new CanarySoak(SOAK, clock), probe);
+        CanaryGate gate = new CanaryGate(rollout, new CanarySoak(SOAK, () -> now), probe);
 
         ready.add("c1"); // ready, but its admin port does not answer /sync/status
         look(gate, Duration.ZERO);

@@ -1,8 +1,8 @@
 package yunjing.sync.rollout;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -21,10 +21,10 @@ public final class CanarySoak {
     }
 
     private final Duration soak;
-    private final Clock clock;
+    private final InstantSource clock;
     private final Map<String, Since> healthySince = new HashMap<>();
 
-    public CanarySoak(Duration soak, Clock clock) {
+    public CanarySoak(Duration soak, InstantSource clock) {
         if (soak.isNegative() || soak.isZero()) {
             throw new IllegalArgumentException("soak: " + soak + " (expected: > 0)");
         }
