@@ -229,7 +229,17 @@ final class SyncCommand implements Runnable {
                     out.flush();
                 });
                 CountDownLatch stopped = new CountDownLatch(1);
-                Thread hook = new Thread(stopped::countDown, "yunjing-sync-follow-shutdown");
+                CountDownLatch reported = new CountDownLatch(1);
+                // On SIGTERM: stop polling, and give the loop a moment to print the metrics. A sync in
+                // progress is cut when the JVM halts; the next start resumes it.
+                Thread hook = new Thread(() -> {
+                    stopped.countDown();
+                    try {
+                        reported.await(2, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "yunjing-sync-follow-shutdown");
                 Runtime.getRuntime().addShutdownHook(hook);
                 long intervalNanos = (long) (intervalSeconds * 1e9);
                 try {
@@ -254,9 +264,9 @@ final class SyncCommand implements Runnable {
                         // The hook is running: nothing to remove.
                     }
                 }
-                return 0;
-            } finally {
                 printMetrics(spec, registry);
+                reported.countDown();
+                return 0;
             }
         }
     }
