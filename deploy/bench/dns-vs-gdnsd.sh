@@ -21,6 +21,8 @@
 #            that carrier's edge, since gdnsd reads no ASN database); the same static names.
 #   ceiling  deploy/bench/dns-noop-responder.c: UDP_THREADS threads answering every datagram with itself
 #            (QR set) and doing nothing else, recvmmsg/sendmmsg as gdnsd: what dnsperf can reach here at all;
+#   echo     deploy/bench/DnsNettyEcho.java: the same echo in a JVM over Netty's epoll datagram channel with
+#            yunjing's socket options: what the JVM and Netty cost before any DNS work;
 #   queries  deploy/bench/dns-queries.py: QUERIES wire-format queries, mostly api.mirror.test A with ECS
 #            for addresses in Chinese carrier networks, some non-carrier ECS, 10 % static names.
 # In each of ROUNDS rounds, each server gets WARM s of load (discarded; JIT warm-up), then DURATION s
@@ -194,11 +196,16 @@ measure() {  # NAME PORT ROUND
 noop_port=$(free_port)
 cc -O2 -pthread -o "$work/noop" "$bench/dns-noop-responder.c"
 "$work/noop" "$noop_port" "$UDP_THREADS" & pids+=($!)
+echo_port=$(free_port)
+"$("$root/deploy/bin/find-jdk")/bin/java" -cp "$root/deploy/target/lib/*" "$bench/DnsNettyEcho.java" "$echo_port" "$UDP_THREADS" \
+  >"$work/echo.log" 2>&1 & pids+=($!)
+for _ in $(seq 100); do ss -lun 2>/dev/null | grep -q ":$echo_port " && break; sleep 0.1; done
 
 # Alternate the servers over ROUNDS rounds, so a change in the machine's other load hits both alike.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$ROUNDS"); do
   measure noop "$noop_port" "$round"
+  measure echo "$echo_port" "$round"
   measure gdnsd "$gd_port" "$round"
   measure yunjing "$yj_port" "$round"
 done
@@ -227,7 +234,7 @@ def parse(name):
             "latency_avg_ms": sum(r["avg"] * r["completed"] for r in rounds) / completed * 1000,
             "latency_min_ms": min(r["min"] for r in rounds) * 1000, "latency_max_ms": max(r["max"] for r in rounds) * 1000,
             "response_codes": " | ".join(r["codes"] for r in rounds)}
-g, y, n = parse("gdnsd"), parse("yunjing"), parse("noop")
+g, y, n, e = parse("gdnsd"), parse("yunjing"), parse("noop"), parse("echo")
 ratio = y["qps"] / g["qps"]
 round_ratios = [round(b / a, 2) for a, b in zip(g["rounds_qps"], y["rounds_qps"])]
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -239,7 +246,8 @@ result = {"generated": now, "command": command, "query_mix": mix, "nproc": os.cp
           "kernel": platform.release(), "gdnsd": gdnsd_version, "dnsperf": dnsperf_version,
           "java": java[0] if java else "?", "yunjing": banner, "loadavg_before": load_before, "loadavg_after": load_after, "gdnsd_result": g, "yunjing_result": y,
           "ratio_qps_yunjing_over_gdnsd": round(ratio, 3), "ratio_per_round": round_ratios,
-          "ceiling_result": n, "gdnsd_over_ceiling": round(g["qps"] / n["qps"], 3), "yunjing_over_ceiling": round(y["qps"] / n["qps"], 3)}
+          "ceiling_result": n, "gdnsd_over_ceiling": round(g["qps"] / n["qps"], 3), "yunjing_over_ceiling": round(y["qps"] / n["qps"], 3),
+          "netty_echo_result": e, "netty_echo_over_ceiling": round(e["qps"] / n["qps"], 3)}
 os.makedirs(out_dir, exist_ok=True)
 with open(os.path.join(out_dir, "dns-vs-gdnsd.json"), "w") as f:
     json.dump(result, f, indent=2)
@@ -257,6 +265,7 @@ Command: `{command}`
 | gdnsd (geoip plugin) | {g['qps']:.0f} | {g['rounds_qps']} | {g['queries_sent']} | {g['queries_completed']} | {g['queries_lost']} | {g['latency_avg_ms']:.3f} | {g['latency_min_ms']:.3f} / {g['latency_max_ms']:.3f} | {g['response_codes']} |
 | yunjing dns | {y['qps']:.0f} | {y['rounds_qps']} | {y['queries_sent']} | {y['queries_completed']} | {y['queries_lost']} | {y['latency_avg_ms']:.3f} | {y['latency_min_ms']:.3f} / {y['latency_max_ms']:.3f} | {y['response_codes']} |
 | ceiling: a responder doing no DNS work | {n['qps']:.0f} | {n['rounds_qps']} | {n['queries_sent']} | {n['queries_completed']} | {n['queries_lost']} | {n['latency_avg_ms']:.3f} | {n['latency_min_ms']:.3f} / {n['latency_max_ms']:.3f} | (echoes) |
+| the same echo in a JVM over Netty | {e['qps']:.0f} | {e['rounds_qps']} | {e['queries_sent']} | {e['queries_completed']} | {e['queries_lost']} | {e['latency_avg_ms']:.3f} | {e['latency_min_ms']:.3f} / {e['latency_max_ms']:.3f} | (echoes) |
 
 **Ratio yunjing / gdnsd: {ratio:.2f}×** queries per second (per round: {round_ratios}; {verdict} the 1.0× goal; yunjing lost {y['queries_lost']} queries, gdnsd {g['queries_lost']}).
 
@@ -264,7 +273,9 @@ Against the ceiling (`deploy/bench/dns-noop-responder.c`: the same sockets, thre
 batches as gdnsd, but every datagram sent back as it came, QR set, with no DNS work): gdnsd reached
 {g['qps'] / n['qps']:.2f}× of it and yunjing {y['qps'] / n['qps']:.2f}×. Load generator and servers share two
 cores, so the ceiling is mostly dnsperf's own speed: a server can only be as fast as the ceiling by costing
-dnsperf nothing.
+dnsperf nothing. The same echo in a JVM over Netty's epoll datagram channel, with yunjing's socket options
+and no DNS work (`deploy/bench/DnsNettyEcho.java`), reached {e['qps'] / n['qps']:.2f}× of it: what the JVM and
+Netty cost before any DNS work.
 
 Query mix ({mix}): `api.mirror.test A` with an EDNS Client Subnet /24 inside a Chinese carrier network
 (Telecom, Unicom, Mobile, CERNET ranges of the ASN CSV), some with non-carrier addresses, and 10 % static
