@@ -53,8 +53,10 @@ public final class HubClientPeer {
             }
         }
         // ES modules resolve packages from the script's own folder, so the script lives in the prefix.
-        try (InputStream script = HubClientPeer.class.getResourceAsStream("/hub/hub-download.mjs")) {
-            Files.copy(script, prefix.resolve("hub-download.mjs"), StandardCopyOption.REPLACE_EXISTING);
+        for (String name : List.of("hub-download.mjs", "hub-snapshot.mjs")) {
+            try (InputStream script = HubClientPeer.class.getResourceAsStream("/hub/" + name)) {
+                Files.copy(script, prefix.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            }
         }
         return new HubClientPeer(prefix);
     }
@@ -62,8 +64,23 @@ public final class HubClientPeer {
     /** Downloads {@code path} of {@code repo} at {@code revision} from {@code hubUrl}; returns the client's "sha256=… size=…" line. */
     public String download(String hubUrl, String repo, String revision, String path, Path out)
             throws IOException, InterruptedException {
-        Process node = new ProcessBuilder("node", prefix.resolve("hub-download.mjs").toString(),
-                hubUrl, repo, revision, path, out.toString()).redirectErrorStream(true).start();
+        return node("hub-download.mjs", hubUrl, repo, revision, path, out.toString());
+    }
+
+    /**
+     * Downloads all of {@code repo} at {@code revision} with the client's {@code snapshotDownload} into
+     * {@code cacheDir}; returns its "PATH sha256=… size=…" lines, sorted by path.
+     */
+    public String snapshot(String hubUrl, String repo, String revision, Path cacheDir) throws IOException, InterruptedException {
+        return node("hub-snapshot.mjs", hubUrl, repo, revision, cacheDir.toString()).lines()
+                .filter(line -> line.startsWith("file ")).map(line -> line.substring("file ".length()))
+                .collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    private String node(String script, String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("node", prefix.resolve(script).toString()));
+        command.addAll(List.of(args));
+        Process node = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!node.waitFor(2, TimeUnit.MINUTES)) {
             node.destroyForcibly();

@@ -132,6 +132,17 @@ class ModelHubTest {
     }
 
     @Test
+    void realHubClient_snapshotDownloadsTheWholeRevisionThroughAnEdge_listingItWithTheTreeApi() throws Exception {
+        HubClientPeer hub = HubClientPeer.requireOrSkip();
+        String hubUrl = base(EDGE).toString().replaceAll("/$", "");
+        String lines = hub.snapshot(hubUrl, REPO, "main", Files.createTempDirectory(state, "hub-cache-"));
+        String expected = published.manifest().entries().stream()
+                .map(e -> e.path() + " sha256=" + e.sha256() + " size=" + e.size()).sorted()
+                .collect(java.util.stream.Collectors.joining("\n"));
+        assertEquals(expected, lines);
+    }
+
+    @Test
     void repositoryDroppedIntoIncoming_isPublishedAndServedAtTheEdge() throws Exception {
         Path repo = Files.createDirectories(new StateDir(state).artifacts().resolve("incoming/yunjing/dropped"));
         byte[] weights = new byte[100_000];

@@ -56,10 +56,29 @@ final class ArtifactHandler extends ChannelDuplexHandler {
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
     private boolean passing;        // forwarding the body of a passed-on request
     private boolean discarding;     // dropping the body of a request of ours
+    private Collecting collecting;  // reading the body of a POST of ours (paths-info), until its last content
     private boolean replying;       // a response of ours is being produced or written
     private int passedOn;           // passed-on requests whose final response has not gone out
     private boolean informational;  // the response passing out now is a 1xx
     private boolean pausedReading;
+
+    /** Most bytes of a request body we read (a paths-info list); a longer one gets 413. */
+    static final int MAX_BODY = 1 << 20;
+
+    /** A POST of ours whose body is still arriving. */
+    private static final class Collecting {
+        final HttpMethod method;
+        final String target;
+        final HttpHeaders headers;
+        final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        boolean tooLarge;
+
+        Collecting(HttpMethod method, String target, HttpHeaders headers) {
+            this.method = method;
+            this.target = target;
+            this.headers = headers;
+        }
+    }
 
     ArtifactHandler(ArtifactService service, Predicate<HttpRequest> owns) {
         this.service = service;
@@ -90,6 +109,29 @@ final class ArtifactHandler extends ChannelDuplexHandler {
                 queue.poll();
                 passing = !(msg instanceof LastHttpContent);
                 ctx.fireChannelRead(msg);
+            } else if (collecting != null) {
+                queue.poll();
+                Collecting c = collecting;
+                if (msg instanceof io.netty.handler.codec.http.HttpContent content) {
+                    int n = content.content().readableBytes();
+                    if (c.body.size() + n > MAX_BODY) {
+                        c.tooLarge = true;
+                    } else {
+                        c.body.writeBytes(io.netty.buffer.ByteBufUtil.getBytes(content.content()));
+                    }
+                }
+                boolean last = msg instanceof LastHttpContent;
+                ReferenceCountUtil.release(msg);
+                if (last) {
+                    collecting = null;
+                    if (c.tooLarge) {
+                        send(ctx, new Reply.Full(service.responder().error(ctx.alloc(), c.method, new ServeException(
+                                HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "PayloadTooLarge",
+                                "request body over " + MAX_BODY + " bytes"))));
+                    } else {
+                        reply(ctx, c.method, c.target, c.headers, true, c.body.toByteArray());
+                    }
+                }
             } else if (discarding) {
                 queue.poll();
                 discarding = !(msg instanceof LastHttpContent);
@@ -100,13 +142,22 @@ final class ArtifactHandler extends ChannelDuplexHandler {
                         break;
                     }
                     queue.poll();
-                    discarding = !(msg instanceof LastHttpContent);
                     HttpMethod method = request.method();
                     String target = request.uri();
                     HttpHeaders headers = request.headers().copy();
                     boolean valid = request.decoderResult().isSuccess();
+                    if (valid && method.equals(HttpMethod.POST) && !(msg instanceof LastHttpContent)) {
+                        // The body is the request (paths-info): read it, then reply. Later requests wait.
+                        replying = true;
+                        collecting = new Collecting(method, target, headers);
+                        ReferenceCountUtil.release(msg);
+                        continue;
+                    }
+                    discarding = !(msg instanceof LastHttpContent);
+                    byte[] body = msg instanceof io.netty.handler.codec.http.HttpContent content
+                            ? io.netty.buffer.ByteBufUtil.getBytes(content.content()) : new byte[0];
                     ReferenceCountUtil.release(msg);
-                    reply(ctx, method, target, headers, valid);
+                    reply(ctx, method, target, headers, valid, body);
                 } else {
                     if (replying) {
                         break;
@@ -124,7 +175,8 @@ final class ArtifactHandler extends ChannelDuplexHandler {
         updateReading(ctx);
     }
 
-    private void reply(ChannelHandlerContext ctx, HttpMethod method, String target, HttpHeaders headers, boolean valid) {
+    private void reply(ChannelHandlerContext ctx, HttpMethod method, String target, HttpHeaders headers, boolean valid,
+                       byte[] body) {
         replying = true;
         if (!valid) {
             send(ctx, new Reply.Full(service.responder().error(ctx.alloc(), method,
@@ -134,7 +186,7 @@ final class ArtifactHandler extends ChannelDuplexHandler {
         CompletableFuture<Reply> pending;
         try {
             pending = CompletableFuture.supplyAsync(
-                    () -> service.responder().respond(method, target, headers, ctx.alloc()), service.executor());
+                    () -> service.responder().respond(method, target, headers, body, ctx.alloc()), service.executor());
         } catch (RejectedExecutionException e) {
             send(ctx, new Reply.Full(service.responder().error(ctx.alloc(), method, new ServeException(
                     HttpResponseStatus.SERVICE_UNAVAILABLE, "Unavailable", "artifact store busy or shutting down"))));

@@ -13,6 +13,11 @@ import java.util.List;
  * <pre>
  *   GET       /api/models/{org}/{repo}                      → MODEL_INFO at "main"
  *   GET       /api/models/{org}/{repo}/revision/{rev}       → MODEL_INFO at rev
+ *   GET       /api/models/{org}/{repo}/tree/{rev}[/{dir...}][?recursive=true]
+ *                                                           → TREE (TREE_RECURSIVE): the files and directories
+ *                                                             in dir (under it), as the hub's tree API lists them
+ *   POST      /api/models/{org}/{repo}/paths-info/{rev}     → PATHS_INFO: the entries of the paths in the body
+ *                                                             (JSON {"paths": […], "expand": …} or a form)
  *   GET/HEAD  /{org}/{repo}/resolve/{rev}/{path...}         → FILE
  *   GET       /api/sync/{org}/{repo}/manifest/{rev}         → MANIFEST (the signed manifest, as stored)
  *   GET       /api/sync/{org}/{repo}/bytes/{rev}/{a}-{b}[,{c}-{d}…]/{path...}
@@ -28,7 +33,7 @@ import java.util.List;
  */
 record ArtifactRequest(Kind kind, String repo, String revision, String path, List<ByteSpan> spans) {
 
-    enum Kind { MODEL_INFO, FILE, MANIFEST, BYTES, BLOCKS }
+    enum Kind { MODEL_INFO, TREE, TREE_RECURSIVE, PATHS_INFO, FILE, MANIFEST, BYTES, BLOCKS }
 
     ArtifactRequest(Kind kind, String repo, String revision, String path) {
         this(kind, repo, revision, path, List.of());
@@ -59,6 +64,14 @@ record ArtifactRequest(Kind kind, String repo, String revision, String path, Lis
             if (s.size() == 6 && s.get(4).equals("revision")) {
                 return new ArtifactRequest(Kind.MODEL_INFO, repo(s), s.get(5), null);
             }
+            if (s.size() == 6 && s.get(4).equals("paths-info")) {
+                return new ArtifactRequest(Kind.PATHS_INFO, repo(s), s.get(5), null);
+            }
+            // api, models, org, repo, tree, rev [, dir...]
+            if (s.size() >= 6 && s.get(4).equals("tree")) {
+                return new ArtifactRequest(recursive(target) ? Kind.TREE_RECURSIVE : Kind.TREE, repo(s), s.get(5),
+                        String.join("/", s.subList(6, s.size())));
+            }
         } else if (raw.startsWith(SYNC_API)) {
             // api, sync, org, repo, manifest, rev
             if (s.size() == 6 && s.get(4).equals("manifest")) {
@@ -80,8 +93,22 @@ record ArtifactRequest(Kind kind, String repo, String revision, String path, Lis
             return new ArtifactRequest(Kind.FILE, repo, s.get(3), String.join("/", s.subList(4, s.size())));
         }
         throw new ServeException(HttpResponseStatus.NOT_FOUND, "NotFound",
-                "no such artifact endpoint: " + raw + " (expected: /api/models/{org}/{repo}[/revision/{rev}],"
+                "no such artifact endpoint: " + raw + " (expected: /api/models/{org}/{repo}[/revision/{rev}|/tree/{rev}[/{dir}]],"
                         + " /{org}/{repo}/resolve/{rev}/{path} or /api/sync/{org}/{repo}/manifest/{rev})");
+    }
+
+    /** {@code recursive=true} (or {@code 1}) in the query, as hub clients send it. */
+    private static boolean recursive(String target) {
+        int q = target.indexOf('?');
+        if (q < 0) {
+            return false;
+        }
+        for (String pair : target.substring(q + 1).split("&")) {
+            if (pair.equals("recursive=true") || pair.equals("recursive=1") || pair.equals("recursive=True")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String repo(List<String> s) {

@@ -1,5 +1,13 @@
 package yunjing.sync.serve;
 
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.List;
+
+import java.util.ArrayList;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -67,18 +75,28 @@ final class ArtifactResponder {
     }
 
     Reply respond(HttpMethod method, String target, HttpHeaders headers, ByteBufAllocator alloc) {
+        return respond(method, target, headers, new byte[0], alloc);
+    }
+
+    /** {@code body}: the request's body, read only for POST paths-info. */
+    Reply respond(HttpMethod method, String target, HttpHeaders headers, byte[] body, ByteBufAllocator alloc) {
         try {
-            if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+            boolean post = method.equals(HttpMethod.POST);
+            ArtifactRequest request = post || method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD)
+                    ? ArtifactRequest.parse(target) : null;
+            if (request == null || post != (request.kind() == ArtifactRequest.Kind.PATHS_INFO)) {
+                boolean pathsInfo = request != null && request.kind() == ArtifactRequest.Kind.PATHS_INFO;
                 FullHttpResponse r = error(alloc, method, new ServeException(HttpResponseStatus.METHOD_NOT_ALLOWED,
-                        "MethodNotAllowed", "method " + method + " (expected: GET or HEAD)"));
-                r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+                        "MethodNotAllowed", "method " + method + " (expected: " + (pathsInfo ? "POST" : "GET or HEAD") + ")"));
+                r.headers().set(HttpHeaderNames.ALLOW, pathsInfo ? "POST" : "GET, HEAD");
                 return new Reply.Full(r);
             }
-            ArtifactRequest request = ArtifactRequest.parse(target);
             Revision revision = revision(request);
             String cacheControl = ArtifactStore.isRevisionId(request.revision()) ? IMMUTABLE : BRANCH;
             return switch (request.kind()) {
                 case MODEL_INFO -> modelInfo(alloc, method, headers, revision, cacheControl);
+                case TREE, TREE_RECURSIVE -> tree(alloc, method, headers, revision, request, cacheControl);
+                case PATHS_INFO -> pathsInfo(alloc, method, headers, revision, body);
                 case MANIFEST -> manifest(alloc, method, headers, revision);
                 case FILE -> file(alloc, method, headers, revision, request.path(), cacheControl);
                 case BYTES -> bytes(alloc, method, revision, request);
@@ -111,6 +129,59 @@ final class ArtifactResponder {
         Instant modified = Files.getLastModifiedTime(revision.directory()).toInstant();
         ObjectNode body = HubJson.modelInfo(json, revision, modified);
         return jsonReply(alloc, method, headers, json.writeValueAsBytes(body), revision.id(), cacheControl);
+    }
+
+    private Reply tree(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, Revision revision,
+                       ArtifactRequest request, String cacheControl) throws IOException, ServeException {
+        var list = HubJson.tree(json, revision, request.path(), request.kind() == ArtifactRequest.Kind.TREE_RECURSIVE);
+        if (list == null) {
+            throw new ServeException(HttpResponseStatus.NOT_FOUND, "EntryNotFound",
+                    "no directory '" + request.path() + "' in " + request.repo() + "@" + revision.id());
+        }
+        return jsonReply(alloc, method, headers, json.writeValueAsBytes(list), revision.id(), cacheControl);
+    }
+
+    /**
+     * The entries of the paths the body names: JSON {@code {"paths": […], "expand": bool}} as
+     * huggingface.js sends it, or a form ({@code paths=a&paths=b&expand=True}) as huggingface_hub does.
+     */
+    private Reply pathsInfo(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, Revision revision, byte[] body)
+            throws IOException, ServeException {
+        List<String> paths = new ArrayList<>();
+        boolean expand = false;
+        String type = headers.get(HttpHeaderNames.CONTENT_TYPE, "");
+        if (type.startsWith("application/x-www-form-urlencoded")) {
+            for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
+                int eq = pair.indexOf('=');
+                String name = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                if (name.equals("paths")) {
+                    paths.add(value);
+                } else if (name.equals("expand")) {
+                    expand = value.equalsIgnoreCase("true") || value.equals("1");
+                }
+            }
+        } else {
+            JsonNode request;
+            try {
+                request = json.readTree(body);
+            } catch (IOException e) {
+                throw ServeException.badRequest("paths-info body: not JSON (" + e.getMessage() + ")");
+            }
+            if (request == null || !request.path("paths").isArray()) {
+                throw ServeException.badRequest("paths-info body: expected {\"paths\": [\"…\"], \"expand\": …}");
+            }
+            request.get("paths").forEach(p -> paths.add(p.asText()));
+            expand = request.path("expand").asBoolean(false);
+        }
+        Instant modified = Files.getLastModifiedTime(revision.directory()).toInstant();
+        byte[] list = json.writeValueAsBytes(HubJson.pathsInfo(json, revision, paths, expand, modified));
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                alloc.buffer(list.length).writeBytes(list));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .set(HttpHeaderNames.CONTENT_LENGTH, list.length)
+                .set(X_REPO_COMMIT, revision.id());
+        return new Reply.Full(r);
     }
 
     private Reply manifest(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, Revision revision)

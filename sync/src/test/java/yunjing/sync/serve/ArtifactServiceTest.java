@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -36,6 +37,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -100,6 +102,80 @@ class ArtifactServiceTest {
         assertEquals(model.length, info.get("siblings").get(0).get("size").asLong());
         assertEquals(ArtifactResponder.BRANCH, r.headers().firstValue("Cache-Control").orElseThrow());
         assertEquals(revision.id(), r.headers().firstValue("X-Repo-Commit").orElseThrow());
+    }
+
+    @Test
+    void tree_listsFilesAndDirectories_asTheHubDoes_recursiveOrNot() throws Exception {
+        HttpResponse<byte[]> root = get("/api/models/" + REPO + "/tree/main?recursive=false&expand=false");
+        assertEquals(200, root.statusCode(), new String(root.body(), StandardCharsets.UTF_8));
+        JsonNode list = JSON.readTree(root.body());
+        assertEquals(2, list.size(), list.toString());
+        JsonNode weights = list.get(0);
+        assertEquals("file", weights.get("type").asText());
+        assertEquals("model.safetensors", weights.get("path").asText());
+        assertEquals(model.length, weights.get("size").asLong());
+        assertEquals(sha256(model), weights.get("lfs").get("oid").asText());
+        // The oid of an LFS file is the git blob id of its pointer file.
+        String pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + sha256(model) + "\nsize " + model.length + "\n";
+        assertEquals(gitBlobId(pointer.getBytes(StandardCharsets.US_ASCII)), weights.get("oid").asText());
+        assertEquals(pointer.length(), weights.get("lfs").get("pointerSize").asInt());
+        assertEquals("directory", list.get(1).get("type").asText());
+        assertEquals("sub dir", list.get(1).get("path").asText());
+        assertTrue(root.headers().firstValue("Cache-Control").orElseThrow().contains("max-age=60"), "by branch: short-lived");
+
+        JsonNode all = JSON.readTree(get("/api/models/" + REPO + "/tree/" + revision.id() + "?recursive=true").body());
+        assertEquals(List.of("model.safetensors", "sub dir", "sub dir/config.json"),
+                java.util.stream.StreamSupport.stream(all.spliterator(), false).map(n -> n.get("path").asText()).toList());
+        JsonNode sub = JSON.readTree(get("/api/models/" + REPO + "/tree/" + revision.id() + "/sub%20dir").body());
+        assertEquals(1, sub.size());
+        assertEquals("sub dir/config.json", sub.get(0).get("path").asText());
+        assertEquals(7, sub.get(0).get("size").asLong());
+        assertTrue(get("/api/models/" + REPO + "/tree/" + revision.id()).headers().firstValue("Cache-Control")
+                .orElseThrow().contains("immutable"));
+
+        assertError(get("/api/models/" + REPO + "/tree/main/nowhere"), 404, "EntryNotFound");
+        assertError(get("/api/models/" + REPO + "/tree/main/model.safetensors"), 404, "EntryNotFound");
+        assertError(get("/api/models/" + REPO + "/tree/" + "f".repeat(40)), 404, "RevisionNotFound");
+    }
+
+    @Test
+    void pathsInfo_answersThePathsAsked_fromAJsonOrAFormBody() throws Exception {
+        URI uri = server.uri().resolve("/api/models/" + REPO + "/paths-info/main");
+        HttpResponse<byte[]> json = client.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"paths\":[\"sub dir/config.json\",\"nowhere\",\"sub dir\"],\"expand\":true}"))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, json.statusCode(), new String(json.body(), StandardCharsets.UTF_8));
+        JsonNode list = JSON.readTree(json.body());
+        assertEquals(2, list.size(), "paths that do not exist are left out: " + list);
+        assertEquals("sub dir/config.json", list.get(0).get("path").asText());
+        assertEquals(sha256("{\"a\":1}".getBytes(StandardCharsets.UTF_8)), list.get(0).get("lfs").get("oid").asText());
+        assertEquals(revision.id(), list.get(0).get("lastCommit").get("id").asText(), "expand names the revision");
+        assertEquals("directory", list.get(1).get("type").asText());
+
+        HttpResponse<byte[]> form = client.send(HttpRequest.newBuilder(uri)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("paths=model.safetensors&paths=sub+dir%2Fconfig.json&expand=False"))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        JsonNode fromForm = JSON.readTree(form.body());
+        assertEquals(2, fromForm.size(), fromForm.toString());
+        assertEquals(model.length, fromForm.get(0).get("size").asLong());
+        assertTrue(fromForm.get(0).path("lastCommit").isMissingNode());
+
+        assertError(get("/api/models/" + REPO + "/paths-info/main"), 405, "MethodNotAllowed");
+        HttpResponse<byte[]> bad = client.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString("{")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertError(bad, 400, "BadRequest");
+        HttpResponse<byte[]> huge = client.send(HttpRequest.newBuilder(uri)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[(1 << 20) + 1])).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(413, huge.statusCode());
+        // The connection still serves: a request after a POST's body is answered in order.
+        assertEquals(200, get("/api/models/" + REPO).statusCode());
+    }
+
+    private static String gitBlobId(byte[] content) throws Exception {
+        MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+        sha1.update(("blob " + content.length + "\0").getBytes(StandardCharsets.US_ASCII));
+        return HexFormat.of().formatHex(sha1.digest(content));
     }
 
     @Test
