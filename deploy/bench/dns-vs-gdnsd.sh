@@ -197,7 +197,8 @@ noop_port=$(free_port)
 cc -O2 -pthread -o "$work/noop" "$bench/dns-noop-responder.c"
 "$work/noop" "$noop_port" "$UDP_THREADS" & pids+=($!)
 echo_port=$(free_port)
-"$("$root/deploy/bin/find-jdk")/bin/java" -cp "$root/deploy/target/lib/*" "$bench/DnsNettyEcho.java" "$echo_port" "$UDP_THREADS" \
+jdk=$("$root/deploy/bin/find-jdk")
+"$jdk/bin/java" -cp "$root/deploy/target/lib/*" "$bench/DnsNettyEcho.java" "$echo_port" "$UDP_THREADS" \
   >"$work/echo.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do ss -lun 2>/dev/null | grep -q ":$echo_port " && break; sleep 0.1; done
 
@@ -212,7 +213,7 @@ done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 yunjing_banner=$(grep -m1 "listening" "$work/yunjing.log" || true)
-JAVA_HOME=$("$root/deploy/bin/find-jdk") python3 - "$work" "$OUT_DIR" "$command_line" "$mix" "$yunjing_banner" "$gdnsd_version" "$load_before" "$load_after" <<'EOF'
+JAVA_HOME=$jdk python3 - "$work" "$OUT_DIR" "$command_line" "$mix" "$yunjing_banner" "$gdnsd_version" "$load_before" "$load_after" <<'EOF'
 import json, os, platform, re, subprocess, sys, datetime
 work, out_dir, command, mix, banner, gdnsd_version, load_before, load_after = sys.argv[1:9]
 def parse_one(path):

@@ -146,8 +146,10 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(
 cp -a "$work/agent0" "$work/agent-old"
 rsync_secs=(); rsyncf_secs=(); yunjing_secs=()
 for round in $(seq "$ROUNDS"); do
-  cp "$work/old/model.bin" "$work/rsync0/model.bin"; cp "$work/old/model.bin" "$work/rsyncf/model.bin"
-  rm -rf "$work/agent0"; cp -a "$work/agent-old" "$work/agent0"
+  if [ "$round" -gt 1 ]; then  # back to the old version (round 1 starts from the set-up above)
+    cp "$work/old/model.bin" "$work/rsync0/model.bin"; cp "$work/old/model.bin" "$work/rsyncf/model.bin"
+    rm -rf "$work/agent0"; cp -a "$work/agent-old" "$work/agent0"
+  fi
 
   sync; log "round $round: rsync, one client"
   read -r r_before r_up_before _ < "$work/rsync-relay.counts"

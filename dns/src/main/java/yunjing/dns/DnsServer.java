@@ -256,9 +256,9 @@ public final class DnsServer implements AutoCloseable {
                     throw e;
                 }
             }
-            if (was.udpSockets() != config.udpSockets() && moved == null) {
-                LOG.log(System.Logger.Level.WARNING, "dns reload: udp sockets " + config.udpSockets() + " (was "
-                        + was.udpSockets() + ") applies at the next start or listen address change");
+            if (moved == null && listeners.requestedUdpSockets() != config.udpSockets()) {
+                LOG.log(System.Logger.Level.WARNING, "dns reload: udp sockets " + config.udpSockets() + " (bound: "
+                        + listeners.requestedUdpSockets() + ") applies at the next start or listen address change");
             }
             Generation built;
             try {
@@ -291,8 +291,9 @@ public final class DnsServer implements AutoCloseable {
                 listeners = moved;
                 previous.close();
                 LOG.log(System.Logger.Level.INFO, "dns listening on " + moved.udpAddress() + " (was " + was.bind() + ")");
+            } else {
+                listeners.apply(protection(config)); // new sockets were bound with it already
             }
-            listeners.apply(protection(config));
             retire(old.locator());
             LOG.log(System.Logger.Level.INFO, "dns reloaded: " + config.targets().size() + " targets, zone "
                     + config.zone() + ", zone file " + config.zoneFile() + ", locator "

@@ -2,7 +2,7 @@ package yunjing.deploy.cli;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import picocli.CommandLine.Option;
-import yunjing.sync.agent.ClockSkewGuard;
+import yunjing.deploy.topology.SyncSettings;
 import yunjing.sync.agent.DeltaAgent;
 import yunjing.sync.agent.HttpChunkSource;
 import yunjing.sync.agent.HttpManifestSource;
@@ -76,13 +76,14 @@ final class SyncAgentOptions {
             throw CliException.usage("--keep-revisions: " + keepRevisions + " (expected: >= 0, 0 for all)", null);
         }
         try {
-            if (limitRate != null) {
-                RateLimiter.parse(limitRate);
-            }
+            bytesPerSecond = limitRate == null ? 0 : RateLimiter.parse(limitRate);
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--limit-rate: " + e.getMessage(), e);
         }
     }
+
+    /** {@code --limit-rate} in bytes per second (0: none), once {@link #validate} parsed it. */
+    private long bytesPerSecond;
 
     /** An HTTP/1.1 client for the parent. */
     static HttpClient client() {
@@ -102,15 +103,13 @@ final class SyncAgentOptions {
                 : new HttpChunkSource(client, from, TIMEOUT);
         DeltaAgent.Builder agent = DeltaAgent.builder(new ArtifactStore(store), new ManifestVerifier(key, Clock.systemUTC()), source)
                 .metrics(new SyncMetrics(registry));
-        agent.concurrency(concurrency).limitRate(limitRate == null ? 0 : RateLimiter.parse(limitRate)).keepRevisions(keepRevisions);
-        if (ntpServer != null) {
-            try {
-                agent.clockSkewGuard(new ClockSkewGuard(ntpServer, Duration.ofSeconds(maxClockSkewSeconds)));
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage("--ntp-server: " + e.getMessage(), e);
-            }
+        SyncSettings.Agent settings = new SyncSettings.Agent(concurrency, bytesPerSecond, ntpServer,
+                Duration.ofSeconds(maxClockSkewSeconds), keepRevisions);
+        try {
+            return settings.configure(agent);
+        } catch (IllegalArgumentException e) { // the other settings were checked by validate()
+            throw CliException.usage("--ntp-server: " + e.getMessage(), e);
         }
-        return agent;
     }
 
     /** The JSON line a finished sync is reported with on stdout; {@code more} adds fields (",\"name\":value…" or ""). */

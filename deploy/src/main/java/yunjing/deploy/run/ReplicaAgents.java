@@ -2,9 +2,7 @@ package yunjing.deploy.run;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import yunjing.deploy.topology.Node;
-import yunjing.deploy.topology.SyncSettings;
 import yunjing.deploy.topology.Topology;
-import yunjing.sync.agent.ClockSkewGuard;
 import yunjing.sync.agent.DeltaAgent;
 import yunjing.sync.agent.HttpChunkSource;
 import yunjing.sync.agent.HttpManifestSource;
@@ -53,14 +51,7 @@ final class ReplicaAgents {
             HttpChunkSource chunks = HttpChunkSource.cacheable(client, base, TIMEOUT);
             agent = agent == null ? DeltaAgent.builder(local, verifier, chunks) : agent.alternate(chunks);
         }
-        SyncSettings.Agent settings = topology.sync().agent();
-        agent.metrics(new SyncMetrics(registry))
-                .concurrency(settings.concurrency())
-                .limitRate(settings.bytesPerSecond())
-                .keepRevisions(settings.keepRevisions());
-        if (settings.ntpServer() != null) {
-            agent.clockSkewGuard(new ClockSkewGuard(settings.ntpServer(), settings.maxClockSkew()));
-        }
+        topology.sync().agent().configure(agent.metrics(new SyncMetrics(registry)));
         ReplicaFollower follower = new ReplicaFollower(node.id(), local, agent.build(), manifests,
                 topology.syncedRepos(), Clock.systemUTC());
         return follower.start(topology.sync().poll());

@@ -156,8 +156,7 @@ final class RoleLauncher {
                 rollout.observePublished();
                 helpers.add(new PollingTimer("rollout-watch", topology.sync().poll().toMillis(), () -> observe(rollout)));
                 if (!topology.sync().autoPromote().isZero()) {
-                    HttpClient probes = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                            .connectTimeout(CONNECT_TIMEOUT).build();
+                    HttpClient probes = http11Client();
                     helpers.add(probes);
                     CanaryGate gate = new CanaryGate(rollout, new CanarySoak(topology.sync().autoPromote(), Clock.systemUTC()),
                             new HttpNodeProbe(probes, endpoints, adminToken().value()));
@@ -177,8 +176,7 @@ final class RoleLauncher {
                 operations.put(ACCESS_LOG_REOPEN_PATH, body -> reopenAccessLog(node.id(), proxy));
                 if (topology.sync().replicas().contains(node.id())) {
                     // One client per agent, HTTP/1.1: chunk requests go to the parent's cache like any GET.
-                    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                            .connectTimeout(CONNECT_TIMEOUT).build();
+                    HttpClient client = http11Client();
                     helpers.add(client);
                     ReplicaFollower follower = ReplicaAgents.start(topology, state, endpoints, node, client, registry);
                     helpers.addFirst(follower);
@@ -324,6 +322,11 @@ final class RoleLauncher {
             }
         }
         return owners.isEmpty() ? null : new HttpLeaseTransport(new BudgetOwners<>(owners), adminToken().value());
+    }
+
+    /** A client for node-to-node requests: HTTP/1.1, so its GETs go through the tiers' caches like any other. */
+    private static HttpClient http11Client() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT).build();
     }
 
     private static void observe(RolloutController rollout) {

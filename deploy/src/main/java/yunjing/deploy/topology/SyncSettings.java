@@ -1,5 +1,8 @@
 package yunjing.deploy.topology;
 
+import yunjing.sync.agent.ClockSkewGuard;
+import yunjing.sync.agent.DeltaAgent;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -49,8 +52,21 @@ public record SyncSettings(List<String> replicas, List<String> canaries, List<St
         /** A replica keeps its active revision and two before it, for quick rollbacks. */
         public static final int DEFAULT_KEEP_REVISIONS = 3;
 
-        public static final Agent DEFAULT = new Agent(yunjing.sync.agent.DeltaAgent.DEFAULT_CONCURRENCY, 0, null,
+        public static final Agent DEFAULT = new Agent(DeltaAgent.DEFAULT_CONCURRENCY, 0, null,
                 Duration.ofSeconds(10), DEFAULT_KEEP_REVISIONS);
+
+        /**
+         * {@code agent} with these settings: what a replica node's agent and {@code yunjing sync
+         * pull|follow} both take. Throws {@link IllegalArgumentException} for an NTP server that is
+         * not {@code host[:port]}.
+         */
+        public DeltaAgent.Builder configure(DeltaAgent.Builder agent) {
+            agent.concurrency(concurrency).limitRate(bytesPerSecond).keepRevisions(keepRevisions);
+            if (ntpServer != null) {
+                agent.clockSkewGuard(new ClockSkewGuard(ntpServer, maxClockSkew));
+            }
+            return agent;
+        }
     }
 
     public SyncSettings {

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -134,7 +133,7 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
         }
         if (!anyUp) {
             List<DnsTarget> all = family.stream().map(Candidate::target).toList();
-            return answer(rotation(new GroupKey(v4, "fail-open", null, null)).pick(all, maxAnswers),
+            return SteeringAnswer.of(rotation(new GroupKey(v4, "fail-open", null, null)).pick(all, maxAnswers),
                     HealthWeightedPolicy.failOpenTtlSeconds(ttlSeconds), true, "fail-open", 0);
         }
 
@@ -167,7 +166,7 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
         String rule = RULES[best];
         int scope = located.prefixLength();
         if (members < 2) {
-            return answer(List.of(only), ttlSeconds, false, rule, scope);
+            return SteeringAnswer.of(List.of(only), ttlSeconds, false, rule, scope);
         }
         List<DnsTarget> group = new ArrayList<>(members);
         for (int i = 0; i < tiers.length; i++) {
@@ -176,14 +175,12 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
             }
         }
         GroupKey key = groupKey(v4, best, where);
-        if (rtt.hasPrefixEntries()) {
-            scope = Math.max(scope, v4 ? 24 : 48); // neighbouring blocks may be measured differently
-        }
+        scope = Math.max(scope, rtt.measuredScope(v4)); // neighbouring blocks may be measured differently
         List<DnsTarget> ranked = client == null ? null : rankByRtt(key, group, client, where);
         if (ranked != null) {
-            return answer(ranked, ttlSeconds, false, key.rule() + "+rtt", scope);
+            return SteeringAnswer.of(ranked, ttlSeconds, false, key.rule() + "+rtt", scope);
         }
-        return answer(rotation(key).pick(group, maxAnswers), ttlSeconds, false, key.rule(), scope);
+        return SteeringAnswer.of(rotation(key).pick(group, maxAnswers), ttlSeconds, false, key.rule(), scope);
     }
 
     /**
@@ -193,27 +190,7 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
      * sent to it yet) still competes with one measured by the block's own clients.
      */
     private List<DnsTarget> rankByRtt(GroupKey key, List<DnsTarget> group, InetAddress client, Location where) {
-        String prefix = RttTable.prefixScope(client);
-        String area = RttTable.areaScope(where);
-        List<DnsTarget> measured = new ArrayList<>(group.size());
-        double[] millis = new double[group.size()];
-        boolean anyOfBlock = false;
-        for (DnsTarget t : group) {
-            OptionalDouble m = rtt.rttMillis(prefix, t.id());
-            anyOfBlock |= m.isPresent();
-            if (m.isEmpty()) {
-                m = rtt.rttMillis(area, t.id());
-            }
-            if (m.isPresent()) {
-                millis[measured.size()] = m.getAsDouble();
-                measured.add(t);
-            }
-        }
-        if (measured.isEmpty()) {
-            return null;
-        }
-        // Hysteresis per block once the block has measurements of its own, else per area.
-        return preference.rank((anyOfBlock ? prefix : area) + "|" + key, group, measured, millis,
+        return preference.rankMeasured(rtt, RttTable.prefixScope(client), RttTable.areaScope(where), "|" + key, group,
                 first -> rotation(new GroupKey(key.v4(), key.rule() + "+rtt:" + first.id(), key.carrier(), key.area())),
                 maxAnswers);
     }
@@ -263,17 +240,5 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
             r = rotations.computeIfAbsent(key, k -> new WeightedRotation());
         }
         return r;
-    }
-
-    private static SteeringAnswer answer(List<DnsTarget> picked, long ttl, boolean failOpen, String rule, int scope) {
-        // Immutable already: SteeringAnswer's List.copyOf keeps it instead of copying (per query). The
-        // one- and two-address forms copy no array (most answers: maxAnswers is 2 by default).
-        List<InetAddress> addresses = switch (picked.size()) {
-            case 0 -> List.of();
-            case 1 -> List.of(picked.get(0).address());
-            case 2 -> List.of(picked.get(0).address(), picked.get(1).address());
-            default -> picked.stream().map(DnsTarget::address).toList();
-        };
-        return new SteeringAnswer(addresses, ttl, failOpen, rule, scope);
     }
 }

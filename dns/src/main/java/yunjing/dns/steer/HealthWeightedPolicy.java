@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
@@ -46,8 +45,9 @@ public final class HealthWeightedPolicy implements SteeringPolicy {
     private final WeightedRotation rotation6 = new WeightedRotation();
     private final RttTable rtt; // null: no RTT ranking
     private final RttPreference preference = new RttPreference();
-    /** Rotation of the other targets per RTT-preferred first one (a handful: one per target and family). */
-    private final Map<String, WeightedRotation> restRotations = new ConcurrentHashMap<>();
+    /** Rotation of the other targets per RTT-preferred first one, by its id (a handful: one per target), per family. */
+    private final Map<String, WeightedRotation> restRotations4 = new ConcurrentHashMap<>();
+    private final Map<String, WeightedRotation> restRotations6 = new ConcurrentHashMap<>();
 
     /**
      * @param healthy tells whether the target with this id should get traffic; called on event loops,
@@ -85,44 +85,23 @@ public final class HealthWeightedPolicy implements SteeringPolicy {
         }
         boolean failOpen = up.isEmpty();
         // Measured blocks may be answered differently from their neighbours: scope every answer.
-        int scope = rtt != null && rtt.hasPrefixEntries() ? (v4 ? 24 : 48) : 0;
+        int scope = rtt == null ? 0 : rtt.measuredScope(v4);
         if (!failOpen && up.size() > 1 && scope > 0) {
             InetAddress client = ClientSubnet.clientAddress(query.ecs(), query.source());
             List<DnsTarget> ranked = client == null ? null : rankByRtt(v4, up, client);
             if (ranked != null) {
-                return new SteeringAnswer(addresses(ranked), ttlSeconds, false, "health+rtt", scope);
+                return SteeringAnswer.of(ranked, ttlSeconds, false, "health+rtt", scope);
             }
         }
         List<DnsTarget> picked = (v4 ? rotation4 : rotation6).pick(failOpen ? family : up, maxAnswers);
-        return new SteeringAnswer(addresses(picked), failOpen ? failOpenTtlSeconds(ttlSeconds) : ttlSeconds,
+        return SteeringAnswer.of(picked, failOpen ? failOpenTtlSeconds(ttlSeconds) : ttlSeconds,
                 failOpen, failOpen ? "fail-open" : "health", scope);
     }
 
     /** The healthy targets, the client block's fastest first; null when none has a measurement. */
     private List<DnsTarget> rankByRtt(boolean v4, List<DnsTarget> up, InetAddress client) {
-        String block = RttTable.prefixScope(client);
-        List<DnsTarget> measured = new ArrayList<>(up.size());
-        double[] millis = new double[up.size()];
-        for (DnsTarget t : up) {
-            OptionalDouble m = rtt.rttMillis(block, t.id());
-            if (m.isPresent()) {
-                millis[measured.size()] = m.getAsDouble();
-                measured.add(t);
-            }
-        }
-        if (measured.isEmpty()) {
-            return null;
-        }
-        String family = v4 ? "|4" : "|6";
-        return preference.rank(block + family, up, measured, millis,
-                first -> restRotations.computeIfAbsent(first.id() + family, k -> new WeightedRotation()), maxAnswers);
-    }
-
-    private static List<InetAddress> addresses(List<DnsTarget> targets) {
-        List<InetAddress> addresses = new ArrayList<>(targets.size());
-        for (DnsTarget t : targets) {
-            addresses.add(t.address());
-        }
-        return addresses;
+        Map<String, WeightedRotation> rest = v4 ? restRotations4 : restRotations6;
+        return preference.rankMeasured(rtt, RttTable.prefixScope(client), null, v4 ? "|4" : "|6", up,
+                first -> rest.computeIfAbsent(first.id(), k -> new WeightedRotation()), maxAnswers);
     }
 }

@@ -3,9 +3,9 @@ package yunjing.dns.steer;
 import yunjing.dns.DnsTarget;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -30,12 +30,12 @@ final class RttPreference {
 
     /**
      * @param measured candidates with an RTT, non-empty
-     * @param rtt      their RTTs in milliseconds, index for index
+     * @param rtt      their RTTs in milliseconds, index for index (longer arrays: the rest is ignored)
      * @return the target to answer first
      */
     DnsTarget choose(String key, List<DnsTarget> measured, double[] rtt) {
         int best = 0;
-        for (int i = 1; i < rtt.length; i++) {
+        for (int i = 1; i < measured.size(); i++) {
             if (rtt[i] < rtt[best]) {
                 best = i;
             }
@@ -67,13 +67,41 @@ final class RttPreference {
      */
     List<DnsTarget> rank(String key, List<DnsTarget> group, List<DnsTarget> measured, double[] rtt,
             Function<DnsTarget, WeightedRotation> restRotation, int max) {
-        DnsTarget first = choose(key, measured, Arrays.copyOf(rtt, measured.size()));
+        DnsTarget first = choose(key, measured, rtt);
         List<DnsTarget> rest = new ArrayList<>(group);
         rest.remove(first);
         List<DnsTarget> ranked = new ArrayList<>(max);
         ranked.add(first);
         ranked.addAll(restRotation.apply(first).pick(rest, max - 1));
         return ranked;
+    }
+
+    /**
+     * {@link #rank} of {@code group} by the RTTs {@code rtt} holds for each member in the client's
+     * block ({@code block}), else in its {@code area} (null: none), or null when no member has one.
+     * The hysteresis is kept per block once the block has measurements of its own, else per area,
+     * under that scope followed by {@code keySuffix}.
+     */
+    List<DnsTarget> rankMeasured(RttTable rtt, String block, String area, String keySuffix, List<DnsTarget> group,
+            Function<DnsTarget, WeightedRotation> restRotation, int max) {
+        List<DnsTarget> measured = new ArrayList<>(group.size());
+        double[] millis = new double[group.size()];
+        boolean anyOfBlock = false;
+        for (DnsTarget t : group) {
+            OptionalDouble m = rtt.rttMillis(block, t.id());
+            anyOfBlock |= m.isPresent();
+            if (m.isEmpty() && area != null) {
+                m = rtt.rttMillis(area, t.id());
+            }
+            if (m.isPresent()) {
+                millis[measured.size()] = m.getAsDouble();
+                measured.add(t);
+            }
+        }
+        if (measured.isEmpty()) {
+            return null;
+        }
+        return rank((anyOfBlock ? block : area) + keySuffix, group, measured, millis, restRotation, max);
     }
 
     /** Whether a challenger's RTT is enough better than the holder's to take over. */

@@ -163,6 +163,15 @@ public final class RttTable {
     }
 
     /** Whether any client block has its own measurements (then answers depend on the /24, see the ECS scope). */
+    /**
+     * The ECS scope an answer ranked by RTT must claim: the block RTTs are kept for (/24, /48) once
+     * any block has measurements of its own, since neighbouring blocks may then be answered
+     * differently; 0 while none has.
+     */
+    int measuredScope(boolean v4) {
+        return hasPrefixEntries() ? (v4 ? 24 : 48) : 0;
+    }
+
     boolean hasPrefixEntries() {
         return prefixEntries.get() > 0;
     }

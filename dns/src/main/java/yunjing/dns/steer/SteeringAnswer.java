@@ -1,5 +1,7 @@
 package yunjing.dns.steer;
 
+import yunjing.dns.DnsTarget;
+
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Objects;
@@ -37,6 +39,19 @@ public record SteeringAnswer(List<InetAddress> addresses, long ttlSeconds, boole
     /** An answer that does not depend on the client: rule {@code health} (or {@code fail-open}), scope 0. */
     public SteeringAnswer(List<InetAddress> addresses, long ttlSeconds, boolean failOpen) {
         this(addresses, ttlSeconds, failOpen, failOpen ? "fail-open" : "health", 0);
+    }
+
+    /** The addresses of {@code picked}, in order, without copying them twice (this runs per query). */
+    static SteeringAnswer of(List<DnsTarget> picked, long ttl, boolean failOpen, String rule, int scope) {
+        // Immutable already: the constructor's List.copyOf keeps it instead of copying. The one- and
+        // two-address forms copy no array (most answers: maxAnswers is 2 by default).
+        List<InetAddress> addresses = switch (picked.size()) {
+            case 0 -> List.of();
+            case 1 -> List.of(picked.get(0).address());
+            case 2 -> List.of(picked.get(0).address(), picked.get(1).address());
+            default -> picked.stream().map(DnsTarget::address).toList();
+        };
+        return new SteeringAnswer(addresses, ttl, failOpen, rule, scope);
     }
 
     /** The limits every policy is built with: a positive TTL and at least one address per answer. */

@@ -55,6 +55,7 @@ public final class DnsListeners implements AutoCloseable {
     static final int BATCH = 16;
 
     private final List<Channel> udp;
+    private final int requestedUdpSockets;
     private final Channel tcp;
     private final ChannelGroup connections;
     private final LiveProtection protection;
@@ -62,8 +63,10 @@ public final class DnsListeners implements AutoCloseable {
     private final InetSocketAddress tcpAddress;
     private volatile boolean closed;
 
-    private DnsListeners(List<Channel> udp, Channel tcp, ChannelGroup connections, LiveProtection protection) {
+    private DnsListeners(List<Channel> udp, int requestedUdpSockets, Channel tcp, ChannelGroup connections,
+            LiveProtection protection) {
         this.udp = List.copyOf(udp);
+        this.requestedUdpSockets = requestedUdpSockets;
         this.tcp = tcp;
         this.connections = connections;
         this.protection = protection;
@@ -117,7 +120,7 @@ public final class DnsListeners implements AutoCloseable {
             InetSocketAddress tcpWanted = new InetSocketAddress(address.getAddress(), udpAddress.getPort());
             try {
                 Channel tcp = bindTcp(tcpWanted, loops, processor, tcpIdleTimeout, connections, live, metrics);
-                return new DnsListeners(udp, tcp, connections, live);
+                return new DnsListeners(udp, udpSockets, tcp, connections, live);
             } catch (BindException | InterruptedException e) {
                 udp.forEach(c -> c.close().awaitUninterruptibly());
                 if (e instanceof InterruptedException || attempt >= attempts) {
@@ -179,6 +182,11 @@ public final class DnsListeners implements AutoCloseable {
         return Math.max(1, Math.min(sockets, executors));
     }
 
+    /** The UDP socket count these listeners were bound for (0: one per core), as {@link #bind} was asked. */
+    public int requestedUdpSockets() {
+        return requestedUdpSockets;
+    }
+
     /** How many UDP sockets share the port. */
     public int udpSockets() {
         return udp.size();
@@ -214,10 +222,6 @@ public final class DnsListeners implements AutoCloseable {
     /** Applies new protection limits from the next packet or accepted connection on. */
     public void apply(Protection next) {
         protection.apply(next);
-    }
-
-    public Protection protection() {
-        return protection.current();
     }
 
     public InetSocketAddress udpAddress() {

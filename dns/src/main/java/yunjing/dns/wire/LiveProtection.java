@@ -23,17 +23,15 @@ final class LiveProtection {
     synchronized void apply(Protection next) {
         Objects.requireNonNull(next, "protection");
         ResponseRateLimiter now = limiter;
+        Protection was = protection;
         if (next.rrlResponsesPerSecond() == 0) {
             now = null;
-        } else if (now == null || !now.sameAs(next.rrlResponsesPerSecond(), next.rrlSlip())) {
+        } else if (now == null || was.rrlResponsesPerSecond() != next.rrlResponsesPerSecond()
+                || was.rrlSlip() != next.rrlSlip()) {
             now = new ResponseRateLimiter(next.rrlResponsesPerSecond(), next.rrlSlip());
         }
         limiter = now;
         protection = next;
-    }
-
-    Protection current() {
-        return protection;
     }
 
     /** The UDP response rate limiter, or null while RRL is off. */

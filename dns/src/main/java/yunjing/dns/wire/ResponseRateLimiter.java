@@ -81,11 +81,6 @@ final class ResponseRateLimiter {
         }
     }
 
-    /** Whether this limiter applies {@code responsesPerSecond} and {@code slip}. */
-    boolean sameAs(int responsesPerSecond, int slip) {
-        return burst == responsesPerSecond && this.slip == slip;
-    }
-
     int blocks() {
         return buckets.size();
     }

@@ -190,9 +190,9 @@ public final class AccessLog implements AutoCloseable {
     private void run(OutputStream out, AccessLine line) {
         List<AccessEntry> batch = new ArrayList<>(BATCH);
         JsonFactory json = JsonFactory.builder().build();
-        Output output = null;
+        JsonGenerator output = null;
         try {
-            output = new Output(json, out);
+            output = generator(json, out);
             boolean failing = false;
             while (!closed || !queue.isEmpty()) {
                 output = reopenIfAsked(json, output);
@@ -205,10 +205,10 @@ public final class AccessLog implements AutoCloseable {
                 try {
                     for (AccessEntry entry : batch) {
                         if (entry != WAKE_UP) {
-                            line.write(output.generator, entry);
+                            line.write(output, entry);
                         }
                     }
-                    output.generator.flush();
+                    output.flush();
                     failing = false;
                 } catch (IOException e) {
                     dropped.addAndGet(batch.stream().filter(entry -> entry != WAKE_UP).count());
@@ -237,7 +237,10 @@ public final class AccessLog implements AutoCloseable {
      * Between batches, on the writer: when a reopen was asked for, opens the path anew and closes the old
      * file (everything written to it was flushed with its batch); if the path cannot be opened, keeps the old.
      */
-    private Output reopenIfAsked(JsonFactory json, Output output) {
+    private JsonGenerator reopenIfAsked(JsonFactory json, JsonGenerator output) {
+        if (reopens.isEmpty()) {
+            return output; // the usual case, every batch and every idle 100 ms
+        }
         // Every request here now is served by this one open; one asked while it runs waits for the next.
         List<CompletableFuture<Void>> asked = new ArrayList<>();
         for (CompletableFuture<Void> request; (request = reopens.poll()) != null; ) {
@@ -246,9 +249,9 @@ public final class AccessLog implements AutoCloseable {
         if (asked.isEmpty()) {
             return output;
         }
-        Output reopened;
+        JsonGenerator reopened;
         try {
-            reopened = new Output(json, openForAppend(file));
+            reopened = generator(json, openForAppend(file));
         } catch (IOException e) {
             IOException failure = new IOException("access log " + file + ": cannot reopen: " + e.getMessage(), e);
             asked.forEach(request -> request.completeExceptionally(failure));
@@ -259,10 +262,10 @@ public final class AccessLog implements AutoCloseable {
         return reopened;
     }
 
-    private void closeQuietly(Output output, OutputStream raw) {
+    private void closeQuietly(JsonGenerator output, OutputStream raw) {
         try {
             if (output != null) {
-                output.generator.close(); // flushes and closes the stream under it
+                output.close(); // flushes and closes the stream under it
             } else if (raw != null) {
                 raw.close();
             }
@@ -271,14 +274,11 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
-    /** One open file: its buffer and the JSON generator writing lines into it. */
-    private static final class Output {
-        final JsonGenerator generator;
-
-        Output(JsonFactory json, OutputStream out) throws IOException {
-            generator = json.createGenerator(new BufferedOutputStream(out, 64 * 1024), JsonEncoding.UTF8);
-            generator.setRootValueSeparator(null);
-        }
+    /** The JSON generator writing lines into one open file, through its buffer. */
+    private static JsonGenerator generator(JsonFactory json, OutputStream out) throws IOException {
+        JsonGenerator generator = json.createGenerator(new BufferedOutputStream(out, 64 * 1024), JsonEncoding.UTF8);
+        generator.setRootValueSeparator(null);
+        return generator;
     }
 
     /** Writes what is queued (waiting up to 5 s), closes the file and ends the writer. Idempotent. */

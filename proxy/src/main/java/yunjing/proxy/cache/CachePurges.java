@@ -116,14 +116,14 @@ final class CachePurges {
         if (host == null) {
             return 0;
         }
-        int removed = 0;
+        Set<String> stored = new HashSet<>();
         for (String t : UnsafeInvalidation.targets(host, target, response)) {
             String primary = CacheKey.primary(host, t);
             if (primary != null && holds(primary)) {
-                removed += purge(primary::equals);
+                stored.add(primary);
             }
         }
-        return removed;
+        return stored.isEmpty() ? 0 : purge(stored::contains); // one scan for all the keys
     }
 
     /** Whether anything may be stored or filling under this primary key (false means surely nothing). */

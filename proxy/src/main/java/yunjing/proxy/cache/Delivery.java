@@ -481,12 +481,12 @@ final class Delivery implements ResponseHandle {
         }
     }
 
-    /** Whether the client asked for a range of a GET (RFC 9110 §14.2: Range is ignored for other methods). */
     /** Whether the client asked with HEAD: it gets a stored or filled response's head alone. */
     boolean isHeadRequest() {
         return request.isHead();
     }
 
+    /** Whether the client asked for a range of a GET (RFC 9110 §14.2: Range is ignored for other methods). */
     boolean wantsRange() {
         return !request.isHead() && request.head().headers().contains(HttpHeaderNames.RANGE);
     }

@@ -166,15 +166,11 @@ public final class HttpCache implements AutoCloseable {
         CacheEntry stored = lookup(request);
         // A HEAD gets no body, so no file regions either.
         Delivery delivery = new Delivery(this, loop, request, listener, request.isHead() ? null : files);
-        CacheEntry whole = stored == null ? null : bodies.joinInMemory(stored);
         // A HEAD is decided as a GET would be: a miss fills the cache with a GET (nginx's proxy_cache_convert_head)
         // and a stale entry is revalidated, the client getting the head alone. Hub clients HEAD every file
         // before they GET it, so this keeps those round trips off the parents too.
-        if (whole != null) {
-            return decide(request, delivery, whole); // L1: decided at once
-        }
         if (stored != null) {
-            return decideHead(request, delivery, stored); // an L1 head whose body is not in L1
+            return decideHead(request, delivery, stored); // L1: decided at once, or its shared body read first
         }
         String diskKey = disk != null ? disk.keyFor(request) : null;
         if (diskKey == null) {
@@ -204,16 +200,17 @@ public final class HttpCache implements AutoCloseable {
             if (found != null && purges.generation() == purgesBefore) {
                 varyIndex.put(found.primaryKey, found.varyNames); // L1 lookups find it from now on
             }
-            if (found != null && found.sharedBody != null) {
+            if (found != null) {
                 decideHead(request, delivery, found);
             } else {
-                decide(request, delivery, found);
+                decide(request, delivery, null);
             }
         }));
     }
 
     /**
-     * A head ({@link CacheEntry#sharedBody}) found in L1 or L2: joined to its body from L1 when it is there.
+     * An entry found in L1 or L2, decided on at once when it holds its body. A head
+     * ({@link CacheEntry#sharedBody}) is joined to its body from L1 when it is there.
      * Else a usable head for a client that takes file regions is sent with its body's L2 file by sendfile
      * (the body's own file, checked as {@link DiskTier#openBody} does; the head's file holds no body), and
      * otherwise joined to the body read from L2, then decided on. A head whose body is stored nowhere is a

@@ -78,15 +78,6 @@ final class ExchangeRecord {
         return storedLength >= 0 ? storedLength : bytes;
     }
 
-    /** Marks the end; false when it was marked before (then nothing is to be logged again). */
-    private boolean finish() {
-        if (finished) {
-            return false;
-        }
-        finished = true;
-        return true;
-    }
-
     /**
      * Ends the exchange, once (later calls do nothing): a completed fill is counted, and the access log gets
      * its line.
@@ -96,9 +87,10 @@ final class ExchangeRecord {
      */
     void end(Forwarding forwarding, SocketAddress client, boolean tls, boolean http2, HttpVersion clientVersion,
             String ownParent, String model, String outcome) {
-        if (!finish()) {
+        if (finished) {
             return;
         }
+        finished = true;
         if (stored && outcome.equals("ok")) {
             forwarding.metrics().cacheFilled(storedBytes());
         }
@@ -111,7 +103,7 @@ final class ExchangeRecord {
         forwarding.accessLog().log(entry(client, protocol, tls, ownParent != null ? ownParent : traced, model, outcome));
     }
 
-    AccessEntry entry(SocketAddress client, String protocol, boolean tls, String parent, String model, String outcome) {
+    private AccessEntry entry(SocketAddress client, String protocol, boolean tls, String parent, String model, String outcome) {
         String keyId = forwardedHeaders == null ? null : forwardedHeaders.get(ProxyHeaders.X_YUNJING_KEY_ID);
         String address = client instanceof InetSocketAddress inet && inet.getAddress() != null
                 ? inet.getAddress().getHostAddress() : String.valueOf(client);

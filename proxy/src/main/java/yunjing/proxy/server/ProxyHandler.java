@@ -23,7 +23,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import yunjing.proxy.ApiAccess;
 import yunjing.proxy.cache.FileRegionSink;
@@ -86,6 +85,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private final Forwarding forwarding;
     private final String scheme;
+    /** The client's connection is TLS (an SslHandler in the pipeline): known from the scheme, not looked up per request. */
+    private final boolean tls;
     private final boolean http2;
     private final UpstreamHeads upstreamHeads;
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
@@ -101,6 +102,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     ProxyHandler(Forwarding forwarding, String scheme, boolean http2) {
         this.forwarding = forwarding;
         this.scheme = scheme;
+        this.tls = scheme.equals("https");
         this.http2 = http2;
         this.upstreamHeads = new UpstreamHeads(forwarding, scheme, http2);
     }
@@ -294,7 +296,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
          * encrypts and h2 frames every byte) and no API call (which reads the response's contents).
          */
         private boolean takesFileRegions() {
-            return !http2 && call == null && ctx.pipeline().get(SslHandler.class) == null;
+            return !http2 && call == null && !tls;
         }
 
         @Override
@@ -517,7 +519,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         private void finish(String outcome) {
             // The exchange's own parent when it forwarded (bypass); else the one that answered its fill.
             String parent = upstream != null && upstream.parent() != null ? upstream.parent().id() : null;
-            record.end(forwarding, ctx.channel().remoteAddress(), scheme.equals("https"), http2, clientVersion,
+            record.end(forwarding, ctx.channel().remoteAddress(), tls, http2, clientVersion,
                     parent, call == null ? null : call.model(), outcome);
         }
     }
@@ -531,7 +533,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
      */
     private void lingeringClose() {
         if (ctx.channel() instanceof DuplexChannel duplex
-                && ctx.pipeline().get(SslHandler.class) == null && duplex.isActive()) {
+                && !tls && duplex.isActive()) {
             duplex.shutdownOutput();
             ctx.channel().config().setAutoRead(true);
             ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);

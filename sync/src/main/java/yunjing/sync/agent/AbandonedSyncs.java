@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -53,7 +52,7 @@ final class AbandonedSyncs {
                 }
                 try {
                     if (lastModified(dir).isBefore(cutoff)) {
-                        deleteTree(dir);
+                        DeltaAgent.deleteRecursively(dir);
                         removed++;
                     }
                 } catch (IOException e) {
@@ -77,29 +76,5 @@ final class AbandonedSyncs {
             }
         });
         return newest.get().toInstant();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    private static void delete(Path path) throws IOException {
-        try {
-            Files.delete(path);
-        } catch (NoSuchFileException e) {
-            // already gone
-        }
     }
 }

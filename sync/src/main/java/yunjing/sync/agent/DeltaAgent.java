@@ -170,10 +170,6 @@ public final class DeltaAgent {
         }
 
         /**
-         * Range requests in flight at once (default {@value #DEFAULT_CONCURRENCY}), each on its own
-         * keep-alive connection (or HTTP/2 stream). Sources must then be safe for concurrent use.
-         */
-        /**
          * After each activation, keep only the {@code revisions} most recently activated revisions of
          * the repository (and any a ref names), deleting older ones ({@link RevisionRetention});
          * 0, the default, keeps every revision.
@@ -186,6 +182,10 @@ public final class DeltaAgent {
             return this;
         }
 
+        /**
+         * Range requests in flight at once (default {@value #DEFAULT_CONCURRENCY}), each on its own
+         * keep-alive connection (or HTTP/2 stream). Sources must then be safe for concurrent use.
+         */
         public Builder concurrency(int requests) {
             if (requests < 1 || requests > 64) {
                 throw new IllegalArgumentException("concurrency: " + requests + " (expected: 1 to 64)");
@@ -436,7 +436,8 @@ public final class DeltaAgent {
         return stateDirectory.resolve(repo).resolve(ref + ".accepted");
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    /** Deletes {@code dir} and everything in it; nothing when it is not there. */
+    static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -87,8 +87,8 @@ final class FileAssembler {
         this.localReuse = new LocalChunkReuse(local, stats);
         this.pool = concurrency > 1 ? pool : null;
         this.concurrency = Math.max(1, concurrency);
-        this.workers = new ArrayBlockingQueue<>(Math.max(1, concurrency));
-        for (int i = 0; i < Math.max(1, concurrency); i++) {
+        this.workers = new ArrayBlockingQueue<>(this.concurrency);
+        for (int i = 0; i < this.concurrency; i++) {
             workers.add(new Worker());
         }
     }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -32,7 +33,7 @@ final class RevisionRetention {
         }
         List<String> newestFirst = store.revisions(repo);
         Set<String> named = new HashSet<>(store.refs(repo).values());
-        List<String> deleted = new java.util.ArrayList<>();
+        List<String> deleted = new ArrayList<>();
         for (int i = keep; i < newestFirst.size(); i++) {
             String id = newestFirst.get(i);
             if (!named.contains(id)) {
@@ -40,7 +41,9 @@ final class RevisionRetention {
                 deleted.add(id);
             }
         }
-        removeOrphanStamps(stampDirectory, new HashSet<>(store.revisions(repo)));
+        Set<String> left = new HashSet<>(newestFirst);
+        deleted.forEach(left::remove);
+        removeOrphanStamps(stampDirectory, left);
         if (!deleted.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, () -> "sync " + repo + ": deleted " + deleted.size()
                     + " old revision(s), keeping the newest " + keep + ": " + deleted);

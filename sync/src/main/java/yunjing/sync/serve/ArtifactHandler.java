@@ -1,5 +1,6 @@
 package yunjing.sync.serve;
 
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -7,6 +8,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -20,6 +22,7 @@ import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +31,7 @@ import java.util.function.Predicate;
 
 /**
  * Serves the artifact store to one HTTP/1.1 connection or one HTTP/2 stream, consuming
- * {@link HttpRequest}/{@link io.netty.handler.codec.http.HttpContent} objects (behind
+ * {@link HttpRequest}/{@link HttpContent} objects (behind
  * {@code HttpServerCodec} or {@code Http2StreamFrameToHttpObjectCodec}). Requests {@code owns}
  * accepts are answered here; every other request, with its body, passes on unchanged to the
  * handlers behind (e.g. an API).
@@ -70,7 +73,7 @@ final class ArtifactHandler extends ChannelDuplexHandler {
         final HttpMethod method;
         final String target;
         final HttpHeaders headers;
-        final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
         boolean tooLarge;
 
         Collecting(HttpMethod method, String target, HttpHeaders headers) {
@@ -112,12 +115,12 @@ final class ArtifactHandler extends ChannelDuplexHandler {
             } else if (collecting != null) {
                 queue.poll();
                 Collecting c = collecting;
-                if (msg instanceof io.netty.handler.codec.http.HttpContent content) {
+                if (msg instanceof HttpContent content) {
                     int n = content.content().readableBytes();
                     if (c.body.size() + n > MAX_BODY) {
                         c.tooLarge = true;
                     } else {
-                        c.body.writeBytes(io.netty.buffer.ByteBufUtil.getBytes(content.content()));
+                        c.body.writeBytes(ByteBufUtil.getBytes(content.content()));
                     }
                 }
                 boolean last = msg instanceof LastHttpContent;
@@ -154,8 +157,8 @@ final class ArtifactHandler extends ChannelDuplexHandler {
                         continue;
                     }
                     discarding = !(msg instanceof LastHttpContent);
-                    byte[] body = msg instanceof io.netty.handler.codec.http.HttpContent content
-                            ? io.netty.buffer.ByteBufUtil.getBytes(content.content()) : new byte[0];
+                    byte[] body = msg instanceof HttpContent content
+                            ? ByteBufUtil.getBytes(content.content()) : new byte[0];
                     ReferenceCountUtil.release(msg);
                     reply(ctx, method, target, headers, valid, body);
                 } else {

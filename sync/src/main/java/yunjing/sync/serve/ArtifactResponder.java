@@ -1,14 +1,7 @@
 package yunjing.sync.serve;
 
-import java.nio.charset.StandardCharsets;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import java.util.List;
-
-import java.util.ArrayList;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBufAllocator;
@@ -33,6 +26,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -40,7 +34,9 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -96,7 +92,7 @@ final class ArtifactResponder {
             return switch (request.kind()) {
                 case MODEL_INFO -> modelInfo(alloc, method, headers, revision, cacheControl);
                 case TREE, TREE_RECURSIVE -> tree(alloc, method, headers, revision, request, cacheControl);
-                case PATHS_INFO -> pathsInfo(alloc, method, headers, revision, body);
+                case PATHS_INFO -> pathsInfo(alloc, headers, revision, body);
                 case MANIFEST -> manifest(alloc, method, headers, revision);
                 case FILE -> file(alloc, method, headers, revision, request.path(), cacheControl);
                 case BYTES -> bytes(alloc, method, revision, request);
@@ -145,7 +141,7 @@ final class ArtifactResponder {
      * The entries of the paths the body names: JSON {@code {"paths": […], "expand": bool}} as
      * huggingface.js sends it, or a form ({@code paths=a&paths=b&expand=True}) as huggingface_hub does.
      */
-    private Reply pathsInfo(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, Revision revision, byte[] body)
+    private Reply pathsInfo(ByteBufAllocator alloc, HttpHeaders headers, Revision revision, byte[] body)
             throws IOException, ServeException {
         List<String> paths = new ArrayList<>();
         boolean expand = false;

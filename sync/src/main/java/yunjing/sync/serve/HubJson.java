@@ -7,8 +7,12 @@ import yunjing.sync.store.Manifest;
 import yunjing.sync.store.Revision;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.TreeMap;
 
 /**
  * The Hugging Face model-info JSON ({@code GET /api/models/{org}/{repo}[/revision/{rev}]}) for a
@@ -53,8 +57,9 @@ final class HubJson {
      */
     static ArrayNode tree(ObjectMapper json, Revision revision, String dir, boolean recursive) {
         String prefix = dir.isEmpty() ? "" : dir + "/";
-        java.util.TreeMap<String, ObjectNode> all = pathEntries(json, revision);
-        if (!prefix.isEmpty() && !"directory".equals(all.containsKey(dir) ? all.get(dir).path("type").asText() : "")) {
+        TreeMap<String, ObjectNode> all = pathEntries(json, revision);
+        ObjectNode listed = all.get(dir);
+        if (!dir.isEmpty() && (listed == null || !"directory".equals(listed.path("type").asText()))) {
             return null;
         }
         ArrayNode list = json.createArrayNode();
@@ -73,7 +78,7 @@ final class HubJson {
      * with the revision as its {@code lastCommit}.
      */
     static ArrayNode pathsInfo(ObjectMapper json, Revision revision, List<String> paths, boolean expand, Instant modified) {
-        java.util.TreeMap<String, ObjectNode> all = pathEntries(json, revision);
+        TreeMap<String, ObjectNode> all = pathEntries(json, revision);
         ArrayNode list = json.createArrayNode();
         for (String path : paths) {
             ObjectNode entry = all.get(path);
@@ -96,9 +101,9 @@ final class HubJson {
      * {@code oid} is the SHA-1 of its entries' names and ids, so it changes exactly when something
      * under it does.
      */
-    private static java.util.TreeMap<String, ObjectNode> pathEntries(ObjectMapper json, Revision revision) {
-        java.util.TreeMap<String, ObjectNode> entries = new java.util.TreeMap<>();
-        java.util.TreeMap<String, StringBuilder> directories = new java.util.TreeMap<>();
+    private static TreeMap<String, ObjectNode> pathEntries(ObjectMapper json, Revision revision) {
+        TreeMap<String, ObjectNode> entries = new TreeMap<>();
+        TreeMap<String, StringBuilder> directories = new TreeMap<>();
         for (Manifest.Entry e : revision.manifest().entries()) {
             String oid = gitBlobId(pointer(e));
             ObjectNode node = json.createObjectNode().put("type", "file").put("oid", oid).put("size", e.size());
@@ -127,19 +132,19 @@ final class HubJson {
 
     /** The id git gives a blob: SHA-1 of "blob {length}\0" and the bytes. */
     private static String gitBlobId(byte[] content) {
-        java.security.MessageDigest sha1 = sha1();
+        MessageDigest sha1 = sha1();
         sha1.update(("blob " + content.length + "\0").getBytes(StandardCharsets.US_ASCII));
-        return java.util.HexFormat.of().formatHex(sha1.digest(content));
+        return HexFormat.of().formatHex(sha1.digest(content));
     }
 
     private static String sha1Hex(String text) {
-        return java.util.HexFormat.of().formatHex(sha1().digest(text.getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of().formatHex(sha1().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static java.security.MessageDigest sha1() {
+    private static MessageDigest sha1() {
         try {
-            return java.security.MessageDigest.getInstance("SHA-1");
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return MessageDigest.getInstance("SHA-1");
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-1", e);
         }
     }

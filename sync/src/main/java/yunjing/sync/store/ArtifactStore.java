@@ -16,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -28,6 +29,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -351,7 +353,7 @@ public final class ArtifactStore {
     /** The revision ids {@code repo}'s refs name, by ref name. */
     public Map<String, String> refs(String repo) throws IOException {
         checkRepo(repo);
-        Map<String, String> refs = new java.util.TreeMap<>();
+        Map<String, String> refs = new TreeMap<>();
         Path dir = repoDir(repo).resolve("refs");
         if (!Files.isDirectory(dir)) {
             return refs;
@@ -374,7 +376,7 @@ public final class ArtifactStore {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
-        Map<String, java.nio.file.attribute.FileTime> activated = new HashMap<>();
+        Map<String, FileTime> activated = new HashMap<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dir, Files::isDirectory)) {
             for (Path d : dirs) {
                 String id = d.getFileName().toString();
