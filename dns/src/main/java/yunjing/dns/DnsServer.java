@@ -124,6 +124,8 @@ public final class DnsServer implements AutoCloseable {
             throw e;
         }
         first.health().start();
+        LOG.log(System.Logger.Level.INFO, "dns listening on " + listeners.udpAddress() + ": udp "
+                + listeners.udpSockets() + " socket(s), " + listeners.udpIo() + "; tcp");
         return new DnsServer(loops, listeners, current, rtt, metrics, rttGauge(config, rtt, metrics));
     }
 
@@ -352,6 +354,11 @@ public final class DnsServer implements AutoCloseable {
 
     public InetSocketAddress udpAddress() {
         return listeners.udpAddress();
+    }
+
+    /** How UDP is read and written: {@code recvmmsg} (batched native I/O), {@code netty-epoll} or {@code netty-nio}. */
+    public String udpIo() {
+        return listeners.udpIo();
     }
 
     /** How many UDP sockets share the port (see {@link DnsConfig#udpSockets}). */

@@ -336,6 +336,6 @@ class DnsServerTest {
         ask(dns.start(), "counted.mirror.test.", Type.TXT);
         assertTrue(dns.registry.get("yunjing.dns.queries").tags("rcode", "NXDOMAIN", "qtype", "TXT").counter()
                 .count() >= 1);
-        assertTrue(dns.registry.get("yunjing.dns.answer.latency").timer().count() >= 1);
+        assertTrue(dns.registry.get("yunjing.dns.answer.latency").tag("transport", "udp").functionTimer().count() >= 1);
     }
 }

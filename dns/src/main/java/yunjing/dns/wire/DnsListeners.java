@@ -33,10 +33,12 @@ import java.util.function.Supplier;
  * number. Another process may hold that TCP port already; then both are released and the pair is
  * tried again on a fresh port, a few times.
  *
- * <p>UDP on epoll: one socket per core on the same port ({@code SO_REUSEPORT}), each on its own
- * event loop, so queries are answered on every core as gdnsd's {@code udp_threads} are (the kernel
- * spreads datagrams over the sockets by the sender's address and port); the sockets share one
- * thread-safe response rate limiter. On NIO, one socket.
+ * <p>UDP: one socket per core on the same port ({@code SO_REUSEPORT}), so queries are answered on
+ * every core as gdnsd's {@code udp_threads} are (the kernel spreads datagrams over the sockets by the
+ * sender's address and port); the sockets share one thread-safe response rate limiter. Each socket
+ * has its own thread reading and writing batches with {@code recvmmsg}/{@code sendmmsg}
+ * ({@link MmsgUdpListener}, JNI) where that library loaded (Linux x86-64 builds with a C compiler);
+ * elsewhere each is a Netty datagram channel on its own event loop, and on NIO there is one socket.
  *
  * <p>Protection limits are live ({@link #apply}): a reload changes rate limiting and the TCP
  * connection limit without rebinding.
@@ -51,10 +53,13 @@ public final class DnsListeners implements AutoCloseable {
     static final int BIND_ATTEMPTS = 5;
     /** Receive buffer per datagram: larger than any sane query, EDNS included. */
     static final int UDP_RECEIVE_BUFFER = 4096;
-    /** Datagrams read per system call on epoll (recvmmsg). */
+    /** {@code netty} serves UDP over Netty's datagram channel even where batched native I/O is available. */
+    public static final String UDP_IO_PROPERTY = "yunjing.dns.udp";
+    /** Datagrams read per system call on Netty's epoll transport (recvmmsg). */
     static final int BATCH = 16;
 
-    private final List<Channel> udp;
+    private final List<UdpListener> udp;
+    private final String udpIo;
     private final int requestedUdpSockets;
     private final Channel tcp;
     private final ChannelGroup connections;
@@ -63,14 +68,15 @@ public final class DnsListeners implements AutoCloseable {
     private final InetSocketAddress tcpAddress;
     private volatile boolean closed;
 
-    private DnsListeners(List<Channel> udp, int requestedUdpSockets, Channel tcp, ChannelGroup connections,
-            LiveProtection protection) {
+    private DnsListeners(List<UdpListener> udp, String udpIo, int requestedUdpSockets, Channel tcp,
+            ChannelGroup connections, LiveProtection protection) {
         this.udp = List.copyOf(udp);
+        this.udpIo = udpIo;
         this.requestedUdpSockets = requestedUdpSockets;
         this.tcp = tcp;
         this.connections = connections;
         this.protection = protection;
-        this.udpAddress = (InetSocketAddress) udp.get(0).localAddress();
+        this.udpAddress = udp.get(0).localAddress();
         this.tcpAddress = (InetSocketAddress) tcp.localAddress();
     }
 
@@ -98,7 +104,7 @@ public final class DnsListeners implements AutoCloseable {
 
     /**
      * As above, with {@code udpSockets} UDP sockets on the port (gdnsd's {@code udp_threads}): 0 for
-     * one per core. Each is served by one event loop, so there are never more than event loops.
+     * one per core. Never more than cores (batched I/O, a thread each) or event loops (Netty, a loop each).
      */
     public static DnsListeners bind(InetSocketAddress address, EventLoops loops, Supplier<Responder> responder,
             MeterRegistry registry, Duration tcpIdleTimeout, Protection protection, int udpSockets)
@@ -112,17 +118,21 @@ public final class DnsListeners implements AutoCloseable {
         QueryMetrics metrics = new QueryMetrics(Objects.requireNonNull(registry, "registry"));
         QueryProcessor processor = new QueryProcessor(Objects.requireNonNull(responder, "responder"), metrics);
         LiveProtection live = new LiveProtection(protection);
+        DatagramAnswerer answerer = new DatagramAnswerer(processor, metrics, live);
+        boolean batched = batchedUdp();
+        String udpIo = batched ? "recvmmsg" : "netty-" + loops.transport();
         int attempts = address.getPort() == 0 ? BIND_ATTEMPTS : 1;
         for (int attempt = 1; ; attempt++) {
             ChannelGroup connections = new DefaultChannelGroup("dns-tcp", GlobalEventExecutor.INSTANCE);
-            List<Channel> udp = bindUdp(address, loops, processor, metrics, live, udpSockets);
-            InetSocketAddress udpAddress = (InetSocketAddress) udp.get(0).localAddress();
+            List<UdpListener> udp = batched ? bindBatchedUdp(address, answerer, udpSockets)
+                    : bindNettyUdp(address, loops, answerer, udpSockets);
+            InetSocketAddress udpAddress = udp.get(0).localAddress();
             InetSocketAddress tcpWanted = new InetSocketAddress(address.getAddress(), udpAddress.getPort());
             try {
                 Channel tcp = bindTcp(tcpWanted, loops, processor, tcpIdleTimeout, connections, live, metrics);
-                return new DnsListeners(udp, udpSockets, tcp, connections, live);
+                return new DnsListeners(udp, udpIo, udpSockets, tcp, connections, live);
             } catch (BindException | InterruptedException e) {
-                udp.forEach(c -> c.close().awaitUninterruptibly());
+                udp.forEach(u -> u.close(true));
                 if (e instanceof InterruptedException || attempt >= attempts) {
                     throw e;
                 }
@@ -130,8 +140,36 @@ public final class DnsListeners implements AutoCloseable {
         }
     }
 
-    private static List<Channel> bindUdp(InetSocketAddress address, EventLoops loops, QueryProcessor processor,
-            QueryMetrics metrics, LiveProtection protection, int wanted) throws BindException, InterruptedException {
+    /**
+     * Whether UDP is served by {@link MmsgUdpListener}: when its native library loaded, unless the system
+     * property {@value #UDP_IO_PROPERTY} is {@code netty}.
+     */
+    static boolean batchedUdp() {
+        return !"netty".equals(System.getProperty(UDP_IO_PROPERTY)) && MmsgSocket.isAvailable();
+    }
+
+    /** {@code wanted} sockets (0: one per core) on the port, each served by its own thread. */
+    private static List<UdpListener> bindBatchedUdp(InetSocketAddress address, DatagramAnswerer answerer, int wanted)
+            throws BindException {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int sockets = wanted > 0 ? Math.min(wanted, cores) : cores; // more threads than cores only queue
+        List<UdpListener> listeners = new ArrayList<>(sockets);
+        try {
+            InetSocketAddress at = address;
+            while (listeners.size() < sockets) {
+                MmsgUdpListener next = MmsgUdpListener.bind(at, true, answerer, "dns-udp-" + listeners.size());
+                listeners.add(next);
+                at = next.localAddress(); // port 0: the others join the port the first one got
+            }
+            return listeners;
+        } catch (BindException | RuntimeException e) {
+            listeners.forEach(u -> u.close(true));
+            throw e;
+        }
+    }
+
+    private static List<UdpListener> bindNettyUdp(InetSocketAddress address, EventLoops loops,
+            DatagramAnswerer answerer, int wanted) throws BindException, InterruptedException {
         boolean reusePort = "epoll".equals(loops.transport());
         int sockets = reusePort ? udpSockets(loops, wanted) : 1;
         Bootstrap b = new Bootstrap()
@@ -141,7 +179,7 @@ public final class DnsListeners implements AutoCloseable {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new DnsUdpHandler(processor, metrics, protection)); // one per socket
+                        ch.pipeline().addLast(new DnsUdpHandler(answerer)); // one per socket
                     }
                 });
         if (reusePort) {
@@ -152,18 +190,18 @@ public final class DnsListeners implements AutoCloseable {
             b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, UDP_RECEIVE_BUFFER)
                     .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(UDP_RECEIVE_BUFFER * BATCH));
         }
-        List<Channel> channels = new ArrayList<>(sockets);
+        List<UdpListener> channels = new ArrayList<>(sockets);
         try {
-            channels.add(await(b.bind(address), "udp", address));
+            channels.add(new NettyUdpListener(await(b.bind(address), "udp", address)));
             // Port 0: the others join the port the first one got.
-            InetSocketAddress bound = (InetSocketAddress) channels.get(0).localAddress();
+            InetSocketAddress bound = channels.get(0).localAddress();
             InetSocketAddress same = new InetSocketAddress(address.getAddress(), bound.getPort());
             while (channels.size() < sockets) {
-                channels.add(await(b.bind(same), "udp", same));
+                channels.add(new NettyUdpListener(await(b.bind(same), "udp", same)));
             }
             return channels;
         } catch (BindException | InterruptedException | RuntimeException e) {
-            channels.forEach(c -> c.close().awaitUninterruptibly());
+            channels.forEach(c -> c.close(true));
             throw e;
         }
     }
@@ -185,6 +223,11 @@ public final class DnsListeners implements AutoCloseable {
     /** The UDP socket count these listeners were bound for (0: one per core), as {@link #bind} was asked. */
     public int requestedUdpSockets() {
         return requestedUdpSockets;
+    }
+
+    /** How UDP is read and written: {@code recvmmsg} (batched native I/O), or {@code netty-epoll} / {@code netty-nio}. */
+    public String udpIo() {
+        return udpIo;
     }
 
     /** How many UDP sockets share the port. */
@@ -234,7 +277,7 @@ public final class DnsListeners implements AutoCloseable {
 
     /** Whether both listeners are open. */
     public boolean isActive() {
-        return !closed && udp.stream().allMatch(Channel::isActive) && tcp.isActive();
+        return !closed && udp.stream().allMatch(UdpListener::isActive) && tcp.isActive();
     }
 
     @Override
@@ -245,12 +288,12 @@ public final class DnsListeners implements AutoCloseable {
         closed = true;
         // Waiting on an event loop for that loop's own work would deadlock (Netty refuses it):
         // from an event loop, start the closes and return.
-        boolean mayWait = udp.stream().noneMatch(c -> c.eventLoop().inEventLoop()) && !tcp.eventLoop().inEventLoop();
-        List<ChannelFuture> udpClosed = udp.stream().map(Channel::close).toList();
+        boolean mayWait = udp.stream().noneMatch(UdpListener::onOwnThread) && !tcp.eventLoop().inEventLoop();
+        udp.forEach(u -> u.close(false));
         ChannelFuture tcpClosed = tcp.close();
         ChannelGroupFuture connectionsClosed = connections.close();
         if (mayWait) {
-            udpClosed.forEach(ChannelFuture::awaitUninterruptibly);
+            udp.forEach(u -> u.close(true));
             tcpClosed.awaitUninterruptibly();
             connectionsClosed.awaitUninterruptibly();
         }

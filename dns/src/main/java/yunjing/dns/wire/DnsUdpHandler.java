@@ -9,8 +9,9 @@ import io.netty.channel.socket.DatagramPacket;
 import java.lang.System.Logger.Level;
 
 /**
- * Answers UDP queries, one datagram in, at most one out. Runs on the datagram channel's event loop;
- * the optional {@link ResponseRateLimiter} of the {@link LiveProtection} is shared by the sockets.
+ * Answers UDP queries over Netty's datagram channel, one datagram in, at most one out (the answer
+ * itself, rate limiting included, is {@link DatagramAnswerer}'s). Runs on the channel's event loop;
+ * used where the batched native I/O of {@link MmsgUdpListener} is unavailable.
  *
  * <p>Buffer ownership: the inbound packet is released by {@link SimpleChannelInboundHandler} after
  * {@link #channelRead0}; the response wraps a fresh array whose ownership passes to the write.
@@ -21,46 +22,24 @@ final class DnsUdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
 
     private static final System.Logger LOG = System.getLogger(DnsUdpHandler.class.getName());
 
-    private final QueryProcessor processor;
-    private final QueryMetrics metrics;
-    private final LiveProtection protection;
+    private final DatagramAnswerer answerer;
 
     DnsUdpHandler(QueryProcessor processor, QueryMetrics metrics) {
-        this(processor, metrics, new LiveProtection(Protection.DEFAULT));
+        this(new DatagramAnswerer(processor, metrics, new LiveProtection(Protection.DEFAULT)));
     }
 
-    DnsUdpHandler(QueryProcessor processor, QueryMetrics metrics, LiveProtection protection) {
-        this.processor = processor;
-        this.metrics = metrics;
-        this.protection = protection;
+    DnsUdpHandler(DatagramAnswerer answerer) {
+        this.answerer = answerer;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-        byte[] response = processor.process(ByteBufUtil.getBytes(packet.content()), Transport.UDP, packet.sender());
+        byte[] response = answerer.answer(ByteBufUtil.getBytes(packet.content()), packet.sender());
         if (response == null) {
             return;
         }
-        ResponseRateLimiter limiter = protection.limiter();
-        if (limiter != null) {
-            switch (limiter.check(packet.sender().getAddress(), System.nanoTime())) {
-                case SEND -> { }
-                case DROP -> {
-                    metrics.dropped("rate-limit");
-                    return;
-                }
-                case SLIP -> {
-                    response = QueryProcessor.slip(response);
-                    if (response == null) {
-                        metrics.dropped("rate-limit");
-                        return;
-                    }
-                    metrics.slipped();
-                }
-            }
-        }
         if (!ctx.channel().isWritable()) {
-            metrics.dropped("backlog");
+            answerer.metrics().dropped("backlog");
             return;
         }
         ctx.write(new DatagramPacket(Unpooled.wrappedBuffer(response), packet.sender()), ctx.voidPromise());

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -68,12 +69,31 @@ class LocatedCacheTest {
         }
         java.util.List<ClientLocator.Located> stored = new java.util.ArrayList<>();
         for (byte[] a : same) {
-            ClientLocator.Located located = new ClientLocator.Located(SH, 24);
+            // Distinct answers (all stored at /24), so a hit in the wrong way would show.
+            ClientLocator.Located located = new ClientLocator.Located(SH, 21 + stored.size());
             cache.put(a, located);
             stored.add(located);
         }
         for (int i = 0; i < same.size(); i++) {
-            assertSame(stored.get(i), cache.get(same.get(i)), "block " + i + " of the shared set");
+            assertEquals(stored.get(i), cache.get(same.get(i)), "block " + i + " of the shared set");
         }
+    }
+
+    @Test
+    void pastMaxDistinctAnswers_newAnswersAreNotCached_andTheOldOnesStay() throws Exception {
+        LocatedCache cache = new LocatedCache();
+        byte[] first = {10, 0, 0, 0};
+        ClientLocator.Located kept = new ClientLocator.Located(new Location("CN", "P0", 0, "AS0", null, "test"), 24);
+        cache.put(first, kept);
+        for (int i = 1; i < LocatedCache.MAX_ANSWERS; i++) { // distinct answers: the table fills up
+            cache.put(new byte[] {11, (byte) (i >>> 8), (byte) i, 0},
+                    new ClientLocator.Located(new Location("CN", "P" + i, i, "AS" + i, null, "test"), 24));
+        }
+        byte[] late = {12, 0, 0, 0};
+        cache.put(late, new ClientLocator.Located(new Location("CN", "late", -1, "late", null, "test"), 24));
+        assertNull(cache.get(late), "no index left: looked up in full each time, still correct");
+        assertEquals(kept, cache.get(first));
+        cache.put(new byte[] {12, 0, 1, 0}, kept); // a known answer still takes a slot
+        assertEquals(kept, cache.get(new byte[] {12, 0, 1, 0}));
     }
 }

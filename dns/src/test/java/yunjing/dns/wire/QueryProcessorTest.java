@@ -187,7 +187,7 @@ class QueryProcessorTest {
         assertEquals(1.0, registry.get("yunjing.dns.queries").tags("rcode", "NXDOMAIN", "qtype", "AAAA",
                 "transport", "tcp").counter().count());
         assertEquals(1.0, registry.get("yunjing.dns.queries").tags("qtype", "other").counter().count());
-        assertEquals(2, registry.get("yunjing.dns.answer.latency").tag("transport", "udp").timer().count());
+        assertEquals(2, registry.get("yunjing.dns.answer.latency").tag("transport", "udp").functionTimer().count());
     }
 
     /** A processor whose steering always answers 192.0.2.41 with the given ECS scope. */

@@ -1,0 +1,2 @@
+/** Loading the JNI libraries that modules carry in their jars. */
+package yunjing.common.jni;
