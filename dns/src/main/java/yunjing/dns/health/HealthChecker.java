@@ -53,6 +53,11 @@ public final class HealthChecker implements AutoCloseable {
     private final Set<String> draining = ConcurrentHashMap.newKeySet();
     /** Targets whose own /readyz says {@code "draining":true}; they come back when it stops saying so. */
     private final Set<String> selfDraining = ConcurrentHashMap.newKeySet();
+    /**
+     * Whether either set may hold a target: read per candidate per query, it spares the two set
+     * lookups while nothing drains (the usual case). Set after an add, cleared only once both are empty.
+     */
+    private volatile boolean anyDraining;
     private final long unsettledNanos;
     private volatile long lastChangeNanos;
     private volatile boolean changedOnce;
@@ -86,6 +91,7 @@ public final class HealthChecker implements AutoCloseable {
                     state.restore(saved.down() ? TargetState.Status.DOWN : TargetState.Status.UP);
                     if (saved.draining()) {
                         draining.add(id);
+                        anyDraining = true;
                     }
                 }
             });
@@ -110,7 +116,7 @@ public final class HealthChecker implements AutoCloseable {
      */
     public boolean isHealthy(String id) {
         TargetState state = states.get(id);
-        return state != null && state.healthy() && !isDraining(id);
+        return state != null && state.healthy() && !(anyDraining && isDraining(id));
     }
 
     /**
@@ -124,6 +130,7 @@ public final class HealthChecker implements AutoCloseable {
             throw new IllegalArgumentException("target: " + id + " (expected one of " + states.keySet() + ")");
         }
         boolean changed = drain ? draining.add(id) : draining.remove(id);
+        drainsChanged();
         if (changed) {
             LOG.log(Level.INFO, "dns target {0} {1}", id, drain ? "draining" : "undrained");
             changed();
@@ -141,6 +148,10 @@ public final class HealthChecker implements AutoCloseable {
             throw new IllegalArgumentException("target: " + id + " (expected one of " + states.keySet() + ")");
         }
         return isDraining(id) ? "draining" : state.status().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private synchronized void drainsChanged() { // serialised: the last to run sees both sets as they are
+        anyDraining = !draining.isEmpty() || !selfDraining.isEmpty();
     }
 
     /** Whether the target is draining, by {@link #drain} or by its own /readyz. */
@@ -224,6 +235,7 @@ public final class HealthChecker implements AutoCloseable {
     /** Runs on the health thread (the HTTP client's executor). */
     private void record(DnsTarget target, HttpProbe.Result result) {
         boolean drainChanged = result.draining() ? selfDraining.add(target.id()) : selfDraining.remove(target.id());
+        drainsChanged();
         if (drainChanged) {
             LOG.log(Level.INFO, "dns target {0} {1} (its /readyz)", target.id(), result.draining() ? "draining" : "undrained");
             changed();

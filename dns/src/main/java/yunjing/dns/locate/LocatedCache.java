@@ -12,14 +12,16 @@ import java.util.Map;
  *
  * <p>A {@link ClientLocator.Located} says its location is the same across the whole aligned block
  * of {@code prefixLength} around the address. Such an answer is stored under the coarsest probe
- * level that lies inside that block (IPv4 /16, /20, /24; IPv6 /32, /40, /48), and a lookup probes
- * each level: any hit is exactly what the full lookup would have returned, scope included. Answers
- * narrower than the finest level (an operator line of a /28, say) are not cached.
+ * level that lies inside that block (IPv4 /16, /20, /24, /32; IPv6 /32, /40, /48), and a lookup probes
+ * each level: any hit is exactly what the full lookup would have returned, scope included. IPv6
+ * answers narrower than /48 are not cached. (Under the benchmark's queries, 0.44 % of answers were
+ * narrower than /24: looked up in full every time, they took 2 % of the server's CPU, so IPv4 keeps
+ * them per address.)
  *
  * <p>Bounded and {@value #WAYS}-way set-associative ({@value #SLOTS} slots): a key may sit in any of
  * the {@value #WAYS} slots of its set, so blocks whose keys hash alike do not keep evicting each other
  * (direct-mapped, a working set of 47 000 client /24s under dnsperf still missed 6 % of lookups; with
- * four ways, only the answers narrower than the finest level miss, which are never stored). A full
+ * four ways, nothing missed after the first pass). A full
  * set replaces the slot the key's hash picks. Any probe level may answer, so the finest level, where
  * most answers sit, is probed first.
  *
@@ -33,22 +35,31 @@ import java.util.Map;
  * index, then the new key, with store-store fences; a reader reads key, index, key again with load-load
  * fences between, and uses the index only if the key matched both times. Answers are appended (never
  * changed) to an array published through a volatile field before any slot names them;
- * {@link ClientLocator.Located} is immutable.
+ * {@link ClientLocator.Located} is immutable. When the index of answers is full ({@value #MAX_ANSWERS}
+ * distinct answers seen since the last start-over), the cache empties itself and starts over, so its
+ * memory stays bounded however many distinct answers a long run sees.
  */
 final class LocatedCache {
 
     static final int SLOTS = 1 << 18;
     static final int WAYS = 4;
     private static final int SET_BITS = Integer.numberOfTrailingZeros(SLOTS / WAYS);
-    /** Finest first: most client blocks are stored at /24 (/48). */
-    private static final int[] V4_LEVELS = {24, 20, 16};
-    private static final int[] V6_LEVELS = {48, 40, 32};
+    /**
+     * Probe order: /24 (/48) first, where most client blocks are stored, then coarser; an IPv4 answer
+     * narrower than /24 (an operator line of a /28, a small GeoIP block) is kept for its one address,
+     * probed last. IPv6 addresses are not kept singly (a key holds at most 48 bits).
+     */
+    private static final int[] V4_PROBES = {24, 20, 16, 32};
+    private static final int[] V6_PROBES = {48, 40, 32};
+    /** Store order: coarsest first, so an answer is stored at the coarsest level inside its block. */
+    private static final int[] V4_STORES = {16, 20, 24, 32};
+    private static final int[] V6_STORES = {32, 40, 48};
 
     /**
-     * The distinct answers, each once: a slot holds its answer's index here, so the slots of a set
-     * are plain longs and the few thousand answers (locations × block sizes) stay in the CPU's cache.
+     * The most distinct answers (location × block size) the cache indexes: as many as it has slots, so
+     * a full index means most of them are no longer in any slot; the cache then starts over.
      */
-    static final int MAX_ANSWERS = 1 << 16;
+    static final int MAX_ANSWERS = SLOTS;
 
     /** Per slot, its key then its answer's index: a set's four ways are 64 consecutive bytes. 0 is never a key. */
     private final long[] table = new long[SLOTS * 2];
@@ -58,8 +69,10 @@ final class LocatedCache {
 
     /** The cached answer for {@code address} (4 or 16 bytes), or null. */
     ClientLocator.Located get(byte[] address) {
-        int[] levels = address.length == 4 ? V4_LEVELS : V6_LEVELS;
-        for (int level : levels) {
+        // The answers as of now, read before any slot: an index read later names an answer of this
+        // array or of a newer one (then out of this array's bounds or null here: a miss, never a wrong answer).
+        ClientLocator.Located[] known = answers;
+        for (int level : address.length == 4 ? V4_PROBES : V6_PROBES) {
             long key = key(address, level);
             int set = set(hash(key));
             for (int at = set * 2; at < (set + WAYS) * 2; at += 2) {
@@ -69,8 +82,8 @@ final class LocatedCache {
                     VarHandle.loadLoadFence();
                     int index = (int) table[at + 1];
                     VarHandle.loadLoadFence();
-                    if (table[at] == key) {
-                        return answers[index];
+                    if (table[at] == key && index < known.length && known[index] != null) {
+                        return known[index];
                     }
                 }
             }
@@ -79,10 +92,8 @@ final class LocatedCache {
     }
 
     void put(byte[] address, ClientLocator.Located located) {
-        int[] levels = address.length == 4 ? V4_LEVELS : V6_LEVELS;
         // The coarsest level that lies inside the answer's block: one entry serves the most addresses.
-        for (int i = levels.length - 1; i >= 0; i--) {
-            int level = levels[i];
+        for (int level : address.length == 4 ? V4_STORES : V6_STORES) {
             if (located.prefixLength() <= level) {
                 long key = key(address, level);
                 long h = hash(key);
@@ -90,7 +101,8 @@ final class LocatedCache {
                 synchronized (this) { // writers are rare (one per new block); readers take no lock
                     int index = indexOf(located);
                     if (index < 0) {
-                        return; // more distinct answers than MAX_ANSWERS: not cached, still correct
+                        clear(); // index full: start over (a reader racing this misses, or finds an old, still valid answer)
+                        index = indexOf(located);
                     }
                     int victim = set + ((int) (h >>> 32) & (WAYS - 1));
                     for (int way = set; way < set + WAYS; way++) {
@@ -110,7 +122,15 @@ final class LocatedCache {
         }
     }
 
-    /** The answer's index, added if new (published before any slot names it); -1 when the table is full. */
+    /** Empties every slot and the index of answers. Caller holds the lock. */
+    private void clear() {
+        Arrays.fill(table, 0);
+        answerIndex.clear();
+        answers = new ClientLocator.Located[64];
+        answerCount = 0;
+    }
+
+    /** The answer's index, added if new (published before any slot names it); -1 when the index is full. */
     private int indexOf(ClientLocator.Located located) {
         Integer known = answerIndex.get(located);
         if (known != null) {

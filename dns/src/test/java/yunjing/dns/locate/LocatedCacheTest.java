@@ -37,10 +37,13 @@ class LocatedCacheTest {
     }
 
     @Test
-    void answerNarrowerThanTheFinestLevel_isNotCached() throws Exception {
+    void ipv4AnswerNarrowerThan24_isKeptForItsAddressOnly_ipv6NarrowerThan48_notAtAll() throws Exception {
         LocatedCache cache = new LocatedCache();
-        cache.put(ip("10.1.2.3"), new ClientLocator.Located(SH, 28));
-        assertNull(cache.get(ip("10.1.2.3")));
+        ClientLocator.Located narrow = new ClientLocator.Located(SH, 28);
+        cache.put(ip("10.1.2.3"), narrow);
+        assertSame(narrow, cache.get(ip("10.1.2.3")));
+        assertNull(cache.get(ip("10.1.2.4")), "another address of the /28 may be of another /29 or /32 block");
+        assertNull(cache.get(ip("10.1.2.0")));
         cache.put(ip("2001:db8:1::1"), new ClientLocator.Located(SH, 56));
         assertNull(cache.get(ip("2001:db8:1::1")));
     }
@@ -80,20 +83,22 @@ class LocatedCacheTest {
     }
 
     @Test
-    void pastMaxDistinctAnswers_newAnswersAreNotCached_andTheOldOnesStay() throws Exception {
+    void pastMaxDistinctAnswers_theCacheStartsOver() throws Exception {
         LocatedCache cache = new LocatedCache();
         byte[] first = {10, 0, 0, 0};
         ClientLocator.Located kept = new ClientLocator.Located(new Location("CN", "P0", 0, "AS0", null, "test"), 24);
         cache.put(first, kept);
-        for (int i = 1; i < LocatedCache.MAX_ANSWERS; i++) { // distinct answers: the table fills up
-            cache.put(new byte[] {11, (byte) (i >>> 8), (byte) i, 0},
+        byte[] second = {10, 0, 1, 0};
+        cache.put(second, kept); // a known answer takes a slot, not an index
+        for (int i = 1; i < LocatedCache.MAX_ANSWERS; i++) { // distinct answers: the index fills up
+            cache.put(new byte[] {11, (byte) (i >>> 16), (byte) (i >>> 8), 0},
                     new ClientLocator.Located(new Location("CN", "P" + i, i, "AS" + i, null, "test"), 24));
         }
         byte[] late = {12, 0, 0, 0};
-        cache.put(late, new ClientLocator.Located(new Location("CN", "late", -1, "late", null, "test"), 24));
-        assertNull(cache.get(late), "no index left: looked up in full each time, still correct");
-        assertEquals(kept, cache.get(first));
-        cache.put(new byte[] {12, 0, 1, 0}, kept); // a known answer still takes a slot
-        assertEquals(kept, cache.get(new byte[] {12, 0, 1, 0}));
+        ClientLocator.Located lateAnswer = new ClientLocator.Located(new Location("CN", "late", -1, "late", null, "test"), 24);
+        cache.put(late, lateAnswer);
+        assertEquals(lateAnswer, cache.get(late), "cached after starting over");
+        assertNull(cache.get(first), "everything before was dropped");
+        assertNull(cache.get(second));
     }
 }
