@@ -328,9 +328,9 @@ same edge from both before measuring. The differences, honestly:
 - **Health.** yunjing probes each edge's `/readyz` every 5 s on its own thread (a stand-in HTTP server
   answers 200); gdnsd has no monitoring configured (every edge is up by definition).
 - **Threads.** Both `UDP_THREADS` UDP sockets with SO_REUSEPORT, each with its own thread (gdnsd's
-  `udp_threads`, yunjing's `dns.udp_threads`); yunjing on the epoll transport with the launcher's default
-  JVM. On this 2-core machine one thread each leaves a core to dnsperf; with two, yunjing's second event
-  loop competes with dnsperf (0.80× against 0.91× with one, 2026-11-22 evening), gdnsd's hardly matters.
+  `udp_threads`, yunjing's `dns.udp_threads`), each blocking in `recvmmsg` and answering with one
+  `sendmmsg` per batch (yunjing's through its JNI library, see the startup line above; the launcher's
+  default JVM). On this 2-core machine one thread each leaves a core to dnsperf.
 - **ECS scope.** Both echo the option with a scope: gdnsd from its merged network tree, yunjing from the
   locator's constant block (RFC 7871 section 7.2.1). Not compared here: TCP, IPv6 clients.
 
@@ -339,11 +339,10 @@ the load average): compare the ratio within one run. yunjing's per-block locator
 (the query file holds ~85 000 distinct client /24s, so the first pass misses most), and the JIT warms up
 during the discarded warm-up; a longer `WARM` or `DURATION` favours yunjing. gdnsd precomputes its whole
 map at load time; yunjing answers steered A/AAAA queries on a fast path that reads and writes the wire
-format directly, the static names from a cache of encoded answers, and the rest through dnsjava. Where its
-time goes (perf and /proc CPU times under this load, 2026-11-22): about 70 % of the yunjing process's CPU is
-in the kernel (UDP send/receive on loopback, wake-ups and context switches, page faults of a large young
-generation); per query it used ~2.2–2.8 µs user and ~4.3–5.7 µs system CPU, gdnsd ~0.25–0.6 µs user and
-~3.6–5.5 µs system.
+format directly, the static names from a cache of encoded answers, and the rest through dnsjava. The CPU
+column is each server process's user and system time (all threads, `/proc/PID/stat`) over its measured
+runs per completed query: on two shared cores every microsecond a server spends is one dnsperf does not
+get, so the column explains most of the differences in rate.
 """
 with open(os.path.join(out_dir, "dns-vs-gdnsd.md"), "w") as f:
     f.write(md)

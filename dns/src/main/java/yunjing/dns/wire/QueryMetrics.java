@@ -63,6 +63,8 @@ final class QueryMetrics {
     /** Per-name counters; dnsjava's {@link Name} compares case-insensitively. */
     private final Map<Name, Counter> names = new ConcurrentHashMap<>();
     private final Map<String, Counter> otherNames = new ConcurrentHashMap<>();
+    /** The counter of the name counted last, found by identity (most queries ask the same steered name). */
+    private volatile NamedCounter lastNamed;
     static final int MAX_NAMES = 10_000;
     private final Latency udpLatency;
     private final Latency tcpLatency;
@@ -112,6 +114,9 @@ final class QueryMetrics {
      */
     private static final Map<MeterRegistry, Map<Transport, Latency>> LATENCIES =
             Collections.synchronizedMap(new WeakHashMap<>());
+
+    private record NamedCounter(Name name, Counter counter) {
+    }
 
     private static Latency latency(MeterRegistry registry, Transport transport) {
         return LATENCIES.computeIfAbsent(registry, r -> new ConcurrentHashMap<>())
@@ -167,8 +172,14 @@ final class QueryMetrics {
      * {@code (refused)} or {@code (other)} by rcode, so random names cannot grow the registry.
      */
     void named(Name name, int rcode) {
-        Counter c = name == null ? null : names.get(name); // the hot path: a name counted before
+        NamedCounter last = lastNamed;
+        if (last != null && last.name() == name) { // the zone's own Name instance, as the answers pass it
+            last.counter().increment();
+            return;
+        }
+        Counter c = name == null ? null : names.get(name); // a name counted before
         if (c != null) {
+            lastNamed = new NamedCounter(name, c);
             c.increment();
             return;
         }
