@@ -1,6 +1,5 @@
 package yunjing.dns.steer;
 
-import org.xbill.DNS.ClientSubnetOption;
 import org.xbill.DNS.Type;
 import yunjing.dns.DnsTarget;
 import yunjing.dns.locate.ClientLocator;
@@ -137,8 +136,7 @@ public final class CarrierProvincePolicy implements SteeringPolicy {
                     HealthWeightedPolicy.failOpenTtlSeconds(ttlSeconds), true, "fail-open", 0);
         }
 
-        ClientSubnetOption ecs = query.ecs();
-        InetAddress client = ClientSubnet.clientAddress(ecs, query.source());
+        InetAddress client = query.client();
         ClientLocator.Located located = client == null ? new ClientLocator.Located(Location.UNKNOWN, 0)
                 : locator.apply(client);
         Location where = located.location();

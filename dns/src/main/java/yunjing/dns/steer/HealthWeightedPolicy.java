@@ -2,7 +2,6 @@ package yunjing.dns.steer;
 
 import org.xbill.DNS.Type;
 import yunjing.dns.DnsTarget;
-import yunjing.dns.locate.ClientSubnet;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -87,7 +86,7 @@ public final class HealthWeightedPolicy implements SteeringPolicy {
         // Measured blocks may be answered differently from their neighbours: scope every answer.
         int scope = rtt == null ? 0 : rtt.measuredScope(v4);
         if (!failOpen && up.size() > 1 && scope > 0) {
-            InetAddress client = ClientSubnet.clientAddress(query.ecs(), query.source());
+            InetAddress client = query.client();
             List<DnsTarget> ranked = client == null ? null : rankByRtt(v4, up, client);
             if (ranked != null) {
                 return SteeringAnswer.of(ranked, ttlSeconds, false, "health+rtt", scope);

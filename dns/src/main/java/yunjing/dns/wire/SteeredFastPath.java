@@ -1,6 +1,5 @@
 package yunjing.dns.wire;
 
-import org.xbill.DNS.ClientSubnetOption;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
@@ -69,7 +68,8 @@ final class SteeredFastPath {
         boolean hasOpt = u16(in, 10) == 1;
         int payload = 0;
         boolean dnssecOk = false;
-        ClientSubnetOption ecs = null;
+        boolean hasEcs = false;
+        InetAddress ecsAddress = null; // null with ECS: source prefix 0, the resolver is located
         int ecsAt = -1;
         int ecsLength = 0;
         pos = questionEnd;
@@ -90,10 +90,11 @@ final class SteeredFastPath {
                 }
                 ecsAt = pos + 4;
                 ecsLength = rdLength - 4;
-                ecs = clientSubnet(in, ecsAt, ecsLength);
-                if (ecs == null) {
+                if (!isPlainClientSubnet(in, ecsAt, ecsLength)) {
                     return null;
                 }
+                hasEcs = true;
+                ecsAddress = clientSubnetAddress(in, ecsAt, ecsLength);
             }
         } else if (pos != in.length) {
             return null;
@@ -104,7 +105,8 @@ final class SteeredFastPath {
         if (qname == null) {
             return null;
         }
-        SteeringAnswer steered = responder.steer(new SteeringQuery(qname, qtype, source, null, ecs));
+        InetAddress client = ecsAddress != null ? ecsAddress : source == null ? null : source.getAddress();
+        SteeringAnswer steered = responder.steer(new SteeringQuery(qname, qtype, source, null, client));
         List<InetAddress> addresses = steered.addresses();
         int count = 0;
         int rdata = qtype == Type.A ? 4 : 16;
@@ -116,7 +118,7 @@ final class SteeredFastPath {
         if (count == 0) {
             return null; // NODATA carries the SOA: the general path writes it
         }
-        int size = questionEnd + count * (12 + rdata) + (hasOpt ? 11 + (ecs == null ? 0 : 4 + ecsLength) : 0);
+        int size = questionEnd + count * (12 + rdata) + (hasOpt ? 11 + (hasEcs ? 4 + ecsLength : 0) : 0);
         int limit = transport == Transport.TCP ? QueryProcessor.MAX_TCP
                 : !hasOpt ? QueryProcessor.MIN_UDP
                 : Math.max(QueryProcessor.MIN_UDP, Math.min(QueryProcessor.UDP_PAYLOAD, payload));
@@ -152,13 +154,13 @@ final class SteeredFastPath {
             put16(out, w + 1, TYPE_OPT);
             put16(out, w + 3, QueryProcessor.UDP_PAYLOAD);
             out[w + 7] = (byte) (dnssecOk ? 0x80 : 0); // extended rcode 0, version 0, DO copied
-            put16(out, w + 9, ecs == null ? 0 : 4 + ecsLength);
+            put16(out, w + 9, hasEcs ? 4 + ecsLength : 0);
             w += 11;
-            if (ecs != null) {
+            if (hasEcs) {
                 put16(out, w, ECS_CODE);
                 put16(out, w + 2, ecsLength);
                 System.arraycopy(in, ecsAt, out, w + 4, ecsLength);
-                int sourcePrefix = ecs.getSourcePrefixLength();
+                int sourcePrefix = in[ecsAt + 2] & 0xFF;
                 out[w + 4 + 3] = (byte) Math.min(sourcePrefix, steered.scopePrefix()); // SCOPE (RFC 7871 section 7.2.1)
             }
         }
@@ -172,33 +174,49 @@ final class SteeredFastPath {
     }
 
     /**
-     * The ECS option at {@code at} (FAMILY, SOURCE, SCOPE, ADDRESS), or null unless it is one that
-     * dnsjava reads the same way: family 1 or 2, SCOPE 0, exactly ceil(SOURCE/8) address bytes, no
-     * bits set past SOURCE, and an IPv6 address that is not IPv4-mapped.
+     * Whether the ECS option at {@code at} (FAMILY, SOURCE, SCOPE, ADDRESS) is one that dnsjava reads
+     * the same way: family 1 or 2, SCOPE 0, exactly ceil(SOURCE/8) address bytes, no bits set past
+     * SOURCE, and an IPv6 address that is not IPv4-mapped (Java would make that an IPv4 address).
      */
-    private static ClientSubnetOption clientSubnet(byte[] in, int at, int length) {
+    private static boolean isPlainClientSubnet(byte[] in, int at, int length) {
         int family = u16(in, at);
         int sourcePrefix = in[at + 2] & 0xFF;
         int scope = in[at + 3] & 0xFF;
         int bytes = length - 4;
         int width = family == 1 ? 4 : family == 2 ? 16 : 0;
         if (width == 0 || scope != 0 || sourcePrefix > width * 8 || bytes != (sourcePrefix + 7) / 8) {
-            return null;
+            return false;
         }
         if (sourcePrefix % 8 != 0 && (in[at + 4 + bytes - 1] & (0xFF >>> (sourcePrefix % 8))) != 0) {
-            return null;
+            return false;
         }
-        byte[] address = new byte[width];
-        System.arraycopy(in, at + 4, address, 0, bytes);
+        return family == 1 || !isIpv4Mapped(in, at + 4, bytes);
+    }
+
+    /** The address of a plain ECS option (zero-filled past SOURCE), or null when SOURCE is 0. */
+    private static InetAddress clientSubnetAddress(byte[] in, int at, int length) {
+        if ((in[at + 2] & 0xFF) == 0) {
+            return null; // RFC 7871 section 7.1.2: SOURCE 0 asks not to use the client's address
+        }
+        byte[] address = new byte[u16(in, at) == 1 ? 4 : 16];
+        System.arraycopy(in, at + 4, address, 0, length - 4);
         try {
-            InetAddress a = InetAddress.getByAddress(address);
-            if ((family == 1) != (a instanceof Inet4Address)) {
-                return null; // IPv4-mapped IPv6: Java turns it into IPv4; the general path handles it
-            }
-            return new ClientSubnetOption(sourcePrefix, a);
-        } catch (UnknownHostException | IllegalArgumentException e) {
-            return null;
+            return InetAddress.getByAddress(address);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e); // 4 or 16 bytes
         }
+    }
+
+    /** Whether the first {@code bytes} of a 16-byte address could be ::ffff:0:0/96 (zero-filled after them). */
+    private static boolean isIpv4Mapped(byte[] in, int at, int bytes) {
+        for (int i = 0; i < 16; i++) {
+            int b = i < bytes ? in[at + i] & 0xFF : 0;
+            int mapped = i < 10 ? 0 : i < 12 ? 0xFF : -1;
+            if (mapped >= 0 && b != mapped) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int u16(byte[] b, int at) {
