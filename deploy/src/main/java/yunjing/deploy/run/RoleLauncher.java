@@ -154,7 +154,8 @@ final class RoleLauncher {
                         Set.copyOf(topology.sync().canaries()), topology.sync().pins(), state.sync().resolve(ROLLOUT_STATE),
                         Clock.systemUTC());
                 rollout.observePublished();
-                helpers.add(new PollingTimer("rollout-watch", topology.sync().poll().toMillis(), () -> observe(rollout)));
+                int originKeep = topology.sync().originKeepRevisions();
+                helpers.add(new PollingTimer("rollout-watch", topology.sync().poll().toMillis(), () -> observe(rollout, originKeep)));
                 if (!topology.sync().autoPromote().isZero()) {
                     HttpClient probes = http11Client();
                     helpers.add(probes);
@@ -329,9 +330,11 @@ final class RoleLauncher {
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT).build();
     }
 
-    private static void observe(RolloutController rollout) {
+    /** Takes in new publications, then prunes the origin's old revisions when the topology asks for it. */
+    private static void observe(RolloutController rollout, int originKeepRevisions) {
         try {
             rollout.observePublished();
+            rollout.pruneRevisions(originKeepRevisions);
         } catch (IOException | RuntimeException e) {
             System.getLogger(RoleLauncher.class.getName()).log(System.Logger.Level.WARNING,
                     () -> "rollout: cannot look at published revisions: " + e.getMessage());

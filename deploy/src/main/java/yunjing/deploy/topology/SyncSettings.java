@@ -27,14 +27,17 @@ import java.util.Map;
  * @param line       line of the section, for messages
  * @param autoPromote how long every canary must have had a canary revision active and been ready
  *                   before the control node promotes it by itself; zero: only {@code rollout promote}
+ * @param originKeepRevisions revisions of each repository the origin keeps: the newest published ones
+ *                   plus every one the rollout names (see {@code RolloutController.pruneRevisions});
+ *                   0 = all (the default: the origin is the source of truth)
  */
 public record SyncSettings(List<String> replicas, List<String> canaries, List<String> repos,
                            Map<String, Map<String, String>> pins, Duration poll, String publicKey, Path privateKey,
-                           Agent agent, int line, Duration autoPromote) {
+                           Agent agent, int line, Duration autoPromote, int originKeepRevisions) {
 
     /** No sync section: no agents, and the origin's key lives in the state directory. */
     public static final SyncSettings NONE = new SyncSettings(List.of(), List.of(), List.of(), Map.of(),
-            Duration.ofSeconds(2), null, null, Agent.DEFAULT, 0, Duration.ZERO);
+            Duration.ofSeconds(2), null, null, Agent.DEFAULT, 0, Duration.ZERO, 0);
 
     /**
      * Per-agent operation, as {@code yunjing sync pull} takes it on the command line.
@@ -72,6 +75,9 @@ public record SyncSettings(List<String> replicas, List<String> canaries, List<St
     public SyncSettings {
         if (autoPromote == null || autoPromote.isNegative()) {
             throw new IllegalArgumentException("autoPromote: " + autoPromote + " (expected: >= 0, 0 for off)");
+        }
+        if (originKeepRevisions < 0) {
+            throw new IllegalArgumentException("originKeepRevisions: " + originKeepRevisions + " (expected: >= 0, 0 for all)");
         }
         replicas = List.copyOf(replicas);
         canaries = List.copyOf(canaries);

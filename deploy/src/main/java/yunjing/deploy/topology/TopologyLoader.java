@@ -45,7 +45,7 @@ public final class TopologyLoader {
     private static final Set<String> MODEL_FIELDS = Set.of("name", "repo", "ref", "generate", "images");
     private static final Set<String> PLAN_FIELDS = Set.of("concurrent", "requests_per_minute", "requests_per_day",
             "tokens_per_minute", "priority", "answer_cache");
-    private static final Set<String> SYNC_FIELDS = Set.of("replicas", "canary", "repos", "pins", "poll_ms", "auto_promote_s", "keep_revisions",
+    private static final Set<String> SYNC_FIELDS = Set.of("replicas", "canary", "repos", "pins", "poll_ms", "auto_promote_s", "keep_revisions", "origin_keep_revisions",
             "public_key", "private_key", "concurrency", "limit_rate", "ntp", "max_clock_skew_s");
     private static final Pattern REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Set<String> KEY_FIELDS = Set.of("id", "plan", "sha256", "tenant");
@@ -256,7 +256,8 @@ public final class TopologyLoader {
         return new SyncSettings(s.strings("replicas"), s.strings("canary"), repos, pins,
                 java.time.Duration.ofMillis(s.integer("poll_ms", 2000, 50, 3_600_000)),
                 s.has("public_key") ? s.string("public_key") : null, privateKey, syncAgent(s), s.line(),
-                java.time.Duration.ofSeconds(s.integer("auto_promote_s", 0, 0, 604_800)));
+                java.time.Duration.ofSeconds(s.integer("auto_promote_s", 0, 0, 604_800)),
+                s.integer("origin_keep_revisions", 0, 0, 10_000));
     }
 
     private static SyncSettings.Agent syncAgent(YamlMap s) throws TopologyException {

@@ -49,14 +49,17 @@ class SyncSettingsTest {
         assertEquals(SyncSettings.Agent.DEFAULT, t.sync().agent());
         assertEquals(3, t.sync().agent().keepRevisions(), "a replica keeps three revisions unless told");
         assertEquals(Duration.ZERO, t.sync().autoPromote(), "promote by hand unless told");
+        assertEquals(0, t.sync().originKeepRevisions(), "the origin keeps every revision unless told");
     }
 
     @Test
     void agentFields_areRead() throws Exception {
         Topology t = parse(withSync("sync:\n  replicas: [bj-central]\n  concurrency: 3\n  limit_rate: 10M\n"
-                + "  ntp: 127.0.0.1:11123\n  max_clock_skew_s: 5\n  keep_revisions: 0\n  auto_promote_s: 600\n"));
+                + "  ntp: 127.0.0.1:11123\n  max_clock_skew_s: 5\n  keep_revisions: 0\n  auto_promote_s: 600\n"
+                + "  origin_keep_revisions: 20\n"));
         assertEquals(new SyncSettings.Agent(3, 10L << 20, "127.0.0.1:11123", Duration.ofSeconds(5), 0), t.sync().agent());
         assertEquals(Duration.ofMinutes(10), t.sync().autoPromote());
+        assertEquals(20, t.sync().originKeepRevisions());
     }
 
     @Test
@@ -81,6 +84,7 @@ class SyncSettingsTest {
         assertTrue(error("sync:\n  replicas: [bj-central]\n  max_clock_skew_s: -1\n").contains("max_clock_skew_s"));
         assertTrue(error("sync:\n  replicas: [bj-central]\n  keep_revisions: -1\n").contains("keep_revisions"));
         assertTrue(error("sync:\n  replicas: [bj-central]\n  auto_promote_s: -5\n").contains("auto_promote_s"));
+        assertTrue(error("sync:\n  replicas: [bj-central]\n  origin_keep_revisions: -1\n").contains("origin_keep_revisions"));
         assertTrue(error("sync:\n  replicas: [bj-central]\n  pins: { sh-regional: { acme/d: main } }\n")
                 .contains("pins: 'sh-regional' is not one of the replicas"));
         assertTrue(error("sync:\n  replicas: [bj-central]\n  pins: { bj-central: { bad: main } }\n")

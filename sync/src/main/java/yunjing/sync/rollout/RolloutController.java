@@ -10,12 +10,15 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Decides which revision of each repository every replica node takes, and publishes that
@@ -162,6 +165,50 @@ public final class RolloutController {
                     + "' in its configuration (topology sync.pins): change it there");
         }
         return commit(current.withPin(node, revision == null ? null : revisionId(repo, revision), clock.instant()));
+    }
+
+    /**
+     * Keeps the origin's disk bounded (topology {@code sync.origin_keep_revisions}): deletes the revisions
+     * of each repository beyond the {@code keep} newest published, except any the rollout may still hand
+     * out or roll back to: the stable, canary and latest published revisions, the rollback history,
+     * pinned revisions (at run time or in the configuration) and any a ref names ({@code main}, the node
+     * refs). A replica that still wants a deleted revision gets a 404 for it; replicas keep their own
+     * copies ({@code sync.keep_revisions}). {@code keep} 0 keeps everything.
+     *
+     * @return the deleted revisions, as {@code repo@id}
+     */
+    public synchronized List<String> pruneRevisions(int keep) throws IOException {
+        if (keep < 0) {
+            throw new IllegalArgumentException("keep: " + keep + " (expected: >= 0, 0 for all)");
+        }
+        List<String> deleted = new ArrayList<>();
+        if (keep == 0) {
+            return deleted;
+        }
+        for (RepoRollout r : repos.values()) {
+            Set<String> wanted = new HashSet<>(store.refs(r.repo()).values());
+            Stream.of(r.stable(), r.canary(), r.published()).filter(Objects::nonNull).forEach(wanted::add);
+            wanted.addAll(r.history());
+            wanted.addAll(r.pins().values());
+            for (String node : replicas) {
+                String target = targetOf(node, r); // fixed pins resolved
+                if (target != null) {
+                    wanted.add(target);
+                }
+            }
+            List<String> newestFirst = store.revisions(r.repo());
+            for (String id : newestFirst.subList(Math.min(keep, newestFirst.size()), newestFirst.size())) {
+                if (!wanted.contains(id)) {
+                    store.deleteRevision(r.repo(), id);
+                    deleted.add(r.repo() + "@" + id);
+                }
+            }
+        }
+        if (!deleted.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, () -> "rollout: deleted " + deleted.size() + " old revision(s) from the origin,"
+                    + " keeping the newest " + keep + " and every one the rollout names: " + deleted);
+        }
+        return deleted;
     }
 
     /** The rollout of {@code repo}, or null when the control node has not seen it. */

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -173,5 +174,45 @@ class RolloutControllerTest {
         assertEquals(a.id(), c.status(REPO).get("repos").get(0).get("fixedPins").get("regional").asText());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.pin("regional", REPO, null));
         assertTrue(e.getMessage().contains("topology sync.pins"), e.getMessage());
+    }
+
+    @Test
+    void pruneRevisions_keepsTheNewest_andEveryRevisionTheRolloutNames() throws IOException {
+        Revision a = publish("a");
+        RolloutController c = controller();
+        c.observePublished();
+        Revision b = publish("b");
+        c.observePublished();
+        c.promote(REPO, b.id());                 // a → history
+        Revision pinned = publish("pinned");
+        c.observePublished();
+        c.pin("regional", REPO, pinned.id());
+        Revision skipped = publish("skipped");   // a canary replaced before promotion: nothing names it
+        c.observePublished();
+        Revision d = publish("d");
+        c.observePublished();                    // d is the canary and the latest published
+        touchOldestFirst(a, b, pinned, skipped, d);
+
+        assertEquals(List.of(), c.pruneRevisions(0), "0 keeps everything");
+        assertEquals(List.of(REPO + "@" + skipped.id()), c.pruneRevisions(1));
+        List<String> left = store.revisions(REPO);
+        for (Revision kept : List.of(a, b, pinned, d)) {
+            assertTrue(left.contains(kept.id()), kept.id() + " is named by the rollout");
+            assertEquals(kept.id(), store.resolve(REPO, kept.id()).id());
+        }
+        assertFalse(left.contains(skipped.id()));
+        assertEquals(List.of(), c.pruneRevisions(1), "nothing more to delete");
+        assertThrows(IllegalArgumentException.class, () -> c.pruneRevisions(-1));
+        c.promote(REPO, d.id());                 // the rollout goes on after pruning
+        assertEquals(d.id(), target("central"));
+    }
+
+    /** Publication order as directory mtimes a second apart (publishes within one test share a second). */
+    private void touchOldestFirst(Revision... oldestFirst) throws IOException {
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < oldestFirst.length; i++) {
+            Path dir = tmp.resolve("origin/repos").resolve(REPO).resolve("revisions").resolve(oldestFirst[i].id());
+            Files.setLastModifiedTime(dir, java.nio.file.attribute.FileTime.fromMillis(now - (oldestFirst.length - i) * 1000L));
+        }
     }
 }
