@@ -22,7 +22,9 @@
 #            signed manifest, reuse local chunks, fetch missing chunk spans, verify, activate).
 #   resident a `yunjing sync follow` agent (as every node runs one: a JVM that stays up, polling the
 #            manifest every 0.1 s) that pulled OLD when it started takes NEW as soon as the
-#            origin's ref moves: the time from that move (the ref file's mtime) to activation.
+#            origin's ref moves: the time from that move (the ref file's mtime) to activation;
+#            then ROUNDS-1 more versions, each NEW's predecessor changed in CHANGES other places
+#            (the same delta size), and the median of the ROUNDS times.
 #   fan-out  AGENTS agent stores holding OLD pull NEW at once through one `yunjing proxy` (the
 #            regional cache) whose parent is the origin's relay: origin egress vs one agent's
 #            transfer. rsync's daemon serving AGENTS clients at once is measured the same way.
@@ -131,18 +133,39 @@ relay "$p_rsync_relay" "$p_rsync" "$work/rsync-relay.counts"
 for i in $(seq 0 "$AGENTS") f; do mkdir -p "$work/rsync$i"; cp "$work/old/model.bin" "$work/rsync$i/model.bin"; done
 
 # ---- publish NEW: the resident agent takes it at once ----------------------------------------------
-log "yunjing: publish NEW at the origin (not part of the transfer); the resident agent takes it"
-tp0=$(now); publish "$work/new"; tp1=$(now)
-resident_json=$(follow_line 2)
-ref_moved=$(stat -c %.Y "$work/origin/repos/$REPO/refs/main")
-activated_at=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["activatedAt"] / 1000)' "$resident_json")
+# ROUNDS versions, each a delta of the same size from the one before (NEW, then NEW changed again in
+# CHANGES other places, …): a resident agent's first delta after its start pays its JIT warm-up, the
+# later ones show it as it runs on a node. Then main goes back to NEW for the single transfers below.
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+resident_secs=()
+resident_take() {  # DIR N: publishes DIR (not part of the transfer), waits for the agent's Nth line
+  local t0 t1 json moved activated
+  t0=$(now); publish "$1"; t1=$(now)
+  if [ "$2" -eq 2 ]; then tp0=$t0; tp1=$t1; fi   # the publish of NEW is the one reported
+  json=$(follow_line "$2")
+  moved=$(stat -c %.Y "$work/origin/repos/$REPO/refs/main")
+  activated=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["activatedAt"] / 1000)' "$json")
+  cmp "$work/resident/repos/$REPO/revisions/$(cat "$work/resident/repos/$REPO/refs/main")/model.bin" "$1/model.bin"
+  resident_secs+=("$(secs "$moved" "$activated")")
+  resident_json=$json
+}
+log "yunjing: publish NEW at the origin; the resident agent takes it, then $((ROUNDS - 1)) more versions"
+resident_take "$work/new" 2
+previous="$work/new"
+for round in $(seq 2 "$ROUNDS"); do
+  mkdir -p "$work/next$round"
+  python3 "$here/make-data.py" --mutate "$previous/model.bin" "$work/next$round/model.bin" "$CHANGES" "$CHANGE_KIB" \
+    "$((SEED + round))" >/dev/null
+  resident_take "$work/next$round" "$((round + 1))"
+  previous="$work/next$round"
+done
 kill "$follow_pid"; wait "$follow_pid" 2>/dev/null || true
-cmp "$work/resident/repos/$REPO/revisions/$(cat "$work/resident/repos/$REPO/refs/main")/model.bin" "$work/new/model.bin"
-yunjing_resident="{\"seconds\":$(secs "$ref_moved" "$activated_at"),\"agent\":$resident_json}"
+[ "$ROUNDS" -gt 1 ] && publish "$work/new"   # main names NEW again (the same revision, a newer manifest)
+resident_rounds=$(IFS=,; echo "${resident_secs[*]}")
+yunjing_resident="{\"seconds\":$(median "${resident_secs[@]}"),\"rounds\":[$resident_rounds],\"agent\":$resident_json}"
 
 # ---- single transfer, ROUNDS times: rsync, rsync --fsync, yunjing; each from the old version -----------
 # The agent fsyncs what it writes before activating; rsync does not unless asked (--fsync).
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 cp -a "$work/agent0" "$work/agent-old"
 rsync_secs=(); rsyncf_secs=(); yunjing_secs=()
 for round in $(seq "$ROUNDS"); do

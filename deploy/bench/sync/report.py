@@ -34,7 +34,9 @@ lines = [
     "## One replica",
     "",
     f"Wall times are medians of {len(rs.get('rounds', [1]))} rounds (rsync, rsync `--fsync`, yunjing in turn, each from "
-    f"the old version): rsync {runs(rs)} s; rsync `--fsync` {runs(r['single']['rsyncFsync'])} s; yunjing {runs(ys)} s.",
+    f"the old version): rsync {runs(rs)} s; rsync `--fsync` {runs(r['single']['rsyncFsync'])} s; yunjing {runs(ys)} s"
+    + (f"; resident agent {runs(res)} s (one delta of the same size per round, from each version to the next; "
+       "the first right after the agent's start, with its JIT still cold)" if res else "") + ".",
     "",
     "| | rsync | yunjing | ratio yunjing/rsync |",
     "|---|---:|---:|---:|",
