@@ -91,10 +91,10 @@ public final class HealthChecker implements AutoCloseable {
                     state.restore(saved.down() ? TargetState.Status.DOWN : TargetState.Status.UP);
                     if (saved.draining()) {
                         draining.add(id);
-                        anyDraining = true;
                     }
                 }
             });
+            drainsChanged();
         }
         this.thread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "yunjing-dns-health");

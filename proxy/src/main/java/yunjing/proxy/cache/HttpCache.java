@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
@@ -89,12 +88,7 @@ public final class HttpCache implements AutoCloseable {
     private final ConcurrentHashMap<String, CompletableFuture<CacheEntry>> diskReads = new ConcurrentHashMap<>();
     /** Removals by key, prefix and digest; its generation tells an L2 read that a purge ran meanwhile. */
     private final CachePurges purges;
-    private final LongAdder hits = new LongAdder();
-    private final LongAdder misses = new LongAdder();
-    private final LongAdder stale = new LongAdder();
-    private final LongAdder revalidated = new LongAdder();
-    private final LongAdder collapsed = new LongAdder();
-    private final LongAdder evictions = new LongAdder();
+    private final CacheCounters counters;
 
     /**
      * Opens the cache; with a disk tier this reads the index of the disk directory, so it blocks: call it
@@ -109,6 +103,7 @@ public final class HttpCache implements AutoCloseable {
         this.upstream = upstream;
         this.metrics = metrics;
         this.clock = clock;
+        this.counters = new CacheCounters(metrics);
         this.slices = new Slices(this, config.sliceBytes());
         this.l1 = Caffeine.newBuilder()
                 .maximumWeight(config.l1MaxBytes())
@@ -116,8 +111,7 @@ public final class HttpCache implements AutoCloseable {
                 .executor(Runnable::run)
                 .removalListener((String key, CacheEntry entry, RemovalCause cause) -> {
                     if (cause.wasEvicted()) {
-                        evictions.increment();
-                        metrics.cacheEviction("l1");
+                        counters.evicted("l1");
                     }
                 })
                 .build();
@@ -126,10 +120,8 @@ public final class HttpCache implements AutoCloseable {
         metrics.cacheBytes("l1", () -> l1.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L));
         if (config.diskDir() != null) {
             try {
-                disk = new DiskTier(config.diskDir(), config.diskMaxBytes(), MAX_PENDING_DISK_WRITES, nodeId, size -> {
-                    evictions.increment();
-                    metrics.cacheEviction("l2");
-                });
+                disk = new DiskTier(config.diskDir(), config.diskMaxBytes(), MAX_PENDING_DISK_WRITES, nodeId,
+                        size -> counters.evicted("l2"));
             } catch (IOException e) {
                 throw new IOException("cache diskDir " + config.diskDir() + ": " + e.getMessage(), e);
             }
@@ -567,16 +559,7 @@ public final class HttpCache implements AutoCloseable {
     }
 
     void count(String result) {
-        metrics.cacheResult(result);
-        switch (result) {
-            case "hit" -> hits.increment();
-            case "miss" -> misses.increment();
-            case "stale" -> stale.increment();
-            case "revalidated" -> revalidated.increment();
-            case "collapsed" -> collapsed.increment();
-            default -> {
-            }
-        }
+        counters.result(result);
     }
 
     /**
@@ -607,9 +590,7 @@ public final class HttpCache implements AutoCloseable {
     /** A snapshot of the counters and tier sizes. Any thread. */
     public CacheStats stats() {
         long l1Bytes = l1.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
-        return new CacheStats(l1.estimatedSize(), l1Bytes,
-                disk == null ? 0 : disk.entries(), disk == null ? 0 : disk.bytes(),
-                hits.sum(), misses.sum(), stale.sum(), revalidated.sum(), collapsed.sum(), evictions.sum());
+        return counters.stats(l1.estimatedSize(), l1Bytes, disk == null ? 0 : disk.entries(), disk == null ? 0 : disk.bytes());
     }
 
     void servedFromMemory(long bytes) {

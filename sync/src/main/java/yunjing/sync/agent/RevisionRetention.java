@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -31,19 +30,9 @@ final class RevisionRetention {
         if (keep <= 0) {
             return List.of();
         }
-        List<String> newestFirst = store.revisions(repo);
-        Set<String> named = new HashSet<>(store.refs(repo).values());
-        List<String> deleted = new ArrayList<>();
-        for (int i = keep; i < newestFirst.size(); i++) {
-            String id = newestFirst.get(i);
-            if (!named.contains(id)) {
-                store.deleteRevision(repo, id);
-                deleted.add(id);
-            }
-        }
-        Set<String> left = new HashSet<>(newestFirst);
-        deleted.forEach(left::remove);
-        removeOrphanStamps(stampDirectory, left);
+        ArtifactStore.Pruned pruned = store.pruneRevisions(repo, keep, Set.of());
+        List<String> deleted = pruned.deleted();
+        removeOrphanStamps(stampDirectory, new HashSet<>(pruned.kept()));
         if (!deleted.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, () -> "sync " + repo + ": deleted " + deleted.size()
                     + " old revision(s), keeping the newest " + keep + ": " + deleted);

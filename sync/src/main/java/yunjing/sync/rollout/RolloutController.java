@@ -186,23 +186,15 @@ public final class RolloutController {
             return deleted;
         }
         for (RepoRollout r : repos.values()) {
-            Set<String> wanted = new HashSet<>(store.refs(r.repo()).values());
+            Set<String> wanted = new HashSet<>(r.history()); // refs (main, the node refs) are kept by the store
             Stream.of(r.stable(), r.canary(), r.published()).filter(Objects::nonNull).forEach(wanted::add);
-            wanted.addAll(r.history());
-            wanted.addAll(r.pins().values());
             for (String node : replicas) {
-                String target = targetOf(node, r); // fixed pins resolved
+                String target = targetOf(node, r); // run-time and configured pins included
                 if (target != null) {
                     wanted.add(target);
                 }
             }
-            List<String> newestFirst = store.revisions(r.repo());
-            for (String id : newestFirst.subList(Math.min(keep, newestFirst.size()), newestFirst.size())) {
-                if (!wanted.contains(id)) {
-                    store.deleteRevision(r.repo(), id);
-                    deleted.add(r.repo() + "@" + id);
-                }
-            }
+            store.pruneRevisions(r.repo(), keep, wanted).deleted().forEach(id -> deleted.add(r.repo() + "@" + id));
         }
         if (!deleted.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, () -> "rollout: deleted " + deleted.size() + " old revision(s) from the origin,"

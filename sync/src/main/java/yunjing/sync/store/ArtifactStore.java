@@ -27,8 +27,10 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -415,6 +417,34 @@ public final class ArtifactStore {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+    }
+
+    /**
+     * Deletes the revisions of {@code repo} past the {@code keep} newest ({@link #revisions} order), except
+     * those a ref names and those in {@code alsoKeep}; {@code keep} 0 deletes nothing.
+     */
+    public synchronized Pruned pruneRevisions(String repo, int keep, Set<String> alsoKeep) throws IOException {
+        if (keep < 0) {
+            throw new IllegalArgumentException("keep: " + keep + " (expected: >= 0, 0 for all)");
+        }
+        List<String> newestFirst = revisions(repo);
+        List<String> kept = new ArrayList<>();
+        List<String> deleted = new ArrayList<>();
+        Set<String> named = keep == 0 ? Set.of() : new HashSet<>(refs(repo).values());
+        for (int i = 0; i < newestFirst.size(); i++) {
+            String id = newestFirst.get(i);
+            if (keep == 0 || i < keep || named.contains(id) || alsoKeep.contains(id)) {
+                kept.add(id);
+            } else {
+                deleteRevision(repo, id);
+                deleted.add(id);
+            }
+        }
+        return new Pruned(kept, deleted);
+    }
+
+    /** What {@link #pruneRevisions} left (newest first) and deleted. */
+    public record Pruned(List<String> kept, List<String> deleted) {
     }
 
     /** True when {@code repo} has {@code ref}. */
