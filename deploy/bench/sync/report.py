@@ -98,8 +98,9 @@ lines = [
     "verify each chunk and "
     "the whole file, fsync, activate atomically). "
     f"Up to {agent.get('concurrency', 1)} requests in flight at once (`--concurrency`); chunks of the previous "
-    "revision, unchanged since the agent verified it (same size and mtime), are copied by the kernel without being "
-    "read while the fetches run, and the whole-file SHA-256 (hashed in order behind them) covers them. Wall times are "
+    "revision, unchanged since the agent verified it (same size and mtime), are copied while the fetches run, written "
+    "around the page cache (`O_DIRECT`), and the whole-file SHA-256 covers them, hashed in order from the copy's own "
+    "buffers. Wall times are "
     "of the whole client command, JVM start included (`deploy/bin/yunjing` maps a per-command AppCDS archive, written "
     "by the unmeasured initial pull).",
     "- Resident agent: `yunjing sync follow` (the agent as a node runs it: one JVM for good, polling the signed "

@@ -277,7 +277,8 @@ public final class DeltaAgent {
         Path staged = Files.createDirectories(tmp.resolve("agent-" + manifest.revision()));
         Path parts = Files.createDirectories(tmp.resolve("agent-" + manifest.revision() + ".parts"));
         long total = manifest.entries().stream().mapToLong(Manifest.Entry::size).sum();
-        ExecutorService pool = concurrency > 1 ? Executors.newFixedThreadPool(concurrency, daemonThreads("sync-fetch")) : null;
+        // One thread per request in flight, and one for the local copies, which wait on the hashing.
+        ExecutorService pool = concurrency > 1 ? Executors.newFixedThreadPool(concurrency + 1, daemonThreads("sync-fetch")) : null;
         ScheduledExecutorService ticker = progress == null ? null : Executors.newSingleThreadScheduledExecutor(daemonThreads("sync-progress"));
         long started = System.nanoTime();
         Runnable report = () -> progress.onProgress(new SyncProgress(repo, stats.bytesDone.sum(), total, stats.bytesFetched.sum(),

@@ -26,16 +26,19 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * Builds one file of a new revision in a part file: chunks found locally are copied, the rest
  * are patched from the previous version of the file or fetched as merged byte ranges, and every
  * chunk is verified before it counts as written.
  *
- * <p>Local reuse ({@link LocalChunkReuse}) runs first, on the calling thread; it may copy chunks
- * of trusted files unread. Those copies are checked by the whole-file SHA-256, which
- * {@link OrderedPartHash} computes on the calling thread while the workers fetch: on a mismatch
- * the file is built again with every local chunk re-hashed.
+ * <p>Local reuse ({@link LocalChunkReuse}) is planned first, on the calling thread; chunks of
+ * trusted files are then copied by one pool thread without a hash of their own, written around
+ * the page cache ({@link PartWriter}). Those copies are checked by the whole-file SHA-256, which
+ * {@link OrderedPartHash} computes on the calling thread while the workers fetch, taking the
+ * copies' bytes from their buffers ({@link CopyHandoff}): on a mismatch the file is built again
+ * with every local chunk re-hashed.
  *
  * <p>Runs of missing chunks are then patched and fetched by up to {@code concurrency} workers at
  * once (one in-flight request each). Each worker owns its buffers, hasher and
@@ -68,13 +71,15 @@ final class FileAssembler {
     private final Worker callerWorker = new Worker();
     private final LocalChunkReuse localReuse;
     private final int concurrency;
+    /** The local copies' buffers, allocated at the first copy and used for every file of the sync. */
+    private List<ByteBuffer> copyBuffers;
 
     FileAssembler(String repo, String revision, List<ChunkSource> sources, LocalChunks local,
                   long maxRangeBytes, int maxAttempts, SyncStats.Counter stats) {
         this(repo, revision, sources, local, maxRangeBytes, maxAttempts, stats, null, 1);
     }
 
-    /** {@code pool} runs fetch workers, at most {@code concurrency} at once; null runs them on the caller. */
+    /** {@code pool} runs the local copy and fetch workers, at most {@code concurrency} of these at once (so it needs one thread more); null runs all on the caller. */
     FileAssembler(String repo, String revision, List<ChunkSource> sources, LocalChunks local,
                   long maxRangeBytes, int maxAttempts, SyncStats.Counter stats, ExecutorService pool, int concurrency) {
         this.repo = repo;
@@ -159,16 +164,20 @@ final class FileAssembler {
              ResumeLog log = ResumeLog.open(logFile)) {
             AssemblyJob job = new AssemblyJob(entry, out, log, done);
             LocalChunkReuse.Plan copies = localReuse.plan(job, callerWorker.buf, callerWorker.hasher);
-            IoTask copy = () -> localReuse.copy(copies, job);
+            // With a pool, the copies go around the page cache and their bytes straight to the hashing thread.
+            CopyHandoff handoff = pool != null ? new CopyHandoff(copyBuffers()) : CopyHandoff.unhashed(copyBuffers().getFirst());
             boolean patching = basis != null && Files.isRegularFile(basis) && !sources.isEmpty();
-            OrderedPartHash hash = new OrderedPartHash(job);
-            try (FileChannel old = patching ? FileChannel.open(basis, StandardOpenOption.READ) : null) {
+            OrderedPartHash hash = new OrderedPartHash(job, pool != null ? handoff : null);
+            try (PartWriter writer = pool != null ? PartWriter.open(part, out) : PartWriter.buffered(out);
+                 FileChannel old = patching ? FileChannel.open(basis, StandardOpenOption.READ) : null) {
+                IoTask copy = () -> localReuse.copy(copies, job, writer, handoff);
                 if (patching) {
                     List<List<Integer>> runs = job.missingRanges(Math.min(maxRangeBytes, PATCH_RUN_BYTES), copies.chunks);
                     runAll(job, patchBatches(entry.chunks(), runs, concurrency), (worker, batch) -> patchAndFetch(job, batch, old, worker),
-                            copy, hash);
+                            copy, hash, handoff);
                 } else {
-                    runAll(job, job.missingRanges(maxRangeBytes, copies.chunks), (worker, run) -> fetchRun(job, run, worker), copy, hash);
+                    runAll(job, job.missingRanges(maxRangeBytes, copies.chunks), (worker, run) -> fetchRun(job, run, worker), copy, hash,
+                            handoff);
                 }
             }
             job.flushPatches();
@@ -194,7 +203,8 @@ final class FileAssembler {
      * while the caller hashes what is written, in order, or all on the caller when there is no
      * pool. Throws the first failure, after every thread stopped.
      */
-    private <T> void runAll(AssemblyJob job, List<T> runs, RunTask<T> task, IoTask local, OrderedPartHash hash) throws IOException {
+    private <T> void runAll(AssemblyJob job, List<T> runs, RunTask<T> task, IoTask local, OrderedPartHash hash,
+                            CopyHandoff handoff) throws IOException {
         if (pool == null) {
             local.run();
             for (T run : runs) {
@@ -203,12 +213,16 @@ final class FileAssembler {
             return;
         }
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        Consumer<Throwable> fail = t -> {
+            failure.compareAndSet(null, t);
+            handoff.abandon(); // the copy stops too: the file fails anyway
+        };
         List<Future<?>> futures = new ArrayList<>(runs.size() + 1);
         futures.add(pool.submit(() -> { // first, so the hashing can follow it from the start
             try {
                 local.run();
             } catch (Throwable t) {
-                failure.compareAndSet(null, t);
+                fail.accept(t);
             }
         }));
         for (T run : runs) {
@@ -220,13 +234,13 @@ final class FileAssembler {
                 try {
                     worker = workers.take();
                 } catch (InterruptedException e) {
-                    failure.compareAndSet(null, new InterruptedIOException("interrupted while fetching " + revision));
+                    fail.accept(new InterruptedIOException("interrupted while fetching " + revision));
                     return;
                 }
                 try {
                     task.run(worker, run);
                 } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
+                    fail.accept(t);
                 } finally {
                     workers.add(worker);
                 }
@@ -246,8 +260,9 @@ final class FileAssembler {
             try {
                 hash.advance(true);
             } catch (IOException | RuntimeException | Error e) {
-                failure.compareAndSet(null, e); // queued runs are skipped; those in flight finish
+                fail.accept(e); // queued runs are skipped; those in flight finish
             } finally {
+                handoff.abandon(); // a copy still waiting for a buffer has nobody left to hash it
                 waiter.join();
             }
             for (Future<?> f : futures) {
@@ -258,7 +273,7 @@ final class FileAssembler {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while fetching " + revision);
         } catch (ExecutionException e) {
-            failure.compareAndSet(null, e.getCause());
+            fail.accept(e.getCause());
         }
         Throwable t = failure.get();
         if (t instanceof IOException io) {
@@ -271,6 +286,16 @@ final class FileAssembler {
             throw new IOException(t);
         }
     }
+
+    private List<ByteBuffer> copyBuffers() {
+        if (copyBuffers == null) {
+            copyBuffers = CopyHandoff.allocate(pool != null ? CopyHandoff.BUFFERS : 1, LocalChunkReuse.COPY_STEP_BYTES, COPY_ALIGNMENT);
+        }
+        return copyBuffers;
+    }
+
+    /** Copy buffers start at a multiple of this, enough for direct I/O on any block size {@link PartWriter} accepts. */
+    private static final int COPY_ALIGNMENT = PartWriter.MAX_ALIGNMENT;
 
     /** Runs of missing chunks: patch what the old file allows, fetch the rest whole. */
     private void patchAndFetch(AssemblyJob job, List<List<Integer>> batch, FileChannel old, Worker worker) throws IOException {

@@ -12,17 +12,16 @@ import java.util.List;
 
 /**
  * Fills a part file from chunks already on this machine. Chunks of files the agent verified
- * itself and that have not changed since ({@link LocalChunks#trusted}) are copied by the kernel
- * ({@link FileChannel#transferTo}) without being read here, adjacent ones with one call; other
- * local chunks are read and hashed first.
+ * itself and that have not changed since ({@link LocalChunks#trusted}) are copied without being
+ * hashed chunk by chunk, adjacent ones as one run; other local chunks are read and hashed first.
  *
  * <p>In two steps: {@link #plan}, on the syncing thread, reads the untrusted local chunks and
  * says which chunks the trusted copies will provide, so the fetch workers can start on the rest
  * at once; {@link #copy}, on one thread (a fetch worker's, or the syncing thread's when there is
  * no pool), then makes the copies while they fetch, {@value #COPY_STEP_BYTES} bytes at a time,
- * so the syncing thread hashes right behind it. Neither is fsynced or recorded
- * in the resume log here: the first checkpoint of a fetched range, or the final fsync, makes
- * them durable, and a resumed sync simply copies them again.
+ * through buffers it hands to the hashing thread ({@link CopyHandoff}), which covers them with
+ * the whole-file SHA-256. Neither is recorded in the resume log here: the first checkpoint of a
+ * fetched range, or the final fsync, makes them durable, and a resumed sync copies them again.
  */
 final class LocalChunkReuse {
 
@@ -34,10 +33,10 @@ final class LocalChunkReuse {
         this.stats = stats;
     }
 
-    /** The kernel copies a part file still needs, and the chunks they provide. */
+    /** The local copies a part file still needs, and the chunks they provide. */
     static final class Plan {
         final BitSet chunks = new BitSet();
-        private final List<KernelCopy> copies = new ArrayList<>();
+        private final List<LocalCopy> copies = new ArrayList<>();
     }
 
     /**
@@ -49,7 +48,7 @@ final class LocalChunkReuse {
         List<Chunk> chunks = job.entry.chunks();
         Plan plan = new Plan();
         List<Integer> read = new ArrayList<>();
-        KernelCopy pending = null;
+        LocalCopy pending = null;
         for (int i = 0; i < chunks.size(); i++) {
             if (job.isDone(i)) {
                 continue;
@@ -58,7 +57,7 @@ final class LocalChunkReuse {
             LocalChunks.Location trusted = local.trusted(c);
             if (trusted != null) {
                 if (pending == null || !pending.extend(trusted, c)) {
-                    pending = new KernelCopy(trusted.file(), trusted.offset(), c.offset(), c.length());
+                    pending = new LocalCopy(trusted.file(), trusted.offset(), c.offset(), c.length());
                     plan.copies.add(pending);
                 }
                 plan.chunks.set(i);
@@ -76,16 +75,31 @@ final class LocalChunkReuse {
     }
 
     /** Bytes copied between two updates of what is written, so the hashing thread can follow the copy. */
-    static final long COPY_STEP_BYTES = 8L << 20;
+    static final int COPY_STEP_BYTES = 4 << 20;
 
-    /** Makes the planned copies, marking each chunk written once it is copied whole. */
-    void copy(Plan plan, AssemblyJob job) throws IOException {
+    /**
+     * Makes the planned copies {@value #COPY_STEP_BYTES} bytes at a time through a buffer from
+     * {@code handoff}, written with {@code writer} and then published to the hashing thread,
+     * marking each chunk written once it is copied whole. Stops early, leaving the rest
+     * uncopied, once {@code handoff} is abandoned.
+     */
+    void copy(Plan plan, AssemblyJob job, PartWriter writer, CopyHandoff handoff) throws IOException {
         List<Chunk> chunks = job.entry.chunks();
         int next = plan.chunks.nextSetBit(0);
-        for (KernelCopy copy : plan.copies) {
+        for (LocalCopy copy : plan.copies) {
+            FileChannel src = local.channel(copy.file);
             for (long n = 0; n < copy.length; ) {
-                long step = Math.min(COPY_STEP_BYTES, copy.length - n);
-                copy(copy, n, step, job.out);
+                ByteBuffer buffer = handoff.acquire();
+                if (buffer == null) {
+                    return; // the file failed: its hashing stopped
+                }
+                long at = copy.to + n;
+                int step = (int) Math.min(COPY_STEP_BYTES, copy.length - n);
+                int lead = writer.lead(at);
+                ByteBuffer bytes = buffer.clear().slice(lead, step);
+                read(src, copy, n, bytes);
+                writer.write(buffer.position(lead).limit(lead + step), at);
+                handoff.publish(buffer, bytes.flip(), at);
                 n += step;
                 List<Integer> copied = new ArrayList<>();
                 for (; next >= 0 && chunks.get(next).end() <= copy.to + n; next = plan.chunks.nextSetBit(next + 1)) {
@@ -97,20 +111,30 @@ final class LocalChunkReuse {
         }
     }
 
+    /** Reads bytes {@code [at, at + bytes.remaining())} of {@code copy}'s source. */
+    private static void read(FileChannel src, LocalCopy copy, long at, ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) {
+            if (src.read(bytes, copy.from + at + bytes.position()) < 0) {
+                throw new IOException(copy.file + ": ends before byte " + (copy.from + at + bytes.position()) + " (expected: "
+                        + (copy.from + copy.length) + " bytes or more, as when it was verified)");
+            }
+        }
+    }
+
     private void counted(Chunk c) {
         stats.chunksReused.increment();
         stats.bytesReused.add(c.length());
         stats.bytesDone.add(c.length());
     }
 
-    /** Adjacent trusted chunks that lie adjacent in one local file too, copied with one call. */
-    private static final class KernelCopy {
+    /** Adjacent trusted chunks that lie adjacent in one local file too, copied as one run. */
+    private static final class LocalCopy {
         final Path file;
         final long from;
         final long to;
         long length;
 
-        KernelCopy(Path file, long from, long to, long length) {
+        LocalCopy(Path file, long from, long to, long length) {
             this.file = file;
             this.from = from;
             this.to = to;
@@ -123,19 +147,6 @@ final class LocalChunkReuse {
             }
             length += c.length();
             return true;
-        }
-    }
-
-    /** Copies bytes {@code [at, at + length)} of {@code copy}. */
-    private void copy(KernelCopy copy, long at, long length, FileChannel out) throws IOException {
-        FileChannel src = local.channel(copy.file);
-        for (long n = at; n < at + length; ) {
-            long moved = src.transferTo(copy.from + n, at + length - n, out.position(copy.to + n));
-            if (moved <= 0) {
-                throw new IOException(copy.file + ": ends before byte " + (copy.from + n) + " (expected: "
-                        + (copy.from + copy.length) + " bytes or more, as when it was verified)");
-            }
-            n += moved;
         }
     }
 }

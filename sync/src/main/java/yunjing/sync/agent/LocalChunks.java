@@ -33,7 +33,7 @@ import java.util.stream.Stream;
  */
 final class LocalChunks implements AutoCloseable {
 
-    /** Where a chunk lies locally; {@code trusted} when it may be copied unread. */
+    /** Where a chunk lies locally; {@code trusted} when it may be copied without a hash of its own. */
     record Location(Path file, long offset, int length, boolean trusted) {
     }
 
@@ -45,7 +45,7 @@ final class LocalChunks implements AutoCloseable {
         addRevision(directory, manifest, Set.of());
     }
 
-    /** As above; the chunks of files whose paths are in {@code trustedPaths} may be copied unread. */
+    /** As above; the chunks of files whose paths are in {@code trustedPaths} may be copied without a hash of their own. */
     void addRevision(Path directory, Manifest manifest, Set<String> trustedPaths) throws IOException {
         for (Manifest.Entry entry : manifest.entries()) {
             Path file = directory.resolve(entry.path());
@@ -90,7 +90,7 @@ final class LocalChunks implements AutoCloseable {
         return bySha.size();
     }
 
-    /** True if some chunk may be copied unread. */
+    /** True if some chunk may be copied without a hash of their own. */
     boolean hasTrusted() {
         return bySha.values().stream().anyMatch(Location::trusted);
     }

@@ -9,23 +9,27 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * SHA-256 of a part file, read in order up to the first chunk not yet written: the syncing
- * thread runs it while the fetch workers fill the file, so the whole-file check costs little
- * extra time. It only reads chunks the workers have written and verified, which nothing writes
- * again.
+ * SHA-256 of a part file, in order up to the first chunk not yet written: the syncing thread
+ * runs it while the fetch workers fill the file, so the whole-file check costs little extra
+ * time. Bytes of local copies are hashed from the copier's buffers ({@link CopyHandoff}), the
+ * rest read back from the part file: only chunks that are written and verified, which nothing
+ * writes again.
  *
  * <p>Used by the syncing thread only; it learns what is written from the {@link AssemblyJob}.
  */
 final class OrderedPartHash {
 
     private final AssemblyJob job;
+    private final CopyHandoff copies;
     private final MessageDigest sha = ChunkHasher.newSha256();
     private final ByteBuffer buf = ByteBuffer.allocate(1 << 20);
     private int next;
     private long position;
 
-    OrderedPartHash(AssemblyJob job) {
+    /** {@code copies}: where the local copies' bytes arrive, or null when they are read back too. */
+    OrderedPartHash(AssemblyJob job, CopyHandoff copies) {
         this.job = job;
+        this.copies = copies;
     }
 
     /** Hashes every chunk written so far in order; with {@code wait}, blocks until all are, or the job ends. */
@@ -38,17 +42,37 @@ final class OrderedPartHash {
             }
             long end = chunks.get(upTo - 1).end();
             while (position < end) {
-                buf.clear().limit((int) Math.min(buf.capacity(), end - position));
-                while (buf.hasRemaining()) {
-                    if (job.out.read(buf, position + buf.position()) < 0) {
-                        throw new IOException(job.entry.path() + ": part file ends at " + (position + buf.position())
-                                + " (expected: " + end + " bytes written)");
-                    }
+                CopyHandoff.Segment copied = copies == null ? null : copies.head();
+                if (copied != null && copied.offset() < position) {
+                    throw new IllegalStateException("copied bytes at " + copied.offset() + " behind the hash at " + position);
                 }
-                sha.update(buf.flip());
-                position += buf.limit();
+                if (copied != null && copied.offset() == position) {
+                    ByteBuffer bytes = copied.take(end - position);
+                    position += bytes.remaining();
+                    sha.update(bytes);
+                    if (copied.isEmpty()) {
+                        copies.release(copied);
+                    }
+                } else {
+                    readBack(copied == null ? end : Math.min(end, copied.offset()));
+                }
             }
             next = upTo;
+        }
+    }
+
+    /** Hashes the part file's bytes from the current position up to {@code end}. */
+    private void readBack(long end) throws IOException {
+        while (position < end) {
+            buf.clear().limit((int) Math.min(buf.capacity(), end - position));
+            while (buf.hasRemaining()) {
+                if (job.out.read(buf, position + buf.position()) < 0) {
+                    throw new IOException(job.entry.path() + ": part file ends at " + (position + buf.position())
+                            + " (expected: " + end + " bytes written)");
+                }
+            }
+            sha.update(buf.flip());
+            position += buf.limit();
         }
     }
 

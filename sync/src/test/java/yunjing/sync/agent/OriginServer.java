@@ -34,6 +34,8 @@ final class OriginServer implements AutoCloseable {
     final AtomicBoolean truncateOnce = new AtomicBoolean();
     final AtomicBoolean shortBodyOnce = new AtomicBoolean();
     final AtomicBoolean ignoreRange = new AtomicBoolean();
+    /** Answer every request 503 while set. */
+    volatile boolean unavailable;
     /** Requests being answered now, and the most at once. */
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
@@ -75,6 +77,11 @@ final class OriginServer implements AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+            }
+            if (unavailable) {
+                answering.run();
+                exchange.sendResponseHeaders(503, -1);
+                return;
             }
             Matcher m = RESOLVE.matcher(exchange.getRequestURI().getPath());
             Path file = m.matches()
