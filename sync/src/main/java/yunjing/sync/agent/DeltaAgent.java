@@ -102,6 +102,7 @@ public final class DeltaAgent {
         this.maxAttempts = b.maxAttempts;
         this.keepRevisions = b.keepRevisions;
         this.stateDirectory = b.stateDirectory != null ? b.stateDirectory : store.root().resolve("agent");
+        ChunkHasher.warmUpInBackground();
     }
 
     /** An agent writing into {@code store}, trusting {@code verifier}, fetching from {@code source} first. */
