@@ -1,6 +1,7 @@
 package yunjing.proxy;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.ChannelHandler;
 import yunjing.common.net.EventLoops;
 import yunjing.proxy.accesslog.AccessLog;
 import yunjing.proxy.cache.HttpCache;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * One proxy node: a streaming, caching reverse proxy (RFC 9111 shared cache in memory, request collapsing)
@@ -76,6 +78,17 @@ public final class ProxyServer implements AutoCloseable {
      */
     public static ProxyServer start(ProxyConfig config, EventLoops loops, MeterRegistry metrics)
             throws IOException, InterruptedException {
+        return start(config, loops, metrics, null);
+    }
+
+    /**
+     * As above, with {@code local} making, per connection (HTTP/1.1) or stream (HTTP/2), a handler in
+     * front of the proxy that answers what the node holds itself (a replica's artifact store) and
+     * passes every other request on, body included; null for none. Complete HTTP/2 cache hits are
+     * still answered before it.
+     */
+    public static ProxyServer start(ProxyConfig config, EventLoops loops, MeterRegistry metrics, Supplier<ChannelHandler> local)
+            throws IOException, InterruptedException {
         ProxyMetrics meters = new ProxyMetrics(metrics, config.nodeId());
         AccessLog accessLog;
         try {
@@ -102,7 +115,7 @@ public final class ProxyServer implements AutoCloseable {
         ApiGate gate = new ApiGate(config.apiAccess(), Clock.systemUTC(), meters);
         try {
             cache = new HttpCache(config.cache(), config.nodeId(), upstream, meters, System::currentTimeMillis);
-            listeners = HttpListeners.bind(config, loops, upstream, cache, meters, gate, accessLog, parentTrace);
+            listeners = HttpListeners.bind(config, loops, upstream, cache, meters, gate, accessLog, parentTrace, local);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (cache != null) {
                 cache.close();

@@ -1,5 +1,6 @@
 package yunjing.deploy.run;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -44,6 +45,7 @@ import yunjing.sync.rollout.CanarySoak;
 import yunjing.sync.rollout.ReplicaFollower;
 import yunjing.sync.rollout.RolloutController;
 import yunjing.sync.serve.ArtifactService;
+import yunjing.sync.serve.LocalRevisions;
 import yunjing.sync.store.ArtifactStore;
 
 import java.io.IOException;
@@ -112,6 +114,7 @@ final class RoleLauncher {
         String where = "node '" + node.id() + "': ";
         PrometheusMeterRegistry registry = registry(node.id(), node.tier().label());
         AutoCloseable role = null;
+        ProxyServer proxyRole = null;
         List<AutoCloseable> helpers = new ArrayList<>();
         try {
             InetSocketAddress http;
@@ -168,14 +171,33 @@ final class RoleLauncher {
                 readiness = () -> Readiness.of(origin.isReady(), !origin.isReady() ? "loading models"
                         : origin.swapInProgress() == null ? "models loaded" : "models loaded, " + origin.swapInProgress());
             } else {
-                ProxyServer proxy = ProxyServer.start(proxyConfig(node), loops, registry);
-                role = proxy;
+                boolean replica = topology.sync().replicas().contains(node.id());
+                // A replica answers hub and span requests for the revisions it holds from its own verified store.
+                ArtifactStore replicaStore = replica ? new ArtifactStore(state.replica(node.id())) : null;
+                ArtifactService replicaFiles = replica ? new ArtifactService(replicaStore) : null;
+                if (replicaFiles != null) {
+                    role = replicaFiles;
+                }
+                LocalRevisions held = replica ? new LocalRevisions(replicaStore) : null;
+                if (held != null) {
+                    FunctionCounter.builder("yunjing.sync.local.requests", held, LocalRevisions::claimed)
+                            .description("Artifact requests this replica answered from its own store")
+                            .register(registry);
+                }
+                ProxyServer proxy = ProxyServer.start(proxyConfig(node), loops, registry,
+                        held == null ? null : () -> replicaFiles.newHandler(held));
+                proxyRole = proxy;
+                role = replicaFiles == null ? proxy : () -> {
+                    try (replicaFiles) {
+                        proxy.close();
+                    }
+                };
                 http = proxy.httpAddress();
                 https = proxy.httpsAddress();
                 readiness = () -> Readiness.of(proxy.isReady(), "parents " + describe(proxy.parentHealth()));
                 cacheOperations = new ProxyCacheOperations(proxy);
                 operations.put(ACCESS_LOG_REOPEN_PATH, body -> reopenAccessLog(node.id(), proxy));
-                if (topology.sync().replicas().contains(node.id())) {
+                if (replica) {
                     // One client per agent, HTTP/1.1: chunk requests go to the parent's cache like any GET.
                     HttpClient client = http11Client();
                     helpers.add(client);
@@ -191,7 +213,8 @@ final class RoleLauncher {
             AdminRole adminRole = new AdminRole(node.id(), registry, readiness, cacheOperations, new DrainSwitch(),
                     operations);
             AdminServer admin = AdminServer.start(endpoints.bind(node, node.ports().admin()), loops, adminRole, adminToken());
-            if (node.tier() == Tier.EDGE && role instanceof ProxyServer edge) {
+            if (node.tier() == Tier.EDGE && proxyRole != null) {
+                ProxyServer edge = proxyRole;
                 helpers.add(rttReporter(node, edge));
                 if (topology.dns().rttProbes().enabled()) {
                     helpers.add(rttProber(node));

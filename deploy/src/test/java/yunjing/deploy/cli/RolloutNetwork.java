@@ -90,6 +90,15 @@ final class RolloutNetwork implements AutoCloseable {
         }
     }
 
+    /** GET of {@code path} on a node's HTTP port, as a hub client sends it: status and body. */
+    HttpResponse<String> http(String node, String path) throws Exception {
+        var n = TopologyLoader.load(topologyFile).node(node).orElseThrow();
+        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            URI uri = URI.create("http://" + n.address().getHostAddress() + ":" + n.ports().http() + path);
+            return client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
     /** The revision REPO's main names on {@code node}'s replica, or null. */
     String active(String node) throws IOException {
         ArtifactStore replica = new ArtifactStore(state.replica(node));

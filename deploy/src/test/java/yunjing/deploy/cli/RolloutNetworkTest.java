@@ -61,10 +61,11 @@ class RolloutNetworkTest {
             net.awaitActive(node, rev1);
         }
         assertEquals(0, net.cli("sync", "status").code(), "every replica on its target");
-        // Both regionals fetch through bj-central: the byte spans one fetched were cache hits for the other.
+        // Both regionals fetch through bj-central: the byte spans one fetched were cache hits for the other,
+        // or bj-central, a replica itself, answered them from its own store once it held the revision.
         String stats = cacheStats("bj-central");
-        long shared = number(stats, "hits") + number(stats, "collapsed");
-        assertTrue(shared > 0, "the second regional's chunks come from bj-central's cache: " + stats);
+        long shared = number(stats, "hits") + number(stats, "collapsed") + localRequests("bj-central");
+        assertTrue(shared > 0, "the regionals' chunks come from bj-central: " + stats);
         // Each replica's agent reports into its node's metrics (fetched bytes, syncs by outcome, lag).
         String metrics = net.admin("gz-regional", "/metrics");
         assertTrue(metrics.matches("(?s).*yunjing_sync_bytes_total\\{kind=\"fetched\",[^}]*repo=\"" + REPO
@@ -89,6 +90,15 @@ class RolloutNetworkTest {
         for (String node : OTHERS) {
             assertEquals(rev1, net.active(node), node + " is not a canary: it waits for promote");
         }
+        // Each replica serves hub clients from its own verified store, at its own rollout target: the canary
+        // the new revision, the others the stable one; a revision a node does not hold goes to its parents.
+        long servedBefore = localRequests("bj-central");
+        assertHub(CANARY, "/" + REPO + "/resolve/main/config.json", "{\"v\":2}");
+        assertHub("bj-central", "/" + REPO + "/resolve/main/config.json", "{\"v\":1}");
+        assertHub("bj-central", "/" + REPO + "/resolve/" + rev1 + "/config.json", "{\"v\":1}");
+        assertEquals(servedBefore + 2, localRequests("bj-central"), "bj-central answered main and rev1 itself");
+        assertHub("bj-central", "/" + REPO + "/resolve/" + rev2 + "/config.json", "{\"v\":2}");
+        assertEquals(servedBefore + 2, localRequests("bj-central"), "rev2, which bj-central does not hold, came from its parent");
         RolloutNetwork.Result status = net.cli("rollout", "status", REPO);
         assertEquals(0, status.code(), status.err());
         assertTrue(status.out().contains("canary:    " + rev2), status.out());
@@ -145,6 +155,18 @@ class RolloutNetworkTest {
                 "--state-dir", tmp.resolve("elsewhere").toString());
         assertEquals(2, noToken.code());
         assertTrue(noToken.err().contains("no admin token"), noToken.err());
+    }
+
+    private static void assertHub(String node, String path, String body) throws Exception {
+        var response = net.http(node, path);
+        assertEquals(200, response.statusCode(), node + " " + path + ": " + response.body());
+        assertEquals(body, response.body(), node + " " + path);
+    }
+
+    private static long localRequests(String node) throws Exception {
+        Matcher m = Pattern.compile("(?m)^yunjing_sync_local_requests_total(?:\\{[^}]*})? ([0-9.E]+)$").matcher(net.admin(node, "/metrics"));
+        assertTrue(m.find(), "yunjing_sync_local_requests_total on " + node);
+        return (long) Double.parseDouble(m.group(1));
     }
 
     private static String cacheStats(String node) throws Exception {

@@ -33,6 +33,8 @@ public final class PipelineNames {
     public static final String H2_CACHE_HITS = "h2-cache-hits";
     public static final String H2_MULTIPLEX = "h2-multiplex";
     public static final String H2_STREAM_CODEC = "h2-stream-codec";
+    /** Answers what the node holds itself (a replica's artifact store), in front of the proxy. */
+    public static final String LOCAL = "local";
     public static final String PROXY = "proxy";
 
     public static final String HTTP_CLIENT_CODEC = "http-client-codec";

@@ -33,10 +33,12 @@ final class AlpnHandler extends ApplicationProtocolNegotiationHandler {
                     .addLast(PipelineNames.H2_FRAME_CODEC, http2.frameCodec())
                     .addLast(PipelineNames.H2_CACHE_HITS, http2.cacheHits())
                     .addLast(PipelineNames.H2_MULTIPLEX, http2.multiplexer());
-            case ApplicationProtocolNames.HTTP_1_1 -> ctx.pipeline()
-                    .addLast(PipelineNames.HTTP_CODEC, ServerCodecs.http1())
-                    .addLast(PipelineNames.HTTP_KEEP_ALIVE, new HttpServerKeepAliveHandler())
-                    .addLast(PipelineNames.PROXY, new ProxyHandler(forwarding, "https", false));
+            case ApplicationProtocolNames.HTTP_1_1 -> {
+                ctx.pipeline()
+                        .addLast(PipelineNames.HTTP_CODEC, ServerCodecs.http1())
+                        .addLast(PipelineNames.HTTP_KEEP_ALIVE, new HttpServerKeepAliveHandler());
+                forwarding.addHandlers(ctx.pipeline(), PipelineNames.HTTP_KEEP_ALIVE, "https", false);
+            }
             default -> ctx.close();
         }
     }

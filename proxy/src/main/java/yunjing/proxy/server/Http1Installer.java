@@ -23,10 +23,9 @@ final class Http1Installer extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpMessage) {
-            ctx.pipeline()
-                    .addAfter(ctx.name(), PipelineNames.HTTP_KEEP_ALIVE, new HttpServerKeepAliveHandler())
-                    .addAfter(PipelineNames.HTTP_KEEP_ALIVE, PipelineNames.PROXY, new ProxyHandler(forwarding, "http", false))
-                    .remove(this);
+            ctx.pipeline().addAfter(ctx.name(), PipelineNames.HTTP_KEEP_ALIVE, new HttpServerKeepAliveHandler());
+            forwarding.addHandlers(ctx.pipeline(), PipelineNames.HTTP_KEEP_ALIVE, "http", false);
+            ctx.pipeline().remove(this);
         }
         // Ownership of msg passes on unchanged.
         ctx.fireChannelRead(msg);

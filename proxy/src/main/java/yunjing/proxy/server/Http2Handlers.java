@@ -56,9 +56,8 @@ final class Http2Handlers {
         return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline()
-                        .addLast(PipelineNames.H2_STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true))
-                        .addLast(PipelineNames.PROXY, new ProxyHandler(forwarding, scheme, true));
+                stream.pipeline().addLast(PipelineNames.H2_STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true));
+                forwarding.addHandlers(stream.pipeline(), PipelineNames.H2_STREAM_CODEC, scheme, true);
             }
         });
     }

@@ -3,6 +3,7 @@ package yunjing.proxy.server;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
@@ -25,6 +26,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The node's client-facing listeners: cleartext (HTTP/1.1 and h2c) and optionally TLS (h2 and HTTP/1.1
@@ -52,7 +54,7 @@ public final class HttpListeners implements AutoCloseable {
      * @throws IOException   naming the file when the TLS certificate or key cannot be used
      */
     public static HttpListeners bind(ProxyConfig config, EventLoops loops, UpstreamClient upstream, HttpCache cache,
-            ProxyMetrics metrics, ApiGate gate, AccessLog accessLog, ParentTrace parents)
+            ProxyMetrics metrics, ApiGate gate, AccessLog accessLog, ParentTrace parents, Supplier<ChannelHandler> local)
             throws IOException, InterruptedException {
         SslContext tls = config.httpsBind() == null ? null
                 : TlsContexts.server(config.tlsCertChain(), config.tlsPrivateKey());
@@ -60,7 +62,7 @@ public final class HttpListeners implements AutoCloseable {
         ConnectionTracker tracker = new ConnectionTracker(metrics, accepted);
         ApiEdge api = new ApiEdge(config.nodeId(), gate, AnswerCache.withDefaults(), metrics.api());
         Forwarding forwarding = new Forwarding(config.nodeId(), upstream, cache, metrics,
-                config.clientIdleTimeout(), api, accessLog, parents);
+                config.clientIdleTimeout(), api, accessLog, parents, local);
         Channel http = bind(loops, config.httpBind(), "httpBind", new CleartextInitializer(tracker, forwarding));
         Channel https = null;
         if (tls != null) {

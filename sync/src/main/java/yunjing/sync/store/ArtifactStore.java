@@ -224,6 +224,11 @@ public final class ArtifactStore {
         return repo != null && REPO.matcher(repo).matches() && !repo.contains("..") && Files.isDirectory(repoDir(repo));
     }
 
+    /** True when the store holds revision {@code id} of {@code repo}, activated whole (its manifest is written last). */
+    public boolean hasRevision(String repo, String id) {
+        return hasRepo(repo) && isRevisionId(id) && Files.isRegularFile(revisionsDir(repo).resolve(id).resolve(Manifest.FILE_NAME));
+    }
+
     /** True when {@code text} has the form of a revision id (40 lower-case hex digits). */
     public static boolean isRevisionId(String text) {
         return text != null && REVISION.matcher(text).matches();
