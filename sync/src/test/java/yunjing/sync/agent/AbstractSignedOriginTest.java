@@ -7,9 +7,12 @@ import yunjing.sync.sign.Ed25519Keys;
 import yunjing.sync.sign.ManifestSigner;
 import yunjing.sync.sign.ManifestVerifier;
 import yunjing.sync.store.ArtifactStore;
+import yunjing.sync.store.Manifest;
+import yunjing.sync.store.Revision;
 
 import java.io.IOException;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Clock;
@@ -46,6 +49,14 @@ abstract class AbstractSignedOriginTest {
         server = new OriginServer(origin.root());
         modelA = new byte[MODEL_SIZE];
         new Random(modelSeed).nextBytes(modelA);
+    }
+
+    /** Publishes {@code model} as the only file, model.bin, of {@code repo}'s main; returns the signed manifest. */
+    byte[] publishModel(String repo, byte[] model) throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("src-" + System.nanoTime()));
+        Files.write(src.resolve("model.bin"), model);
+        Revision rev = origin.publish(repo, "main", src);
+        return Files.readAllBytes(rev.directory().resolve(Manifest.FILE_NAME));
     }
 
     @AfterEach

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import yunjing.sync.sign.ManifestRejectedException;
 import yunjing.sync.store.ArtifactStore;
-import yunjing.sync.store.Manifest;
 import yunjing.sync.store.Revision;
 
 import java.io.IOException;
@@ -35,10 +34,7 @@ class DeltaAgentOperationsTest extends AbstractSignedOriginTest {
     }
 
     private byte[] publish(byte[] model) throws IOException {
-        Path src = Files.createDirectories(tmp.resolve("src-" + System.nanoTime()));
-        Files.write(src.resolve("model.bin"), model);
-        Revision rev = origin.publish(REPO, "main", src);
-        return Files.readAllBytes(rev.directory().resolve(Manifest.FILE_NAME));
+        return publishModel(REPO, model);
     }
 
     /** Twelve 100-byte edits spread over the file: twelve separate chunk runs to fetch. */

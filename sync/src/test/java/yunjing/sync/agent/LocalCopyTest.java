@@ -2,12 +2,10 @@ package yunjing.sync.agent;
 
 import org.junit.jupiter.api.Test;
 import yunjing.sync.store.ArtifactStore;
-import yunjing.sync.store.Manifest;
 import yunjing.sync.store.Revision;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
 
@@ -36,10 +34,7 @@ class LocalCopyTest extends AbstractSignedOriginTest {
     }
 
     private byte[] publish(byte[] model) throws IOException {
-        Path src = Files.createDirectories(tmp.resolve("src-" + System.nanoTime()));
-        Files.write(src.resolve("model.bin"), model);
-        Revision rev = origin.publish(REPO, "main", src);
-        return Files.readAllBytes(rev.directory().resolve(Manifest.FILE_NAME));
+        return publishModel(REPO, model);
     }
 
     private DeltaAgent agent(ArtifactStore store) {
