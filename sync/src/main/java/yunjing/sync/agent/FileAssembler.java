@@ -79,7 +79,10 @@ final class FileAssembler {
         this(repo, revision, sources, local, maxRangeBytes, maxAttempts, stats, null, 1);
     }
 
-    /** {@code pool} runs the local copy and fetch workers, at most {@code concurrency} of these at once (so it needs one thread more); null runs all on the caller. */
+    /**
+     * {@code pool} runs the local copy and up to {@code concurrency} fetch workers at once, so it
+     * needs {@code concurrency + 1} threads; null runs everything on the caller.
+     */
     FileAssembler(String repo, String revision, List<ChunkSource> sources, LocalChunks local,
                   long maxRangeBytes, int maxAttempts, SyncStats.Counter stats, ExecutorService pool, int concurrency) {
         this.repo = repo;
@@ -287,15 +290,14 @@ final class FileAssembler {
         }
     }
 
+    /** Aligned for direct I/O on any block size {@link PartWriter} accepts. */
     private List<ByteBuffer> copyBuffers() {
         if (copyBuffers == null) {
-            copyBuffers = CopyHandoff.allocate(pool != null ? CopyHandoff.BUFFERS : 1, LocalChunkReuse.COPY_STEP_BYTES, COPY_ALIGNMENT);
+            copyBuffers = CopyHandoff.allocate(pool != null ? CopyHandoff.BUFFERS : 1, LocalChunkReuse.COPY_STEP_BYTES,
+                    PartWriter.MAX_ALIGNMENT);
         }
         return copyBuffers;
     }
-
-    /** Copy buffers start at a multiple of this, enough for direct I/O on any block size {@link PartWriter} accepts. */
-    private static final int COPY_ALIGNMENT = PartWriter.MAX_ALIGNMENT;
 
     /** Runs of missing chunks: patch what the old file allows, fetch the rest whole. */
     private void patchAndFetch(AssemblyJob job, List<List<Integer>> batch, FileChannel old, Worker worker) throws IOException {
