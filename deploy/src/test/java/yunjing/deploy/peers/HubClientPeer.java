@@ -53,7 +53,7 @@ public final class HubClientPeer {
             }
         }
         // ES modules resolve packages from the script's own folder, so the script lives in the prefix.
-        for (String name : List.of("hub-download.mjs", "hub-snapshot.mjs")) {
+        for (String name : List.of("hub-download.mjs", "hub-snapshot.mjs", "hub-commits.mjs")) {
             try (InputStream script = HubClientPeer.class.getResourceAsStream("/hub/" + name)) {
                 Files.copy(script, prefix.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }
@@ -75,6 +75,12 @@ public final class HubClientPeer {
         return node("hub-snapshot.mjs", hubUrl, repo, revision, cacheDir.toString()).lines()
                 .filter(line -> line.startsWith("file ")).map(line -> line.substring("file ".length()))
                 .collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    /** Lists the commits of {@code repo} up to {@code revision} with the client's {@code listCommits}: "ID DATE TITLE" lines. */
+    public List<String> commits(String hubUrl, String repo, String revision) throws IOException, InterruptedException {
+        return node("hub-commits.mjs", hubUrl, repo, revision).lines()
+                .filter(line -> line.startsWith("commit ")).map(line -> line.substring("commit ".length())).toList();
     }
 
     private String node(String script, String... args) throws IOException, InterruptedException {

@@ -27,9 +27,11 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -140,6 +142,18 @@ class ModelHubTest {
                 .map(e -> e.path() + " sha256=" + e.sha256() + " size=" + e.size()).sorted()
                 .collect(java.util.stream.Collectors.joining("\n"));
         assertEquals(expected, lines);
+    }
+
+    @Test
+    void realHubClient_listsTheCommitsThroughAnEdge() throws Exception {
+        HubClientPeer hub = HubClientPeer.requireOrSkip();
+        String hubUrl = base(EDGE).toString().replaceAll("/$", "");
+        List<String> commits = hub.commits(hubUrl, REPO, published.id());
+        assertFalse(commits.isEmpty(), "no commits listed");
+        String[] newest = commits.getFirst().split(" ", 3); // id, date (milliseconds, as JavaScript has them), title
+        assertEquals(published.id(), newest[0]);
+        assertEquals(published.manifest().published().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), java.time.Instant.parse(newest[1]));
+        assertEquals("Publish " + REPO + " version " + published.manifest().version(), newest[2]);
     }
 
     @Test

@@ -13,6 +13,8 @@ import java.util.List;
  * <pre>
  *   GET       /api/models/{org}/{repo}                      → MODEL_INFO at "main"
  *   GET       /api/models/{org}/{repo}/revision/{rev}       → MODEL_INFO at rev
+ *   GET       /api/models/{org}/{repo}/commits/{rev}        → COMMITS: the revisions published up to rev, newest
+ *                                                             first, as the hub lists commits (one page)
  *   GET       /api/models/{org}/{repo}/tree/{rev}[/{dir...}][?recursive=true]
  *                                                           → TREE (TREE_RECURSIVE): the files and directories
  *                                                             in dir (under it), as the hub's tree API lists them
@@ -33,7 +35,7 @@ import java.util.List;
  */
 record ArtifactRequest(Kind kind, String repo, String revision, String path, List<ByteSpan> spans) {
 
-    enum Kind { MODEL_INFO, TREE, TREE_RECURSIVE, PATHS_INFO, FILE, MANIFEST, BYTES, BLOCKS }
+    enum Kind { MODEL_INFO, TREE, TREE_RECURSIVE, PATHS_INFO, COMMITS, FILE, MANIFEST, BYTES, BLOCKS }
 
     ArtifactRequest(Kind kind, String repo, String revision, String path) {
         this(kind, repo, revision, path, List.of());
@@ -63,6 +65,9 @@ record ArtifactRequest(Kind kind, String repo, String revision, String path, Lis
             }
             if (s.size() == 6 && s.get(4).equals("revision")) {
                 return new ArtifactRequest(Kind.MODEL_INFO, repo(s), s.get(5), null);
+            }
+            if (s.size() == 6 && s.get(4).equals("commits")) {
+                return new ArtifactRequest(Kind.COMMITS, repo(s), s.get(5), null);
             }
             if (s.size() == 6 && s.get(4).equals("paths-info")) {
                 return new ArtifactRequest(Kind.PATHS_INFO, repo(s), s.get(5), null);

@@ -36,6 +36,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Comparator;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
@@ -93,6 +94,7 @@ final class ArtifactResponder {
                 case MODEL_INFO -> modelInfo(alloc, method, headers, revision, cacheControl);
                 case TREE, TREE_RECURSIVE -> tree(alloc, method, headers, revision, request, cacheControl);
                 case PATHS_INFO -> pathsInfo(alloc, headers, revision, body);
+                case COMMITS -> commits(alloc, method, headers, revision);
                 case MANIFEST -> manifest(alloc, method, headers, revision);
                 case FILE -> file(alloc, method, headers, revision, request.path(), cacheControl);
                 case BYTES -> bytes(alloc, method, revision, request);
@@ -135,6 +137,30 @@ final class ArtifactResponder {
                     "no directory '" + request.path() + "' in " + request.repo() + "@" + revision.id());
         }
         return jsonReply(alloc, method, headers, json.writeValueAsBytes(list), revision.id(), cacheControl);
+    }
+
+    /**
+     * The revisions of the repository the store holds whose manifest version is at most
+     * {@code revision}'s, newest first: the history hub clients list ({@code list_repo_commits},
+     * {@code listCommits}). Short-lived in caches whatever names the revision, since a new
+     * publish, a re-signed revision or retention changes it. One page, no {@code Link}: a mirror
+     * keeps few revisions.
+     */
+    private Reply commits(ByteBufAllocator alloc, HttpMethod method, HttpHeaders headers, Revision revision) throws IOException {
+        ArtifactStore store = revisions.store();
+        List<Revision> history = new ArrayList<>();
+        for (String id : store.revisions(revision.repo())) {
+            try {
+                Revision r = revisions.get(revision.repo(), id);
+                if (r.manifest().version() <= revision.manifest().version()) {
+                    history.add(r);
+                }
+            } catch (NoSuchFileException pruned) {
+                // Deleted since the listing: not part of the history any more.
+            }
+        }
+        history.sort(Comparator.comparingLong((Revision r) -> r.manifest().version()).reversed());
+        return jsonReply(alloc, method, headers, json.writeValueAsBytes(HubJson.commits(json, history)), revision.id(), BRANCH);
     }
 
     /**

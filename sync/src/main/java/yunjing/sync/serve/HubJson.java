@@ -51,6 +51,25 @@ final class HubJson {
     }
 
     /**
+     * The hub's commit list for {@code history} (newest first): one "commit" per revision the
+     * origin published, its id, when it was signed, and what it holds. Authored by the mirror.
+     */
+    static ArrayNode commits(ObjectMapper json, List<Revision> history) {
+        ArrayNode list = json.createArrayNode();
+        for (Revision r : history) {
+            Manifest m = r.manifest();
+            long bytes = m.entries().stream().mapToLong(Manifest.Entry::size).sum();
+            ObjectNode c = list.addObject()
+                    .put("id", r.id())
+                    .put("title", "Publish " + r.repo() + " version " + m.version())
+                    .put("message", m.entries().size() + " files, " + bytes + " bytes, signed manifest version " + m.version());
+            c.putArray("authors").addObject().put("user", "yunjing").put("avatar", "");
+            c.put("date", (m.published() != null ? m.published() : Instant.EPOCH).toString());
+        }
+        return list;
+    }
+
+    /**
      * The hub's tree listing ({@code GET /api/models/{org}/{repo}/tree/{rev}[/{dir}]}) of {@code dir}
      * ("" for the root): its files and directories, or with {@code recursive} everything under it,
      * sorted by path; null when no file lies under {@code dir}.

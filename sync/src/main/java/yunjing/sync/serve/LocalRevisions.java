@@ -14,8 +14,9 @@ import java.util.function.Predicate;
  * revision and the others the stable one.
  *
  * <p>Everything else passes on: other refs, revisions the node does not hold (yet, or any more),
- * malformed requests (the parent answers them the same way), and every signed manifest, which the
- * origin alone speaks for (downstream replicas follow their own rollout refs through this node).
+ * malformed requests (the parent answers them the same way), every signed manifest, which the
+ * origin alone speaks for (downstream replicas follow their own rollout refs through this node),
+ * and the commit list, the origin's history rather than the few revisions a replica keeps.
  *
  * <p>Runs on the event loop: one {@code stat} of the store per artifact request, as nginx stats a
  * file per request without {@code open_file_cache}; other requests cost a prefix check.
@@ -46,7 +47,8 @@ public final class LocalRevisions implements Predicate<HttpRequest> {
         } catch (ServeException malformed) {
             return false;
         }
-        if (parsed.kind() == ArtifactRequest.Kind.MANIFEST || !store.hasRepo(parsed.repo())) {
+        if (parsed.kind() == ArtifactRequest.Kind.MANIFEST || parsed.kind() == ArtifactRequest.Kind.COMMITS
+                || !store.hasRepo(parsed.repo())) {
             return false;
         }
         String revision = parsed.revision();

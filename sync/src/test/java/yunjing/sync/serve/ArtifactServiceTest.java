@@ -179,6 +179,34 @@ class ArtifactServiceTest {
     }
 
     @Test
+    void commits_listThePublishedRevisionsUpToTheOneAsked_newestFirst() throws Exception {
+        Path next = Files.createDirectories(tmp.resolve("next"));
+        Files.writeString(next.resolve("config.json"), "{\"v\":2}");
+        Revision second = store.publish(REPO, "main", next);
+        Files.writeString(next.resolve("config.json"), "{\"v\":3}");
+        Revision third = store.publish(REPO, "main", next);
+
+        HttpResponse<byte[]> all = get("/api/models/" + REPO + "/commits/main?limit=100");
+        assertEquals(200, all.statusCode(), new String(all.body(), StandardCharsets.UTF_8));
+        JsonNode list = JSON.readTree(all.body());
+        assertEquals(List.of(third.id(), second.id(), revision.id()),
+                List.of(list.get(0).get("id").asText(), list.get(1).get("id").asText(), list.get(2).get("id").asText()));
+        JsonNode newest = list.get(0);
+        assertEquals("Publish " + REPO + " version " + third.manifest().version(), newest.get("title").asText());
+        assertEquals("yunjing", newest.get("authors").get(0).get("user").asText());
+        assertEquals(third.manifest().published().toString(), newest.get("date").asText());
+        assertEquals(ArtifactResponder.BRANCH, all.headers().firstValue("Cache-Control").orElseThrow());
+
+        JsonNode upToSecond = JSON.readTree(get("/api/models/" + REPO + "/commits/" + second.id()).body());
+        assertEquals(2, upToSecond.size());
+        assertEquals(second.id(), upToSecond.get(0).get("id").asText());
+        assertEquals(ArtifactResponder.BRANCH, get("/api/models/" + REPO + "/commits/" + second.id())
+                .headers().firstValue("Cache-Control").orElseThrow(), "a new publish or a re-signed revision changes it");
+        assertEquals(404, get("/api/models/" + REPO + "/commits/" + "f".repeat(40)).statusCode());
+        assertEquals(404, get("/api/models/acme/none/commits/main").statusCode());
+    }
+
+    @Test
     void modelInfo_byRevisionId_isImmutable() throws Exception {
         HttpResponse<byte[]> r = get("api/models/" + REPO + "/revision/" + revision.id());
         assertEquals(200, r.statusCode());

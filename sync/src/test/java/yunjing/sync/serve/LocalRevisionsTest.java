@@ -44,6 +44,7 @@ class LocalRevisionsTest {
         assertFalse(local.test(get("/acme/model/resolve/v1.0/config.json")), "another ref");
         assertFalse(local.test(get("/acme/other/resolve/main/config.json")), "another repository");
         assertFalse(local.test(get("/api/sync/acme/model/manifest/" + held)), "manifests: the origin's word");
+        assertFalse(local.test(get("/api/models/acme/model/commits/main")), "the history: the origin's too");
         assertFalse(local.test(get("/acme/model/resolve/main/../../etc/passwd")), "malformed: the parents answer it");
         assertFalse(local.test(get("/v1/chat/completions")), "not an artifact path");
         assertEquals(5, local.claimed());
