@@ -168,7 +168,9 @@ final class FileAssembler {
             AssemblyJob job = new AssemblyJob(entry, out, log, done);
             LocalChunkReuse.Plan copies = localReuse.plan(job, callerWorker.buf, callerWorker.hasher);
             // With a pool, the copies go around the page cache and their bytes straight to the hashing thread.
-            CopyHandoff handoff = pool != null ? new CopyHandoff(copyBuffers()) : CopyHandoff.unhashed(copyBuffers().getFirst());
+            // A file with nothing to copy (a new file, a small one) allocates no copy buffers.
+            CopyHandoff handoff = copies.chunks.isEmpty() ? new CopyHandoff(List.of())
+                    : pool != null ? new CopyHandoff(copyBuffers()) : CopyHandoff.unhashed(copyBuffers().getFirst());
             boolean patching = basis != null && Files.isRegularFile(basis) && !sources.isEmpty();
             OrderedPartHash hash = new OrderedPartHash(job, pool != null ? handoff : null);
             try (PartWriter writer = pool != null ? PartWriter.open(part, out) : PartWriter.buffered(out);
