@@ -1,11 +1,8 @@
 package yunjing.sync.store;
 
-import yunjing.sync.chunk.Chunk;
-import yunjing.sync.chunk.FastCdc;
 import yunjing.sync.sign.ManifestSigner;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -17,14 +14,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -166,16 +159,7 @@ public final class ArtifactStore {
             if (files.isEmpty()) {
                 throw new IOException(source + ": no files to publish");
             }
-            List<Manifest.Entry> entries = new ArrayList<>();
-            for (Path file : files) {
-                String relative = source.relativize(file).toString().replace('\\', '/');
-                Manifest.checkPath(relative);
-                Path target = staging.resolve(relative);
-                Files.createDirectories(target.getParent());
-                Files.copy(file, target, StandardCopyOption.COPY_ATTRIBUTES);
-                fsync(target);
-                entries.add(index(relative, target));
-            }
+            List<Manifest.Entry> entries = StagedFiles.copyAndIndex(source, files, staging);
             Manifest unversioned = new Manifest(repo, entries);
             String revision = unversioned.revision();
             synchronized (this) {
@@ -494,21 +478,6 @@ public final class ArtifactStore {
     }
 
     /** Size, SHA-256 and chunks of {@code file}, read once. */
-    private static Manifest.Entry index(String path, Path file) throws IOException {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
-        }
-        List<Chunk> chunks;
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
-            chunks = FastCdc.chunks(in);
-        }
-        long size = chunks.isEmpty() ? 0 : chunks.getLast().end();
-        return new Manifest.Entry(path, size, HexFormat.of().formatHex(sha.digest()), chunks);
-    }
-
     private static void writeSynced(Path file, byte[] bytes) throws IOException {
         Files.write(file, bytes);
         fsync(file);

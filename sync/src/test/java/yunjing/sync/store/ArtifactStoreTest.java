@@ -67,6 +67,28 @@ class ArtifactStoreTest {
     }
 
     @Test
+    void publish_indexesSeveralFilesAtOnce_intoTheSameEntriesInPathOrder() throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("shards"));
+        java.util.Random random = new java.util.Random(11);
+        for (int i = 0; i < 7; i++) {
+            byte[] shard = new byte[(i + 1) * 150_000];
+            random.nextBytes(shard);
+            Files.write(Files.createDirectories(src.resolve(i % 2 == 0 ? "a" : "b")).resolve("shard-" + i + ".bin"), shard);
+        }
+        ArtifactStore store = new ArtifactStore(tmp.resolve("store"));
+
+        Revision rev = store.publish("acme/shards", "main", src);
+
+        List<String> paths = rev.manifest().entries().stream().map(Manifest.Entry::path).toList();
+        assertEquals(paths.stream().sorted().toList(), paths, "entries in path order, whatever finished first");
+        assertEquals(7, paths.size());
+        for (Manifest.Entry e : rev.manifest().entries()) {
+            assertEquals(StagedFiles.index(e.path(), src.resolve(e.path())), e, "indexed as one file alone: " + e.path());
+        }
+        assertTrue(rev.verify(true).isEmpty(), rev.verify(true).toString());
+    }
+
+    @Test
     void publish_leavesNoStagingFilesBehind() throws IOException {
         ArtifactStore store = new ArtifactStore(tmp.resolve("store"));
         store.publish("o/m", "main", source("x"));
