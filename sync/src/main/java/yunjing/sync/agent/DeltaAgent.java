@@ -45,7 +45,8 @@ import java.util.stream.Stream;
  *   <li>For each other file, in {@code tmp/agent-{revision}.parts/}: copy matching local chunks,
  *       fetch the rest as merged {@code Range}s from the {@link ChunkSource}s, verify every chunk
  *       and the whole-file SHA-256, fsync, then rename into the staged revision
- *       {@code tmp/agent-{revision}/}.</li>
+ *       {@code tmp/agent-{revision}/}. Several files at once ({@link FileAssembly}), each hashed
+ *       on its own thread.</li>
  *   <li>Write the signed manifest into the staged revision and {@link ArtifactStore#activate}
  *       it: one rename of the directory, then the ref moves. Record the accepted version.</li>
  * </ol>
@@ -56,8 +57,9 @@ import java.util.stream.Stream;
  * their {@link ResumeLog}.
  *
  * <p>One sync at a time per store: {@link #sync} is {@code synchronized}. Each sync starts
- * {@link Builder#concurrency} daemon fetch workers (see {@link FileAssembler}) and, with a
- * {@link Builder#progress} listener, one progress thread; both are stopped before it returns.
+ * {@link Builder#concurrency} daemon fetch workers (see {@link FileAssembler}), a thread per file
+ * being assembled and one for its local copies, and, with a {@link Builder#progress} listener, one
+ * progress thread; all are stopped before it returns.
  */
 public final class DeltaAgent {
 
@@ -278,8 +280,9 @@ public final class DeltaAgent {
         Path staged = Files.createDirectories(tmp.resolve("agent-" + manifest.revision()));
         Path parts = Files.createDirectories(tmp.resolve("agent-" + manifest.revision() + ".parts"));
         long total = manifest.entries().stream().mapToLong(Manifest.Entry::size).sum();
-        // One thread per request in flight, and one for the local copies, which wait on the hashing.
-        ExecutorService pool = concurrency > 1 ? Executors.newFixedThreadPool(concurrency + 1, daemonThreads("sync-fetch")) : null;
+        // One thread per request in flight; the local copies, which wait on the hashing, have threads of their own.
+        ExecutorService pool = concurrency > 1 ? Executors.newFixedThreadPool(concurrency, daemonThreads("sync-fetch")) : null;
+        ExecutorService copyPool = concurrency > 1 ? Executors.newCachedThreadPool(daemonThreads("sync-copy")) : null;
         ScheduledExecutorService ticker = progress == null ? null : Executors.newSingleThreadScheduledExecutor(daemonThreads("sync-progress"));
         long started = System.nanoTime();
         Runnable report = () -> progress.onProgress(new SyncProgress(repo, stats.bytesDone.sum(), total, stats.bytesFetched.sum(),
@@ -293,7 +296,8 @@ public final class DeltaAgent {
         UnchangedFiles unchanged = UnchangedFiles.of(current, trusted);
         try (LocalChunks local = localChunks(repo, current, trusted, manifest.revision())) {
             FileAssembler assembler = new FileAssembler(repo, manifest.revision(), sources, local, maxRangeBytes, maxAttempts,
-                    stats, pool, concurrency);
+                    stats, pool, copyPool, concurrency);
+            List<FileAssembly> assemblies = new ArrayList<>();
             List<Manifest.Entry> entries = manifest.entries();
             for (int i = 0; i < entries.size(); i++) {
                 Manifest.Entry entry = entries.get(i);
@@ -309,15 +313,11 @@ public final class DeltaAgent {
                     stats.bytesDone.add(entry.size());
                     continue;
                 }
-                Path part = parts.resolve(i + ".part");
-                Path log = parts.resolve(i + ".done");
                 // The previous revision's file of the same path: model updates mostly rewrite bytes in place.
                 Path basis = current == null ? null : current.directory().resolve(entry.path());
-                assembler.assemble(entry, part, log, basis);
-                Files.createDirectories(target.getParent());
-                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                Files.deleteIfExists(log);
+                assemblies.add(new FileAssembly(entry, target, parts.resolve(i + ".part"), parts.resolve(i + ".done"), basis));
             }
+            FileAssembly.runAll(assembler, assemblies, pool == null ? 1 : filesAtOnce());
             Path manifestFile = staged.resolve(Manifest.FILE_NAME);
             Files.write(manifestFile, signedManifest);
             try (FileChannel channel = FileChannel.open(manifestFile, StandardOpenOption.WRITE)) {
@@ -335,6 +335,7 @@ public final class DeltaAgent {
         } finally {
             if (pool != null) {
                 pool.shutdownNow();
+                copyPool.shutdownNow();
             }
             if (ticker != null) {
                 ticker.shutdownNow();
@@ -363,6 +364,15 @@ public final class DeltaAgent {
                     Duration.ofNanos(System.nanoTime() - started), true));
         }
         return new Result(activated, stats.snapshot(), true);
+    }
+
+    /**
+     * Files assembled at once when a sync has several to build: each hashes on its own thread, so
+     * the shards of a model update use the node's cores; requests in flight stay bounded by
+     * {@code concurrency} for all of them together.
+     */
+    private int filesAtOnce() {
+        return Math.min(concurrency, Math.max(2, Runtime.getRuntime().availableProcessors()));
     }
 
     private static void awaitQuietly(ExecutorService executor) {

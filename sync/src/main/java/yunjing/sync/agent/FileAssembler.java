@@ -20,8 +20,10 @@ import java.util.BitSet;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -52,7 +54,9 @@ import java.util.function.Consumer;
  * most the ranges that were in flight. When one run fails for good, queued runs are skipped,
  * the runs in flight finish and are checkpointed, and the first failure is thrown.
  *
- * <p>Used by one syncing thread at a time; {@code pool} runs the workers.
+ * <p>{@link #assemble} may run on several threads at once, each for its own file: they share the
+ * fetch workers (so {@code concurrency} bounds the requests of all of them together) and each
+ * has its own local plan worker and copy buffers ({@link Slot}).
  */
 final class FileAssembler {
 
@@ -67,24 +71,28 @@ final class FileAssembler {
     private final int maxAttempts;
     private final SyncStats.Counter stats;
     private final ExecutorService pool;
+    private final ExecutorService copyPool;
+    /** Shared by every file being assembled: at most {@code concurrency} requests in flight in all. */
     private final BlockingQueue<Worker> workers;
-    private final Worker callerWorker = new Worker();
+    /** What one assembling thread uses alone; one per file being assembled at once. */
+    private final Queue<Slot> slots = new ConcurrentLinkedQueue<>();
     private final LocalChunkReuse localReuse;
     private final int concurrency;
-    /** The local copies' buffers, allocated at the first copy and used for every file of the sync. */
-    private List<ByteBuffer> copyBuffers;
 
     FileAssembler(String repo, String revision, List<ChunkSource> sources, LocalChunks local,
                   long maxRangeBytes, int maxAttempts, SyncStats.Counter stats) {
-        this(repo, revision, sources, local, maxRangeBytes, maxAttempts, stats, null, 1);
+        this(repo, revision, sources, local, maxRangeBytes, maxAttempts, stats, null, null, 1);
     }
 
     /**
-     * {@code pool} runs the local copy and up to {@code concurrency} fetch workers at once, so it
-     * needs {@code concurrency + 1} threads; null runs everything on the caller.
+     * {@code pool} runs up to {@code concurrency} fetch workers at once ({@code concurrency}
+     * threads), {@code copyPool} the local copy of each file being assembled (one thread each);
+     * null pools run everything on the caller. {@link #assemble} may be called by several threads
+     * at once for different files: they share the pools and the limit of requests in flight.
      */
     FileAssembler(String repo, String revision, List<ChunkSource> sources, LocalChunks local,
-                  long maxRangeBytes, int maxAttempts, SyncStats.Counter stats, ExecutorService pool, int concurrency) {
+                  long maxRangeBytes, int maxAttempts, SyncStats.Counter stats, ExecutorService pool, ExecutorService copyPool,
+                  int concurrency) {
         this.repo = repo;
         this.revision = revision;
         this.sources = sources;
@@ -93,11 +101,27 @@ final class FileAssembler {
         this.maxAttempts = maxAttempts;
         this.stats = stats;
         this.localReuse = new LocalChunkReuse(local, stats);
-        this.pool = concurrency > 1 ? pool : null;
+        this.pool = concurrency > 1 && copyPool != null ? pool : null;
+        this.copyPool = this.pool != null ? copyPool : null;
         this.concurrency = Math.max(1, concurrency);
         this.workers = new ArrayBlockingQueue<>(this.concurrency);
         for (int i = 0; i < this.concurrency; i++) {
             workers.add(new Worker());
+        }
+    }
+
+    /** An assembling thread's own: its worker for the local plan, and the local copies' buffers (allocated at the first copy). */
+    private final class Slot {
+        final Worker caller = new Worker();
+        private List<ByteBuffer> copyBuffers;
+
+        /** Aligned for direct I/O on any block size {@link PartWriter} accepts. */
+        List<ByteBuffer> copyBuffers() {
+            if (copyBuffers == null) {
+                copyBuffers = CopyHandoff.allocate(pool != null ? CopyHandoff.BUFFERS : 1, LocalChunkReuse.COPY_STEP_BYTES,
+                        PartWriter.MAX_ALIGNMENT);
+            }
+            return copyBuffers;
         }
     }
 
@@ -132,14 +156,23 @@ final class FileAssembler {
         if (entry.size() > 0 && entry.chunks().isEmpty()) {
             throw new IOException(entry.path() + ": the manifest has no chunk list for a non-empty file");
         }
-        boolean trusting = local.hasTrusted();
-        String sha = assembleOnce(entry, part, logFile, basis);
-        if (!sha.equals(entry.sha256()) && trusting) {
-            // A trusted local file changed without its size or mtime showing it: build again, re-hashing everything.
-            Files.deleteIfExists(part);
-            Files.deleteIfExists(logFile);
-            local.distrust();
-            sha = assembleOnce(entry, part, logFile, basis);
+        Slot slot = slots.poll();
+        if (slot == null) {
+            slot = new Slot();
+        }
+        String sha;
+        try {
+            boolean trusting = local.hasTrusted();
+            sha = assembleOnce(entry, part, logFile, basis, slot);
+            if (!sha.equals(entry.sha256()) && trusting) {
+                // A trusted local file changed without its size or mtime showing it: build again, re-hashing everything.
+                Files.deleteIfExists(part);
+                Files.deleteIfExists(logFile);
+                local.distrust();
+                sha = assembleOnce(entry, part, logFile, basis, slot);
+            }
+        } finally {
+            slots.add(slot);
         }
         if (!sha.equals(entry.sha256())) {
             Files.deleteIfExists(part);
@@ -150,7 +183,7 @@ final class FileAssembler {
     }
 
     /** Builds the part file and returns its SHA-256, hashed in order while the workers fill it. */
-    private String assembleOnce(Manifest.Entry entry, Path part, Path logFile, Path basis) throws IOException {
+    private String assembleOnce(Manifest.Entry entry, Path part, Path logFile, Path basis, Slot slot) throws IOException {
         List<Chunk> chunks = entry.chunks();
         BitSet done;
         if (Files.exists(part)) {
@@ -166,11 +199,11 @@ final class FileAssembler {
         try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
              ResumeLog log = ResumeLog.open(logFile)) {
             AssemblyJob job = new AssemblyJob(entry, out, log, done);
-            LocalChunkReuse.Plan copies = localReuse.plan(job, callerWorker.buf, callerWorker.hasher);
+            LocalChunkReuse.Plan copies = localReuse.plan(job, slot.caller.buf, slot.caller.hasher);
             // With a pool, the copies go around the page cache and their bytes straight to the hashing thread.
             // A file with nothing to copy (a new file, a small one) allocates no copy buffers.
             CopyHandoff handoff = copies.chunks.isEmpty() ? new CopyHandoff(List.of())
-                    : pool != null ? new CopyHandoff(copyBuffers()) : CopyHandoff.unhashed(copyBuffers().getFirst());
+                    : pool != null ? new CopyHandoff(slot.copyBuffers()) : CopyHandoff.unhashed(slot.copyBuffers().getFirst());
             boolean patching = basis != null && Files.isRegularFile(basis) && !sources.isEmpty();
             OrderedPartHash hash = new OrderedPartHash(job, pool != null ? handoff : null);
             try (PartWriter writer = pool != null ? PartWriter.open(part, out) : PartWriter.buffered(out);
@@ -179,10 +212,10 @@ final class FileAssembler {
                 if (patching) {
                     List<List<Integer>> runs = job.missingRanges(Math.min(maxRangeBytes, PATCH_RUN_BYTES), copies.chunks);
                     runAll(job, patchBatches(entry.chunks(), runs, concurrency), (worker, batch) -> patchAndFetch(job, batch, old, worker),
-                            copy, hash, handoff);
+                            copy, hash, handoff, slot);
                 } else {
                     runAll(job, job.missingRanges(maxRangeBytes, copies.chunks), (worker, run) -> fetchRun(job, run, worker), copy, hash,
-                            handoff);
+                            handoff, slot);
                 }
             }
             job.flushPatches();
@@ -209,11 +242,11 @@ final class FileAssembler {
      * pool. Throws the first failure, after every thread stopped.
      */
     private <T> void runAll(AssemblyJob job, List<T> runs, RunTask<T> task, IoTask local, OrderedPartHash hash,
-                            CopyHandoff handoff) throws IOException {
+                            CopyHandoff handoff, Slot slot) throws IOException {
         if (pool == null) {
             local.run();
             for (T run : runs) {
-                task.run(callerWorker, run);
+                task.run(slot.caller, run);
             }
             return;
         }
@@ -223,7 +256,7 @@ final class FileAssembler {
             handoff.abandon(); // the copy stops too: the file fails anyway
         };
         List<Future<?>> futures = new ArrayList<>(runs.size() + 1);
-        futures.add(pool.submit(() -> { // first, so the hashing can follow it from the start
+        futures.add(copyPool.submit(() -> { // its own thread, so the hashing can follow it from the start
             try {
                 local.run();
             } catch (Throwable t) {
@@ -290,15 +323,6 @@ final class FileAssembler {
         } else if (t != null) {
             throw new IOException(t);
         }
-    }
-
-    /** Aligned for direct I/O on any block size {@link PartWriter} accepts. */
-    private List<ByteBuffer> copyBuffers() {
-        if (copyBuffers == null) {
-            copyBuffers = CopyHandoff.allocate(pool != null ? CopyHandoff.BUFFERS : 1, LocalChunkReuse.COPY_STEP_BYTES,
-                    PartWriter.MAX_ALIGNMENT);
-        }
-        return copyBuffers;
     }
 
     /** Runs of missing chunks: patch what the old file allows, fetch the rest whole. */

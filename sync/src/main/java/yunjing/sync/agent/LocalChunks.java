@@ -6,14 +6,15 @@ import yunjing.sync.store.Manifest;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -29,7 +30,8 @@ import java.util.stream.Stream;
  * of the assembled file still covers them, and a mismatch there makes the assembler start over
  * with {@link #distrust()}.
  *
- * <p>Confined to the syncing thread; keeps the local files open until {@link #close}.
+ * <p>Built on the syncing thread; then read by every file being assembled at once (the maps are
+ * concurrent). Keeps the local files open until {@link #close}.
  */
 final class LocalChunks implements AutoCloseable {
 
@@ -37,8 +39,8 @@ final class LocalChunks implements AutoCloseable {
     record Location(Path file, long offset, int length, boolean trusted) {
     }
 
-    private final Map<String, Location> bySha = new HashMap<>();
-    private final Map<Path, FileChannel> open = new HashMap<>();
+    private final Map<String, Location> bySha = new ConcurrentHashMap<>();
+    private final Map<Path, FileChannel> open = new ConcurrentHashMap<>();
 
     /** Adds the chunks a manifest lists for the files of {@code directory}, without reading them. */
     void addRevision(Path directory, Manifest manifest) throws IOException {
@@ -133,12 +135,17 @@ final class LocalChunks implements AutoCloseable {
 
     /** The open channel of a local file; opened once per sync rather than once per chunk. */
     FileChannel channel(Path file) throws IOException {
-        FileChannel channel = open.get(file);
-        if (channel == null) {
-            channel = FileChannel.open(file, StandardOpenOption.READ);
-            open.put(file, channel);
+        try {
+            return open.computeIfAbsent(file, f -> {
+                try {
+                    return FileChannel.open(f, StandardOpenOption.READ);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
-        return channel;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import yunjing.sync.sign.ManifestRejectedException;
 import yunjing.sync.store.ArtifactStore;
+import yunjing.sync.store.Manifest;
 import yunjing.sync.store.Revision;
 
 import java.io.IOException;
@@ -73,6 +74,38 @@ class DeltaAgentOperationsTest extends AbstractSignedOriginTest {
         assertTrue(stats.requests() >= 12, "one request per run of missing chunks: " + stats);
         assertEquals(4, server.maxInFlight.get(), "four requests in flight at once");
         assertActive(replica, modelB);
+    }
+
+    @Test
+    void severalChangedFiles_areAssembledAtOnce_withinTheSameLimitOfRequestsInFlight() throws Exception {
+        // Six shards, one small edit each: one file alone never has two requests in flight.
+        Path v1 = Files.createDirectories(tmp.resolve("shards-v1"));
+        Path v2 = Files.createDirectories(tmp.resolve("shards-v2"));
+        Random random = new Random(3);
+        for (int i = 0; i < 6; i++) {
+            byte[] shard = new byte[400_000];
+            random.nextBytes(shard);
+            Files.write(v1.resolve("shard-" + i + ".bin"), shard);
+            shard[200_000] ^= 1;
+            Files.write(v2.resolve("shard-" + i + ".bin"), shard);
+        }
+        byte[] manifest1 = Files.readAllBytes(origin.publish(REPO, "main", v1).directory().resolve(Manifest.FILE_NAME));
+        byte[] manifest2 = Files.readAllBytes(origin.publish(REPO, "main", v2).directory().resolve(Manifest.FILE_NAME));
+        ArtifactStore replica = new ArtifactStore(tmp.resolve("replica"));
+        agent(replica).build().sync(REPO, "main", manifest1);
+        server.delayMillis = 150;
+        server.maxInFlight.set(0);
+
+        agent(replica).concurrency(3).build().sync(REPO, "main", manifest2);
+
+        assertTrue(server.maxInFlight.get() >= 2, "files in parallel: " + server.maxInFlight.get() + " requests at once");
+        assertTrue(server.maxInFlight.get() <= 3, "never more than the concurrency: " + server.maxInFlight.get());
+        Revision active = replica.resolve(REPO, "main");
+        for (int i = 0; i < 6; i++) {
+            assertArrayEquals(Files.readAllBytes(v2.resolve("shard-" + i + ".bin")),
+                    Files.readAllBytes(active.directory().resolve("shard-" + i + ".bin")));
+        }
+        assertTrue(active.verify(true).isEmpty(), active.verify(true).toString());
     }
 
     @Test
