@@ -313,16 +313,7 @@ final class FileAssembler {
         } catch (ExecutionException e) {
             fail.accept(e.getCause());
         }
-        Throwable t = failure.get();
-        if (t instanceof IOException io) {
-            throw io;
-        } else if (t instanceof RuntimeException re) {
-            throw re;
-        } else if (t instanceof Error err) {
-            throw err;
-        } else if (t != null) {
-            throw new IOException(t);
-        }
+        Failures.rethrow(failure.get());
     }
 
     /** Runs of missing chunks: patch what the old file allows, fetch the rest whole. */

@@ -75,15 +75,6 @@ record FileAssembly(Manifest.Entry entry, Path target, Path part, Path log, Path
         } finally {
             files.shutdownNow();
         }
-        Throwable t = failure.get();
-        if (t instanceof IOException io) {
-            throw io;
-        } else if (t instanceof RuntimeException re) {
-            throw re;
-        } else if (t instanceof Error err) {
-            throw err;
-        } else if (t != null) {
-            throw new IOException(t);
-        }
+        Failures.rethrow(failure.get());
     }
 }
