@@ -205,7 +205,7 @@ final class Delivery implements ResponseHandle {
                 listener.onResponseContent(LastHttpContent.EMPTY_LAST_CONTENT);
                 return;
             }
-            digestCheck = cache.slicedDigest(stored);
+            digestCheck = cache.slicedDigests().check(stored);
             acquireSlice((int) (rangeStart / cache.slices().sliceBytes()));
         } else if (file != null) {
             position = rangeStart;
@@ -326,7 +326,7 @@ final class Delivery implements ResponseHandle {
                 if (digestCheck != null && pieceEnd == entry.slicedLength
                         && digestCheck.offer(slice, body) == SlicedDigest.Verdict.MISMATCH) {
                     // The object's last byte is withheld: no client gets all of an object failing its digest.
-                    cache.slicedDigestMismatch(entry, digestCheck);
+                    cache.slicedDigests().mismatch(entry, digestCheck);
                     done = true;
                     listener.onFailure(new UpstreamException(UpstreamException.Kind.BROKEN,
                             "the object's slices do not match its SHA-256", null));

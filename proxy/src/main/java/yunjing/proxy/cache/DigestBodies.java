@@ -38,7 +38,7 @@ final class DigestBodies {
     private final Cache<String, CacheEntry> l1;
     /** Null without a disk tier. */
     private final DiskTier disk;
-    /** {@link HttpCache#diskLookup}: an L2 read shared with concurrent readers, moved to L1. */
+    /** {@link SharedDiskReads}: an L2 read shared with concurrent readers, moved to L1. */
     private final Function<String, CompletableFuture<CacheEntry>> diskLookup;
 
     DigestBodies(Cache<String, CacheEntry> l1, DiskTier disk, Function<String, CompletableFuture<CacheEntry>> diskLookup) {

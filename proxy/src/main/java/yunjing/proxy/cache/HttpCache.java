@@ -57,8 +57,6 @@ import java.util.function.LongSupplier;
  */
 public final class HttpCache implements AutoCloseable {
 
-    private static final java.util.logging.Logger log = java.util.logging.Logger.getLogger(HttpCache.class.getName());
-
     /** Bytes of entries waiting for the disk tier's thread; past it, writes are skipped (and counted). */
     private static final long MAX_PENDING_DISK_WRITES = 64L << 20;
     /**
@@ -76,18 +74,15 @@ public final class HttpCache implements AutoCloseable {
     private final LongSupplier clock;
     private final Cache<String, CacheEntry> l1;
     private final Cache<String, List<String>> varyIndex;
-    /** Digest checks of sliced objects in progress, by digest and length. */
-    private final Cache<String, SlicedDigest> slicedDigests =
-            Caffeine.newBuilder().maximumSize(4096).executor(Runnable::run).build();
     private final ConcurrentHashMap<String, Fill> fills = new ConcurrentHashMap<>();
     private final DiskTier disk;
     private final Slices slices;
     private final DigestBodies bodies;
     private final SliceBudget sliceBudget = new SliceBudget(MAX_SLICE_BYTES_IN_FLIGHT);
-    /** L2 reads of slices in progress, so concurrent readers of one slice share one read. */
-    private final ConcurrentHashMap<String, CompletableFuture<CacheEntry>> diskReads = new ConcurrentHashMap<>();
+    private final SharedDiskReads diskReads;
     /** Removals by key, prefix and digest; its generation tells an L2 read that a purge ran meanwhile. */
     private final CachePurges purges;
+    private final SlicedDigests slicedDigests;
     private final CacheCounters counters;
 
     /**
@@ -132,6 +127,8 @@ public final class HttpCache implements AutoCloseable {
         }
         this.bodies = new DigestBodies(l1, disk, this::diskLookup);
         this.purges = new CachePurges(l1, varyIndex, slices, fills, disk, bodies);
+        this.diskReads = new SharedDiskReads(disk, l1, purges, metrics, config);
+        this.slicedDigests = new SlicedDigests(slices, purges, counters);
     }
 
     /**
@@ -431,36 +428,9 @@ public final class HttpCache implements AutoCloseable {
         return l1.getIfPresent(key);
     }
 
-    /**
-     * The entry stored on disk under {@code key}, read off the event loops and moved to L1 (unless a purge
-     * ran meanwhile: it may have been this key); null when L2 has none. Concurrent lookups of one key share
-     * one read. The future yields null for a corrupt entry.
-     */
+    /** The entry stored on disk under {@code key} ({@link SharedDiskReads}); null when L2 has none. */
     CompletableFuture<CacheEntry> diskLookup(String key) {
-        if (disk == null || !disk.contains(key)) {
-            return null;
-        }
-        CompletableFuture<CacheEntry> shared = diskReads.get(key);
-        if (shared != null) {
-            return shared;
-        }
-        CompletableFuture<CacheEntry> mine = new CompletableFuture<>();
-        shared = diskReads.putIfAbsent(key, mine);
-        if (shared != null) {
-            return shared;
-        }
-        long purgesBefore = purges.generation();
-        disk.read(key, maxHeuristicMillis(), negativeTtlMillis()).whenComplete((entry, error) -> {
-            diskReads.remove(key, mine);
-            if (entry != null) {
-                metrics.cacheServed("l2", entry.body.length());
-                if (purges.generation() == purgesBefore) {
-                    l1.put(entry.key, entry);
-                }
-            }
-            mine.complete(entry);
-        });
-        return mine;
+        return diskReads.lookup(key);
     }
 
     /**
@@ -487,26 +457,8 @@ public final class HttpCache implements AutoCloseable {
         return slices;
     }
 
-    /** The digest check of a sliced object naming a SHA-256, shared by its readers; null for any other entry. */
-    SlicedDigest slicedDigest(CacheEntry object) {
-        if (!object.isSliced() || object.digest == null) {
-            return null;
-        }
-        return slicedDigests.get(object.digest + "/" + object.slicedLength,
-                k -> new SlicedDigest(object.digest, slices.count(object)));
-    }
-
-    /**
-     * A sliced object's slices, hashed in order, do not give its SHA-256: counted once, and every response
-     * naming the digest and every slice stored under it are dropped, so the next request fetches anew.
-     */
-    void slicedDigestMismatch(CacheEntry object, SlicedDigest check) {
-        if (slicedDigests.asMap().remove(object.digest + "/" + object.slicedLength, check)) {
-            count("digest-mismatch");
-            log.warning(() -> "slices of " + object.primaryKey + " do not give its sha256 " + object.digest
-                    + "; dropped");
-            purges.purgeDigest(object.digest);
-        }
+    SlicedDigests slicedDigests() {
+        return slicedDigests;
     }
 
     private void storeInMemory(CacheEntry entry) {

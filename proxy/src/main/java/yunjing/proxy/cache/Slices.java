@@ -26,7 +26,7 @@ import java.util.function.Predicate;
  * <h2>Sharing</h2>
  * Concurrent readers of one slice share one fill: the fill is registered under the slice key while it runs,
  * and readers follow its body as it grows (read-while-writer). Slices live in L1 and L2 like other entries;
- * concurrent L2 reads of one slice are shared too ({@link HttpCache#diskLookup}).
+ * concurrent L2 reads of one slice are shared too ({@link SharedDiskReads}).
  *
  * <p>Thread-safe: {@link #acquire} is called from any event loop.
  */
