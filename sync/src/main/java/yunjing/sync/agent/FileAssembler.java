@@ -3,6 +3,7 @@ package yunjing.sync.agent;
 import yunjing.sync.chunk.ByteSpan;
 import yunjing.sync.chunk.Chunk;
 import yunjing.sync.chunk.FastCdc;
+import yunjing.sync.concurrent.Parallel;
 import yunjing.sync.store.Manifest;
 
 import java.io.IOException;
@@ -200,13 +201,15 @@ final class FileAssembler {
              ResumeLog log = ResumeLog.open(logFile)) {
             AssemblyJob job = new AssemblyJob(entry, out, log, done);
             LocalChunkReuse.Plan copies = localReuse.plan(job, slot.caller.buf, slot.caller.hasher);
-            // With a pool, the copies go around the page cache and their bytes straight to the hashing thread.
-            // A file with nothing to copy (a new file, a small one) allocates no copy buffers.
-            CopyHandoff handoff = copies.chunks.isEmpty() ? new CopyHandoff(List.of())
+            // With a pool, the copies go around the page cache and their bytes straight to the hashing thread;
+            // without, the syncing thread copies through the page cache first and hashes the part file after.
+            // A file with nothing to copy (a new file, a small one) opens and allocates nothing for copies.
+            boolean copying = !copies.chunks.isEmpty();
+            CopyHandoff handoff = !copying ? new CopyHandoff(List.of())
                     : pool != null ? new CopyHandoff(slot.copyBuffers()) : CopyHandoff.unhashed(slot.copyBuffers().getFirst());
             boolean patching = basis != null && Files.isRegularFile(basis) && !sources.isEmpty();
-            OrderedPartHash hash = new OrderedPartHash(job, pool != null ? handoff : null);
-            try (PartWriter writer = pool != null ? PartWriter.open(part, out) : PartWriter.buffered(out);
+            OrderedPartHash hash = new OrderedPartHash(job, handoff);
+            try (PartWriter writer = copying && pool != null ? PartWriter.open(part, out) : PartWriter.buffered(out);
                  FileChannel old = patching ? FileChannel.open(basis, StandardOpenOption.READ) : null) {
                 IoTask copy = () -> localReuse.copy(copies, job, writer, handoff);
                 if (patching) {
@@ -313,7 +316,7 @@ final class FileAssembler {
         } catch (ExecutionException e) {
             fail.accept(e.getCause());
         }
-        Failures.rethrow(failure.get());
+        Parallel.rethrow(failure.get());
     }
 
     /** Runs of missing chunks: patch what the old file allows, fetch the rest whole. */

@@ -17,8 +17,8 @@ import java.util.List;
  *
  * <p>In two steps: {@link #plan}, on the syncing thread, reads the untrusted local chunks and
  * says which chunks the trusted copies will provide, so the fetch workers can start on the rest
- * at once; {@link #copy}, on one thread (a fetch worker's, or the syncing thread's when there is
- * no pool), then makes the copies while they fetch, {@value #COPY_STEP_BYTES} bytes at a time,
+ * at once; {@link #copy}, on a thread of its own (or the syncing thread's when there is no pool),
+ * then makes the copies while they fetch, {@value #COPY_STEP_BYTES} bytes at a time,
  * through buffers it hands to the hashing thread ({@link CopyHandoff}), which covers them with
  * the whole-file SHA-256. Neither is recorded in the resume log here: the first checkpoint of a
  * fetched range, or the final fsync, makes them durable, and a resumed sync copies them again.

@@ -26,7 +26,7 @@ final class OrderedPartHash {
     private int next;
     private long position;
 
-    /** {@code copies}: where the local copies' bytes arrive, or null when they are read back too. */
+    /** {@code copies}: where the local copies' bytes arrive (none from an unhashed handoff: they are read back too). */
     OrderedPartHash(AssemblyJob job, CopyHandoff copies) {
         this.job = job;
         this.copies = copies;
@@ -42,7 +42,7 @@ final class OrderedPartHash {
             }
             long end = chunks.get(upTo - 1).end();
             while (position < end) {
-                CopyHandoff.Segment copied = copies == null ? null : copies.head();
+                CopyHandoff.Segment copied = copies.head();
                 if (copied != null && copied.offset() < position) {
                     throw new IllegalStateException("copied bytes at " + copied.offset() + " behind the hash at " + position);
                 }

@@ -29,6 +29,8 @@ final class PartWriter implements AutoCloseable {
 
     /** Largest block size written directly; buffers aligned to it suit every smaller one. */
     static final int MAX_ALIGNMENT = 1 << 16;
+    /** The JDK's non-standard {@code ExtendedOpenOption.DIRECT}, or null on a JDK without it (then writes are buffered). */
+    private static final OpenOption DIRECT = directOption();
 
     private final FileChannel buffered;
     private final int alignment;
@@ -42,12 +44,11 @@ final class PartWriter implements AutoCloseable {
 
     /** A writer of {@code part} (open as {@code buffered}), direct when the file system allows it. */
     static PartWriter open(Path part, FileChannel buffered) {
-        OpenOption option = directOption();
-        if (option != null) {
+        if (DIRECT != null) {
             try {
                 int alignment = Math.toIntExact(Files.getFileStore(part).getBlockSize());
                 if (alignment > 0 && Integer.bitCount(alignment) == 1 && alignment <= MAX_ALIGNMENT) {
-                    return new PartWriter(buffered, FileChannel.open(part, StandardOpenOption.WRITE, option), alignment);
+                    return new PartWriter(buffered, FileChannel.open(part, StandardOpenOption.WRITE, DIRECT), alignment);
                 }
             } catch (IOException | UnsupportedOperationException | ArithmeticException refused) {
                 // No direct I/O here: buffered writes only.
@@ -61,7 +62,7 @@ final class PartWriter implements AutoCloseable {
         return new PartWriter(buffered, null, 1);
     }
 
-    /** The JDK's non-standard {@code ExtendedOpenOption.DIRECT}, looked up so that a JDK without it writes buffered. */
+    /** Looked up reflectively: javac warns about the option as internal API, and other JDKs may lack it. */
     private static OpenOption directOption() {
         try {
             return (OpenOption) Class.forName("com.sun.nio.file.ExtendedOpenOption").getField("DIRECT").get(null);
@@ -74,11 +75,6 @@ final class PartWriter implements AutoCloseable {
         return direct != null;
     }
 
-    /** Buffers given to {@link #write} must start at a multiple of this many bytes in memory. */
-    int alignment() {
-        return alignment;
-    }
-
     /** Where in its buffer the byte for file {@code offset} goes, so that whole blocks line up with the buffer. */
     int lead(long offset) {
         return (int) (offset % alignment);
@@ -86,7 +82,7 @@ final class PartWriter implements AutoCloseable {
 
     /**
      * Writes the remaining bytes of {@code bytes} at file {@code offset}. {@code bytes} is a view
-     * of a buffer aligned to {@link #alignment()}, at position {@link #lead lead(offset)}.
+     * of a buffer aligned to {@link #MAX_ALIGNMENT}, at position {@link #lead lead(offset)}.
      */
     void write(ByteBuffer bytes, long offset) throws IOException {
         if (direct != null) {

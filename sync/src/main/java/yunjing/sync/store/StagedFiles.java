@@ -2,10 +2,10 @@ package yunjing.sync.store;
 
 import yunjing.sync.chunk.Chunk;
 import yunjing.sync.chunk.FastCdc;
+import yunjing.sync.concurrent.Parallel;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,13 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The files of a revision being published: each copied into the staging directory, fsynced and
@@ -35,48 +30,13 @@ final class StagedFiles {
 
     /**
      * Copies {@code files} (under {@code source}) to the same relative paths under {@code staging}
-     * and returns their manifest entries in the order of {@code files}. The first failure is thrown
-     * once every file in progress has stopped.
+     * and returns their manifest entries in the order of {@code files}, one file per core at a time
+     * ({@link Parallel#map}: after a failure no file starts, and the first failure is thrown).
      */
     static List<Manifest.Entry> copyAndIndex(Path source, List<Path> files, Path staging) throws IOException {
-        int threads = Math.min(files.size(), Runtime.getRuntime().availableProcessors());
-        if (threads <= 1) {
-            List<Manifest.Entry> entries = new ArrayList<>(files.size());
-            for (Path file : files) {
-                entries.add(copyAndIndex(source, file, staging));
-            }
-            return entries;
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> Thread.ofPlatform().daemon().name("publish-index").unstarted(r));
-        try {
-            List<Future<Manifest.Entry>> futures = new ArrayList<>(files.size());
-            for (Path file : files) {
-                futures.add(pool.submit(() -> copyAndIndex(source, file, staging)));
-            }
-            List<Manifest.Entry> entries = new ArrayList<>(files.size());
-            IOException failure = null;
-            for (Future<Manifest.Entry> f : futures) {
-                try {
-                    entries.add(f.get());
-                } catch (ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-                        futures.forEach(other -> other.cancel(false)); // files not started yet are not needed
-                    }
-                } catch (java.util.concurrent.CancellationException skipped) {
-                    // Cancelled after the first failure.
-                }
-            }
-            if (failure != null) {
-                throw failure;
-            }
-            return entries;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while indexing " + source);
-        } finally {
-            pool.shutdownNow();
-        }
+        List<Parallel.Task<Manifest.Entry>> tasks = files.stream()
+                .<Parallel.Task<Manifest.Entry>>map(file -> () -> copyAndIndex(source, file, staging)).toList();
+        return Parallel.map(tasks, Runtime.getRuntime().availableProcessors(), "publish-index");
     }
 
     private static Manifest.Entry copyAndIndex(Path source, Path file, Path staging) throws IOException {
