@@ -36,12 +36,12 @@ final class ReplicaAgents {
     }
 
     /**
-     * Starts polling at the topology's {@code sync.poll_ms}. The caller owns the returned follower
+     * Starts polling at the topology's {@code sync.poll_ms}, writing {@code local}, the node's replica store (its proxy
+     * serves the same store, {@link ReplicaServing}). The caller owns the returned follower
      * and {@code client} and closes them, the follower first.
      */
-    static ReplicaFollower start(Topology topology, StateDir state, Endpoints endpoints, Node node, HttpClient client,
-            MeterRegistry registry) throws LaunchException, IOException {
-        ArtifactStore local = new ArtifactStore(state.replica(node.id()));
+    static ReplicaFollower start(Topology topology, ArtifactStore local, StateDir state, Endpoints endpoints, Node node,
+            HttpClient client, MeterRegistry registry) throws LaunchException, IOException {
         ManifestVerifier verifier = new ManifestVerifier(ManifestKeys.trusted(topology, state), Clock.systemUTC());
         List<HttpManifestSource> manifests = new ArrayList<>();
         DeltaAgent.Builder agent = null;

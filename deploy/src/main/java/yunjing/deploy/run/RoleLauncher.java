@@ -1,6 +1,5 @@
 package yunjing.deploy.run;
 
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -45,7 +44,6 @@ import yunjing.sync.rollout.CanarySoak;
 import yunjing.sync.rollout.ReplicaFollower;
 import yunjing.sync.rollout.RolloutController;
 import yunjing.sync.serve.ArtifactService;
-import yunjing.sync.serve.LocalRevisions;
 import yunjing.sync.store.ArtifactStore;
 
 import java.io.IOException;
@@ -173,22 +171,14 @@ final class RoleLauncher {
             } else {
                 boolean replica = topology.sync().replicas().contains(node.id());
                 // A replica answers hub and span requests for the revisions it holds from its own verified store.
-                ArtifactStore replicaStore = replica ? new ArtifactStore(state.replica(node.id())) : null;
-                ArtifactService replicaFiles = replica ? new ArtifactService(replicaStore) : null;
-                if (replicaFiles != null) {
-                    role = replicaFiles;
+                ReplicaServing serving = replica ? new ReplicaServing(new ArtifactStore(state.replica(node.id())), registry) : null;
+                if (serving != null) {
+                    role = serving;
                 }
-                LocalRevisions held = replica ? new LocalRevisions(replicaStore) : null;
-                if (held != null) {
-                    FunctionCounter.builder("yunjing.sync.local.requests", held, LocalRevisions::claimed)
-                            .description("Artifact requests this replica answered from its own store")
-                            .register(registry);
-                }
-                ProxyServer proxy = ProxyServer.start(proxyConfig(node), loops, registry,
-                        held == null ? null : () -> replicaFiles.newHandler(held));
+                ProxyServer proxy = ProxyServer.start(proxyConfig(node), loops, registry, serving == null ? null : serving::newHandler);
                 proxyRole = proxy;
-                role = replicaFiles == null ? proxy : () -> {
-                    try (replicaFiles) {
+                role = serving == null ? proxy : () -> {
+                    try (serving) {
                         proxy.close();
                     }
                 };
@@ -201,7 +191,7 @@ final class RoleLauncher {
                     // One client per agent, HTTP/1.1: chunk requests go to the parent's cache like any GET.
                     HttpClient client = http11Client();
                     helpers.add(client);
-                    ReplicaFollower follower = ReplicaAgents.start(topology, state, endpoints, node, client, registry);
+                    ReplicaFollower follower = ReplicaAgents.start(topology, serving.store(), state, endpoints, node, client, registry);
                     helpers.addFirst(follower);
                     operations.put(SYNC_STATUS_PATH, body -> follower.status().toString() + "\n");
                 }

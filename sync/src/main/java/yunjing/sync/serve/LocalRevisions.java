@@ -48,7 +48,7 @@ public final class LocalRevisions implements Predicate<HttpRequest> {
             return false;
         }
         if (parsed.kind() == ArtifactRequest.Kind.MANIFEST || parsed.kind() == ArtifactRequest.Kind.COMMITS
-                || !store.hasRepo(parsed.repo())) {
+                || !ArtifactStore.isRepoName(parsed.repo())) {
             return false;
         }
         String revision = parsed.revision();

@@ -205,12 +205,20 @@ public final class ArtifactStore {
 
     /** True when {@code repo} is a well-formed name and the store holds any revision or ref of it. */
     public boolean hasRepo(String repo) {
-        return repo != null && REPO.matcher(repo).matches() && !repo.contains("..") && Files.isDirectory(repoDir(repo));
+        return isRepoName(repo) && Files.isDirectory(repoDir(repo));
     }
 
-    /** True when the store holds revision {@code id} of {@code repo}, activated whole (its manifest is written last). */
+    /** True when {@code text} has the form of a repository name ({@code owner/name}), safe as a path. */
+    public static boolean isRepoName(String text) {
+        return text != null && REPO.matcher(text).matches() && !text.contains("..");
+    }
+
+    /**
+     * True when the store holds revision {@code id} of {@code repo}, activated whole (its manifest is
+     * written last). One {@code stat}.
+     */
     public boolean hasRevision(String repo, String id) {
-        return hasRepo(repo) && isRevisionId(id) && Files.isRegularFile(revisionsDir(repo).resolve(id).resolve(Manifest.FILE_NAME));
+        return isRepoName(repo) && isRevisionId(id) && Files.isRegularFile(revisionsDir(repo).resolve(id).resolve(Manifest.FILE_NAME));
     }
 
     /** True when {@code text} has the form of a revision id (40 lower-case hex digits). */
@@ -492,7 +500,7 @@ public final class ArtifactStore {
     }
 
     private static void checkRepo(String repo) {
-        if (repo == null || !REPO.matcher(repo).matches() || repo.contains("..")) {
+        if (!isRepoName(repo)) {
             throw new IllegalArgumentException("repo: " + repo + " (expected: owner/name, e.g. yunjing/tiny-llama)");
         }
     }
